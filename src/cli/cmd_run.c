@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `hvdump run`: parse and validate everything before anything is created, then supervise.
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "qemu/accel.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "vm/config.h"
+#include "vm/vm.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: hvdump run --kernel FILE [OPTIONS]\n"
+"Boot a Linux guest under QEMU with its RAM in a shared file, supervise it, and catch\n"
+"its kernel crashes (pvpanic).\n"
+"\n"
+"Guest:\n"
+"  -k, --kernel FILE        guest kernel (x86 bzImage), required\n"
+"  -i, --initrd FILE        initial ramdisk\n"
+"  -a, --append TEXT        kernel command line\n"
+"  -m, --memory SIZE        guest RAM, e.g. 2G or 1536M (default 1G; bare numbers are MiB)\n"
+"  -c, --cpus N             virtual CPUs (default 1)\n"
+"  -d, --disk FILE          virtio disk (raw or qcow2); repeat for more\n"
+"  -n, --name NAME          VM name (default hvdump)\n"
+"\n"
+"Host:\n"
+"      --run-dir DIR        runtime directory (default $HVDUMP_RUN_BASE/NAME, else\n"
+"                           /dev/shm/hvdump-UID/NAME); holds the RAM file, mode 0700\n"
+"      --log FILE           log file (default RUN-DIR.log)\n"
+"      --accel auto|kvm|tcg accelerator (default auto: KVM only if it really boots the\n"
+"                           guest kernel here, else TCG)\n"
+"      --cpu MODEL          QEMU CPU model (default host on KVM, max on TCG)\n"
+"      --qemu PATH          QEMU binary (default $HVDUMP_QEMU or qemu-system-x86_64)\n"
+"      --on-crash ACTION    pause: keep the crashed guest paused and its RAM file (default)\n"
+"                           poweroff: discard the crashed guest\n"
+"      --shutdown-timeout S seconds a guest gets to power off after SIGINT/SIGTERM (10)\n"
+"      --no-console         do not copy the guest console to stdout (the log keeps it)\n"
+"  -v, --verbose            more detail on stderr\n"
+"  -q, --quiet              errors and warnings only\n"
+"  -h, --help               this text\n"
+"\n"
+"Exit status: 0 guest powered off, 1 internal error, 2 bad usage or input, 3 QEMU failed\n"
+"or died, 4 guest crashed, 5 stopped by a signal.  See docs/hvdump-run.md.\n");
+}
+
+enum {
+	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
+	OPT_SHUTDOWN_TIMEOUT,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "append", required_argument, NULL, 'a' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem. */
+static int parse_run(int argc, char **argv, struct vm_config *c)
+{
+	uint64_t v;
+	int opt, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:d:n:vqh", run_options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			c->kernel = optarg;
+			break;
+		case 'i':
+			c->initrd = optarg;
+			break;
+		case 'a':
+			c->append = optarg;
+			break;
+		case 'm':
+			r = size_parse(optarg, 1ull << 20, &c->memory);
+			if (r < 0) {
+				log_err("--memory '%s': %s", optarg,
+					r == -ERANGE ? "too large" : "not a size (try 2G or 1536M)");
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			r = uint_parse(optarg, 1, 1u << 20, &v);
+			if (r < 0) {
+				log_err("--cpus '%s': not a positive whole number", optarg);
+				return -EINVAL;
+			}
+			c->cpus = (unsigned)v;
+			break;
+		case 'd':
+			if (c->ndisks == VM_MAX_DISKS) {
+				log_err("--disk: at most %d disks", VM_MAX_DISKS);
+				return -EINVAL;
+			}
+			c->disks[c->ndisks++] = optarg;
+			break;
+		case 'n':
+			c->name = optarg;
+			break;
+		case OPT_RUN_DIR:
+			c->run_dir = optarg;
+			break;
+		case OPT_LOG:
+			c->log_file = optarg;
+			break;
+		case OPT_ACCEL:
+			if (!strcmp(optarg, "auto"))
+				c->accel = ACCEL_AUTO;
+			else if (!strcmp(optarg, "kvm"))
+				c->accel = ACCEL_KVM;
+			else if (!strcmp(optarg, "tcg"))
+				c->accel = ACCEL_TCG;
+			else {
+				log_err("--accel '%s': use auto, kvm or tcg", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_CPU:
+			c->cpu_model = optarg;
+			break;
+		case OPT_QEMU:
+			c->qemu = optarg;
+			break;
+		case OPT_ON_CRASH:
+			if (on_crash_parse(optarg, &c->on_crash) < 0) {
+				log_err("--on-crash '%s': use pause or poweroff", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			r = uint_parse(optarg, 0, 3600, &v);
+			if (r < 0) {
+				log_err("--shutdown-timeout '%s': seconds from 0 to 3600", optarg);
+				return -EINVAL;
+			}
+			c->shutdown_timeout_s = (unsigned)v;
+			break;
+		case OPT_NO_CONSOLE:
+			c->console = false;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_WARN);
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			log_err("option %s needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			log_err("unknown option %s (see hvdump run --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s' (see hvdump run --help)", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct vm_config c;
+	char msg[1024];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int r;
+
+	vm_config_init(&c);
+	r = parse_run(argc, argv, &c);
+	if (r == 1) {
+		run_usage(stdout);
+		return 0;
+	}
+	if (r < 0)
+		return VM_EXIT_USAGE;
+	if (vm_config_check(&c, ncpu > 0 ? (unsigned)ncpu : 1, msg, sizeof(msg)) < 0 ||
+	    vm_check_files(&c, msg, sizeof(msg)) < 0) {
+		log_err("%s", msg);
+		return VM_EXIT_USAGE;
+	}
+	return vm_run(&c);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	struct accel_probe p;
+	const char *kernel = NULL, *qemu = getenv("HVDUMP_QEMU");
+	int fresh = 0;
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "qemu", required_argument, NULL, 'Q' },
+		{ "fresh", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'Q':
+			qemu = optarg;
+			break;
+		case 'f':
+			fresh = 1;
+			break;
+		case 'h':
+			printf("Usage: hvdump probe --kernel FILE [--qemu PATH] [--fresh]\n"
+			       "Tell whether KVM really runs the guest kernel FILE here (else hvdump\n"
+			       "uses TCG) and why.  --fresh ignores this host boot's cached answer.\n"
+			       "Exit status: 0 KVM usable, 1 TCG only, 2 bad usage.\n");
+			return 0;
+		default:
+			log_err("unknown option or missing value (see hvdump probe --help)");
+			return 2;
+		}
+	}
+	if (!kernel) {
+		log_err("hvdump probe needs --kernel FILE (the probe boots it)");
+		return 2;
+	}
+	if (access(kernel, R_OK) < 0) {
+		log_err("kernel %s: %s", kernel, strerror(errno));
+		return 2;
+	}
+	accel_probe_kvm(qemu && *qemu ? qemu : "qemu-system-x86_64", kernel,
+			fresh ? NULL : accel_cache_dir(), &p);
+	printf("accelerator: %s\nreason: %s%s\n", p.kvm_ok ? "kvm" : "tcg", p.reason,
+	       p.cached ? " (cached for this host boot)" : "");
+	return p.kvm_ok ? 0 : 1;
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// hvdump: hypervisor-assisted crash dump for Linux guests under QEMU.  Subcommand dispatch.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "boot and supervise a guest; catch its crashes" },
+	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: hvdump COMMAND [OPTIONS]...\n"
+		   "Hypervisor-assisted crash dump for Linux guests under QEMU.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`hvdump COMMAND --help` describes each command; docs/ has a page for each.\n"
+		   "Options: --help, --version\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("hvdump %s\n", HVDUMP_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "hvdump: unknown command '%s' (try hvdump --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// QEMU command line.  Devices are added explicitly and in order; nothing comes from QEMU's
+// defaults (-nodefaults), so a fresh process means freshly reset hardware we fully know.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qemu/cmdline.h"
+
+const char *qemu_disk_format(const unsigned char *head, size_t len)
+{
+	if (len >= 4 && memcmp(head, "QFI\xfb", 4) == 0)
+		return "qcow2";
+	return "raw";
+}
+
+static const char *disk_format(const char *path)
+{
+	unsigned char head[4];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head));
+		close(fd);
+	}
+	return qemu_disk_format(head, n > 0 ? (size_t)n : 0);
+}
+
+/* QEMU's option parser treats ',' as a separator; a literal comma is written twice. */
+static void add_path_opt(struct argv *a, const char *prefix, const char *path, const char *suffix)
+{
+	char buf[8192];
+	size_t o = 0;
+
+	for (const char *s = path; *s && o + 2 < sizeof(buf); s++) {
+		buf[o++] = *s;
+		if (*s == ',')
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	argv_addf(a, "%s%s%s", prefix, buf, suffix);
+}
+
+int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
+{
+	const struct vm_config *c = b->cfg;
+	char suffix[128];
+
+	argv_add(a, c->qemu);
+	argv_addf(a, "-name");
+	argv_addf(a, "guest=%s,debug-threads=on", c->name);
+	argv_add(a, "-nodefaults");
+	argv_add(a, "-no-user-config");
+	argv_add(a, "-display");
+	argv_add(a, "none");
+	argv_add(a, "-S"); /* start paused: we attach to QMP and the console, then "cont" */
+
+	argv_add(a, "-machine");
+	argv_addf(a, "pc,accel=%s,max-ram-below-4g=%llu,memory-backend=ram0,vmport=off", b->accel,
+		  (unsigned long long)b->lowmem_pin);
+	argv_add(a, "-cpu");
+	argv_add(a, b->cpu_model);
+	argv_add(a, "-smp");
+	argv_addf(a, "%u", c->cpus);
+	argv_add(a, "-m");
+	argv_addf(a, "%lluM", (unsigned long long)(b->ram_size >> 20));
+	argv_add(a, "-object");
+	snprintf(suffix, sizeof(suffix), ",size=%lluM,share=on", (unsigned long long)(b->ram_size >> 20));
+	add_path_opt(a, "memory-backend-file,id=ram0,mem-path=", b->ram_path, suffix);
+
+	argv_add(a, "-chardev");
+	argv_addf(a, "socket,id=qmp,fd=%d,server=on,wait=off", b->qmp_fd);
+	argv_add(a, "-mon");
+	argv_add(a, "chardev=qmp,mode=control");
+	argv_add(a, "-chardev");
+	argv_addf(a, "socket,id=console,fd=%d,server=on,wait=off", b->console_fd);
+	argv_add(a, "-serial");
+	argv_add(a, "chardev:console");
+
+	argv_add(a, "-device");
+	argv_add(a, "pvpanic");
+	argv_add(a, "-device");
+	argv_add(a, "vmcoreinfo");
+	argv_add(a, "-action");
+	argv_add(a, "panic=pause");
+	argv_add(a, "-action");
+	argv_add(a, "reboot=shutdown");
+
+	for (size_t i = 0; i < c->ndisks; i++) {
+		snprintf(suffix, sizeof(suffix), ",format=%s", disk_format(c->disks[i]));
+		argv_add(a, "-drive");
+		add_path_opt(a, "if=virtio,cache=writeback,file=", c->disks[i], suffix);
+	}
+
+	argv_add(a, "-kernel");
+	argv_add(a, c->kernel);
+	if (c->initrd) {
+		argv_add(a, "-initrd");
+		argv_add(a, c->initrd);
+	}
+	argv_add(a, "-append");
+	argv_add(a, b->append ? b->append : "");
+	return argv_error(a);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The QEMU command line for one boot of a VM, built in one place, in a fixed order. */
+#ifndef HVDUMP_QEMU_CMDLINE_H
+#define HVDUMP_QEMU_CMDLINE_H
+
+#include <stdint.h>
+
+#include "util/argv.h"
+#include "vm/config.h"
+
+struct qemu_boot {
+	const struct vm_config *cfg;
+	const char *accel;       /* "kvm" or "tcg" */
+	const char *cpu_model;   /* resolved -cpu */
+	const char *ram_path;    /* file backing guest RAM */
+	uint64_t ram_size;       /* -m and backend size */
+	uint64_t lowmem_pin;     /* value for max-ram-below-4g */
+	const char *append;      /* final kernel command line */
+	int qmp_fd;              /* listening sockets QEMU inherits */
+	int console_fd;
+};
+
+/* Build the argv for QEMU.  Returns 0 or -ENOMEM. */
+__attribute__((warn_unused_result)) int qemu_build_argv(const struct qemu_boot *b,
+							 struct argv *out);
+
+/* Guess a disk image's format from its first bytes: "qcow2" or "raw". */
+const char *qemu_disk_format(const unsigned char *head, size_t len);
+
+#endif

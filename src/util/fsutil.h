@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small file-system helpers: private directories, atomic files, UNIX sockets. */
+#ifndef HVDUMP_UTIL_FSUTIL_H
+#define HVDUMP_UTIL_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Create PATH and any missing parents; directories we create get MODE.  An existing final
+ * directory is accepted.  Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int mkdir_p(const char *path, unsigned mode);
+
+/* Write LEN bytes to PATH atomically: temporary file (MODE), fsync, rename, fsync the
+ * directory.  Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int write_file_atomic(const char *path, const void *buf,
+							   size_t len, unsigned mode);
+
+/* Read at most MAX bytes of PATH into a malloc'd NUL-terminated buffer. */
+__attribute__((warn_unused_result)) int read_file(const char *path, size_t max, char **out,
+						   size_t *len);
+
+/* Bind a listening UNIX stream socket at PATH (replacing a stale socket file).  The
+ * descriptor is close-on-exec.  Returns the fd or -errno. */
+__attribute__((warn_unused_result)) int unix_listen(const char *path);
+
+/* Connect to the UNIX stream socket at PATH; close-on-exec.  Returns the fd or -errno. */
+__attribute__((warn_unused_result)) int unix_connect(const char *path);
+
+/* Write all of BUF to FD, retrying on EINTR/short writes.  Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int write_full(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the operator asked for: one VM's configuration, validated before anything starts. */
+#ifndef HVDUMP_VM_CONFIG_H
+#define HVDUMP_VM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+enum on_crash { ON_CRASH_PAUSE, ON_CRASH_POWEROFF };
+
+#define VM_MAX_DISKS 16
+#define VM_MAX_CPUS 255          /* i440fx without interrupt remapping */
+#define VM_MIN_MEMORY (128ull << 20)
+#define VM_MEMORY_ALIGN (2ull << 20)
+#define VM_LOWMEM_MAX (3ull << 30) /* QEMU pc: low RAM ends at 3 GiB on big guests */
+
+struct vm_config {
+	const char *name;
+	const char *kernel;
+	const char *initrd;      /* may be NULL */
+	const char *append;      /* may be NULL */
+	const char *run_dir;     /* per-VM runtime directory; derived from name if NULL */
+	const char *log_file;    /* derived if NULL */
+	const char *qemu;        /* qemu-system-x86_64 binary */
+	const char *cpu_model;   /* NULL: "host" on KVM, "max" on TCG */
+	const char *disks[VM_MAX_DISKS];
+	size_t ndisks;
+	uint64_t memory;         /* bytes */
+	unsigned cpus;
+	enum accel_choice accel;
+	enum on_crash on_crash;
+	bool console;            /* relay the serial console to stdout */
+	unsigned shutdown_timeout_s;
+};
+
+/* Fill in defaults (1 GiB, 1 vCPU, name "hvdump", qemu from $HVDUMP_QEMU or PATH). */
+void vm_config_init(struct vm_config *c);
+
+/* Check values that need no file system access.  On error writes a one-line explanation
+ * naming the problem into MSG and returns -EINVAL.  HOST_CPUS bounds the vCPU count. */
+__attribute__((warn_unused_result)) int vm_config_check(const struct vm_config *c,
+							 unsigned host_cpus, char *msg,
+							 size_t msglen);
+
+/* Valid VM names: 1-64 characters of [A-Za-z0-9._-], not starting with '.' or '-'. */
+bool vm_name_valid(const char *name);
+
+/* Size of guest RAM below 4 GiB for MEMORY bytes (the pinned low-RAM split). */
+uint64_t vm_lowmem(uint64_t memory);
+
+const char *on_crash_name(enum on_crash oc);
+__attribute__((warn_unused_result)) int on_crash_parse(const char *s, enum on_crash *out);
+
+#endif

@@ -1,0 +1,861 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The supervisor: one event loop per QEMU process.  It owns the decision of what happens when
+// the guest powers off, reboots, crashes or when QEMU dies, and it never discards the RAM file
+// of a crashed guest on its own.
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu/accel.h"
+#include "qemu/cmdline.h"
+#include "qemu/process.h"
+#include "qemu/qmp.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "vm/rundir.h"
+#include "vm/vm.h"
+
+#define QMP_START_TIMEOUT_MS 15000
+#define QMP_CMD_TIMEOUT_MS 5000
+#define CONSOLE_PANIC_GRACE_MS 2000
+#define PANIC_TEXT "Kernel panic - not syncing: "
+
+enum boot_end {
+	END_NONE,
+	END_POWEROFF,      /* guest powered off */
+	END_RESET,         /* guest rebooted: start a fresh QEMU */
+	END_QEMU_FAILED,   /* QEMU did not start */
+	END_QEMU_DIED,     /* QEMU went away on its own */
+	END_STOPPED,       /* operator stopped the VM */
+	END_CRASH_KEPT,    /* crashed; QEMU gone, RAM file kept */
+	END_CRASH_DROPPED, /* crashed; discarded by --on-crash poweroff */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	struct rundir rd;
+	const char *accel;
+	const char *cpu_model;
+	char *append;
+	int sig_fd;
+	unsigned boot;
+
+	/* per QEMU process */
+	struct qemu_proc proc;
+	bool qemu_running;
+	int qemu_status;
+	struct qmp *qmp;
+	int console_fd;
+	bool stdin_open;
+	bool crashed;
+	bool quit_sent;
+	bool powerdown_sent;
+	enum boot_end end;
+	long long stop_deadline;      /* force quit after this (ms, monotonic), 0 = none */
+	long long console_panic_ms;   /* console showed a panic at this time, 0 = not */
+	char panic_text[512];
+	char crash_time[40];
+	char line[2048];
+	size_t line_len;
+	char errbuf[1024];
+	size_t err_len;
+	char err_last[512];
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- input checks ------------------------------------------------------------------------ */
+
+static int check_readable(const char *what, const char *path, char *msg, size_t msglen,
+			  unsigned char *head, size_t headlen, size_t *got)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		int e = errno;
+		snprintf(msg, msglen, "%s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(msg, msglen, "%s %s: not a regular file", what, path);
+		return -EINVAL;
+	}
+	n = headlen ? pread(fd, head, headlen, 0) : 0;
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		snprintf(msg, msglen, "%s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	if (got)
+		*got = (size_t)n;
+	return 0;
+}
+
+/* Find BIN the way execvp() will; 0 if it is an executable file. */
+static int find_executable(const char *bin)
+{
+	char path[4096];
+	const char *p, *end;
+
+	if (strchr(bin, '/'))
+		return access(bin, X_OK) == 0 ? 0 : -errno;
+	p = getenv("PATH");
+	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - p), p, bin);
+		if (access(path, X_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
+{
+	unsigned char head[0x210];
+	size_t got = 0;
+	int r;
+
+	r = find_executable(cfg->qemu);
+	if (r < 0) {
+		snprintf(msg, msglen, "QEMU binary %s: %s (install qemu-system-x86 or use --qemu)",
+			 cfg->qemu, strerror(-r));
+		return r;
+	}
+
+	r = check_readable("kernel", cfg->kernel, msg, msglen, head, sizeof(head), &got);
+	if (r < 0)
+		return r;
+	/* Linux boot protocol: "HdrS" at 0x202 in a bzImage */
+	if (got < 0x206 || memcmp(head + 0x202, "HdrS", 4) != 0) {
+		snprintf(msg, msglen, "kernel %s is not an x86 Linux bzImage (no boot header)",
+			 cfg->kernel);
+		return -EINVAL;
+	}
+	if (cfg->initrd) {
+		r = check_readable("initrd", cfg->initrd, msg, msglen, head, 1, &got);
+		if (r < 0)
+			return r;
+		if (got == 0) {
+			snprintf(msg, msglen, "initrd %s is empty", cfg->initrd);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < cfg->ndisks; i++) {
+		if (access(cfg->disks[i], R_OK | W_OK) < 0) {
+			int e = errno;
+			snprintf(msg, msglen, "disk %s: %s", cfg->disks[i], strerror(e));
+			return -e;
+		}
+		r = check_readable("disk", cfg->disks[i], msg, msglen, NULL, 0, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- state record ------------------------------------------------------------------------ */
+
+static void write_state(struct vm *vm, const char *state)
+{
+	char ts[40];
+	json_t *j;
+	char *text;
+	int r;
+
+	log_timestamp(ts, sizeof(ts));
+	j = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:i}", "name",
+		      vm->cfg->name, "state", state, "hvdump_pid", (int)getpid(), "qemu_pid",
+		      vm->qemu_running ? (int)vm->proc.pid : 0, "accel", vm->accel, "ram_file",
+		      vm->rd.ram, "memory_bytes", (json_int_t)vm->cfg->memory, "lowmem_bytes",
+		      (json_int_t)vm_lowmem(vm->cfg->memory), "cpus", (int)vm->cfg->cpus, "updated",
+		      ts, "boot", (int)vm->boot);
+	if (!j)
+		return;
+	if (vm->crashed) {
+		json_object_set_new(j, "crash_time", json_string(vm->crash_time));
+		if (vm->panic_text[0])
+			json_object_set_new(j, "panic", json_string(vm->panic_text));
+	}
+	text = json_dumps(j, JSON_INDENT(2));
+	json_decref(j);
+	if (!text)
+		return;
+	r = rundir_write_state(&vm->rd, text);
+	if (r < 0)
+		log_warn("cannot write %s: %s", vm->rd.state, strerror(-r));
+	free(text);
+}
+
+/* ---- console and QEMU stderr ------------------------------------------------------------- */
+
+static void console_line(struct vm *vm, const char *s, size_t n)
+{
+	char ts[40];
+	const char *p;
+
+	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	log_timestamp(ts, sizeof(ts));
+	{
+		char hdr[64];
+		int h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
+		log_raw_file(hdr, (size_t)h);
+		log_raw_file(s, n);
+		log_raw_file("\n", 1);
+	}
+	p = memmem(s, n, PANIC_TEXT, strlen(PANIC_TEXT));
+	if (p && !vm->console_panic_ms && !vm->crashed) {
+		size_t off = (size_t)(p - s) + strlen(PANIC_TEXT), len = n - off;
+		if (len >= sizeof(vm->panic_text))
+			len = sizeof(vm->panic_text) - 1;
+		memcpy(vm->panic_text, s + off, len);
+		vm->panic_text[len] = '\0';
+		vm->console_panic_ms = now_ms();
+	}
+}
+
+static void console_input(struct vm *vm)
+{
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(vm->console_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				close(vm->console_fd);
+				vm->console_fd = -1;
+			}
+			break;
+		}
+		if (vm->cfg->console && write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
+			log_debug("console relay to stdout failed: %s", strerror(errno));
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || vm->line_len == sizeof(vm->line)) {
+				console_line(vm, vm->line, vm->line_len);
+				vm->line_len = 0;
+				if (buf[i] == '\n')
+					continue;
+			}
+			vm->line[vm->line_len++] = buf[i];
+		}
+	}
+}
+
+static void qemu_stderr_input(struct vm *vm)
+{
+	for (;;) {
+		ssize_t n = read(vm->proc.stderr_fd, vm->errbuf + vm->err_len,
+				 sizeof(vm->errbuf) - 1 - vm->err_len);
+		char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				close(vm->proc.stderr_fd);
+				vm->proc.stderr_fd = -1;
+				if (vm->err_len) {
+					vm->errbuf[vm->err_len] = '\0';
+					log_warn("qemu: %s", vm->errbuf);
+					snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
+					vm->err_len = 0;
+				}
+			}
+			return;
+		}
+		vm->err_len += (size_t)n;
+		vm->errbuf[vm->err_len] = '\0';
+		while ((nl = strchr(vm->errbuf, '\n')) != NULL) {
+			*nl = '\0';
+			if (*vm->errbuf) {
+				log_warn("qemu: %s", vm->errbuf);
+				snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
+			}
+			vm->err_len -= (size_t)(nl + 1 - vm->errbuf);
+			memmove(vm->errbuf, nl + 1, vm->err_len + 1);
+		}
+		if (vm->err_len == sizeof(vm->errbuf) - 1) {
+			log_warn("qemu: %s", vm->errbuf);
+			vm->err_len = 0;
+		}
+	}
+}
+
+/* ---- QMP ---------------------------------------------------------------------------------- */
+
+static void qmp_simple(struct vm *vm, const char *cmd)
+{
+	char *err = NULL;
+	int r;
+
+	if (!vm->qmp)
+		return;
+	r = qmp_command(vm->qmp, cmd, NULL, QMP_CMD_TIMEOUT_MS, NULL, &err);
+	if (r < 0 && r != -EPIPE)
+		log_warn("QMP %s failed: %s", cmd, err ? err : strerror(-r));
+	free(err);
+}
+
+static void request_quit(struct vm *vm)
+{
+	if (vm->quit_sent || !vm->qemu_running)
+		return;
+	vm->quit_sent = true;
+	qmp_simple(vm, "quit");
+	if (!vm->qmp && vm->qemu_running)
+		kill(vm->proc.pid, SIGTERM);
+}
+
+static void event_time(json_t *ev, char *buf, size_t len)
+{
+	json_t *t = json_object_get(ev, "timestamp");
+	json_int_t sec = json_integer_value(json_object_get(t, "seconds"));
+	json_int_t usec = json_integer_value(json_object_get(t, "microseconds"));
+	struct tm tm;
+	time_t s = (time_t)sec;
+
+	if (sec <= 0 || usec < 0 || usec > 999999 || !gmtime_r(&s, &tm)) {
+		log_timestamp(buf, len);
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
+}
+
+static void handle_crash(struct vm *vm, const char *when, const char *how)
+{
+	char sz[32];
+
+	if (vm->crashed)
+		return;
+	vm->crashed = true;
+	vm->console_panic_ms = 0;
+	snprintf(vm->crash_time, sizeof(vm->crash_time), "%s", when);
+	log_err("guest kernel panicked at %s (detected by %s)%s%s", when, how,
+		vm->panic_text[0] ? ": " : "", vm->panic_text);
+	write_state(vm, "crashed");
+	switch (vm->cfg->on_crash) {
+	case ON_CRASH_PAUSE:
+		log_info("crashed guest preserved: VM paused in QEMU pid %d, RAM (%s) in %s",
+			 (int)vm->proc.pid, size_human(vm->cfg->memory, sz, sizeof(sz)), vm->rd.ram);
+		log_info("stop hvdump (Ctrl-C or SIGTERM) to end QEMU; the run directory %s and its "
+			 "RAM file are kept",
+			 vm->rd.path);
+		break;
+	case ON_CRASH_POWEROFF:
+		log_info("--on-crash poweroff: discarding the crashed guest");
+		vm->end = END_CRASH_DROPPED;
+		request_quit(vm);
+		break;
+	}
+}
+
+static void handle_event(struct vm *vm, json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+	json_t *data = json_object_get(ev, "data");
+	char when[40];
+
+	if (!name)
+		return;
+	log_debug("qmp event %s", name);
+	if (!strcmp(name, "GUEST_PANICKED")) {
+		event_time(ev, when, sizeof(when));
+		handle_crash(vm, when, "pvpanic");
+	} else if (!strcmp(name, "SHUTDOWN")) {
+		const char *reason = json_string_value(json_object_get(data, "reason"));
+		reason = reason ? reason : "unknown";
+		log_debug("QEMU shutting down: %s", reason);
+		if (vm->end != END_NONE)
+			return;
+		if (!strcmp(reason, "guest-shutdown")) {
+			log_info("guest powered off");
+			vm->end = END_POWEROFF;
+		} else if (!strcmp(reason, "guest-reset")) {
+			log_info("guest rebooted");
+			vm->end = END_RESET;
+		} else if (!strcmp(reason, "host-qmp-quit") && vm->crashed) {
+			vm->end = END_CRASH_KEPT;
+		} else if (!strcmp(reason, "host-qmp-quit") || !strcmp(reason, "host-signal")) {
+			vm->end = vm->crashed ? END_CRASH_KEPT : END_STOPPED;
+		}
+	}
+}
+
+static void qmp_input(struct vm *vm)
+{
+	json_t *ev;
+	int r = qmp_pump(vm->qmp);
+
+	while ((ev = qmp_next_event(vm->qmp)) != NULL) {
+		handle_event(vm, ev);
+		json_decref(ev);
+	}
+	if (r == -EPIPE || (r < 0 && r != -EPROTO)) {
+		qmp_close(vm->qmp);
+		vm->qmp = NULL;
+	}
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static void reap(struct vm *vm)
+{
+	int status;
+
+	if (!vm->qemu_running)
+		return;
+	if (waitpid(vm->proc.pid, &status, WNOHANG) == vm->proc.pid) {
+		vm->qemu_running = false;
+		vm->qemu_status = status;
+	}
+}
+
+static void signal_input(struct vm *vm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(vm->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(vm);
+			continue;
+		}
+		if (vm->crashed) {
+			log_info("%s: ending the paused QEMU, keeping the crashed guest's RAM",
+				 strsignal((int)si.ssi_signo));
+			if (vm->end == END_NONE)
+				vm->end = END_CRASH_KEPT;
+			request_quit(vm);
+			continue;
+		}
+		if (!vm->powerdown_sent && vm->qmp) {
+			log_info("%s: asking the guest to power off (ACPI), up to %u s",
+				 strsignal((int)si.ssi_signo), vm->cfg->shutdown_timeout_s);
+			vm->powerdown_sent = true;
+			vm->stop_deadline = now_ms() + (long long)vm->cfg->shutdown_timeout_s * 1000;
+			qmp_simple(vm, "system_powerdown");
+		} else {
+			log_info("%s again: stopping QEMU now", strsignal((int)si.ssi_signo));
+			if (vm->end == END_NONE)
+				vm->end = END_STOPPED;
+			request_quit(vm);
+		}
+	}
+}
+
+/* ---- one QEMU process --------------------------------------------------------------------- */
+
+static int start_qemu(struct vm *vm)
+{
+	struct qemu_boot b = {
+		.cfg = vm->cfg,
+		.accel = vm->accel,
+		.cpu_model = vm->cpu_model,
+		.ram_path = vm->rd.ram,
+		.ram_size = vm->cfg->memory,
+		/* pinned: low RAM is min(RAM, 3 GiB) whatever QEMU's machine defaults are */
+		.lowmem_pin = VM_LOWMEM_MAX,
+		.append = vm->append,
+	};
+	struct argv argv = { 0 };
+	char msg[512], *line;
+	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, r;
+	int keep[2];
+
+	r = rundir_create_ram(&vm->rd, vm->cfg->memory, msg, sizeof(msg));
+	if (r < 0) {
+		log_err("%s", msg);
+		return r;
+	}
+	qmp_listen = unix_listen(vm->rd.qmp);
+	con_listen = qmp_listen >= 0 ? unix_listen(vm->rd.console) : -1;
+	if (qmp_listen < 0 || con_listen < 0) {
+		r = qmp_listen < 0 ? qmp_listen : con_listen;
+		log_err("cannot create sockets in %s: %s", vm->rd.path, strerror(-r));
+		goto close_listen;
+	}
+	/* Connecting before QEMU exists is fine: the connections wait in the backlog, and once
+	 * our copies of the listening sockets are closed, a QEMU that dies resets them. */
+	qmp_conn = unix_connect(vm->rd.qmp);
+	vm->console_fd = unix_connect(vm->rd.console);
+	if (qmp_conn < 0 || vm->console_fd < 0) {
+		r = qmp_conn < 0 ? qmp_conn : vm->console_fd;
+		log_err("cannot connect to our own sockets in %s: %s", vm->rd.path, strerror(-r));
+		goto close_conn;
+	}
+	b.qmp_fd = qmp_listen;
+	b.console_fd = con_listen;
+	r = qemu_build_argv(&b, &argv);
+	if (r < 0) {
+		log_err("out of memory building the QEMU command line");
+		goto close_conn;
+	}
+	line = argv_join(&argv);
+	log_debug("starting: %s", line ? line : argv.v[0]);
+	free(line);
+	keep[0] = qmp_listen;
+	keep[1] = con_listen;
+	r = qemu_spawn(&argv, keep, 2, &vm->proc);
+	argv_free(&argv);
+	if (r < 0) {
+		log_err("cannot run QEMU (%s): %s", vm->cfg->qemu, strerror(-r));
+		goto close_conn;
+	}
+	vm->qemu_running = true;
+	close(qmp_listen);
+	close(con_listen);
+	qmp_listen = con_listen = -1;
+	fcntl(vm->console_fd, F_SETFL, O_NONBLOCK);
+
+	r = qmp_open_fd(qmp_conn, &vm->qmp);
+	qmp_conn = -1;
+	if (r == 0)
+		r = qmp_handshake(vm->qmp, QMP_START_TIMEOUT_MS);
+	if (r < 0) {
+		/* collect what QEMU said on its way out */
+		for (int i = 0; i < 50 && vm->qemu_running; i++) {
+			reap(vm);
+			if (vm->qemu_running)
+				usleep(20000);
+		}
+		if (vm->proc.stderr_fd >= 0)
+			qemu_stderr_input(vm);
+		log_err("QEMU did not start%s%s", vm->err_last[0] ? ": " : "",
+			vm->err_last[0] ? vm->err_last : "");
+		return r;
+	}
+	log_debug("QMP connected to QEMU %s", qmp_qemu_version(vm->qmp));
+	return 0;
+
+close_conn:
+	if (qmp_conn >= 0)
+		close(qmp_conn);
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	vm->console_fd = -1;
+close_listen:
+	if (qmp_listen >= 0)
+		close(qmp_listen);
+	if (con_listen >= 0)
+		close(con_listen);
+	return r;
+}
+
+static void stop_qemu_process(struct vm *vm)
+{
+	if (vm->qemu_running) {
+		kill(vm->proc.pid, SIGKILL);
+		waitpid(vm->proc.pid, &vm->qemu_status, 0);
+		vm->qemu_running = false;
+	}
+}
+
+static void close_boot(struct vm *vm)
+{
+	if (vm->qmp)
+		qmp_close(vm->qmp);
+	vm->qmp = NULL;
+	if (vm->console_fd >= 0) {
+		console_input(vm);
+		close(vm->console_fd);
+	}
+	vm->console_fd = -1;
+	if (vm->line_len) {
+		console_line(vm, vm->line, vm->line_len);
+		vm->line_len = 0;
+	}
+	if (vm->proc.stderr_fd >= 0) {
+		qemu_stderr_input(vm);
+		if (vm->proc.stderr_fd >= 0)
+			close(vm->proc.stderr_fd);
+	}
+	vm->proc.stderr_fd = -1;
+}
+
+static enum boot_end boot_once(struct vm *vm)
+{
+	char *err = NULL;
+	int r;
+
+	vm->end = END_NONE;
+	vm->crashed = vm->quit_sent = vm->powerdown_sent = false;
+	vm->stop_deadline = vm->console_panic_ms = 0;
+	vm->panic_text[0] = vm->err_last[0] = '\0';
+	vm->err_len = vm->line_len = 0;
+	vm->console_fd = -1;
+	vm->proc.stderr_fd = -1;
+	vm->boot++;
+
+	r = start_qemu(vm);
+	if (r < 0) {
+		stop_qemu_process(vm);
+		close_boot(vm);
+		return END_QEMU_FAILED;
+	}
+	write_state(vm, "running");
+	r = qmp_command(vm->qmp, "cont", NULL, QMP_CMD_TIMEOUT_MS, NULL, &err);
+	if (r < 0) {
+		log_err("QEMU refused to start the guest: %s", err ? err : strerror(-r));
+		free(err);
+		stop_qemu_process(vm);
+		close_boot(vm);
+		return END_QEMU_FAILED;
+	}
+	log_info("guest '%s' started (boot %u, QEMU pid %d, %s)", vm->cfg->name, vm->boot,
+		 (int)vm->proc.pid, vm->accel);
+
+	while (vm->qemu_running) {
+		struct pollfd pfd[5];
+		int n = 0, i_sig, i_qmp = -1, i_con = -1, i_err = -1, i_in = -1;
+		long long timeout = -1, now;
+		json_t *ev;
+
+		/* events queued while a command was waiting for its reply */
+		while (vm->qmp && (ev = qmp_next_event(vm->qmp)) != NULL) {
+			handle_event(vm, ev);
+			json_decref(ev);
+		}
+		now = now_ms();
+		if (vm->stop_deadline) {
+			if (now >= vm->stop_deadline) {
+				log_info("guest did not power off in time; stopping QEMU");
+				vm->stop_deadline = 0;
+				if (vm->end == END_NONE)
+					vm->end = END_STOPPED;
+				request_quit(vm);
+				continue;
+			}
+			timeout = vm->stop_deadline - now;
+		}
+		if (vm->console_panic_ms) {
+			long long due = vm->console_panic_ms + CONSOLE_PANIC_GRACE_MS;
+			if (now >= due) {
+				char when[40];
+				log_warn("the guest console shows a kernel panic but pvpanic did not "
+					 "report it: is the pvpanic-mmio module loaded in the guest?");
+				qmp_simple(vm, "stop");
+				log_timestamp(when, sizeof(when));
+				handle_crash(vm, when, "console");
+				continue;
+			}
+			if (timeout < 0 || due - now < timeout)
+				timeout = due - now;
+		}
+		i_sig = n;
+		pfd[n++] = (struct pollfd){ .fd = vm->sig_fd, .events = POLLIN };
+		if (vm->qmp) {
+			i_qmp = n;
+			pfd[n++] = (struct pollfd){ .fd = qmp_fd(vm->qmp), .events = POLLIN };
+		}
+		if (vm->console_fd >= 0) {
+			i_con = n;
+			pfd[n++] = (struct pollfd){ .fd = vm->console_fd, .events = POLLIN };
+		}
+		if (vm->proc.stderr_fd >= 0) {
+			i_err = n;
+			pfd[n++] = (struct pollfd){ .fd = vm->proc.stderr_fd, .events = POLLIN };
+		}
+		if (vm->stdin_open && vm->console_fd >= 0) {
+			i_in = n;
+			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		}
+		if (poll(pfd, (nfds_t)n, timeout > 1000000 ? 1000000 : (int)timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (i_con >= 0 && pfd[i_con].revents)
+			console_input(vm);
+		if (i_err >= 0 && pfd[i_err].revents)
+			qemu_stderr_input(vm);
+		if (i_qmp >= 0 && pfd[i_qmp].revents)
+			qmp_input(vm);
+		if (pfd[i_sig].revents)
+			signal_input(vm);
+		if (i_in >= 0 && pfd[i_in].revents) {
+			char buf[4096];
+			ssize_t got = read(STDIN_FILENO, buf, sizeof(buf));
+			if (got <= 0)
+				vm->stdin_open = false;
+			else if (write_full(vm->console_fd, buf, (size_t)got) < 0)
+				log_debug("console input dropped: %s", strerror(errno));
+		}
+	}
+	if (vm->qemu_running)
+		stop_qemu_process(vm);
+	close_boot(vm);
+
+	if (vm->end == END_NONE || (vm->end == END_STOPPED && !vm->quit_sent &&
+				    !vm->powerdown_sent)) {
+		char st[96];
+		qemu_status_text(vm->qemu_status, st, sizeof(st));
+		if (vm->crashed) {
+			log_err("QEMU %s while holding the crashed guest; its RAM file is kept", st);
+			return END_CRASH_KEPT;
+		}
+		log_err("QEMU %s unexpectedly%s%s", st, vm->err_last[0] ? ": " : "", vm->err_last);
+		return END_QEMU_DIED;
+	}
+	return vm->end;
+}
+
+/* ---- the VM ------------------------------------------------------------------------------- */
+
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void choose_accel(struct vm *vm)
+{
+	struct accel_probe p;
+
+	switch (vm->cfg->accel) {
+	case ACCEL_TCG:
+		vm->accel = "tcg";
+		log_info("accelerator: TCG (requested with --accel tcg)");
+		break;
+	case ACCEL_KVM:
+		vm->accel = "kvm";
+		log_info("accelerator: KVM (requested with --accel kvm; not probed)");
+		break;
+	case ACCEL_AUTO:
+		accel_probe_kvm(vm->cfg->qemu, vm->cfg->kernel, accel_cache_dir(), &p);
+		vm->accel = p.kvm_ok ? "kvm" : "tcg";
+		log_info("accelerator: %s (%s%s)", p.kvm_ok ? "KVM" : "TCG, software emulation",
+			 p.reason, p.cached ? "; probed earlier this host boot" : "");
+		break;
+	}
+	vm->cpu_model = vm->cfg->cpu_model ? vm->cfg->cpu_model
+					    : (!strcmp(vm->accel, "kvm") ? "host" : "max");
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1 };
+	char msg[1024], run_dir[4096], sz[32];
+	int code = VM_EXIT_ERROR, r;
+	enum boot_end end;
+	unsigned quick_resets = 0;
+	long long last_start = 0;
+
+	if (cfg->run_dir)
+		snprintf(run_dir, sizeof(run_dir), "%s", cfg->run_dir);
+	else
+		snprintf(run_dir, sizeof(run_dir), "%s/%s", rundir_default_base(), cfg->name);
+
+	vm.sig_fd = setup_signals();
+	if (vm.sig_fd < 0) {
+		log_err("cannot set up signal handling: %s", strerror(-vm.sig_fd));
+		return VM_EXIT_ERROR;
+	}
+	r = rundir_open(&vm.rd, run_dir, msg, sizeof(msg));
+	if (r < 0) {
+		log_err("%s", msg);
+		close(vm.sig_fd);
+		return r == -EBUSY || r == -EEXIST || r == -EPERM || r == -ENOTDIR ? VM_EXIT_USAGE
+										     : VM_EXIT_ERROR;
+	}
+	{
+		char logpath[4200];
+		if (cfg->log_file)
+			snprintf(logpath, sizeof(logpath), "%s", cfg->log_file);
+		else
+			snprintf(logpath, sizeof(logpath), "%s.log", run_dir);
+		r = log_open_file(logpath);
+		if (r < 0)
+			log_warn("cannot open log file %s: %s", logpath, strerror(-r));
+		else
+			log_info("log file: %s", logpath);
+	}
+	choose_accel(&vm);
+	vm.append = cfg->append ? strdup(cfg->append) : strdup("");
+	if (!vm.append)
+		goto remove;
+	vm.stdin_open = cfg->console && isatty(STDIN_FILENO);
+	log_info("VM '%s': %u vCPU, %s RAM, run directory %s", cfg->name, cfg->cpus,
+		 size_human(cfg->memory, sz, sizeof(sz)), run_dir);
+
+	for (;;) {
+		last_start = now_ms();
+		end = boot_once(&vm);
+		if (end != END_RESET)
+			break;
+		quick_resets = now_ms() - last_start < 5000 ? quick_resets + 1 : 0;
+		if (quick_resets >= 5) {
+			log_err("guest rebooted %u times within seconds of starting; giving up",
+				quick_resets);
+			end = END_STOPPED;
+			break;
+		}
+		log_info("starting a fresh QEMU for the rebooted guest");
+	}
+
+	switch (end) {
+	case END_POWEROFF:
+		code = VM_EXIT_POWEROFF;
+		break;
+	case END_STOPPED:
+		code = VM_EXIT_STOPPED;
+		break;
+	case END_QEMU_FAILED:
+	case END_QEMU_DIED:
+		code = VM_EXIT_QEMU;
+		break;
+	case END_CRASH_DROPPED:
+		code = VM_EXIT_CRASHED;
+		break;
+	case END_CRASH_KEPT:
+		code = VM_EXIT_CRASHED;
+		write_state(&vm, "crashed");
+		log_info("crashed guest's RAM kept in %s (state in %s)", vm.rd.ram, vm.rd.state);
+		rundir_release(&vm.rd);
+		goto out;
+	case END_NONE:
+	case END_RESET:
+		code = VM_EXIT_ERROR;
+		break;
+	}
+remove:
+	rundir_remove(&vm.rd);
+out:
+	free(vm.append);
+	close(vm.sig_fd);
+	log_close_file();
+	return code;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Running and supervising one VM: QEMU start, console, QMP events, reboot, crash, shutdown. */
+#ifndef HVDUMP_VM_VM_H
+#define HVDUMP_VM_VM_H
+
+#include "vm/config.h"
+
+/* Exit codes of `hvdump run`, documented in docs/hvdump-run.md. */
+enum vm_exit {
+	VM_EXIT_POWEROFF = 0, /* the guest powered itself off */
+	VM_EXIT_ERROR = 1,    /* hvdump itself failed */
+	VM_EXIT_USAGE = 2,    /* bad options or input files; nothing was started */
+	VM_EXIT_QEMU = 3,     /* QEMU failed to start or died unexpectedly */
+	VM_EXIT_CRASHED = 4,  /* the guest kernel crashed; see the log for what was kept */
+	VM_EXIT_STOPPED = 5,  /* stopped by a signal; the guest was forced off */
+};
+
+/* Check the input files named by CFG (kernel is a bzImage, initrd and disks readable).
+ * Returns 0 or -errno with a one-line explanation in MSG. */
+__attribute__((warn_unused_result)) int vm_check_files(const struct vm_config *cfg, char *msg,
+							size_t msglen);
+
+/* Run the VM until it powers off, crashes (per cfg->on_crash) or is stopped.  Blocks the
+ * termination signals and handles them itself.  Returns an enum vm_exit code. */
+int vm_run(const struct vm_config *cfg);
+
+#endif
