@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Configuration validation and the QEMU command line it produces.
+#include <errno.h>
+#include <string.h>
+
+#include "qemu/cmdline.h"
+#include "tap.h"
+#include "vm/config.h"
+
+static int check(struct vm_config *c, unsigned host_cpus, const char *want_substr)
+{
+	char msg[512] = "";
+	int r = vm_config_check(c, host_cpus, msg, sizeof(msg));
+
+	if (!want_substr)
+		return tap_ok(r == 0, "valid config accepted%s%s", *msg ? ": " : "", msg);
+	if (!tap_ok(r == -EINVAL && strstr(msg, want_substr), "refused: %s", msg))
+		tap_diag("  wanted a message containing '%s' (r=%d)", want_substr, r);
+	return 0;
+}
+
+static int has_arg(const struct argv *a, const char *s)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->v[i], s))
+			return 1;
+	return 0;
+}
+
+static const char *after(const struct argv *a, const char *opt, int nth)
+{
+	for (size_t i = 0; i + 1 < a->n; i++)
+		if (!strcmp(a->v[i], opt) && nth-- == 0)
+			return a->v[i + 1];
+	return NULL;
+}
+
+int main(void)
+{
+	struct vm_config c;
+	struct argv a = { 0 };
+	struct qemu_boot b;
+	const unsigned char qcow[] = "QFI\xfb\0\0\0\3";
+
+	vm_config_init(&c);
+	check(&c, 2, "--kernel");
+	c.kernel = "/boot/vmlinuz";
+	check(&c, 2, NULL);
+	c.memory = 64ull << 20;
+	check(&c, 2, "too small");
+	c.memory = (1ull << 30) + 4096;
+	check(&c, 2, "multiple of 2M");
+	c.memory = 1ull << 50;
+	check(&c, 2, "64T");
+	c.memory = 2ull << 30;
+	c.cpus = 9;
+	check(&c, 2, "use 1 to 8");
+	c.cpus = 0;
+	check(&c, 2, "out of range");
+	c.cpus = 300;
+	check(&c, 200, "use 1 to 255");
+	c.cpus = 2;
+	c.name = "bad/name";
+	check(&c, 2, "--name");
+	c.name = "-x";
+	check(&c, 2, "--name");
+	c.name = "web-01.prod_a";
+	check(&c, 2, NULL);
+
+	tap_is_int(vm_lowmem(1ull << 30), 1ull << 30, "1G guest: all RAM is low");
+	tap_is_int(vm_lowmem(3ull << 30), 3ull << 30, "3G guest: all RAM is low");
+	tap_is_int(vm_lowmem(5ull << 30), 3ull << 30, "5G guest: low RAM pinned at 3G");
+
+	{
+		enum on_crash oc;
+		tap_ok(on_crash_parse("pause", &oc) == 0 && oc == ON_CRASH_PAUSE, "on-crash pause");
+		tap_ok(on_crash_parse("poweroff", &oc) == 0 && oc == ON_CRASH_POWEROFF,
+		       "on-crash poweroff");
+		tap_ok(on_crash_parse("explode", &oc) == -EINVAL, "on-crash unknown refused");
+	}
+
+	tap_is_str(qemu_disk_format(qcow, 8), "qcow2", "qcow2 magic");
+	tap_is_str(qemu_disk_format((const unsigned char *)"\0\0\0\0", 4), "raw", "raw otherwise");
+	tap_is_str(qemu_disk_format(qcow, 2), "raw", "short header is raw");
+
+	c.disks[0] = "/nonexistent/disk,with,commas.img";
+	c.ndisks = 1;
+	c.initrd = "/boot/initrd";
+	memset(&b, 0, sizeof(b));
+	b.cfg = &c;
+	b.accel = "tcg";
+	b.cpu_model = "max";
+	b.ram_path = "/dev/shm/x/ram";
+	b.ram_size = 2ull << 30;
+	b.lowmem_pin = 3ull << 30;
+	b.append = "console=ttyS0";
+	b.qmp_fd = 7;
+	b.console_fd = 8;
+	tap_is_int(qemu_build_argv(&b, &a), 0, "argv built");
+	tap_ok(has_arg(&a, "-nodefaults") && has_arg(&a, "-S"), "no default devices, starts paused");
+	tap_is_str(after(&a, "-machine", 0),
+		   "pc,accel=tcg,max-ram-below-4g=3221225472,memory-backend=ram0,vmport=off",
+		   "machine pins the low-RAM split");
+	tap_is_str(after(&a, "-object", 0),
+		   "memory-backend-file,id=ram0,mem-path=/dev/shm/x/ram,size=2048M,share=on",
+		   "RAM is a shared file");
+	tap_is_str(after(&a, "-m", 0), "2048M", "-m equals the backend size");
+	tap_is_str(after(&a, "-smp", 0), "2", "vCPUs");
+	tap_is_str(after(&a, "-device", 0), "pvpanic", "pvpanic device");
+	tap_is_str(after(&a, "-device", 1), "vmcoreinfo", "vmcoreinfo device");
+	tap_is_str(after(&a, "-action", 0), "panic=pause", "panic pauses the guest");
+	tap_is_str(after(&a, "-action", 1), "reboot=shutdown", "reboot ends QEMU");
+	tap_is_str(after(&a, "-chardev", 0), "socket,id=qmp,fd=7,server=on,wait=off", "QMP on fd");
+	tap_is_str(after(&a, "-drive", 0),
+		   "if=virtio,cache=writeback,file=/nonexistent/disk,,with,,commas.img,format=raw",
+		   "commas in paths are escaped");
+	tap_is_str(after(&a, "-initrd", 0), "/boot/initrd", "initrd");
+	tap_is_str(after(&a, "-append", 0), "console=ttyS0", "append");
+	{
+		char *line = argv_join(&a);
+		tap_ok(line && strstr(line, "'if=virtio") == NULL && strstr(line, "-append console=ttyS0"),
+		       "joined command line is readable");
+		free(line);
+	}
+	argv_free(&a);
+	return tap_done();
+}
