@@ -39,8 +39,8 @@ endif
 # --- sources -------------------------------------------------------------------------------
 LIB_SRCS := $(wildcard src/util/*.c src/qemu/*.c src/vm/*.c src/format/*.c src/dump/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/obj/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(O)/tests/unit/%)
@@ -58,20 +58,24 @@ $(O)/hvdump: $(CLI_OBJS) $(O)/libhvdump.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/%.o: %.c
+.SECONDARY:
+
+$(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libhvdump.a
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(O)/libhvdump.a
+	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/tools/%: $(O)/tests/tools/%.o $(O)/libhvdump.a
+$(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(O)/libhvdump.a
+	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(O)/tests/%.o: ALL_CFLAGS += -Itests -Iguest/tools
+$(O)/obj/tests/%.o: ALL_CFLAGS += -Itests -Iguest/tools
 
 # Unit tests need no guest; `make check` also runs the integration tests (they boot guests).
 unit-check: $(UNIT_BINS)
@@ -87,4 +91,4 @@ guest:
 clean:
 	rm -rf $(O)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)
+-include $(shell find $(O)/obj -name "*.d" 2>/dev/null)

@@ -19,7 +19,7 @@ __attribute__((warn_unused_result)) int log_open_file(const char *path);
 void log_close_file(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Write raw text (console output) to the log file only, no prefix. */
 void log_raw_file(const char *buf, size_t len);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The demo guest boots with 2 vCPUs and 1 GiB, reports nproc and MemTotal, powers off;
+# hvdump exits 0 and leaves no runtime files behind.
+. "$(dirname "$0")/../lib/common.sh"
+guest_env
+
+start_hvdump "$T/a" run --name boot --kernel "$VMLINUZ" --initrd "$INITRD" \
+	--append "console=ttyS0 quiet hvdump.poweroff=0" --cpus 2 --memory 1G --log "$T/boot.log"
+wait_exit "$HV_PID" 60
+ok $([ "$RC" -eq 0 ]; echo $?) "hvdump exits 0 when the guest powers off (rc=$RC)"
+line=$(grep -a 'hvdump-guest: kernel=' "$T/a.stdout" | tr -d '\r')
+diag "$line"
+nproc=$(sed -n 's/.*nproc=\([0-9]*\).*/\1/p' <<<"$line")
+mem=$(sed -n 's/.*memtotal_kb=\([0-9]*\).*/\1/p' <<<"$line")
+ok $([ "${nproc:-0}" -eq 2 ]; echo $?) "guest sees 2 CPUs (nproc=$nproc)"
+# 1 GiB minus what the kernel keeps for itself: between 900 MiB and 1 GiB
+ok $([ "${mem:-0}" -gt 921600 ] && [ "${mem:-0}" -le 1048576 ]; echo $?) "guest MemTotal fits 1 GiB ($mem kB)"
+ok $(grep -aq '^HVDUMP-GUEST-READY' "$T/a.stdout"; echo $?) "console relayed to stdout"
+ok $(grep -q 'console: hvdump-guest: service ok' "$T/boot.log"; echo $?) "console lines are in the log with timestamps"
+ok $(grep -q 'guest powered off' "$T/boot.log"; echo $?) "log says the guest powered off"
+ok $(grep -qE 'accelerator: (KVM|TCG)' "$T/a.stderr"; echo $?) "accelerator choice is logged"
+left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
+ok $([ "$left" -eq 0 ]; echo $?) "no runtime files left ($left)"
+ok $(pgrep -f "$T/run" >/dev/null; [ $? -ne 0 ]; echo $?) "no QEMU left running"
+done_testing
