@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -38,8 +39,21 @@ static void run_usage(FILE *f)
 "                           guest kernel here, else TCG)\n"
 "      --cpu MODEL          QEMU CPU model (default host on KVM, max on TCG)\n"
 "      --qemu PATH          QEMU binary (default $HVDUMP_QEMU or qemu-system-x86_64)\n"
-"      --on-crash ACTION    pause: keep the crashed guest paused and its RAM file (default)\n"
+"\n"
+"Crash handling:\n"
+"      --on-crash ACTION    assisted (default): keep the crashed RAM, boot a fresh copy of\n"
+"                           the kernel in the boot region with the crash as /proc/vmcore\n"
+"                           pause: keep the crashed guest paused and its RAM file\n"
+"                           dump-restart: QEMU dump-guest-memory, then a fresh boot\n"
 "                           poweroff: discard the crashed guest\n"
+"      --boot-region SIZE   RAM the capture kernel boots in (mem=SIZE; default 256M)\n"
+"      --capture-append TEXT  extra kernel parameters for capture boots\n"
+"      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
+"                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
+"      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
+"                           kdump-snappy\n"
+"\n"
+"Host and console:\n"
 "      --shutdown-timeout S seconds a guest gets to power off after SIGINT/SIGTERM (10)\n"
 "      --no-console         do not copy the guest console to stdout (the log keeps it)\n"
 "  -v, --verbose            more detail on stderr\n"
@@ -52,7 +66,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT,
 };
 
 static const struct option run_options[] = {
@@ -71,14 +85,19 @@ static const struct option run_options[] = {
 	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
+	{ "boot-region", required_argument, NULL, OPT_BOOT_REGION },
+	{ "capture-append", required_argument, NULL, OPT_CAPTURE_APPEND },
+	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
+	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem. */
-static int parse_run(int argc, char **argv, struct vm_config *c)
+/* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem.
+ * *BOOT_REGION_SET tells whether --boot-region was given. */
+static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_region_set)
 {
 	uint64_t v;
 	int opt, r;
@@ -148,7 +167,8 @@ static int parse_run(int argc, char **argv, struct vm_config *c)
 			break;
 		case OPT_ON_CRASH:
 			if (on_crash_parse(optarg, &c->on_crash) < 0) {
-				log_err("--on-crash '%s': use pause or poweroff", optarg);
+				log_err("--on-crash '%s': use assisted, pause, dump-restart or poweroff",
+					optarg);
 				return -EINVAL;
 			}
 			break;
@@ -162,6 +182,29 @@ static int parse_run(int argc, char **argv, struct vm_config *c)
 			break;
 		case OPT_NO_CONSOLE:
 			c->console = false;
+			break;
+		case OPT_BOOT_REGION:
+			r = size_parse(optarg, 1ull << 20, &c->boot_region);
+			if (r < 0) {
+				log_err("--boot-region '%s': not a size (try 256M)", optarg);
+				return -EINVAL;
+			}
+			*boot_region_set = 1;
+			break;
+		case OPT_CAPTURE_APPEND:
+			c->capture_append = optarg;
+			break;
+		case OPT_DUMP_DIR:
+			c->dump_dir = optarg;
+			break;
+		case OPT_DUMP_FORMAT:
+			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump-zlib") &&
+			    strcmp(optarg, "kdump-lzo") && strcmp(optarg, "kdump-snappy")) {
+				log_err("--dump-format '%s': use elf, kdump-zlib, kdump-lzo or "
+					"kdump-snappy", optarg);
+				return -EINVAL;
+			}
+			c->dump_format = optarg;
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
@@ -189,12 +232,13 @@ static int parse_run(int argc, char **argv, struct vm_config *c)
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config c;
-	char msg[1024];
+	char msg[1024], a[32];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int r;
+	int r, boot_region_set = 0;
+	struct stat st;
 
 	vm_config_init(&c);
-	r = parse_run(argc, argv, &c);
+	r = parse_run(argc, argv, &c, &boot_region_set);
 	if (r == 1) {
 		run_usage(stdout);
 		return 0;
@@ -205,6 +249,18 @@ int cmd_run(int argc, char **argv)
 	    vm_check_files(&c, msg, sizeof(msg)) < 0) {
 		log_err("%s", msg);
 		return VM_EXIT_USAGE;
+	}
+	if (vm_config_check_boot_region(&c, c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size
+										  : 0,
+					msg, sizeof(msg)) < 0) {
+		if (boot_region_set) {
+			log_err("%s", msg);
+			return VM_EXIT_USAGE;
+		}
+		log_warn("%s", msg);
+		log_warn("the assisted dump needs more RAM than --memory %s; crashed guests will be "
+			 "kept paused instead (--on-crash pause)", size_format(c.memory, a, sizeof(a)));
+		c.on_crash = ON_CRASH_PAUSE;
 	}
 	return vm_run(&c);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/size.h"
 #include "vm/config.h"
@@ -18,7 +19,9 @@ void vm_config_init(struct vm_config *c)
 	c->cpus = 1;
 	c->qemu = q && *q ? q : "qemu-system-x86_64";
 	c->accel = ACCEL_AUTO;
-	c->on_crash = ON_CRASH_PAUSE;
+	c->on_crash = ON_CRASH_ASSISTED;
+	c->boot_region = VM_BOOT_REGION_DEFAULT;
+	c->dump_format = "elf";
 	c->console = true;
 	c->shutdown_timeout_s = 10;
 }
@@ -91,24 +94,72 @@ int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, si
 	return 0;
 }
 
+static const char *const on_crash_names[] = {
+	[ON_CRASH_ASSISTED] = "assisted",
+	[ON_CRASH_PAUSE] = "pause",
+	[ON_CRASH_DUMP_RESTART] = "dump-restart",
+	[ON_CRASH_POWEROFF] = "poweroff",
+};
+
 const char *on_crash_name(enum on_crash oc)
 {
-	switch (oc) {
-	case ON_CRASH_PAUSE:
-		return "pause";
-	case ON_CRASH_POWEROFF:
-		return "poweroff";
-	}
-	return "?";
+	return (unsigned)oc < sizeof(on_crash_names) / sizeof(on_crash_names[0]) ? on_crash_names[oc]
+										 : "?";
 }
 
 int on_crash_parse(const char *s, enum on_crash *out)
 {
-	if (!strcmp(s, "pause"))
-		*out = ON_CRASH_PAUSE;
-	else if (!strcmp(s, "poweroff"))
-		*out = ON_CRASH_POWEROFF;
-	else
+	for (unsigned i = 0; i < sizeof(on_crash_names) / sizeof(on_crash_names[0]); i++) {
+		if (!strcmp(s, on_crash_names[i])) {
+			*out = (enum on_crash)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int vm_config_check_boot_region(const struct vm_config *c, uint64_t initrd_size, char *msg,
+				size_t msglen)
+{
+	char a[32], b[32];
+	uint64_t need = VM_BOOT_REGION_MIN + 3 * initrd_size; /* packed + unpacked + slack */
+
+	if (c->on_crash != ON_CRASH_ASSISTED)
+		return 0;
+	if (c->boot_region % VM_MEMORY_ALIGN) {
+		snprintf(msg, msglen, "--boot-region %s is not a multiple of 2M",
+			 size_format(c->boot_region, a, sizeof(a)));
 		return -EINVAL;
+	}
+	if (c->boot_region < need) {
+		snprintf(msg, msglen,
+			 "--boot-region %s is too small: a capture boot with this %s initrd needs "
+			 "at least %s",
+			 size_format(c->boot_region, a, sizeof(a)), size_human(initrd_size, b, sizeof(b)),
+			 size_format((need + VM_MEMORY_ALIGN - 1) & ~(VM_MEMORY_ALIGN - 1), a, sizeof(a)));
+		return -EINVAL;
+	}
+	if (c->boot_region > vm_lowmem(c->memory) / 2) {
+		snprintf(msg, msglen,
+			 "--boot-region %s is more than half of the guest's %s of low RAM; use a "
+			 "smaller boot region, a larger --memory, or --on-crash pause",
+			 size_format(c->boot_region, a, sizeof(a)),
+			 size_format(vm_lowmem(c->memory), b, sizeof(b)));
+		return -EINVAL;
+	}
 	return 0;
+}
+
+const char *vm_default_dump_dir(void)
+{
+	static char dir[4096];
+	const char *env = getenv("HVDUMP_DUMP_BASE"), *home = getenv("HOME");
+
+	if (env && *env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	else if (getuid() == 0 || !home)
+		snprintf(dir, sizeof(dir), "/var/crash/hvdump");
+	else
+		snprintf(dir, sizeof(dir), "%s/.local/share/hvdump/crash", home);
+	return dir;
 }

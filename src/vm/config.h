@@ -8,13 +8,20 @@
 #include <stdint.h>
 
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
-enum on_crash { ON_CRASH_PAUSE, ON_CRASH_POWEROFF };
+enum on_crash {
+	ON_CRASH_ASSISTED,     /* preserve RAM, boot a fresh kernel with the crash as /proc/vmcore */
+	ON_CRASH_PAUSE,        /* keep the VM paused and its RAM; do nothing else */
+	ON_CRASH_DUMP_RESTART, /* QEMU dump-guest-memory, then a fresh boot (libvirt's way) */
+	ON_CRASH_POWEROFF,     /* discard the crashed guest */
+};
 
 #define VM_MAX_DISKS 16
 #define VM_MAX_CPUS 255          /* i440fx without interrupt remapping */
 #define VM_MIN_MEMORY (128ull << 20)
 #define VM_MEMORY_ALIGN (2ull << 20)
 #define VM_LOWMEM_MAX (3ull << 30) /* QEMU pc: low RAM ends at 3 GiB on big guests */
+#define VM_BOOT_REGION_DEFAULT (256ull << 20)
+#define VM_BOOT_REGION_MIN (128ull << 20)
 
 struct vm_config {
 	const char *name;
@@ -25,6 +32,10 @@ struct vm_config {
 	const char *log_file;    /* derived if NULL */
 	const char *qemu;        /* qemu-system-x86_64 binary */
 	const char *cpu_model;   /* NULL: "host" on KVM, "max" on TCG */
+	const char *dump_dir;    /* crash records and dumps; derived if NULL */
+	const char *capture_append; /* extra kernel parameters for capture boots */
+	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
+	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
 	const char *disks[VM_MAX_DISKS];
 	size_t ndisks;
 	uint64_t memory;         /* bytes */
@@ -43,6 +54,16 @@ void vm_config_init(struct vm_config *c);
 __attribute__((warn_unused_result)) int vm_config_check(const struct vm_config *c,
 							 unsigned host_cpus, char *msg,
 							 size_t msglen);
+
+/* Check the boot region against the RAM size and the initrd (INITRD_SIZE bytes): a capture
+ * kernel must fit, with its unpacked initramfs, and leave most RAM to the dump. */
+__attribute__((warn_unused_result)) int vm_config_check_boot_region(const struct vm_config *c,
+								     uint64_t initrd_size,
+								     char *msg, size_t msglen);
+
+/* Default dump directory: $HVDUMP_DUMP_BASE, /var/crash/hvdump for root, else
+ * ~/.local/share/hvdump/crash (static storage). */
+const char *vm_default_dump_dir(void);
 
 /* Valid VM names: 1-64 characters of [A-Za-z0-9._-], not starting with '.' or '-'. */
 bool vm_name_valid(const char *name);

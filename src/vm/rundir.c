@@ -47,7 +47,7 @@ static int holds_crash(const struct rundir *rd)
 
 	if (read_file(rd->state, 1 << 20, &text, NULL) == 0) {
 		crashed = strstr(text, "\"state\": \"crashed\"") != NULL ||
-			  strstr(text, "\"state\":\"crashed\"") != NULL;
+			  strstr(text, "\"preserved\": true") != NULL;
 		free(text);
 	} else if (access(rd->ram, F_OK) == 0) {
 		crashed = 1; /* RAM file without a readable state: assume it matters */

@@ -26,158 +26,23 @@
 #include "util/size.h"
 #include "vm/rundir.h"
 #include "vm/vm.h"
+#include "vm/vm_internal.h"
 
 #define QMP_START_TIMEOUT_MS 15000
 #define QMP_CMD_TIMEOUT_MS 5000
 #define CONSOLE_PANIC_GRACE_MS 2000
 #define PANIC_TEXT "Kernel panic - not syncing: "
 
-enum boot_end {
-	END_NONE,
-	END_POWEROFF,      /* guest powered off */
-	END_RESET,         /* guest rebooted: start a fresh QEMU */
-	END_QEMU_FAILED,   /* QEMU did not start */
-	END_QEMU_DIED,     /* QEMU went away on its own */
-	END_STOPPED,       /* operator stopped the VM */
-	END_CRASH_KEPT,    /* crashed; QEMU gone, RAM file kept */
-	END_CRASH_DROPPED, /* crashed; discarded by --on-crash poweroff */
-};
-
-struct vm {
-	const struct vm_config *cfg;
-	struct rundir rd;
-	const char *accel;
-	const char *cpu_model;
-	char *append;
-	int sig_fd;
-	unsigned boot;
-
-	/* per QEMU process */
-	struct qemu_proc proc;
-	bool qemu_running;
-	int qemu_status;
-	struct qmp *qmp;
-	int console_fd;
-	bool stdin_open;
-	bool crashed;
-	bool quit_sent;
-	bool powerdown_sent;
-	enum boot_end end;
-	long long stop_deadline;      /* force quit after this (ms, monotonic), 0 = none */
-	long long console_panic_ms;   /* console showed a panic at this time, 0 = not */
-	char panic_text[512];
-	char crash_time[40];
-	char line[2048];
-	size_t line_len;
-	char errbuf[1024];
-	size_t err_len;
-	char err_last[512];
-};
-
-static long long now_ms(void)
+long long vm_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- input checks ------------------------------------------------------------------------ */
-
-static int check_readable(const char *what, const char *path, char *msg, size_t msglen,
-			  unsigned char *head, size_t headlen, size_t *got)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0) {
-		int e = errno;
-		snprintf(msg, msglen, "%s %s: %s", what, path, strerror(e));
-		return -e;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		snprintf(msg, msglen, "%s %s: not a regular file", what, path);
-		return -EINVAL;
-	}
-	n = headlen ? pread(fd, head, headlen, 0) : 0;
-	if (n < 0) {
-		int e = errno;
-		close(fd);
-		snprintf(msg, msglen, "%s %s: %s", what, path, strerror(e));
-		return -e;
-	}
-	close(fd);
-	if (got)
-		*got = (size_t)n;
-	return 0;
-}
-
-/* Find BIN the way execvp() will; 0 if it is an executable file. */
-static int find_executable(const char *bin)
-{
-	char path[4096];
-	const char *p, *end;
-
-	if (strchr(bin, '/'))
-		return access(bin, X_OK) == 0 ? 0 : -errno;
-	p = getenv("PATH");
-	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - p), p, bin);
-		if (access(path, X_OK) == 0)
-			return 0;
-	}
-	return -ENOENT;
-}
-
-int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
-{
-	unsigned char head[0x210];
-	size_t got = 0;
-	int r;
-
-	r = find_executable(cfg->qemu);
-	if (r < 0) {
-		snprintf(msg, msglen, "QEMU binary %s: %s (install qemu-system-x86 or use --qemu)",
-			 cfg->qemu, strerror(-r));
-		return r;
-	}
-
-	r = check_readable("kernel", cfg->kernel, msg, msglen, head, sizeof(head), &got);
-	if (r < 0)
-		return r;
-	/* Linux boot protocol: "HdrS" at 0x202 in a bzImage */
-	if (got < 0x206 || memcmp(head + 0x202, "HdrS", 4) != 0) {
-		snprintf(msg, msglen, "kernel %s is not an x86 Linux bzImage (no boot header)",
-			 cfg->kernel);
-		return -EINVAL;
-	}
-	if (cfg->initrd) {
-		r = check_readable("initrd", cfg->initrd, msg, msglen, head, 1, &got);
-		if (r < 0)
-			return r;
-		if (got == 0) {
-			snprintf(msg, msglen, "initrd %s is empty", cfg->initrd);
-			return -EINVAL;
-		}
-	}
-	for (size_t i = 0; i < cfg->ndisks; i++) {
-		if (access(cfg->disks[i], R_OK | W_OK) < 0) {
-			int e = errno;
-			snprintf(msg, msglen, "disk %s: %s", cfg->disks[i], strerror(e));
-			return -e;
-		}
-		r = check_readable("disk", cfg->disks[i], msg, msglen, NULL, 0, NULL);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* ---- state record ------------------------------------------------------------------------ */
 
-static void write_state(struct vm *vm, const char *state)
+void vm_write_state(struct vm *vm, const char *state)
 {
 	char ts[40];
 	json_t *j;
@@ -185,18 +50,26 @@ static void write_state(struct vm *vm, const char *state)
 	int r;
 
 	log_timestamp(ts, sizeof(ts));
-	j = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:I, s:I, s:i, s:s, s:i}", "name",
-		      vm->cfg->name, "state", state, "hvdump_pid", (int)getpid(), "qemu_pid",
+	j = json_pack("{s:s, s:s, s:b, s:i, s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:i, s:b}",
+		      "name", vm->cfg->name, "state", state, "preserved", vm->npreserved > 0,
+		      "hvdump_pid", (int)getpid(), "qemu_pid",
 		      vm->qemu_running ? (int)vm->proc.pid : 0, "accel", vm->accel, "ram_file",
-		      vm->rd.ram, "memory_bytes", (json_int_t)vm->cfg->memory, "lowmem_bytes",
-		      (json_int_t)vm_lowmem(vm->cfg->memory), "cpus", (int)vm->cfg->cpus, "updated",
-		      ts, "boot", (int)vm->boot);
+		      vm->rd.ram, "memory_bytes", (json_int_t)vm->cfg->memory, "ram_file_bytes",
+		      (json_int_t)vm->cur.ram_size, "lowmem_bytes", (json_int_t)vm->cur.lowmem,
+		      "cpus", (int)vm->cfg->cpus, "updated", ts, "boot", (int)vm->boot, "capture",
+		      vm->capture);
 	if (!j)
 		return;
 	if (vm->crashed) {
 		json_object_set_new(j, "crash_time", json_string(vm->crash_time));
 		if (vm->panic_text[0])
 			json_object_set_new(j, "panic", json_string(vm->panic_text));
+	}
+	if (vm->npreserved) {
+		json_t *a = json_array();
+		for (unsigned i = 0; i < vm->npreserved; i++)
+			json_array_append_new(a, json_string(vm->preserved[i]));
+		json_object_set_new(j, "preserved_crashes", a);
 	}
 	text = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
@@ -232,7 +105,7 @@ static void console_line(struct vm *vm, const char *s, size_t n)
 			len = sizeof(vm->panic_text) - 1;
 		memcpy(vm->panic_text, s + off, len);
 		vm->panic_text[len] = '\0';
-		vm->console_panic_ms = now_ms();
+		vm->console_panic_ms = vm_now_ms();
 	}
 }
 
@@ -320,7 +193,7 @@ static void qmp_simple(struct vm *vm, const char *cmd)
 	free(err);
 }
 
-static void request_quit(struct vm *vm)
+void vm_request_quit(struct vm *vm)
 {
 	if (vm->quit_sent || !vm->qemu_running)
 		return;
@@ -346,34 +219,6 @@ static void event_time(json_t *ev, char *buf, size_t len)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
 }
 
-static void handle_crash(struct vm *vm, const char *when, const char *how)
-{
-	char sz[32];
-
-	if (vm->crashed)
-		return;
-	vm->crashed = true;
-	vm->console_panic_ms = 0;
-	snprintf(vm->crash_time, sizeof(vm->crash_time), "%s", when);
-	log_err("guest kernel panicked at %s (detected by %s)%s%s", when, how,
-		vm->panic_text[0] ? ": " : "", vm->panic_text);
-	write_state(vm, "crashed");
-	switch (vm->cfg->on_crash) {
-	case ON_CRASH_PAUSE:
-		log_info("crashed guest preserved: VM paused in QEMU pid %d, RAM (%s) in %s",
-			 (int)vm->proc.pid, size_human(vm->cfg->memory, sz, sizeof(sz)), vm->rd.ram);
-		log_info("stop hvdump (Ctrl-C or SIGTERM) to end QEMU; the run directory %s and its "
-			 "RAM file are kept",
-			 vm->rd.path);
-		break;
-	case ON_CRASH_POWEROFF:
-		log_info("--on-crash poweroff: discarding the crashed guest");
-		vm->end = END_CRASH_DROPPED;
-		request_quit(vm);
-		break;
-	}
-}
-
 static void handle_event(struct vm *vm, json_t *ev)
 {
 	const char *name = json_string_value(json_object_get(ev, "event"));
@@ -385,7 +230,7 @@ static void handle_event(struct vm *vm, json_t *ev)
 	log_debug("qmp event %s", name);
 	if (!strcmp(name, "GUEST_PANICKED")) {
 		event_time(ev, when, sizeof(when));
-		handle_crash(vm, when, "pvpanic");
+		crash_handle(vm, when, "pvpanic");
 	} else if (!strcmp(name, "SHUTDOWN")) {
 		const char *reason = json_string_value(json_object_get(data, "reason"));
 		reason = reason ? reason : "unknown";
@@ -449,20 +294,20 @@ static void signal_input(struct vm *vm)
 				 strsignal((int)si.ssi_signo));
 			if (vm->end == END_NONE)
 				vm->end = END_CRASH_KEPT;
-			request_quit(vm);
+			vm_request_quit(vm);
 			continue;
 		}
 		if (!vm->powerdown_sent && vm->qmp) {
 			log_info("%s: asking the guest to power off (ACPI), up to %u s",
 				 strsignal((int)si.ssi_signo), vm->cfg->shutdown_timeout_s);
 			vm->powerdown_sent = true;
-			vm->stop_deadline = now_ms() + (long long)vm->cfg->shutdown_timeout_s * 1000;
+			vm->stop_deadline = vm_now_ms() + (long long)vm->cfg->shutdown_timeout_s * 1000;
 			qmp_simple(vm, "system_powerdown");
 		} else {
 			log_info("%s again: stopping QEMU now", strsignal((int)si.ssi_signo));
 			if (vm->end == END_NONE)
 				vm->end = END_STOPPED;
-			request_quit(vm);
+			vm_request_quit(vm);
 		}
 	}
 }
@@ -476,21 +321,28 @@ static int start_qemu(struct vm *vm)
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
 		.ram_path = vm->rd.ram,
-		.ram_size = vm->cfg->memory,
-		/* pinned: low RAM is min(RAM, 3 GiB) whatever QEMU's machine defaults are */
-		.lowmem_pin = VM_LOWMEM_MAX,
-		.append = vm->append,
+		.ram_size = vm->cur.ram_size,
+		/* Pinned: a production boot gets min(RAM, 3 GiB) below 4 GiB whatever QEMU's
+		 * defaults are; a capture boot keeps the crashed boot's split exactly, so every
+		 * crashed page keeps its guest-physical address. */
+		.lowmem_pin = vm->capture ? vm->cur.lowmem : VM_LOWMEM_MAX,
 	};
 	struct argv argv = { 0 };
-	char msg[512], *line;
+	char msg[512], *line, *append;
 	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, r;
 	int keep[2];
 
-	r = rundir_create_ram(&vm->rd, vm->cfg->memory, msg, sizeof(msg));
-	if (r < 0) {
-		log_err("%s", msg);
-		return r;
+	if (vm->fresh_ram) {
+		r = rundir_create_ram(&vm->rd, vm->cur.ram_size, msg, sizeof(msg));
+		if (r < 0) {
+			log_err("%s", msg);
+			return r;
+		}
 	}
+	append = crash_boot_append(vm);
+	if (!append)
+		return -ENOMEM;
+	b.append = append;
 	qmp_listen = unix_listen(vm->rd.qmp);
 	con_listen = qmp_listen >= 0 ? unix_listen(vm->rd.console) : -1;
 	if (qmp_listen < 0 || con_listen < 0) {
@@ -510,6 +362,8 @@ static int start_qemu(struct vm *vm)
 	b.qmp_fd = qmp_listen;
 	b.console_fd = con_listen;
 	r = qemu_build_argv(&b, &argv);
+	free(append);
+	append = NULL;
 	if (r < 0) {
 		log_err("out of memory building the QEMU command line");
 		goto close_conn;
@@ -562,6 +416,7 @@ close_listen:
 		close(qmp_listen);
 	if (con_listen >= 0)
 		close(con_listen);
+	free(append);
 	return r;
 }
 
@@ -616,7 +471,7 @@ static enum boot_end boot_once(struct vm *vm)
 		close_boot(vm);
 		return END_QEMU_FAILED;
 	}
-	write_state(vm, "running");
+	vm_write_state(vm, vm->capture ? "capture" : "running");
 	r = qmp_command(vm->qmp, "cont", NULL, QMP_CMD_TIMEOUT_MS, NULL, &err);
 	if (r < 0) {
 		log_err("QEMU refused to start the guest: %s", err ? err : strerror(-r));
@@ -625,8 +480,10 @@ static enum boot_end boot_once(struct vm *vm)
 		close_boot(vm);
 		return END_QEMU_FAILED;
 	}
-	log_info("guest '%s' started (boot %u, QEMU pid %d, %s)", vm->cfg->name, vm->boot,
-		 (int)vm->proc.pid, vm->accel);
+	log_info("guest '%s' started (boot %u, QEMU pid %d, %s%s)", vm->cfg->name, vm->boot,
+		 (int)vm->proc.pid, vm->accel, vm->capture ? ", capture boot" : "");
+	if (vm->capture)
+		crash_capture_started(vm);
 
 	while (vm->qemu_running) {
 		struct pollfd pfd[5];
@@ -639,14 +496,14 @@ static enum boot_end boot_once(struct vm *vm)
 			handle_event(vm, ev);
 			json_decref(ev);
 		}
-		now = now_ms();
+		now = vm_now_ms();
 		if (vm->stop_deadline) {
 			if (now >= vm->stop_deadline) {
 				log_info("guest did not power off in time; stopping QEMU");
 				vm->stop_deadline = 0;
 				if (vm->end == END_NONE)
 					vm->end = END_STOPPED;
-				request_quit(vm);
+				vm_request_quit(vm);
 				continue;
 			}
 			timeout = vm->stop_deadline - now;
@@ -659,7 +516,7 @@ static enum boot_end boot_once(struct vm *vm)
 					 "report it: is the pvpanic-mmio module loaded in the guest?");
 				qmp_simple(vm, "stop");
 				log_timestamp(when, sizeof(when));
-				handle_crash(vm, when, "console");
+				crash_handle(vm, when, "console");
 				continue;
 			}
 			if (timeout < 0 || due - now < timeout)
@@ -765,13 +622,47 @@ static void choose_accel(struct vm *vm)
 					    : (!strcmp(vm->accel, "kvm") ? "host" : "max");
 }
 
+/* The next boot is an ordinary one: fresh zeroed RAM of the configured size. */
+static void production_boot(struct vm *vm)
+{
+	vm->cur.ram_size = vm->cfg->memory;
+	vm->cur.lowmem = vm_lowmem(vm->cfg->memory);
+	vm->nram = layout_production_ram(&vm->cur, vm->ram);
+	vm->fresh_ram = true;
+	vm->capture = false;
+	vm->elfcorehdr = 0;
+}
+
+/* Size of the initrd and the kernel's initrd_addr_max: the capture layout needs both. */
+static int read_boot_files(struct vm *vm)
+{
+	unsigned char head[0x240];
+	struct stat st;
+	ssize_t n = 0;
+	int fd;
+
+	vm->initrd_size = 0;
+	if (vm->cfg->initrd) {
+		if (stat(vm->cfg->initrd, &st) < 0)
+			return -errno;
+		vm->initrd_size = (uint64_t)st.st_size;
+	}
+	fd = open(vm->cfg->kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, head, sizeof(head), 0);
+	close(fd);
+	vm->initrd_addr_max = layout_initrd_addr_max(head, n > 0 ? (size_t)n : 0);
+	return 0;
+}
+
 int vm_run(const struct vm_config *cfg)
 {
 	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1 };
 	char msg[1024], run_dir[4096], sz[32];
 	int code = VM_EXIT_ERROR, r;
 	enum boot_end end;
-	unsigned quick_resets = 0;
+	unsigned quick_resets = 0, nkept = 0;
 	long long last_start = 0;
 
 	if (cfg->run_dir)
@@ -803,20 +694,45 @@ int vm_run(const struct vm_config *cfg)
 		else
 			log_info("log file: %s", logpath);
 	}
-	choose_accel(&vm);
-	vm.append = cfg->append ? strdup(cfg->append) : strdup("");
-	if (!vm.append)
+	r = read_boot_files(&vm);
+	if (r < 0) {
+		log_err("cannot read the kernel or initrd: %s", strerror(-r));
 		goto remove;
+	}
+	choose_accel(&vm);
 	vm.stdin_open = cfg->console && isatty(STDIN_FILENO);
-	log_info("VM '%s': %u vCPU, %s RAM, run directory %s", cfg->name, cfg->cpus,
-		 size_human(cfg->memory, sz, sizeof(sz)), run_dir);
+	log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name, cfg->cpus,
+		 size_human(cfg->memory, sz, sizeof(sz)), run_dir, on_crash_name(cfg->on_crash));
+	production_boot(&vm);
 
 	for (;;) {
-		last_start = now_ms();
+		last_start = vm_now_ms();
 		end = boot_once(&vm);
+		if (end == END_CAPTURE) {
+			if (crash_prepare_capture(&vm) < 0) {
+				log_err("the crashed guest's RAM is kept in %s", vm.rd.ram);
+				end = END_CRASH_KEPT;
+				break;
+			}
+			continue;
+		}
+		if (end == END_DUMPED) {
+			production_boot(&vm);
+			continue;
+		}
 		if (end != END_RESET)
 			break;
-		quick_resets = now_ms() - last_start < 5000 ? quick_resets + 1 : 0;
+		if (vm.npreserved) {
+			/* the capture guest rebooted before its dumps were saved */
+			if (crash_keep_ram_file(&vm) < 0) {
+				end = END_CRASH_KEPT;
+				break;
+			}
+			nkept++;
+			vm.npreserved = 0;
+		}
+		production_boot(&vm);
+		quick_resets = vm_now_ms() - last_start < 5000 ? quick_resets + 1 : 0;
 		if (quick_resets >= 5) {
 			log_err("guest rebooted %u times within seconds of starting; giving up",
 				quick_resets);
@@ -826,6 +742,15 @@ int vm_run(const struct vm_config *cfg)
 		log_info("starting a fresh QEMU for the rebooted guest");
 	}
 
+	if ((end == END_POWEROFF || end == END_STOPPED || end == END_QEMU_DIED ||
+	     end == END_QEMU_FAILED) && vm.npreserved) {
+		if (crash_keep_ram_file(&vm) == 0) {
+			nkept++;
+			vm.npreserved = 0;
+		} else {
+			end = END_CRASH_KEPT;
+		}
+	}
 	switch (end) {
 	case END_POWEROFF:
 		code = VM_EXIT_POWEROFF;
@@ -842,19 +767,33 @@ int vm_run(const struct vm_config *cfg)
 		break;
 	case END_CRASH_KEPT:
 		code = VM_EXIT_CRASHED;
-		write_state(&vm, "crashed");
+		vm.npreserved++; /* the live RAM file holds the crash */
+		vm_write_state(&vm, "crashed");
 		log_info("crashed guest's RAM kept in %s (state in %s)", vm.rd.ram, vm.rd.state);
 		rundir_release(&vm.rd);
 		goto out;
 	case END_NONE:
 	case END_RESET:
+	case END_CAPTURE:
+	case END_DUMPED:
 		code = VM_EXIT_ERROR;
 		break;
+	}
+	if (vm.ncrash && code != VM_EXIT_QEMU)
+		code = VM_EXIT_CRASHED;
+	if (nkept) {
+		vm.npreserved = nkept; /* keeps "preserved": true in state.json */
+		vm_write_state(&vm, "stopped-with-unsaved-crashes");
+		log_info("run directory %s keeps %u RAM file(s) with unsaved crash dumps", vm.rd.path,
+			 nkept);
+		unlink(vm.rd.qmp);
+		unlink(vm.rd.console);
+		rundir_release(&vm.rd);
+		goto out;
 	}
 remove:
 	rundir_remove(&vm.rd);
 out:
-	free(vm.append);
 	close(vm.sig_fd);
 	log_close_file();
 	return code;

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Notes come from QEMU's own dump-guest-memory (about a millisecond for one page): its
+// NT_PRSTATUS and "QEMU" CPU-state notes are what crash(8) understands, so they are reused
+// byte for byte.  VMCOREINFO is in them only when the guest loaded qemu_fw_cfg; otherwise the
+// kernel's own page-aligned copy is found in guest memory.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump/notes.h"
+#include "format/elfcore.h"
+#include "format/vmcoreinfo.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+
+#define NOTES_DUMP_TIMEOUT_MS 10000
+#define NOTES_MAX_FILE (64u << 20)
+
+void notes_free(struct crash_notes *n)
+{
+	free(n->buf);
+	n->buf = NULL;
+	n->len = n->cap = 0;
+}
+
+void notes_index(struct crash_notes *n)
+{
+	struct elfnote e;
+	size_t pos = 0;
+	const char *text;
+	size_t tlen;
+
+	n->ncpus = 0;
+	while (elfnote_next(n->buf, n->len, &pos, &e) > 0) {
+		struct prstatus ps;
+		if (prstatus_decode(&e, &ps) == 0) {
+			if (n->ncpus < NOTES_MAX_CPUS)
+				n->cpu[n->ncpus] = ps;
+			n->ncpus++;
+		}
+	}
+	n->osrelease[0] = '\0';
+	if (vmcoreinfo_find(n->buf, n->len, &text, &tlen) == 0 &&
+	    vmcoreinfo_get(text, tlen, "OSRELEASE", n->osrelease, sizeof(n->osrelease)) < 0)
+		n->osrelease[0] = '\0';
+}
+
+int notes_from_qemu(struct qmp *q, const char *path, struct crash_notes *n, char *why,
+		    size_t whylen)
+{
+	struct elfcore_segment *segs = NULL;
+	size_t nsegs = 0, flen = 0, need;
+	char proto[4200], *err = NULL, *file = NULL;
+	json_t *args;
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	unlink(path);
+	snprintf(proto, sizeof(proto), "file:%s", path);
+	args = json_pack("{s:b, s:s, s:I, s:I, s:s}", "paging", 0, "protocol", proto, "begin",
+			 (json_int_t)0, "length", (json_int_t)4096, "format", "elf");
+	if (!args)
+		return -ENOMEM;
+	r = qmp_command(q, "dump-guest-memory", args, NOTES_DUMP_TIMEOUT_MS, NULL, &err);
+	if (r < 0) {
+		snprintf(why, whylen, "QEMU dump-guest-memory failed: %s", err ? err : strerror(-r));
+		free(err);
+		unlink(path);
+		return r;
+	}
+	r = read_file(path, NOTES_MAX_FILE, &file, &flen);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read QEMU's notes file %s: %s", path, strerror(-r));
+		return r;
+	}
+	r = elfcore_parse((const uint8_t *)file, flen, flen, &segs, &nsegs, &need);
+	if (r < 0) {
+		snprintf(why, whylen, "QEMU's notes file is not a valid ELF core (%s)", strerror(-r));
+		goto free_file;
+	}
+	for (size_t i = 0; i < nsegs; i++) {
+		uint8_t *nb;
+		if (segs[i].type != 1 /* PT_LOAD */ && segs[i].filesz) {
+			nb = realloc(n->buf, n->len + segs[i].filesz + VMCOREINFO_MAX + 64);
+			if (!nb) {
+				r = -ENOMEM;
+				goto free_segs;
+			}
+			n->buf = nb;
+			memcpy(n->buf + n->len, file + segs[i].offset, segs[i].filesz);
+			n->len += segs[i].filesz;
+			n->cap = n->len + VMCOREINFO_MAX + 64;
+		}
+	}
+	if (!n->buf) {
+		snprintf(why, whylen, "QEMU's dump has no notes");
+		r = -ENODATA;
+		goto free_segs;
+	}
+	{
+		/* every note must parse: these bytes go to the capture kernel verbatim */
+		struct elfnote e;
+		size_t pos = 0;
+		while ((r = elfnote_next(n->buf, n->len, &pos, &e)) > 0)
+			;
+		if (r < 0) {
+			snprintf(why, whylen, "QEMU's notes are malformed");
+			goto free_segs;
+		}
+		n->len = pos; /* drop trailing padding */
+	}
+	notes_index(n);
+	if (n->osrelease[0])
+		n->vmcoreinfo_source = "qemu";
+	r = 0;
+free_segs:
+	free(segs);
+free_file:
+	free(file);
+	if (r < 0)
+		notes_free(n);
+	return r;
+}
+
+int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machine_layout *m,
+			  const struct mem_range *ram, size_t nram)
+{
+	const char *text;
+	size_t tlen;
+	uint8_t *map;
+	int r = -ENOENT;
+
+	if (vmcoreinfo_find(n->buf, n->len, &text, &tlen) == 0)
+		return 0;
+	map = mmap(NULL, m->ram_size, PROT_READ, MAP_SHARED, ram_fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	madvise(map, m->ram_size, MADV_SEQUENTIAL);
+	for (size_t i = 0; i < nram && r == -ENOENT; i++) {
+		uint64_t off;
+		if (layout_gpa_to_off(m, ram[i].start, &off) < 0)
+			continue;
+		for (uint64_t o = off; o + LAYOUT_PAGE <= off + ram[i].size; o += LAYOUT_PAGE) {
+			size_t note = vmcoreinfo_note_at(map + o, (size_t)(m->ram_size - o));
+			if (!note)
+				continue;
+			if (n->len + note > n->cap) {
+				uint8_t *nb = realloc(n->buf, n->len + note);
+				if (!nb) {
+					r = -ENOMEM;
+					break;
+				}
+				n->buf = nb;
+				n->cap = n->len + note;
+			}
+			memcpy(n->buf + n->len, map + o, note);
+			n->len += note;
+			n->vmcoreinfo_source = "guest-memory";
+			log_info("VMCOREINFO found in guest memory at 0x%llx",
+				 (unsigned long long)layout_off_to_gpa(m, o));
+			r = 0;
+			break;
+		}
+	}
+	munmap(map, m->ram_size);
+	notes_index(n);
+	return r;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// What happens after a guest kernel panics.  The crashed RAM file is the only copy of the
+// evidence: every path here either leaves it untouched or hands it to the next boot with
+// its crashed pages mapped in an ELF core header, and every step is written to the crash
+// record so an operator (or a later hvdump) knows what is where.
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump/capture.h"
+#include "dump/layout.h"
+#include "dump/notes.h"
+#include "format/prstatus.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "vm/vm_internal.h"
+
+#define DUMP_RESTART_TIMEOUT_MS (24 * 3600 * 1000)
+
+/* ---- crash records ------------------------------------------------------------------------ */
+
+static json_t *ranges_json(const struct mem_range *r, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:I}", "gpa", (json_int_t)r[i].start,
+						   "bytes", (json_int_t)r[i].size));
+	return a;
+}
+
+/* Write DIR/crash.json from J (stolen). */
+static void record_write(const char *dir, json_t *j)
+{
+	char path[4200], *text;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/crash.json", dir);
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text) {
+		log_warn("cannot format the crash record %s", path);
+		return;
+	}
+	r = write_file_atomic(path, text, strlen(text), 0600);
+	if (r < 0)
+		log_warn("cannot write the crash record %s: %s", path, strerror(-r));
+	free(text);
+}
+
+static json_t *record_load(const char *dir)
+{
+	char path[4200];
+	json_error_t e;
+
+	snprintf(path, sizeof(path), "%s/crash.json", dir);
+	return json_load_file(path, 0, &e);
+}
+
+/* The parts of a record known at the crash. */
+static json_t *record_new(struct vm *vm, const char *how)
+{
+	json_t *j = json_object(), *cpus = json_array();
+
+	json_object_set_new(j, "format", json_string("hvdump-crash-record/1"));
+	json_object_set_new(j, "vm", json_string(vm->cfg->name));
+	json_object_set_new(j, "crash", json_integer(vm->ncrash));
+	json_object_set_new(j, "time", json_string(vm->crash_time));
+	json_object_set_new(j, "detected_by", json_string(how));
+	json_object_set_new(j, "on_crash", json_string(on_crash_name(vm->cfg->on_crash)));
+	json_object_set_new(j, "in_capture_boot", json_boolean(vm->capture));
+	json_object_set_new(j, "kernel_release",
+			    vm->notes.osrelease[0] ? json_string(vm->notes.osrelease) : json_null());
+	json_object_set_new(j, "panic", vm->panic_text[0] ? json_string(vm->panic_text) : json_null());
+	json_object_set_new(j, "vmcoreinfo", vm->notes.vmcoreinfo_source
+						 ? json_string(vm->notes.vmcoreinfo_source) : json_null());
+	for (unsigned i = 0; i < vm->notes.ncpus && i < NOTES_MAX_CPUS; i++) {
+		const struct prstatus *p = &vm->notes.cpu[i];
+		char rip[24], rsp[24];
+		snprintf(rip, sizeof(rip), "0x%016llx", (unsigned long long)p->reg[PR_RIP]);
+		snprintf(rsp, sizeof(rsp), "0x%016llx", (unsigned long long)p->reg[PR_RSP]);
+		json_array_append_new(cpus, json_pack("{s:i, s:s, s:s}", "cpu", (int)i, "rip", rip,
+						      "rsp", rsp));
+	}
+	json_object_set_new(j, "vcpus", cpus);
+	json_object_set_new(j, "crashed_ram", json_pack("{s:I, s:I, s:o}", "ram_file_bytes",
+						      (json_int_t)vm->cur.ram_size, "lowmem_bytes",
+						      (json_int_t)vm->cur.lowmem, "ranges",
+						      ranges_json(vm->ram, vm->nram)));
+	json_object_set_new(j, "ram_file", json_string(vm->rd.ram));
+	json_object_set_new(j, "notes_file", json_string("notes.elf"));
+	json_object_set_new(j, "state", json_string("crashed"));
+	return j;
+}
+
+static void record_set_state(const char *dir, const char *state, const char *ram_file)
+{
+	json_t *j = record_load(dir);
+	char ts[40];
+
+	if (!j) {
+		log_warn("cannot reread the crash record in %s", dir);
+		return;
+	}
+	log_timestamp(ts, sizeof(ts));
+	json_object_set_new(j, "state", json_string(state));
+	json_object_set_new(j, "updated", json_string(ts));
+	if (ram_file)
+		json_object_set_new(j, "ram_file", json_string(ram_file));
+	record_write(dir, j);
+}
+
+/* Make <dump-dir>/<name>-<time>[-N], 0700. */
+static int make_crash_dir(struct vm *vm)
+{
+	const char *base = vm->cfg->dump_dir ? vm->cfg->dump_dir : vm_default_dump_dir();
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	int r;
+
+	r = mkdir_p(base, 0700);
+	if (r < 0) {
+		log_err("cannot create dump directory %s: %s", base, strerror(-r));
+		return r;
+	}
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (int i = 1; i < 1000; i++) {
+		if (i == 1)
+			snprintf(vm->crash_dir, sizeof(vm->crash_dir), "%s/%s-%s", base, vm->cfg->name, stamp);
+		else
+			snprintf(vm->crash_dir, sizeof(vm->crash_dir), "%s/%s-%s-%d", base, vm->cfg->name,
+				 stamp, i);
+		if (mkdir(vm->crash_dir, 0700) == 0)
+			return 0;
+		if (errno != EEXIST) {
+			r = -errno;
+			log_err("cannot create %s: %s", vm->crash_dir, strerror(errno));
+			return r;
+		}
+	}
+	return -EEXIST;
+}
+
+/* ---- on GUEST_PANICKED -------------------------------------------------------------------- */
+
+static void crash_pause(struct vm *vm)
+{
+	char sz[32];
+
+	log_info("crashed guest preserved: VM paused in QEMU pid %d, RAM (%s) in %s",
+		 (int)vm->proc.pid, size_human(vm->cur.ram_size, sz, sizeof(sz)), vm->rd.ram);
+	log_info("stop hvdump (Ctrl-C or SIGTERM) to end QEMU; the run directory %s and its RAM "
+		 "file are kept", vm->rd.path);
+}
+
+static void crash_assisted(struct vm *vm, const char *how)
+{
+	char path[4200], why[512];
+	long long t0 = vm_now_ms();
+	int r;
+
+	snprintf(path, sizeof(path), "%s/notes.elf", vm->crash_dir);
+	r = notes_from_qemu(vm->qmp, path, &vm->notes, why, sizeof(why));
+	if (r < 0) {
+		log_err("cannot collect the vCPU state: %s", why);
+		log_err("falling back to keeping the crashed guest paused");
+		record_write(vm->crash_dir, record_new(vm, how));
+		crash_pause(vm);
+		return;
+	}
+	log_info("collected %u vCPU notes in %lld ms%s", vm->notes.ncpus, vm_now_ms() - t0,
+		 vm->notes.vmcoreinfo_source ? " with VMCOREINFO" : " (no VMCOREINFO from QEMU)");
+	vm->end = END_CAPTURE;
+	vm_request_quit(vm);
+}
+
+static void crash_dump_restart(struct vm *vm, const char *how)
+{
+	char path[4200], proto[4300], *err = NULL, sz[32];
+	const char *fmt = vm->cfg->dump_format;
+	long long t0 = vm_now_ms();
+	struct stat st;
+	json_t *rec, *args;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/vmcore.%s", vm->crash_dir,
+		 strcmp(fmt, "elf") ? "kdump" : "elf");
+	snprintf(proto, sizeof(proto), "file:%s", path);
+	log_info("dump-restart: QEMU dump-guest-memory (%s) to %s", fmt, path);
+	args = json_pack("{s:b, s:s, s:s}", "paging", 0, "protocol", proto, "format", fmt);
+	r = qmp_command(vm->qmp, "dump-guest-memory", args, DUMP_RESTART_TIMEOUT_MS, NULL, &err);
+	rec = record_new(vm, how);
+	if (r < 0) {
+		log_err("dump-guest-memory failed: %s; keeping the crashed guest paused",
+			err ? err : strerror(-r));
+		free(err);
+		json_object_set_new(rec, "state", json_string("dump-failed"));
+		record_write(vm->crash_dir, rec);
+		crash_pause(vm);
+		return;
+	}
+	chmod(path, 0600);
+	if (stat(path, &st) == 0)
+		log_info("dump written in %lld ms (%s); restarting the guest", vm_now_ms() - t0,
+			 size_human((uint64_t)st.st_size, sz, sizeof(sz)));
+	json_object_set_new(rec, "state", json_string("dumped"));
+	json_object_set_new(rec, "dump_file", json_string(path));
+	json_object_set_new(rec, "dump_format", json_string(fmt));
+	json_object_set_new(rec, "dump_ms", json_integer(vm_now_ms() - t0));
+	record_write(vm->crash_dir, rec);
+	vm->end = END_DUMPED;
+	vm_request_quit(vm);
+}
+
+void crash_handle(struct vm *vm, const char *when, const char *how)
+{
+	if (vm->crashed)
+		return;
+	vm->crashed = true;
+	vm->ncrash++;
+	vm->console_panic_ms = 0;
+	vm->crash_mono_ms = vm_now_ms();
+	snprintf(vm->crash_time, sizeof(vm->crash_time), "%s", when);
+	memset(&vm->notes, 0, sizeof(vm->notes));
+	log_err("guest kernel panicked at %s (detected by %s)%s%s", when, how,
+		vm->panic_text[0] ? ": " : "", vm->panic_text);
+	if (vm->capture && vm->npreserved)
+		log_warn("the capture guest crashed too; the earlier crash stays preserved");
+	vm_write_state(vm, "crashed");
+
+	if (vm->cfg->on_crash == ON_CRASH_POWEROFF) {
+		log_info("--on-crash poweroff: discarding the crashed guest");
+		vm->end = END_CRASH_DROPPED;
+		vm_request_quit(vm);
+		return;
+	}
+	if (make_crash_dir(vm) < 0) {
+		crash_pause(vm);
+		return;
+	}
+	log_info("crash record: %s/crash.json", vm->crash_dir);
+	switch (vm->cfg->on_crash) {
+	case ON_CRASH_ASSISTED:
+		crash_assisted(vm, how);
+		break;
+	case ON_CRASH_DUMP_RESTART:
+		crash_dump_restart(vm, how);
+		break;
+	case ON_CRASH_PAUSE:
+	case ON_CRASH_POWEROFF:
+		record_write(vm->crash_dir, record_new(vm, how));
+		crash_pause(vm);
+		break;
+	}
+}
+
+/* ---- the capture boot --------------------------------------------------------------------- */
+
+char *crash_boot_append(const struct vm *vm)
+{
+	const char *user = vm->cfg->append ? vm->cfg->append : "";
+	char *out = NULL;
+	int n;
+
+	if (!vm->capture)
+		return strdup(user);
+	n = asprintf(&out, "%s%s%s mem=%lluM elfcorehdr=0x%llx memhp_default_state=online", user,
+		     vm->cfg->capture_append ? " " : "",
+		     vm->cfg->capture_append ? vm->cfg->capture_append : "",
+		     (unsigned long long)(vm->cfg->boot_region >> 20),
+		     (unsigned long long)vm->elfcorehdr);
+	return n < 0 ? NULL : out;
+}
+
+static json_t *plan_json(const struct capture_plan *p)
+{
+	json_t *segs = json_array(), *copies = json_array(), *zones = json_array();
+
+	for (size_t i = 0; i < p->nloads; i++) {
+		const struct elfcore_load *l = &p->loads[i];
+		uint64_t off = 0;
+		int ok = layout_gpa_to_off(&p->next, l->data_addr, &off) == 0;
+		json_array_append_new(segs, json_pack("{s:I, s:I, s:I, s:o, s:b}", "paddr",
+						      (json_int_t)l->paddr, "bytes", (json_int_t)l->size,
+						      "now_at_gpa", (json_int_t)l->data_addr,
+						      "ram_file_offset", ok ? json_integer((json_int_t)off)
+									    : json_null(),
+						      "relocated", l->data_addr != l->paddr));
+	}
+	for (size_t i = 0; i < p->ncopies; i++)
+		json_array_append_new(copies, json_pack("{s:I, s:I, s:I}", "from_offset",
+							(json_int_t)p->copies[i].src_off, "to_offset",
+							(json_int_t)p->copies[i].dst_off, "bytes",
+							(json_int_t)p->copies[i].size));
+	for (size_t i = 0; i < p->nzones; i++)
+		json_array_append_new(zones, json_pack("{s:I, s:I}", "gpa", (json_int_t)p->zones[i].start,
+						       "bytes", (json_int_t)p->zones[i].size));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "ram_file_bytes",
+			 (json_int_t)p->next.ram_size, "lowmem_bytes", (json_int_t)p->next.lowmem,
+			 "extension_offset", (json_int_t)p->ext_off, "extension_bytes",
+			 (json_int_t)p->ext_size, "elfcorehdr_gpa", (json_int_t)p->hdr_gpa,
+			 "elfcorehdr_offset", (json_int_t)p->hdr_off, "overwritten_zones", zones,
+			 "copies", copies, "segments", segs);
+}
+
+int crash_prepare_capture(struct vm *vm)
+{
+	struct capture_inputs in = {
+		.cur = vm->cur,
+		.ram = vm->ram,
+		.nram = vm->nram,
+		.boot_region = vm->cfg->boot_region,
+		.firmware_zone = LAYOUT_FIRMWARE_ZONE,
+		.initrd_size = vm->initrd_size,
+		.initrd_addr_max = vm->initrd_addr_max,
+	};
+	struct capture_plan *plan;
+	char why[512], sz[32];
+	long long t0 = vm_now_ms();
+	json_t *rec;
+	int fd, r;
+
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		log_err("cannot open the crashed RAM file %s: %s", vm->rd.ram, strerror(errno));
+		goto free_plan;
+	}
+	if (!vm->notes.vmcoreinfo_source) {
+		r = notes_find_vmcoreinfo(&vm->notes, fd, &vm->cur, vm->ram, vm->nram);
+		if (r < 0)
+			log_warn("no VMCOREINFO in QEMU's notes or guest memory (%s): dump tools will "
+				 "need the kernel's debug info", strerror(-r));
+	}
+	in.notes_len = vm->notes.len;
+	r = capture_plan_build(&in, plan, why, sizeof(why));
+	if (r < 0) {
+		log_err("cannot plan the capture boot: %s", why);
+		goto close_fd;
+	}
+	r = capture_apply(fd, plan, vm->notes.buf, vm->notes.len, why, sizeof(why));
+	if (r < 0) {
+		log_err("cannot lay out the capture boot: %s", why);
+		goto close_fd;
+	}
+	log_info("capture layout ready in %lld ms: %zu segments, %s relocated, ELF core header at "
+		 "0x%llx", vm_now_ms() - t0, plan->nloads,
+		 size_human(plan->ext_size - (plan->ext_size ? 0 : 0), sz, sizeof(sz)),
+		 (unsigned long long)plan->hdr_gpa);
+
+	rec = record_new(vm, "pvpanic");
+	json_object_set_new(rec, "detected_by", json_string("pvpanic"));
+	json_object_set_new(rec, "capture", plan_json(plan));
+	json_object_set_new(rec, "boot_region_bytes", json_integer((json_int_t)vm->cfg->boot_region));
+	json_object_set_new(rec, "state", json_string("preserved"));
+	record_write(vm->crash_dir, rec);
+
+	if (vm->npreserved < VM_MAX_CRASHES)
+		snprintf(vm->preserved[vm->npreserved++], sizeof(vm->preserved[0]), "%s",
+			 vm->crash_dir);
+	vm->cur = plan->next;
+	vm->nram = layout_capture_ram(vm->cfg->boot_region, vm->ram);
+	vm->fresh_ram = false;
+	vm->capture = true;
+	vm->elfcorehdr = plan->hdr_gpa;
+	r = 0;
+close_fd:
+	close(fd);
+free_plan:
+	free(plan);
+	notes_free(&vm->notes);
+	return r;
+}
+
+void crash_capture_started(struct vm *vm)
+{
+	long long ms = vm_now_ms() - vm->crash_mono_ms;
+	json_t *j;
+
+	log_info("capture guest booting %lld ms after the crash; /proc/vmcore in the guest holds "
+		 "the crashed kernel's memory", ms);
+	if (!vm->npreserved)
+		return;
+	j = record_load(vm->preserved[vm->npreserved - 1]);
+	if (!j)
+		return;
+	json_object_set_new(j, "state", json_string("capture-running"));
+	json_object_set_new(j, "crash_to_capture_start_ms", json_integer(ms));
+	record_write(vm->preserved[vm->npreserved - 1], j);
+}
+
+int crash_keep_ram_file(struct vm *vm)
+{
+	char kept[4200];
+	int n;
+
+	if (!vm->npreserved)
+		return 0;
+	n = snprintf(kept, sizeof(kept), "%s/crash-%u.ram", vm->rd.path, vm->ncrash);
+	if (n >= (int)sizeof(kept))
+		return -ENAMETOOLONG;
+	if (rename(vm->rd.ram, kept) < 0) {
+		int e = errno;
+		log_err("cannot keep the RAM file with unsaved crashes as %s: %s", kept, strerror(e));
+		return -e;
+	}
+	for (unsigned i = 0; i < vm->npreserved; i++)
+		record_set_state(vm->preserved[i], "preserved-unsaved", kept);
+	log_warn("%u crash dump(s) not yet saved: their memory is kept in %s (see the crash "
+		 "records)", vm->npreserved, kept);
+	return 0;
+}

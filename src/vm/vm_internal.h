@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* State shared by the supervisor (supervise.c) and the crash paths (crashflow.c). */
+#ifndef HVDUMP_VM_VM_INTERNAL_H
+#define HVDUMP_VM_VM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dump/layout.h"
+#include "dump/notes.h"
+#include "qemu/process.h"
+#include "qemu/qmp.h"
+#include "vm/config.h"
+#include "vm/rundir.h"
+
+enum boot_end {
+	END_NONE,
+	END_POWEROFF,      /* guest powered off */
+	END_RESET,         /* guest rebooted: start a fresh QEMU */
+	END_QEMU_FAILED,   /* QEMU did not start */
+	END_QEMU_DIED,     /* QEMU went away on its own */
+	END_STOPPED,       /* operator stopped the VM */
+	END_CRASH_KEPT,    /* crashed; QEMU gone, RAM file kept */
+	END_CRASH_DROPPED, /* crashed; discarded by --on-crash poweroff */
+	END_CAPTURE,       /* crashed; notes taken, QEMU gone: lay out and boot the capture */
+	END_DUMPED,        /* crashed; dump-restart wrote its dump: boot afresh */
+};
+
+#define VM_MAX_CRASHES 64
+
+struct vm {
+	const struct vm_config *cfg;
+	struct rundir rd;
+	const char *accel;
+	const char *cpu_model;
+	int sig_fd;
+	unsigned boot;
+	uint64_t initrd_size;
+	uint64_t initrd_addr_max;
+
+	/* the next (or current) boot */
+	struct machine_layout cur;     /* RAM file layout of this boot */
+	struct mem_range ram[LAYOUT_MAX_RANGES]; /* the running kernel's RAM */
+	size_t nram;
+	bool fresh_ram;                /* create the RAM file anew (zeroed) */
+	bool capture;                  /* a capture boot: /proc/vmcore holds the last crash */
+	uint64_t elfcorehdr;
+
+	/* crashes preserved in the current RAM file, oldest first */
+	unsigned ncrash;               /* crashes seen in this hvdump run */
+	unsigned npreserved;
+	char preserved[VM_MAX_CRASHES][4096];  /* their crash directories */
+	struct crash_notes notes;      /* of the crash being handled */
+	char crash_dir[4096];
+	long long crash_mono_ms;
+
+	/* per QEMU process */
+	struct qemu_proc proc;
+	bool qemu_running;
+	int qemu_status;
+	struct qmp *qmp;
+	int console_fd;
+	bool stdin_open;
+	bool crashed;
+	bool quit_sent;
+	bool powerdown_sent;
+	enum boot_end end;
+	long long stop_deadline;      /* force quit after this (ms, monotonic), 0 = none */
+	long long console_panic_ms;   /* console showed a panic at this time, 0 = not */
+	char panic_text[512];
+	char crash_time[40];
+	char line[2048];
+	size_t line_len;
+	char errbuf[1024];
+	size_t err_len;
+	char err_last[512];
+};
+
+long long vm_now_ms(void);
+void vm_write_state(struct vm *vm, const char *state);
+void vm_request_quit(struct vm *vm);
+
+/* crashflow.c */
+
+/* The guest crashed (QEMU paused, QMP alive): act on cfg->on_crash.  WHEN is the crash time
+ * (UTC text), HOW what detected it. */
+void crash_handle(struct vm *vm, const char *when, const char *how);
+
+/* After END_CAPTURE: lay out the capture boot in the RAM file and set the next boot's
+ * parameters.  Returns 0, or -errno after logging why (the crashed RAM is then kept). */
+__attribute__((warn_unused_result)) int crash_prepare_capture(struct vm *vm);
+
+/* The capture boot is running: note it in the crash record. */
+void crash_capture_started(struct vm *vm);
+
+/* The guest of a boot whose RAM file holds preserved crashes is going away (reboot or
+ * poweroff): keep the file under a name of its own and update the records.  Returns 0 or
+ * -errno (then the RAM file is left where it is and the run directory must be kept). */
+__attribute__((warn_unused_result)) int crash_keep_ram_file(struct vm *vm);
+
+/* The kernel command line of the next boot (malloc'd). */
+char *crash_boot_append(const struct vm *vm);
+
+#endif
