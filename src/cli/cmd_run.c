@@ -50,6 +50,9 @@ static void run_usage(FILE *f)
 "      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
+"      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
+"                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
+"                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
 "      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
 "                           kdump-snappy\n"
 "\n"
@@ -66,7 +69,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK,
 };
 
 static const struct option run_options[] = {
@@ -89,6 +92,7 @@ static const struct option run_options[] = {
 	{ "capture-append", required_argument, NULL, OPT_CAPTURE_APPEND },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
+	{ "crash-hook", required_argument, NULL, OPT_CRASH_HOOK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -193,6 +197,9 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 			break;
 		case OPT_CAPTURE_APPEND:
 			c->capture_append = optarg;
+			break;
+		case OPT_CRASH_HOOK:
+			c->crash_hook = optarg;
 			break;
 		case OPT_DUMP_DIR:
 			c->dump_dir = optarg;

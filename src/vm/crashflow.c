@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -381,6 +383,45 @@ free_plan:
 	free(plan);
 	notes_free(&vm->notes);
 	return r;
+}
+
+void crash_run_hook(struct vm *vm)
+{
+	char num[32];
+	long long t0 = vm_now_ms();
+	pid_t pid;
+	int status;
+
+	if (!vm->cfg->crash_hook)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warn("cannot run the crash hook: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setenv("HVDUMP_VM", vm->cfg->name, 1);
+		setenv("HVDUMP_RAM_FILE", vm->rd.ram, 1);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)vm->cur.ram_size);
+		setenv("HVDUMP_RAM_BYTES", num, 1);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)vm->cur.lowmem);
+		setenv("HVDUMP_LOWMEM_BYTES", num, 1);
+		snprintf(num, sizeof(num), "%u", vm->ncrash);
+		setenv("HVDUMP_CRASH", num, 1);
+		setenv("HVDUMP_CRASH_DIR", vm->crash_dir, 1);
+		setenv("HVDUMP_IN_CAPTURE", vm->capture ? "1" : "0", 1);
+		execl("/bin/sh", "sh", "-c", vm->cfg->crash_hook, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warn("crash hook failed (status 0x%x); continuing with the capture", status);
+	else
+		log_info("crash hook ran in %lld ms", vm_now_ms() - t0);
 }
 
 void crash_capture_started(struct vm *vm)

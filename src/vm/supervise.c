@@ -709,6 +709,7 @@ int vm_run(const struct vm_config *cfg)
 		last_start = vm_now_ms();
 		end = boot_once(&vm);
 		if (end == END_CAPTURE) {
+			crash_run_hook(&vm);
 			if (crash_prepare_capture(&vm) < 0) {
 				log_err("the crashed guest's RAM is kept in %s", vm.rd.ram);
 				end = END_CRASH_KEPT;

@@ -91,6 +91,10 @@ void crash_handle(struct vm *vm, const char *when, const char *how);
  * parameters.  Returns 0, or -errno after logging why (the crashed RAM is then kept). */
 __attribute__((warn_unused_result)) int crash_prepare_capture(struct vm *vm);
 
+/* Run the operator's --crash-hook, if any, on the preserved RAM (QEMU is gone, nothing has
+ * been written yet).  Its failure is logged, never fatal. */
+void crash_run_hook(struct vm *vm);
+
 /* The capture boot is running: note it in the crash record. */
 void crash_capture_started(struct vm *vm);
 
