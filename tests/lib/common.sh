@@ -73,6 +73,17 @@ wait_for() {
 	return 1
 }
 
+# wait_count FILE REGEX N SECONDS: wait until FILE has N lines matching REGEX.
+wait_count() {
+	local file=$1 re=$2 n=$3 limit=$4 i=0
+	while [ $i -lt $((limit * 10)) ]; do
+		[ "$(grep -cE -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # wait_exit PID SECONDS: wait for a background process; sets RC (124 on timeout).
 wait_exit() {
 	local pid=$1 limit=$2 i=0
