@@ -289,6 +289,7 @@ static void signal_input(struct vm *vm)
 			reap(vm);
 			continue;
 		}
+		vm->stop_requested = true;
 		if (vm->crashed) {
 			log_info("%s: ending the paused QEMU, keeping the crashed guest's RAM",
 				 strsignal((int)si.ssi_signo));
@@ -708,6 +709,21 @@ int vm_run(const struct vm_config *cfg)
 	for (;;) {
 		last_start = vm_now_ms();
 		end = boot_once(&vm);
+		if (vm.stop_requested && end == END_CAPTURE) {
+			log_info("stop requested during the crash: keeping the crashed RAM instead of "
+				 "booting the capture kernel");
+			end = END_CRASH_KEPT;
+			break;
+		}
+		if (vm.stop_requested && (end == END_DUMPED || end == END_RESET)) {
+			log_info("stop requested: not booting the guest again");
+			if (end == END_RESET && vm.npreserved && crash_keep_ram_file(&vm) == 0) {
+				nkept++;
+				vm.npreserved = 0;
+			}
+			end = END_STOPPED;
+			break;
+		}
 		if (end == END_CAPTURE) {
 			crash_run_hook(&vm);
 			if (crash_prepare_capture(&vm) < 0) {

@@ -36,6 +36,7 @@ struct vm {
 	const char *cpu_model;
 	int sig_fd;
 	unsigned boot;
+	bool stop_requested;           /* a termination signal arrived: do not boot again */
 	uint64_t initrd_size;
 	uint64_t initrd_addr_max;
 

@@ -11,7 +11,7 @@ MIB=64
 PAGES=$((MIB * 256))
 start_hvdump "$T/c" run --name crash --kernel "$VMLINUZ" --initrd "$INITRD" \
 	--append "console=ttyS0 quiet hvdump.pattern=$MIB:$SEED hvdump.crash=0" \
-	--memory 1G --log "$T/crash.log" --no-console
+	--memory 1G --log "$T/crash.log" --no-console --on-crash pause
 wait_for "$T/c.stderr" 'crashed guest preserved' 60
 ok $? "hvdump reports the crashed guest preserved"
 ok $(grep -q 'console: hvdump-guest: pattern ready' "$T/crash.log"; echo $?) "guest wrote its pattern"
