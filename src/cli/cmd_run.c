@@ -53,6 +53,8 @@ static void run_usage(FILE *f)
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
 "                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
 "                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
+"      --cpu-state dump|registers  vCPU state from a one-page QEMU dump (default; falls\n"
+"                           back to registers) or from `info registers -a` only\n"
 "      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
 "                           kdump-snappy\n"
 "\n"
@@ -69,7 +71,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE,
 };
 
 static const struct option run_options[] = {
@@ -93,6 +95,7 @@ static const struct option run_options[] = {
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
 	{ "crash-hook", required_argument, NULL, OPT_CRASH_HOOK },
+	{ "cpu-state", required_argument, NULL, OPT_CPU_STATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -198,6 +201,13 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 		case OPT_CAPTURE_APPEND:
 			c->capture_append = optarg;
 			break;
+		case OPT_CPU_STATE:
+			if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {
+				c->cpu_state_registers = optarg[0] == 'r';
+				break;
+			}
+			log_err("--cpu-state '%s': use dump or registers", optarg);
+			return -EINVAL;
 		case OPT_CRASH_HOOK:
 			c->crash_hook = optarg;
 			break;

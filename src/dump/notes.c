@@ -14,6 +14,7 @@
 
 #include "dump/notes.h"
 #include "format/elfcore.h"
+#include "format/hmpregs.h"
 #include "format/vmcoreinfo.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -125,6 +126,47 @@ free_file:
 	if (r < 0)
 		notes_free(n);
 	return r;
+}
+
+int notes_from_registers(struct qmp *q, struct crash_notes *n, char *why, size_t whylen)
+{
+	static struct prstatus cpus[NOTES_MAX_CPUS];
+	json_t *ret = NULL;
+	char *err = NULL;
+	const char *text;
+	unsigned ncpus = 0;
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	r = qmp_command(q, "human-monitor-command",
+			json_pack("{s:s}", "command-line", "info registers -a"), NOTES_DUMP_TIMEOUT_MS,
+			&ret, &err);
+	if (r < 0) {
+		snprintf(why, whylen, "info registers failed: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	text = json_string_value(ret);
+	r = text ? hmpregs_parse(text, strlen(text), cpus, NOTES_MAX_CPUS, &ncpus) : -EPROTO;
+	if (r < 0) {
+		snprintf(why, whylen, "cannot parse QEMU's info registers output (%s)", strerror(-r));
+		json_decref(ret);
+		return r;
+	}
+	json_decref(ret);
+	n->cap = (size_t)ncpus * elfnote_size("CORE", PRSTATUS_X86_64_SIZE) + VMCOREINFO_MAX + 64;
+	n->buf = malloc(n->cap);
+	if (!n->buf)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ncpus; i++) {
+		r = prstatus_note_append(n->buf, n->cap, &n->len, &cpus[i]);
+		if (r < 0) {
+			notes_free(n);
+			return r;
+		}
+	}
+	notes_index(n);
+	return 0;
 }
 
 int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machine_layout *m,

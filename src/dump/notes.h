@@ -28,6 +28,11 @@ __attribute__((warn_unused_result)) int notes_from_qemu(struct qmp *q, const cha
 							 struct crash_notes *n, char *why,
 							 size_t whylen);
 
+/* The fallback: build NT_PRSTATUS notes from HMP `info registers -a`.  No QEMU CPU-state
+ * notes and no VMCOREINFO come this way (notes_find_vmcoreinfo() supplies the latter). */
+__attribute__((warn_unused_result)) int notes_from_registers(struct qmp *q, struct crash_notes *n,
+							      char *why, size_t whylen);
+
 /* If the notes lack VMCOREINFO, look for the kernel's page-aligned VMCOREINFO note in the
  * crashed RAM (RAM file RAM_FD laid out as M, scanning the ranges RAM) and append it.
  * Returns 0 (found or not needed), -ENOENT if not found, other -errno on I/O errors. */

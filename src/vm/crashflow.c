@@ -170,7 +170,12 @@ static void crash_assisted(struct vm *vm, const char *how)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/notes.elf", vm->crash_dir);
-	r = notes_from_qemu(vm->qmp, path, &vm->notes, why, sizeof(why));
+	r = vm->cfg->cpu_state_registers ? -ENOTSUP
+					 : notes_from_qemu(vm->qmp, path, &vm->notes, why, sizeof(why));
+	if (r < 0 && !vm->cfg->cpu_state_registers)
+		log_warn("QEMU's notes are unavailable (%s); reading the registers instead", why);
+	if (r < 0)
+		r = notes_from_registers(vm->qmp, &vm->notes, why, sizeof(why));
 	if (r < 0) {
 		log_err("cannot collect the vCPU state: %s", why);
 		log_err("falling back to keeping the crashed guest paused");
@@ -282,6 +287,29 @@ char *crash_boot_append(const struct vm *vm)
 	return n < 0 ? NULL : out;
 }
 
+/* When QEMU's own notes file is missing (registers fallback), write ours so readelf and
+ * the other tools still find the notes beside the record. */
+static void write_notes_file(struct vm *vm)
+{
+	char path[4200];
+	size_t size = elfcore_header_size(0, vm->notes.len);
+	uint8_t *buf;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/notes.elf", vm->crash_dir);
+	if (access(path, F_OK) == 0)
+		return;
+	buf = calloc(1, size);
+	if (!buf)
+		return;
+	r = elfcore_build(buf, size, 0, NULL, 0, vm->notes.buf, vm->notes.len);
+	if (r == 0)
+		r = write_file_atomic(path, buf, size, 0600);
+	if (r < 0)
+		log_warn("cannot write %s: %s", path, strerror(-r));
+	free(buf);
+}
+
 static json_t *plan_json(const struct capture_plan *p)
 {
 	json_t *segs = json_array(), *copies = json_array(), *zones = json_array();
@@ -346,6 +374,7 @@ int crash_prepare_capture(struct vm *vm)
 				 "need the kernel's debug info", strerror(-r));
 	}
 	in.notes_len = vm->notes.len;
+	write_notes_file(vm);
 	r = capture_plan_build(&in, plan, why, sizeof(why));
 	if (r < 0) {
 		log_err("cannot plan the capture boot: %s", why);

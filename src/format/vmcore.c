@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// ELF vmcore reader: headers, notes, physical reads, x86-64 kernel address translation.
+// The program headers are read on their own (wherever e_phoff puts them) so a hostile e_phoff
+// never makes us read the whole file, and every page-table entry is checked as it is used.
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format/vmcore.h"
+#include "format/vmcoreinfo.h"
+
+#define PTE_PRESENT   (1ull << 0)
+#define PTE_PSE       (1ull << 7)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 12..51 */
+#define TLB_SIZE      8u
+
+struct tlb_entry {
+	uint64_t vpage;
+	uint64_t ppage;
+	int valid;
+};
+
+struct vmcore {
+	int fd;                          /* -1 for an in-memory image */
+	const uint8_t *mem;
+	uint64_t size;
+
+	struct elfcore_segment *loads;
+	size_t nloads;
+	uint8_t *notes;
+	size_t notes_len;
+	const char *info;
+	size_t info_len;
+
+	/* address translation; xlat_err != 0 says why there is none */
+	int xlat_err;
+	unsigned levels;
+	uint64_t phys_base;
+	uint64_t pgd;                    /* physical address of init_top_pgt */
+	uint64_t image_size;
+	uint64_t addr_mask;              /* PTE_ADDR_MASK without the SME C-bit */
+	struct tlb_entry tlb[TLB_SIZE];
+
+	vmcore_trace_fn trace;
+	void *trace_ctx;
+};
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int file_read(struct vmcore *v, uint64_t off, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	if (off > v->size || len > v->size - off)
+		return -EIO;
+	if (v->fd < 0) {
+		memcpy(buf, v->mem + off, len);
+		return 0;
+	}
+	while (len) {
+		ssize_t n = pread(v->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read the ELF and program headers.  elfcore_parse() wants them in one buffer, so the
+ * program headers are copied right behind the ELF header and e_phoff is rewritten to 64. */
+static int read_headers(struct vmcore *v)
+{
+	uint8_t ehdr[ELFCORE_EHDR_SIZE], *buf;
+	struct elfcore_segment *segs;
+	uint64_t phoff, tab;
+	size_t nsegs, need, notes_cap = 0;
+	uint16_t phnum;
+	int r;
+
+	if (v->size < SELFMAG)
+		return -ENOEXEC;
+	r = file_read(v, 0, ehdr, v->size < sizeof(ehdr) ? (size_t)v->size : sizeof(ehdr));
+	if (r < 0)
+		return r;
+	if (memcmp(ehdr, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
+	if (v->size < ELFCORE_EHDR_SIZE)
+		return -EINVAL;
+	phoff = get64(ehdr + 32);
+	phnum = (uint16_t)(ehdr[56] | ehdr[57] << 8);
+	tab = (uint64_t)phnum * ELFCORE_PHDR_SIZE;
+	if (phoff > v->size || tab > v->size - phoff)
+		return -EINVAL;
+	buf = malloc(ELFCORE_EHDR_SIZE + tab);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, ehdr, sizeof(ehdr));
+	memset(buf + 32, 0, 8);
+	buf[32] = ELFCORE_EHDR_SIZE;
+	r = file_read(v, phoff, buf + ELFCORE_EHDR_SIZE, (size_t)tab);
+	if (r < 0)
+		goto out_buf;
+	r = elfcore_parse(buf, ELFCORE_EHDR_SIZE + (size_t)tab, v->size, &segs, &nsegs, &need);
+	if (r == -ENODATA)
+		r = -EINVAL;
+	if (r < 0)
+		goto out_buf;
+
+	for (size_t i = 0; i < nsegs; i++) {
+		uint64_t end;
+
+		if (segs[i].type == PT_LOAD) {
+			if (__builtin_add_overflow(segs[i].paddr, segs[i].memsz, &end)) {
+				r = -EINVAL;
+				goto out_segs;
+			}
+			segs[v->nloads++] = segs[i];
+		} else if (segs[i].type == PT_NOTE) {
+			if (segs[i].filesz > VMCORE_MAX_NOTES ||
+			    notes_cap + segs[i].filesz + 3 > VMCORE_MAX_NOTES) {
+				r = -EFBIG;
+				goto out_segs;
+			}
+			notes_cap += (size_t)segs[i].filesz + 3;
+		}
+	}
+	v->notes = malloc(notes_cap ? notes_cap : 1);
+	if (!v->notes) {
+		r = -ENOMEM;
+		goto out_segs;
+	}
+	for (size_t i = 0; i < nsegs; i++) {
+		size_t n = (size_t)segs[i].filesz;
+
+		if (segs[i].type != PT_NOTE)
+			continue;
+		r = file_read(v, segs[i].offset, v->notes + v->notes_len, n);
+		if (r < 0)
+			goto out_segs;
+		v->notes_len += n;
+		while (v->notes_len % 4)
+			v->notes[v->notes_len++] = 0;
+	}
+	v->loads = segs;
+	free(buf);
+	return 0;
+
+out_segs:
+	free(segs);
+	v->nloads = 0;
+out_buf:
+	free(buf);
+	return r;
+}
+
+static int info_u64(const struct vmcore *v, const char *key, uint64_t *out)
+{
+	return vmcoreinfo_get_u64(v->info, v->info_len, key, out);
+}
+
+static uint64_t text_to_phys(const struct vmcore *v, uint64_t vaddr)
+{
+	/* phys_base is negative under KASLR when the kernel sits below its link address; the
+	 * sum is meant modulo 2^64 and checked later against the PT_LOADs. */
+	return vaddr - VMCORE_START_KERNEL_MAP + v->phys_base;
+}
+
+static int in_text(const struct vmcore *v, uint64_t vaddr)
+{
+	return vaddr >= VMCORE_START_KERNEL_MAP && vaddr - VMCORE_START_KERNEL_MAP < v->image_size;
+}
+
+/* Gather what translation needs; leaves xlat_err set when something is missing. */
+static void setup_translation(struct vmcore *v)
+{
+	uint64_t l5 = 0, sme = 0, sym;
+
+	v->xlat_err = -ENOKEY;
+	if (!v->info)
+		return;
+	if (info_u64(v, "NUMBER(phys_base)", &v->phys_base) < 0)
+		return;
+	if (info_u64(v, "SYMBOL(init_top_pgt)", &sym) < 0 &&
+	    info_u64(v, "SYMBOL(init_level4_pgt)", &sym) < 0)
+		return;
+	if (info_u64(v, "NUMBER(KERNEL_IMAGE_SIZE)", &v->image_size) < 0)
+		v->image_size = 1ull << 30;
+	if (info_u64(v, "NUMBER(pgtable_l5_enabled)", &l5) < 0)
+		l5 = 0;
+	if (info_u64(v, "NUMBER(sme_mask)", &sme) < 0)
+		sme = 0;
+	v->xlat_err = -EBADMSG;
+	/* the kernel image mapping is at most the 2 GiB from __START_KERNEL_map to the top */
+	if (l5 > 1 || v->image_size == 0 || v->image_size > (2ull << 30) || !in_text(v, sym) ||
+	    sym % VMCORE_PAGE_SIZE)
+		return;
+	v->levels = l5 ? 5 : 4;
+	v->addr_mask = PTE_ADDR_MASK & ~sme;
+	v->pgd = text_to_phys(v, sym);
+	v->xlat_err = 0;
+}
+
+static int vmcore_init(struct vmcore *v)
+{
+	int r = read_headers(v);
+
+	if (r < 0)
+		return r;
+	if (vmcoreinfo_find(v->notes, v->notes_len, &v->info, &v->info_len) < 0) {
+		v->info = NULL;
+		v->info_len = 0;
+	}
+	setup_translation(v);
+	return 0;
+}
+
+static int vmcore_new(struct vmcore **out)
+{
+	struct vmcore *v = calloc(1, sizeof(*v));
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	v->fd = -1;
+	v->xlat_err = -ENOKEY;
+	*out = v;
+	return 0;
+}
+
+int vmcore_open(const char *path, struct vmcore **out)
+{
+	struct vmcore *v;
+	struct stat st;
+	int r;
+
+	r = vmcore_new(&v);
+	if (r < 0)
+		return r;
+	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	if (fstat(v->fd, &st) < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR;
+		goto out_free;
+	}
+	v->size = (uint64_t)st.st_size;
+	r = vmcore_init(v);
+	if (r < 0)
+		goto out_free;
+	*out = v;
+	return 0;
+
+out_free:
+	vmcore_close(v);
+	return r;
+}
+
+int vmcore_open_mem(const void *buf, size_t len, struct vmcore **out)
+{
+	struct vmcore *v;
+	int r;
+
+	r = vmcore_new(&v);
+	if (r < 0)
+		return r;
+	v->mem = buf;
+	v->size = len;
+	r = vmcore_init(v);
+	if (r < 0) {
+		vmcore_close(v);
+		return r;
+	}
+	*out = v;
+	return 0;
+}
+
+void vmcore_close(struct vmcore *v)
+{
+	if (!v)
+		return;
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v->loads);
+	free(v->notes);
+	free(v);
+}
+
+const uint8_t *vmcore_notes(const struct vmcore *v, size_t *len)
+{
+	*len = v->notes_len;
+	return v->notes;
+}
+
+const char *vmcore_info(const struct vmcore *v, size_t *len)
+{
+	*len = v->info_len;
+	return v->info;
+}
+
+size_t vmcore_nloads(const struct vmcore *v)
+{
+	return v->nloads;
+}
+
+const struct elfcore_segment *vmcore_load(const struct vmcore *v, size_t i)
+{
+	return i < v->nloads ? &v->loads[i] : NULL;
+}
+
+unsigned vmcore_paging_levels(const struct vmcore *v)
+{
+	return v->xlat_err ? 0 : v->levels;
+}
+
+void vmcore_set_trace(struct vmcore *v, vmcore_trace_fn fn, void *ctx)
+{
+	v->trace = fn;
+	v->trace_ctx = ctx;
+}
+
+int vmcore_read_phys(struct vmcore *v, uint64_t paddr, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		const struct elfcore_segment *s = NULL;
+		uint64_t rel, n, in_file;
+		int r;
+
+		for (size_t i = 0; i < v->nloads; i++) {
+			if (paddr >= v->loads[i].paddr &&
+			    paddr - v->loads[i].paddr < v->loads[i].memsz) {
+				s = &v->loads[i];
+				break;
+			}
+		}
+		if (!s)
+			return -EFAULT;
+		rel = paddr - s->paddr;
+		n = s->memsz - rel;
+		if (n > len)
+			n = len;
+		in_file = rel < s->filesz ? s->filesz - rel : 0;
+		if (in_file > n)
+			in_file = n;
+		if (in_file) {
+			/* elfcore_parse checked p_offset + p_filesz against the file size */
+			r = file_read(v, s->offset + rel, p, (size_t)in_file);
+			if (r < 0)
+				return r;
+		}
+		memset(p + in_file, 0, (size_t)(n - in_file));
+		if (v->trace)
+			v->trace(v->trace_ctx, paddr, (size_t)n);
+		p += n;
+		len -= (size_t)n;
+		if (len && __builtin_add_overflow(paddr, n, &paddr))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int canonical(uint64_t vaddr, unsigned levels)
+{
+	unsigned bits = 12 + 9 * levels; /* 48 or 57 */
+	int64_t sx = (int64_t)(vaddr << (64 - bits)) >> (64 - bits);
+
+	return (uint64_t)sx == vaddr;
+}
+
+/* Walk the page tables.  The depth is fixed, so a table that points at itself (or at any
+ * table above it) cannot make this loop; it only yields some wrong-but-bounded address that
+ * read_phys then checks. */
+static int walk(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
+{
+	uint64_t table = v->pgd;
+
+	for (unsigned level = v->levels; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		uint64_t idx = (vaddr >> shift) & 511, e;
+		uint8_t raw[8];
+		int r;
+
+		r = vmcore_read_phys(v, table + idx * 8, raw, sizeof(raw));
+		if (r < 0)
+			return r;
+		e = get64(raw);
+		if (!(e & PTE_PRESENT))
+			return -ENXIO;
+		if (level == 1) {
+			*paddr = (e & v->addr_mask) | (vaddr & (VMCORE_PAGE_SIZE - 1));
+			return 0;
+		}
+		if (e & PTE_PSE) {
+			uint64_t page = 1ull << shift;
+
+			if (level > 3) /* no 512 GiB or 256 TiB pages */
+				return -EBADMSG;
+			*paddr = (e & v->addr_mask & ~(page - 1)) | (vaddr & (page - 1));
+			return 0;
+		}
+		table = e & v->addr_mask;
+	}
+	return -EBADMSG; /* not reached: level 1 always returns */
+}
+
+int vmcore_kvtop(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
+{
+	uint64_t vpage = vaddr / VMCORE_PAGE_SIZE, ppage;
+	struct tlb_entry *t = &v->tlb[vpage % TLB_SIZE];
+	int r;
+
+	if (v->xlat_err)
+		return v->xlat_err;
+	if (in_text(v, vaddr)) {
+		*paddr = text_to_phys(v, vaddr);
+		return 0;
+	}
+	if (!canonical(vaddr, v->levels))
+		return -ENXIO;
+	if (t->valid && t->vpage == vpage) {
+		*paddr = t->ppage * VMCORE_PAGE_SIZE + vaddr % VMCORE_PAGE_SIZE;
+		return 0;
+	}
+	r = walk(v, vaddr & ~(uint64_t)(VMCORE_PAGE_SIZE - 1), &ppage);
+	if (r < 0)
+		return r;
+	t->vpage = vpage;
+	t->ppage = ppage / VMCORE_PAGE_SIZE;
+	t->valid = 1;
+	*paddr = ppage + vaddr % VMCORE_PAGE_SIZE;
+	return 0;
+}
+
+int vmcore_read_virt(struct vmcore *v, uint64_t vaddr, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t n = VMCORE_PAGE_SIZE - vaddr % VMCORE_PAGE_SIZE;
+		uint64_t paddr;
+		int r;
+
+		if (n > len)
+			n = len;
+		r = vmcore_kvtop(v, vaddr, &paddr);
+		if (r < 0)
+			return r;
+		r = vmcore_read_phys(v, paddr, p, n);
+		if (r < 0)
+			return r;
+		p += n;
+		len -= n;
+		if (len && __builtin_add_overflow(vaddr, n, &vaddr))
+			return -ENXIO;
+	}
+	return 0;
+}
