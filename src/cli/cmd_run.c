@@ -50,6 +50,12 @@ static void run_usage(FILE *f)
 "      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
+"      --save host|none     host (default): hvdump writes each assisted dump into its crash\n"
+"                           directory while the capture guest runs, and gives the saved\n"
+"                           memory back to the guest; none: keep it preserved, unsaved\n"
+"      --save-format elf    format of the saved dump (default elf)\n"
+"      --hotplug-delay S    seconds into a capture boot before memory is hot-added: a\n"
+"                           booting kernel refuses memory above mem= (default 5)\n"
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
 "                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
 "                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
@@ -71,7 +77,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY,
 };
 
 static const struct option run_options[] = {
@@ -96,6 +102,9 @@ static const struct option run_options[] = {
 	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
 	{ "crash-hook", required_argument, NULL, OPT_CRASH_HOOK },
 	{ "cpu-state", required_argument, NULL, OPT_CPU_STATE },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "save-format", required_argument, NULL, OPT_SAVE_FORMAT },
+	{ "hotplug-delay", required_argument, NULL, OPT_HOTPLUG_DELAY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -200,6 +209,31 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 			break;
 		case OPT_CAPTURE_APPEND:
 			c->capture_append = optarg;
+			break;
+		case OPT_SAVE:
+			if (!strcmp(optarg, "host"))
+				c->save = SAVE_HOST;
+			else if (!strcmp(optarg, "none"))
+				c->save = SAVE_NONE;
+			else {
+				log_err("--save '%s': use host or none", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_HOTPLUG_DELAY:
+			r = uint_parse(optarg, 0, 600, &v);
+			if (r < 0) {
+				log_err("--hotplug-delay '%s': seconds from 0 to 600", optarg);
+				return -EINVAL;
+			}
+			c->hotplug_delay_s = (unsigned)v;
+			break;
+		case OPT_SAVE_FORMAT:
+			if (strcmp(optarg, "elf")) {
+				log_err("--save-format '%s': use elf", optarg);
+				return -EINVAL;
+			}
+			c->save_format = optarg;
 			break;
 		case OPT_CPU_STATE:
 			if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {

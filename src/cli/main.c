@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot and supervise a guest; catch its crashes" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
+	{ "dmesg", cmd_dmesg, "print the kernel log of an ELF vmcore (as makedumpfile does)" },
 };
 
 static void usage(FILE *f)

@@ -40,7 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Read LEN bytes at kernel virtual address KVADDR.  Returns 0 or a negative errno. */
+/* Read LEN bytes at kernel virtual address KVADDR.  Returns 0 or a negative errno; the
+ * vmcore reader's conventions (-EFAULT not in the dump, -ENXIO not mapped, -ENOKEY no
+ * translation, -EBADMSG bad page-table entry) get specific words in printk_result.why. */
 typedef int (*printk_read_fn)(void *ctx, uint64_t kvaddr, void *buf, size_t len);
 /* Take LEN bytes of output.  Returns 0 or a negative errno (which stops the walk). */
 typedef int (*printk_emit_fn)(void *ctx, const char *buf, size_t len);
@@ -54,8 +56,9 @@ struct printk_source {
 	size_t info_len;
 	printk_read_fn read;
 	void *read_ctx;
-	/* If not 0, refuse rings (and log_buf) larger than 2^max_ring_bits entries or bytes:
-	 * fuzzers use it to keep each input fast. */
+	/* If not 0, refuse descriptor rings of more than 2^max_ring_bits entries and log_bufs
+	 * of more than 2^max_ring_bits bytes (what bounds the walk's length): fuzzers use it to
+	 * keep each input fast. */
 	unsigned max_ring_bits;
 };
 

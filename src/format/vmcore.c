@@ -82,6 +82,13 @@ static int file_read(struct vmcore *v, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+static int cmp_paddr(const void *a, const void *b)
+{
+	const struct elfcore_segment *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
 /* Read the ELF and program headers.  elfcore_parse() wants them in one buffer, so the
  * program headers are copied right behind the ELF header and e_phoff is rewritten to 64. */
 static int read_headers(struct vmcore *v)
@@ -125,13 +132,12 @@ static int read_headers(struct vmcore *v)
 	for (size_t i = 0; i < nsegs; i++) {
 		uint64_t end;
 
-		if (segs[i].type == PT_LOAD) {
-			if (__builtin_add_overflow(segs[i].paddr, segs[i].memsz, &end)) {
-				r = -EINVAL;
-				goto out_segs;
-			}
-			segs[v->nloads++] = segs[i];
-		} else if (segs[i].type == PT_NOTE) {
+		if (segs[i].type == PT_LOAD &&
+		    __builtin_add_overflow(segs[i].paddr, segs[i].memsz, &end)) {
+			r = -EINVAL;
+			goto out_segs;
+		}
+		if (segs[i].type == PT_NOTE) {
 			if (segs[i].filesz > VMCORE_MAX_NOTES ||
 			    notes_cap + segs[i].filesz + 3 > VMCORE_MAX_NOTES) {
 				r = -EFBIG;
@@ -145,17 +151,29 @@ static int read_headers(struct vmcore *v)
 		r = -ENOMEM;
 		goto out_segs;
 	}
+	/* read the notes, and keep only the PT_LOADs in segs */
 	for (size_t i = 0; i < nsegs; i++) {
 		size_t n = (size_t)segs[i].filesz;
 
-		if (segs[i].type != PT_NOTE)
+		if (segs[i].type == PT_LOAD) {
+			if (segs[i].memsz) /* an empty segment holds nothing to find */
+				segs[v->nloads++] = segs[i];
 			continue;
+		}
 		r = file_read(v, segs[i].offset, v->notes + v->notes_len, n);
 		if (r < 0)
 			goto out_segs;
 		v->notes_len += n;
 		while (v->notes_len % 4)
 			v->notes[v->notes_len++] = 0;
+	}
+	/* sorted and disjoint, so a lookup is a binary search whatever the file claims */
+	qsort(segs, v->nloads, sizeof(*segs), cmp_paddr);
+	for (size_t i = 1; i < v->nloads; i++) {
+		if (segs[i].paddr - segs[i - 1].paddr < segs[i - 1].memsz) {
+			r = -EINVAL;
+			goto out_segs;
+		}
 	}
 	v->loads = segs;
 	free(buf);
@@ -345,19 +363,23 @@ int vmcore_read_phys(struct vmcore *v, uint64_t paddr, void *buf, size_t len)
 	uint8_t *p = buf;
 
 	while (len) {
-		const struct elfcore_segment *s = NULL;
+		const struct elfcore_segment *s;
+		size_t lo = 0, hi = v->nloads;
 		uint64_t rel, n, in_file;
 		int r;
 
-		for (size_t i = 0; i < v->nloads; i++) {
-			if (paddr >= v->loads[i].paddr &&
-			    paddr - v->loads[i].paddr < v->loads[i].memsz) {
-				s = &v->loads[i];
-				break;
-			}
+		/* the last segment starting at or below paddr */
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (v->loads[mid].paddr <= paddr)
+				lo = mid;
+			else
+				hi = mid;
 		}
-		if (!s)
+		if (!v->nloads || v->loads[lo].paddr > paddr ||
+		    paddr - v->loads[lo].paddr >= v->loads[lo].memsz)
 			return -EFAULT;
+		s = &v->loads[lo];
 		rel = paddr - s->paddr;
 		n = s->memsz - rel;
 		if (n > len)

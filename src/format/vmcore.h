@@ -56,7 +56,8 @@ const uint8_t *vmcore_notes(const struct vmcore *v, size_t *len);
  * (or its notes are malformed before one is found). */
 const char *vmcore_info(const struct vmcore *v, size_t *len);
 
-/* The PT_LOAD segments, in file order. */
+/* The PT_LOAD segments with p_memsz > 0, sorted by p_paddr (overlapping ones make
+ * vmcore_open fail with -EINVAL). */
 size_t vmcore_nloads(const struct vmcore *v);
 const struct elfcore_segment *vmcore_load(const struct vmcore *v, size_t i);
 
@@ -68,7 +69,9 @@ __attribute__((warn_unused_result)) int vmcore_read_phys(struct vmcore *v, uint6
 
 /* Translate the kernel virtual address VADDR to guest-physical *PADDR (see above).  -ENOKEY
  * if VMCOREINFO lacks what is needed, -ENXIO if VADDR is non-canonical or not mapped,
- * -EFAULT if a page table lies outside the dump, -EBADMSG on a malformed entry. */
+ * -EFAULT if a page table lies outside the dump, -EBADMSG on a malformed entry (or when
+ * VMCOREINFO's translation values are absurd: init_top_pgt outside the kernel image or not
+ * page-aligned, pgtable_l5_enabled not 0 or 1). */
 __attribute__((warn_unused_result)) int vmcore_kvtop(struct vmcore *v, uint64_t vaddr,
 						      uint64_t *paddr);
 

@@ -66,7 +66,11 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-smp");
 	argv_addf(a, "%u", c->cpus);
 	argv_add(a, "-m");
-	argv_addf(a, "%lluM", (unsigned long long)(b->ram_size >> 20));
+	if (b->slots)
+		argv_addf(a, "%lluM,slots=%u,maxmem=%lluM", (unsigned long long)(b->ram_size >> 20),
+			  b->slots, (unsigned long long)(b->maxmem >> 20));
+	else
+		argv_addf(a, "%lluM", (unsigned long long)(b->ram_size >> 20));
 	argv_add(a, "-object");
 	snprintf(suffix, sizeof(suffix), ",size=%lluM,share=on", (unsigned long long)(b->ram_size >> 20));
 	add_path_opt(a, "memory-backend-file,id=ram0,mem-path=", b->ram_path, suffix);

@@ -16,6 +16,8 @@ struct qemu_boot {
 	uint64_t ram_size;       /* -m and backend size */
 	uint64_t lowmem_pin;     /* value for max-ram-below-4g */
 	const char *append;      /* final kernel command line */
+	unsigned slots;          /* memory hotplug slots (0: no hotplug) */
+	uint64_t maxmem;         /* with slots: RAM plus everything that may be hot-added */
 	int qmp_fd;              /* listening sockets QEMU inherits */
 	int console_fd;
 };

@@ -22,6 +22,9 @@ void vm_config_init(struct vm_config *c)
 	c->on_crash = ON_CRASH_ASSISTED;
 	c->boot_region = VM_BOOT_REGION_DEFAULT;
 	c->dump_format = "elf";
+	c->save = SAVE_HOST;
+	c->hotplug_delay_s = 5;
+	c->save_format = "elf";
 	c->console = true;
 	c->shutdown_timeout_s = 10;
 }

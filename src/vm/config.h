@@ -36,6 +36,9 @@ struct vm_config {
 	const char *capture_append; /* extra kernel parameters for capture boots */
 	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
 	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
+	enum save_mode { SAVE_HOST, SAVE_NONE } save;  /* who saves assisted dumps */
+	const char *save_format; /* "elf" (kdump-compressed comes with the format library) */
+	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */
 	bool cpu_state_registers; /* vCPU state from `info registers -a` instead of a dump */
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */
 	const char *disks[VM_MAX_DISKS];

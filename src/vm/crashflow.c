@@ -18,6 +18,7 @@
 #include "dump/capture.h"
 #include "dump/layout.h"
 #include "dump/notes.h"
+#include "dump/release.h"
 #include "format/prstatus.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -271,6 +272,27 @@ void crash_handle(struct vm *vm, const char *when, const char *how)
 
 /* ---- the capture boot --------------------------------------------------------------------- */
 
+uint64_t crash_return_bytes(const struct vm_config *c)
+{
+	uint64_t rest = c->memory > c->boot_region ? c->memory - c->boot_region : 0;
+	return (rest + RELEASE_DIMM_ALIGN - 1) & ~(RELEASE_DIMM_ALIGN - 1);
+}
+
+/* The capture kernel's bounce buffer (swiotlb).  Its QEMU declares hot-pluggable memory
+ * above 4 GiB, so the kernel always sets one aside.  We size it so the guest ends with the
+ * MemTotal it had before the crash: the crashed guest's own (64 MiB if it had RAM above
+ * 4 GiB, else none) plus what hot-plugging adds beyond that guest's RAM: the rounding of
+ * the DIMMs to whole 128 MiB memory blocks, and the struct pages of hot-added memory, which
+ * Linux does not subtract from MemTotal as it does for boot memory (64 bytes per page). */
+uint64_t crash_bounce_bytes(const struct vm_config *c)
+{
+	uint64_t back = crash_return_bytes(c);
+	uint64_t rest = c->memory > c->boot_region ? c->memory - c->boot_region : 0;
+	uint64_t b = (c->memory > VM_LOWMEM_MAX ? 64ull << 20 : 0) + (back - rest) + back / 64;
+
+	return (b + (256ull << 10) - 1) & ~((256ull << 10) - 1); /* whole 128-slab segments */
+}
+
 char *crash_boot_append(const struct vm *vm)
 {
 	const char *user = vm->cfg->append ? vm->cfg->append : "";
@@ -279,11 +301,13 @@ char *crash_boot_append(const struct vm *vm)
 
 	if (!vm->capture)
 		return strdup(user);
-	n = asprintf(&out, "%s%s%s mem=%lluM elfcorehdr=0x%llx memhp_default_state=online", user,
-		     vm->cfg->capture_append ? " " : "",
+	n = asprintf(&out, "%s%s%s mem=%lluM elfcorehdr=0x%llx memhp_default_state=online "
+		     "swiotlb=%llu",
+		     user, vm->cfg->capture_append ? " " : "",
 		     vm->cfg->capture_append ? vm->cfg->capture_append : "",
 		     (unsigned long long)(vm->cfg->boot_region >> 20),
-		     (unsigned long long)vm->elfcorehdr);
+		     (unsigned long long)vm->elfcorehdr,
+		     (unsigned long long)(crash_bounce_bytes(vm->cfg) / 2048));
 	return n < 0 ? NULL : out;
 }
 
@@ -375,6 +399,12 @@ int crash_prepare_capture(struct vm *vm)
 	}
 	in.notes_len = vm->notes.len;
 	write_notes_file(vm);
+	if (vm->npreserved == VM_MAX_CRASHES) {
+		log_err("%u crashes already preserved and unsaved; not booting another capture",
+			vm->npreserved);
+		r = -ENOSPC;
+		goto close_fd;
+	}
 	r = capture_plan_build(&in, plan, why, sizeof(why));
 	if (r < 0) {
 		log_err("cannot plan the capture boot: %s", why);
@@ -397,9 +427,12 @@ int crash_prepare_capture(struct vm *vm)
 	json_object_set_new(rec, "state", json_string("preserved"));
 	record_write(vm->crash_dir, rec);
 
-	if (vm->npreserved < VM_MAX_CRASHES)
-		snprintf(vm->preserved[vm->npreserved++], sizeof(vm->preserved[0]), "%s",
-			 vm->crash_dir);
+	{
+		struct preserved_crash *pc = &vm->preserved[vm->npreserved++];
+		snprintf(pc->dir, sizeof(pc->dir), "%s", vm->crash_dir);
+		pc->hdr_off = plan->hdr_off;
+		pc->saved_ms = 0;
+	}
 	vm->cur = plan->next;
 	vm->nram = layout_capture_ram(vm->cfg->boot_region, vm->ram);
 	vm->fresh_ram = false;
@@ -462,12 +495,12 @@ void crash_capture_started(struct vm *vm)
 		 "the crashed kernel's memory", ms);
 	if (!vm->npreserved)
 		return;
-	j = record_load(vm->preserved[vm->npreserved - 1]);
+	j = record_load(vm->preserved[vm->npreserved - 1].dir);
 	if (!j)
 		return;
 	json_object_set_new(j, "state", json_string("capture-running"));
 	json_object_set_new(j, "crash_to_capture_start_ms", json_integer(ms));
-	record_write(vm->preserved[vm->npreserved - 1], j);
+	record_write(vm->preserved[vm->npreserved - 1].dir, j);
 }
 
 int crash_keep_ram_file(struct vm *vm)
@@ -486,7 +519,8 @@ int crash_keep_ram_file(struct vm *vm)
 		return -e;
 	}
 	for (unsigned i = 0; i < vm->npreserved; i++)
-		record_set_state(vm->preserved[i], "preserved-unsaved", kept);
+		if (!vm->preserved[i].saved_ms)
+			record_set_state(vm->preserved[i].dir, "preserved-unsaved", kept);
 	log_warn("%u crash dump(s) not yet saved: their memory is kept in %s (see the crash "
 		 "records)", vm->npreserved, kept);
 	return 0;

@@ -27,6 +27,7 @@
 #include "vm/rundir.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"
+#include "dump/release.h"
 
 #define QMP_START_TIMEOUT_MS 15000
 #define QMP_CMD_TIMEOUT_MS 5000
@@ -68,7 +69,7 @@ void vm_write_state(struct vm *vm, const char *state)
 	if (vm->npreserved) {
 		json_t *a = json_array();
 		for (unsigned i = 0; i < vm->npreserved; i++)
-			json_array_append_new(a, json_string(vm->preserved[i]));
+			json_array_append_new(a, json_string(vm->preserved[i].dir));
 		json_object_set_new(j, "preserved_crashes", a);
 	}
 	text = json_dumps(j, JSON_INDENT(2));
@@ -228,6 +229,16 @@ static void handle_event(struct vm *vm, json_t *ev)
 	if (!name)
 		return;
 	log_debug("qmp event %s", name);
+	if (!strcmp(name, "ACPI_DEVICE_OST")) {
+		json_t *info = json_object_get(data, "info");
+		json_int_t st = json_integer_value(json_object_get(info, "status"));
+		const char *dev = json_string_value(json_object_get(info, "device"));
+		if (st != 0)
+			log_warn("the guest reports ACPI status %lld for %s: it may not use that memory",
+				 (long long)st, dev ? dev : "a device");
+		else
+			log_debug("guest accepted %s", dev ? dev : "a device");
+	}
 	if (!strcmp(name, "GUEST_PANICKED")) {
 		event_time(ev, when, sizeof(when));
 		crash_handle(vm, when, "pvpanic");
@@ -344,6 +355,12 @@ static int start_qemu(struct vm *vm)
 	if (!append)
 		return -ENOMEM;
 	b.append = append;
+	if (vm->capture) {
+		/* room to give the guest its memory back as pc-dimms while the dump is saved */
+		b.slots = RELEASE_SLOTS;
+		b.maxmem = vm->cur.ram_size + ((vm->cfg->memory + RELEASE_DIMM_ALIGN - 1) &
+					       ~(RELEASE_DIMM_ALIGN - 1));
+	}
 	qmp_listen = unix_listen(vm->rd.qmp);
 	con_listen = qmp_listen >= 0 ? unix_listen(vm->rd.console) : -1;
 	if (qmp_listen < 0 || con_listen < 0) {
@@ -432,6 +449,10 @@ static void stop_qemu_process(struct vm *vm)
 
 static void close_boot(struct vm *vm)
 {
+	save_stop(vm);
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
+	vm->ram_fd = -1;
 	if (vm->qmp)
 		qmp_close(vm->qmp);
 	vm->qmp = NULL;
@@ -485,10 +506,11 @@ static enum boot_end boot_once(struct vm *vm)
 		 (int)vm->proc.pid, vm->accel, vm->capture ? ", capture boot" : "");
 	if (vm->capture)
 		crash_capture_started(vm);
+	save_maybe_start(vm);
 
 	while (vm->qemu_running) {
-		struct pollfd pfd[5];
-		int n = 0, i_sig, i_qmp = -1, i_con = -1, i_err = -1, i_in = -1;
+		struct pollfd pfd[6];
+		int n = 0, i_sig, i_qmp = -1, i_con = -1, i_err = -1, i_in = -1, i_save = -1;
 		long long timeout = -1, now;
 		json_t *ev;
 
@@ -537,6 +559,12 @@ static enum boot_end boot_once(struct vm *vm)
 			i_err = n;
 			pfd[n++] = (struct pollfd){ .fd = vm->proc.stderr_fd, .events = POLLIN };
 		}
+		if (vm->saver) {
+			i_save = n;
+			pfd[n++] = (struct pollfd){ .fd = saver_event_fd(vm->saver), .events = POLLIN };
+			if (timeout < 0 || timeout > 1000)
+				timeout = 1000;
+		}
 		if (vm->stdin_open && vm->console_fd >= 0) {
 			i_in = n;
 			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -555,6 +583,9 @@ static enum boot_end boot_once(struct vm *vm)
 			qmp_input(vm);
 		if (pfd[i_sig].revents)
 			signal_input(vm);
+		if (i_save >= 0 && pfd[i_save].revents)
+			save_on_event(vm);
+		save_tick(vm);
 		if (i_in >= 0 && pfd[i_in].revents) {
 			char buf[4096];
 			ssize_t got = read(STDIN_FILENO, buf, sizeof(buf));
@@ -624,8 +655,23 @@ static void choose_accel(struct vm *vm)
 }
 
 /* The next boot is an ordinary one: fresh zeroed RAM of the configured size. */
+/* Remove the hot-added DIMM files of the boot that ended and reset the release counters. */
+static void forget_dimms(struct vm *vm)
+{
+	char path[4200];
+
+	for (unsigned i = 0; i < vm->ndimms; i++) {
+		snprintf(path, sizeof(path), "%s/dimm-%u", vm->rd.path, i);
+		unlink(path);
+	}
+	vm->ndimms = 0;
+	vm->hotplug_after_ms = 0;
+	vm->release_target = vm->release_pending = vm->release_added = vm->released = 0;
+}
+
 static void production_boot(struct vm *vm)
 {
+	forget_dimms(vm);
 	vm->cur.ram_size = vm->cfg->memory;
 	vm->cur.lowmem = vm_lowmem(vm->cfg->memory);
 	vm->nram = layout_production_ram(&vm->cur, vm->ram);
@@ -659,7 +705,7 @@ static int read_boot_files(struct vm *vm)
 
 int vm_run(const struct vm_config *cfg)
 {
-	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1 };
+	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .ram_fd = -1 };
 	char msg[1024], run_dir[4096], sz[32];
 	int code = VM_EXIT_ERROR, r;
 	enum boot_end end;
@@ -809,6 +855,7 @@ int vm_run(const struct vm_config *cfg)
 		goto out;
 	}
 remove:
+	forget_dimms(&vm);
 	rundir_remove(&vm.rd);
 out:
 	close(vm.sig_fd);

@@ -9,6 +9,7 @@
 
 #include "dump/layout.h"
 #include "dump/notes.h"
+#include "dump/saver.h"
 #include "qemu/process.h"
 #include "qemu/qmp.h"
 #include "vm/config.h"
@@ -51,7 +52,24 @@ struct vm {
 	/* crashes preserved in the current RAM file, oldest first */
 	unsigned ncrash;               /* crashes seen in this hvdump run */
 	unsigned npreserved;
-	char preserved[VM_MAX_CRASHES][4096];  /* their crash directories */
+	struct preserved_crash {
+		char dir[4096];        /* its crash directory (crash.json, notes.elf, dump) */
+		uint64_t hdr_off;      /* its ELF core header in the RAM file */
+		long long saved_ms;    /* when its dump was complete, 0 while unsaved */
+	} preserved[VM_MAX_CRASHES];
+
+	/* saving and giving memory back */
+	struct saver *saver;
+	unsigned saving;               /* index into preserved[] being saved */
+	long long save_start_ms, progress_ms;
+	int ram_fd;                    /* for punching saved ranges */
+	uint64_t release_target;       /* memory to hot-add in all: pre-crash RAM minus B */
+	uint64_t release_pending;      /* punched, not yet returned */
+	uint64_t release_added;        /* returned as DIMMs */
+	uint64_t released;             /* punched in all */
+	unsigned ndimms;
+	long long hotplug_after_ms;    /* no hot-add before this: the kernel refuses memory
+					* above mem= until it has finished booting */
 	struct crash_notes notes;      /* of the crash being handled */
 	char crash_dir[4096];
 	long long crash_mono_ms;
@@ -103,6 +121,26 @@ void crash_capture_started(struct vm *vm);
  * poweroff): keep the file under a name of its own and update the records.  Returns 0 or
  * -errno (then the RAM file is left where it is and the run directory must be kept). */
 __attribute__((warn_unused_result)) int crash_keep_ram_file(struct vm *vm);
+
+/* saveflow.c */
+
+/* A capture boot is running: start saving the oldest unsaved crash if none is being saved
+ * (cfg->save says whether the host saves). */
+void save_maybe_start(struct vm *vm);
+
+/* The saver's event fd is readable: release what is durable, report progress, finish. */
+void save_on_event(struct vm *vm);
+
+/* Periodic progress lines. */
+void save_tick(struct vm *vm);
+
+/* Stop a running saver (QEMU is going away); what is unsaved stays preserved. */
+void save_stop(struct vm *vm);
+
+/* Memory to hot-add after a crash (pre-crash RAM minus the boot region, in whole memory
+ * blocks), and the capture kernel's bounce buffer that keeps MemTotal where it was. */
+uint64_t crash_return_bytes(const struct vm_config *c);
+uint64_t crash_bounce_bytes(const struct vm_config *c);
 
 /* The kernel command line of the next boot (malloc'd). */
 char *crash_boot_append(const struct vm *vm);

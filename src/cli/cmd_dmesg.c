@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `hvdump dmesg`: the kernel log of an ELF vmcore, as `makedumpfile --dump-dmesg` prints it.
+// With -o the log goes to a temporary file renamed into place only when complete, so a
+// partial log never poses as the whole one.
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "format/printk.h"
+#include "format/vmcore.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+
+static void dmesg_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: hvdump dmesg [-o OUT] FILE\n"
+"Print the kernel log of the crashed guest in the ELF vmcore FILE, found through its\n"
+"VMCOREINFO note alone (no vmlinux needed).  The text is byte-for-byte what\n"
+"`makedumpfile --dump-dmesg FILE OUT` writes: Linux 5.10+ lockless ring buffer and the\n"
+"3.5-5.9 log_buf layout; x86-64 guests with 4- or 5-level paging.\n"
+"\n"
+"  -o, --output OUT   write the log to OUT (mode 0600, replaced only when complete)\n"
+"                     instead of standard output\n"
+"  -v, --verbose      say on stderr which layout was read and how many records\n"
+"  -h, --help         this text\n"
+"\n"
+"Exit status: 0 log printed, 1 the log could not be read completely (what was read is\n"
+"printed; the error names the bad value), 2 bad usage or FILE is not a usable vmcore.\n"
+"See docs/hvdump-dmesg.md.\n");
+}
+
+static const struct option dmesg_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int emit_fd(void *ctx, const char *buf, size_t len)
+{
+	return write_full(*(int *)ctx, buf, len);
+}
+
+static int read_virt(void *ctx, uint64_t kvaddr, void *buf, size_t len)
+{
+	return vmcore_read_virt(ctx, kvaddr, buf, len);
+}
+
+/* One line on why FILE cannot be opened as a vmcore. */
+static void report_open_error(const char *file, int err)
+{
+	char magic[8] = { 0 };
+	FILE *f;
+
+	switch (err) {
+	case -ENOEXEC:
+		f = fopen(file, "rb");
+		if (f) {
+			if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
+				magic[0] = 0;
+			fclose(f);
+		}
+		if (!memcmp(magic, "KDUMP   ", 8) || !memcmp(magic, "DISKDUMP", 8))
+			log_err("%s: a kdump-compressed dump; hvdump dmesg reads ELF vmcores "
+				"(makedumpfile --dump-dmesg reads this one)", file);
+		else
+			log_err("%s: not an ELF file", file);
+		break;
+	case -EPROTONOSUPPORT:
+		log_err("%s: not a 64-bit little-endian x86-64 ELF core", file);
+		break;
+	case -EINVAL:
+		log_err("%s: malformed ELF core (program headers or segments outside the file, "
+			"or not ET_CORE)", file);
+		break;
+	case -EFBIG:
+		log_err("%s: ELF notes larger than %u MiB: not a vmcore", file,
+			VMCORE_MAX_NOTES >> 20);
+		break;
+	default:
+		log_err("%s: %s", file, strerror(-err));
+	}
+}
+
+static const char *layout_name(enum printk_layout l)
+{
+	return l == PRINTK_LAYOUT_LOCKLESS ? "lockless ring buffer (prb)" :
+	       l == PRINTK_LAYOUT_LOG_BUF ? "log_buf" : "no layout";
+}
+
+int cmd_dmesg(int argc, char **argv)
+{
+	const char *out_path = NULL, *file;
+	struct printk_result res;
+	struct printk_source src = { .read = read_virt };
+	struct vmcore *v;
+	char *tmp = NULL;
+	int opt, r, fd = STDOUT_FILENO, verbose = 0, rc = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:vh", dmesg_options, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			dmesg_usage(stdout);
+			return 0;
+		case ':':
+			log_err("option %s needs a value", argv[optind - 1]);
+			return 2;
+		default:
+			log_err("unknown option %s (see hvdump dmesg --help)", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		log_err(optind == argc ? "no vmcore given (usage: hvdump dmesg [-o OUT] FILE)" :
+				         "more than one vmcore given (usage: hvdump dmesg [-o OUT] FILE)");
+		return 2;
+	}
+	file = argv[optind];
+
+	r = vmcore_open(file, &v);
+	if (r < 0) {
+		report_open_error(file, r);
+		return 2;
+	}
+	src.info = vmcore_info(v, &src.info_len);
+	src.read_ctx = v;
+	if (!src.info) {
+		log_err("%s: no VMCOREINFO note: cannot find the kernel log", file);
+		rc = 2;
+		goto out_close;
+	}
+	if (out_path) {
+		if (asprintf(&tmp, "%s.XXXXXX", out_path) < 0) {
+			tmp = NULL;
+			log_err("out of memory");
+			goto out_close;
+		}
+		fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			log_err("%s: cannot create: %s", out_path, strerror(errno));
+			free(tmp);
+			tmp = NULL;
+			goto out_close;
+		}
+	}
+
+	r = printk_dump(&src, emit_fd, &fd, &res);
+	if (r < 0) {
+		log_err("%s: cannot read the kernel log: %s", file, res.why);
+		goto out_tmp;
+	}
+	if (res.corrupt)
+		log_warn("%s: %" PRIu64 " records with malformed data blocks were skipped", file,
+			 res.corrupt);
+	if (verbose)
+		log_info("%s: %s, %" PRIu64 " records printed, %" PRIu64 " not shown (reserved, "
+			 "reusable or empty), %u-level paging", file, layout_name(res.layout),
+			 res.records, res.skipped, vmcore_paging_levels(v));
+	if (tmp) {
+		if (fsync(fd) < 0 || close(fd) < 0) {
+			fd = -1;
+			log_err("%s: %s", out_path, strerror(errno));
+			goto out_tmp;
+		}
+		fd = -1;
+		if (rename(tmp, out_path) < 0) {
+			log_err("%s: %s", out_path, strerror(errno));
+			goto out_tmp;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+	rc = 0;
+
+out_tmp:
+	if (tmp) {
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+	}
+out_close:
+	vmcore_close(v);
+	return rc;
+}

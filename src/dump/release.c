@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Release.  The order matters: a range is punched only after the saver says its dump data is
+// durable, and fresh memory is added to the guest only after its backing file exists.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump/release.h"
+
+int release_punch(int ram_fd, uint64_t off, uint64_t len)
+{
+	if (fallocate(ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t release_allocated(int ram_fd, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, total = 0;
+	off_t pos = (off_t)off;
+
+	/* walk data extents with SEEK_DATA / SEEK_HOLE */
+	while ((uint64_t)pos < end) {
+		off_t data = lseek(ram_fd, pos, SEEK_DATA), hole;
+		if (data < 0 || (uint64_t)data >= end)
+			break;
+		hole = lseek(ram_fd, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = (off_t)end;
+		total += ((uint64_t)hole < end ? (uint64_t)hole : end) - (uint64_t)data;
+		pos = hole;
+	}
+	return total;
+}
+
+uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, int final)
+{
+	uint64_t left = target > added ? target - added : 0, want, size;
+
+	if (pending > left)
+		pending = left;
+	if (final)
+		return pending;
+	want = added / 2 > RELEASE_DIMM_ALIGN ? added / 2 : RELEASE_DIMM_ALIGN;
+	if (pending < want)
+		return 0;
+	size = pending & ~(RELEASE_DIMM_ALIGN - 1);
+	return size;
+}
+
+int release_add_dimm(struct qmp *q, const char *path, uint64_t size, unsigned index, char *why,
+		     size_t whylen)
+{
+	char id[32], dev[32], *err = NULL;
+	json_t *args;
+	int fd, r;
+
+	snprintf(id, sizeof(id), "hvdimm%u", index);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+		return r;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		r = -errno;
+		snprintf(why, whylen, "cannot size %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	close(fd);
+	args = json_pack("{s:s, s:s, s:s, s:I, s:b}", "qom-type", "memory-backend-file", "id", id,
+			 "mem-path", path, "size", (json_int_t)size, "share", 1);
+	r = qmp_command(q, "object-add", args, 10000, NULL, &err);
+	if (r < 0) {
+		snprintf(why, whylen, "object-add %s: %s", id, err ? err : strerror(-r));
+		free(err);
+		unlink(path);
+		return r;
+	}
+	snprintf(dev, sizeof(dev), "dimm%u", index);
+	args = json_pack("{s:s, s:s, s:s}", "driver", "pc-dimm", "id", dev, "memdev", id);
+	r = qmp_command(q, "device_add", args, 10000, NULL, &err);
+	if (r < 0) {
+		snprintf(why, whylen, "device_add pc-dimm: %s", err ? err : strerror(-r));
+		free(err);
+		if (qmp_command(q, "object-del", json_pack("{s:s}", "id", id), 10000, NULL, NULL) < 0)
+			snprintf(why + strlen(why), whylen - strlen(why), " (and object-del failed)");
+		unlink(path);
+		return r;
+	}
+	return 0;
+}

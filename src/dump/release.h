@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Giving saved memory back: punch it out of the RAM file, and hot-add fresh file-backed
+ * pc-dimms to the running guest so it ends with the memory it had before the crash. */
+#ifndef HVDUMP_DUMP_RELEASE_H
+#define HVDUMP_DUMP_RELEASE_H
+
+#include <stdint.h>
+
+#include "qemu/qmp.h"
+
+#define RELEASE_DIMM_ALIGN (128ull << 20)  /* x86 Linux memory block size for small guests */
+#define RELEASE_SLOTS 32
+
+/* Free [OFF, OFF+LEN) of the RAM file on the host (the file keeps its size; the range reads
+ * back as zeros).  Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int release_punch(int ram_fd, uint64_t off, uint64_t len);
+
+/* Bytes of the RAM file still allocated on the host in [OFF, OFF+LEN). */
+uint64_t release_allocated(int ram_fd, uint64_t off, uint64_t len);
+
+/* Hot-add a SIZE-byte pc-dimm named "hvdimmINDEX" backed by a new 0600 file at PATH (shared, so
+ * a later crash preserves it).  Returns 0 or -errno with WHY set; on failure nothing is left
+ * half-added. */
+__attribute__((warn_unused_result)) int release_add_dimm(struct qmp *q, const char *path,
+							  uint64_t size, unsigned index, char *why,
+							  size_t whylen);
+
+/* How much to hot-add now: PENDING bytes released but not yet returned, ADDED returned so far,
+ * TARGET the total to return.  Returns a multiple of RELEASE_DIMM_ALIGN (or the exact rest
+ * of TARGET at the end), 0 to wait.  Sizes grow with what was added, so a 64 GiB guest needs
+ * about a dozen DIMMs. */
+uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, int final);
+
+#endif

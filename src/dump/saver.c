@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Host saver thread.  It reads the ELF core header hvdump wrote into the RAM file, the same
+// header the capture kernel reads, so the dump on disk and /proc/vmcore can never disagree
+// about which bytes are which page.  Every chunk is fdatasync'ed before its source range is
+// reported: the supervisor releases nothing that is not durable.
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <libgen.h>
+
+#include "dump/saver.h"
+#include "format/elfcore.h"
+
+#define SAVER_MAX_RANGES 4096
+#define SAVER_HDR_READ (1u << 20)
+
+struct saver {
+	struct saver_config cfg;
+	char ram_path[4096], out_path[4096], part_path[4200];
+	pthread_t thread;
+	bool started;
+	int efd;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	struct saver_range ranges[SAVER_MAX_RANGES];
+	size_t nranges;
+	uint64_t done, total;
+	bool finished;
+	int result;
+	char why[512];
+};
+
+static void post(struct saver *s)
+{
+	uint64_t one = 1;
+	if (write(s->efd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow in practice; the supervisor polls progress anyway */
+	}
+}
+
+static void report_range(struct saver *s, uint64_t off, uint64_t len, uint64_t saved)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->nranges && s->ranges[s->nranges - 1].off + s->ranges[s->nranges - 1].len == off)
+		s->ranges[s->nranges - 1].len += len;
+	else if (s->nranges < SAVER_MAX_RANGES)
+		s->ranges[s->nranges++] = (struct saver_range){ off, len };
+	/* else: the supervisor is far behind; the range stays unreleased, which is safe */
+	s->done += saved;
+	pthread_mutex_unlock(&s->lock);
+	post(s);
+}
+
+/* Record the failure: WHAT (the file or step) and the error. */
+static void fail(struct saver *s, int r, const char *what)
+{
+	s->result = r;
+	snprintf(s->why, sizeof(s->why), "%s: %s", what, strerror(-r));
+}
+
+#define COPY_BUF (8u << 20)
+
+/* Copy LEN bytes RAM[src] -> OUT[dst]: in the kernel when both files allow it, else
+ * through BUF (COPY_BUF bytes). */
+static int copy_bytes(int in, uint64_t src, int out, uint64_t dst, uint64_t len, uint8_t *buf,
+		      bool *no_cfr)
+{
+	loff_t si = (loff_t)src, di = (loff_t)dst;
+
+	while (len && !*no_cfr) {
+		ssize_t n = copy_file_range(in, &si, out, &di, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP ||
+			      errno == ENOSYS)) {
+			*no_cfr = true; /* different file systems: copy through user space */
+			break;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		len -= (uint64_t)n;
+	}
+	while (len) {
+		size_t want = len < COPY_BUF ? (size_t)len : COPY_BUF;
+		ssize_t n = pread(in, buf, want, si);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		for (ssize_t w = 0; w < n;) {
+			ssize_t k = pwrite(out, buf + w, (size_t)(n - w), di + w);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return k < 0 ? -errno : -EIO;
+			w += k;
+		}
+		si += n;
+		di += n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static void *saver_main(void *arg)
+{
+	struct saver *s = arg;
+	struct elfcore_segment *segs = NULL;
+	struct elfcore_load *loads = NULL;
+	uint8_t *hdr = NULL, *notes = NULL, *outhdr = NULL;
+	size_t nsegs = 0, need, nloads = 0, notes_len = 0, hs;
+	uint64_t pos, total = 0;
+	int in = -1, out = -1, r, dfd;
+	uint8_t *buf = NULL;
+	bool no_cfr = false;
+	char dir[4096];
+
+	in = open(s->ram_path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		fail(s, -errno, s->ram_path);
+		goto done;
+	}
+	buf = malloc(COPY_BUF);
+	hdr = malloc(SAVER_HDR_READ);
+	if (!buf || !hdr || pread(in, hdr, SAVER_HDR_READ, (off_t)s->cfg.hdr_off) != SAVER_HDR_READ) {
+		fail(s, -EIO, s->ram_path);
+		goto done;
+	}
+	r = elfcore_parse(hdr, SAVER_HDR_READ, 0, &segs, &nsegs, &need);
+	if (r < 0) {
+		fail(s, r, s->ram_path);
+		goto done;
+	}
+	loads = calloc(nsegs, sizeof(*loads));
+	if (!loads) {
+		fail(s, -ENOMEM, "saver");
+		goto done;
+	}
+	for (size_t i = 0; i < nsegs; i++) {
+		uint64_t off;
+		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &off) < 0 ||
+		    layout_gpa_to_off(&s->cfg.layout, segs[i].offset + (segs[i].memsz ? segs[i].memsz - 1 : 0),
+				      &off) < 0) {
+			fail(s, -EINVAL, s->ram_path);
+			goto done;
+		}
+		if (segs[i].type == 4 /* PT_NOTE */) {
+			free(notes);
+			notes = malloc(segs[i].filesz);
+			if (!notes || layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &off) < 0 ||
+			    pread(in, notes, segs[i].filesz, (off_t)off) != (ssize_t)segs[i].filesz) {
+				fail(s, -EIO, s->ram_path);
+				goto done;
+			}
+			notes_len = segs[i].filesz;
+			continue;
+		}
+		loads[nloads++] = (struct elfcore_load){ .paddr = segs[i].paddr, .size = segs[i].memsz,
+							 .vaddr = segs[i].vaddr };
+		total += segs[i].memsz;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->total = total;
+	pthread_mutex_unlock(&s->lock);
+
+	out = open(s->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		fail(s, -errno, s->part_path);
+		goto done;
+	}
+	hs = elfcore_header_size(nloads, notes_len);
+	pos = (hs + 4095) & ~4095ull;
+	for (size_t i = 0; i < nloads; i++) {
+		loads[i].data_addr = pos;
+		pos += loads[i].size;
+	}
+	outhdr = calloc(1, hs);
+	r = outhdr ? elfcore_build(outhdr, hs, 0, loads, nloads, notes, notes_len) : -ENOMEM;
+	if (r == 0 && pwrite(out, outhdr, hs, 0) != (ssize_t)hs)
+		r = errno ? -errno : -EIO;
+	if (r < 0) {
+		fail(s, r, s->part_path);
+		goto done;
+	}
+	/* The loads, in order, chunk by chunk: copy, make durable, report. */
+	for (size_t i = 0, li = 0; i < nsegs && !atomic_load(&s->stop); i++) {
+		uint64_t src, done = 0;
+		if (segs[i].type == 4)
+			continue;
+		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &src) < 0)
+			continue; /* checked above */
+		while (done < segs[i].memsz && !atomic_load(&s->stop)) {
+			uint64_t n = segs[i].memsz - done;
+			if (n > s->cfg.chunk)
+				n = s->cfg.chunk;
+			r = copy_bytes(in, src + done, out, loads[li].data_addr + done, n, buf, &no_cfr);
+			if (r == 0 && fdatasync(out) < 0)
+				r = -errno;
+			if (r < 0) {
+				fail(s, r, s->part_path);
+				goto done;
+			}
+			report_range(s, src + done, n, n);
+			done += n;
+		}
+		li++;
+	}
+	if (atomic_load(&s->stop)) {
+		fail(s, -ECANCELED, s->part_path);
+		goto done;
+	}
+	if (fsync(out) < 0 || rename(s->part_path, s->out_path) < 0) {
+		fail(s, -errno, s->out_path);
+		goto done;
+	}
+	snprintf(dir, sizeof(dir), "%s", s->out_path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	s->result = 0;
+done:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	free(buf);
+	free(outhdr);
+	free(notes);
+	free(loads);
+	free(segs);
+	free(hdr);
+	pthread_mutex_lock(&s->lock);
+	s->finished = true;
+	pthread_mutex_unlock(&s->lock);
+	post(s);
+	return NULL;
+}
+
+int saver_start(const struct saver_config *cfg, struct saver **out)
+{
+	struct saver *s;
+	int r;
+
+	if (cfg->format != SAVE_ELF)
+		return -ENOTSUP;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	snprintf(s->ram_path, sizeof(s->ram_path), "%s", cfg->ram_path);
+	snprintf(s->out_path, sizeof(s->out_path), "%s", cfg->out_path);
+	snprintf(s->part_path, sizeof(s->part_path), "%s.part", cfg->out_path);
+	s->cfg.ram_path = s->ram_path;
+	s->cfg.out_path = s->out_path;
+	if (!s->cfg.chunk)
+		s->cfg.chunk = 64ull << 20;
+	pthread_mutex_init(&s->lock, NULL);
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		r = -errno;
+		free(s);
+		return r;
+	}
+	r = -pthread_create(&s->thread, NULL, saver_main, s);
+	if (r < 0) {
+		close(s->efd);
+		free(s);
+		return r;
+	}
+	s->started = true;
+	*out = s;
+	return 0;
+}
+
+int saver_event_fd(const struct saver *s) { return s->efd; }
+
+size_t saver_take(struct saver *s, struct saver_range *out, size_t max)
+{
+	uint64_t v;
+	size_t n;
+
+	if (read(s->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing new; fine */
+	}
+	pthread_mutex_lock(&s->lock);
+	n = s->nranges < max ? s->nranges : max;
+	memcpy(out, s->ranges, n * sizeof(*out));
+	memmove(s->ranges, s->ranges + n, (s->nranges - n) * sizeof(*out));
+	s->nranges -= n;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void saver_progress(struct saver *s, uint64_t *done, uint64_t *total)
+{
+	pthread_mutex_lock(&s->lock);
+	*done = s->done;
+	*total = s->total;
+	pthread_mutex_unlock(&s->lock);
+}
+
+bool saver_finished(struct saver *s, int *result, char *why, size_t whylen)
+{
+	bool f;
+
+	pthread_mutex_lock(&s->lock);
+	f = s->finished && s->nranges == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (f) {
+		*result = s->result;
+		snprintf(why, whylen, "%s", s->why);
+	}
+	return f;
+}
+
+void saver_free(struct saver *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->stop, true);
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	close(s->efd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

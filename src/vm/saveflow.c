@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Saving preserved crashes while the capture guest runs, and giving the memory back.  The
+// order is the contract: the saver makes a range durable, then it is punched out of the RAM
+// file, then the same amount of fresh memory is hot-added to the guest.
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump/release.h"
+#include "dump/saver.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/size.h"
+#include "vm/vm_internal.h"
+
+#define PROGRESS_EVERY_MS 2000
+
+static void record_saved(const char *dir, const char *dump, long long ms, uint64_t bytes)
+{
+	char path[4200], ts[40], *text;
+	json_error_t e;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/crash.json", dir);
+	j = json_load_file(path, 0, &e);
+	if (!j) {
+		log_warn("cannot reread %s", path);
+		return;
+	}
+	log_timestamp(ts, sizeof(ts));
+	json_object_set_new(j, "state", json_string("saved"));
+	json_object_set_new(j, "updated", json_string(ts));
+	json_object_set_new(j, "dump_file", json_string(dump));
+	json_object_set_new(j, "dump_format", json_string("elf"));
+	json_object_set_new(j, "save_ms", json_integer(ms));
+	json_object_set_new(j, "saved_bytes", json_integer((json_int_t)bytes));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
+		log_warn("cannot update %s", path);
+	free(text);
+}
+
+/* Hot-add what is due.  FINAL: the dump is complete, return the rest. */
+static void give_back(struct vm *vm, int final)
+{
+	if (vm_now_ms() < vm->hotplug_after_ms)
+		return; /* save_tick() calls again */
+	while (vm->qmp) {
+		uint64_t size = release_dimm_size(vm->release_pending, vm->release_added,
+						  vm->release_target, final);
+		char path[4200], why[512], sz[32];
+		int r;
+
+		if (!size)
+			return;
+		snprintf(path, sizeof(path), "%s/dimm-%u", vm->rd.path, vm->ndimms);
+		r = release_add_dimm(vm->qmp, path, size, vm->ndimms, why, sizeof(why));
+		if (r < 0) {
+			log_warn("cannot give memory back to the guest: %s", why);
+			vm->release_pending = 0; /* do not retry in a loop; the host memory is free */
+			return;
+		}
+		vm->ndimms++;
+		vm->release_added += size;
+		vm->release_pending -= size < vm->release_pending ? size : vm->release_pending;
+		log_info("gave %s back to the guest as DIMM %u (%s of %s returned)",
+			 size_human(size, sz, sizeof(sz)), vm->ndimms - 1,
+			 size_human(vm->release_added, why, 32),
+			 size_human(vm->release_target, why + 64, 32));
+		if (vm->release_added >= vm->release_target)
+			log_info("the guest has all its memory back");
+	}
+}
+
+void save_maybe_start(struct vm *vm)
+{
+	struct saver_config sc = { 0 };
+	char out[4200];
+	unsigned i;
+	int r;
+
+	if (vm->saver || vm->cfg->save != SAVE_HOST || !vm->capture)
+		return;
+	for (i = 0; i < vm->npreserved && vm->preserved[i].saved_ms; i++)
+		;
+	if (i == vm->npreserved)
+		return;
+	if (vm->ram_fd < 0) {
+		vm->ram_fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC);
+		if (vm->ram_fd < 0) {
+			log_err("cannot open %s to release memory: %s", vm->rd.ram, strerror(errno));
+			return;
+		}
+	}
+	snprintf(out, sizeof(out), "%s/vmcore.elf", vm->preserved[i].dir);
+	sc.ram_path = vm->rd.ram;
+	sc.layout = vm->cur;
+	sc.hdr_off = vm->preserved[i].hdr_off;
+	sc.out_path = out;
+	sc.format = SAVE_ELF;
+	sc.chunk = 64ull << 20;
+	r = saver_start(&sc, &vm->saver);
+	if (r < 0) {
+		log_err("cannot start saving %s: %s", out, strerror(-r));
+		return;
+	}
+	vm->saving = i;
+	vm->save_start_ms = vm->progress_ms = vm_now_ms();
+	if (!vm->hotplug_after_ms)
+		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
+	if (!vm->release_target)
+		vm->release_target = crash_return_bytes(vm->cfg);
+	log_info("saving the dump to %s while the guest runs", out);
+}
+
+static void progress(struct vm *vm, int final)
+{
+	uint64_t done, total;
+	long long now = vm_now_ms(), ms = now - vm->save_start_ms;
+	char a[32], b[32], c[32], d[32];
+
+	saver_progress(vm->saver, &done, &total);
+	vm->progress_ms = now;
+	log_info("saving: %s of %s (%d%%), %.0f MB/s; %s released, %s returned to the guest%s",
+		 size_human(done, a, sizeof(a)), size_human(total, b, sizeof(b)),
+		 total ? (int)(done * 100 / total) : 0, ms > 0 ? (double)done / 1e3 / (double)ms : 0.0,
+		 size_human(vm->released, c, sizeof(c)), size_human(vm->release_added, d, sizeof(d)),
+		 final ? "" : "");
+}
+
+void save_on_event(struct vm *vm)
+{
+	struct saver_range r[256];
+	size_t n;
+	int result;
+	char why[512], sz[32];
+
+	if (!vm->saver)
+		return;
+	while ((n = saver_take(vm->saver, r, 256)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			int e = release_punch(vm->ram_fd, r[i].off, r[i].len);
+			if (e < 0) {
+				log_warn("cannot free saved memory at offset %llu: %s",
+					 (unsigned long long)r[i].off, strerror(-e));
+				continue;
+			}
+			vm->released += r[i].len;
+			vm->release_pending += r[i].len;
+		}
+	}
+	give_back(vm, 0);
+	if (!saver_finished(vm->saver, &result, why, sizeof(why)))
+		return;
+	progress(vm, 1);
+	saver_free(vm->saver);
+	vm->saver = NULL;
+	if (result < 0) {
+		log_err("saving the dump failed: %s; the unsaved part stays preserved", why);
+		return;
+	}
+	{
+		struct preserved_crash *pc = &vm->preserved[vm->saving];
+		char out[4200];
+		long long ms = vm_now_ms() - vm->save_start_ms;
+		snprintf(out, sizeof(out), "%s/vmcore.elf", pc->dir);
+		pc->saved_ms = vm_now_ms();
+		record_saved(pc->dir, out, ms, vm->released);
+		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
+	}
+	/* all saved? then the capture guest is the production guest, with all its memory */
+	for (unsigned i = 0; i < vm->npreserved; i++)
+		if (!vm->preserved[i].saved_ms) {
+			save_maybe_start(vm);
+			return;
+		}
+	vm->npreserved = 0;
+	vm_write_state(vm, "running");
+	log_info("every dump is saved (%s of memory freed on the host)",
+		 size_human(vm->released, sz, sizeof(sz)));
+	give_back(vm, 1);
+}
+
+void save_tick(struct vm *vm)
+{
+	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
+		progress(vm, 0);
+	if (vm->release_pending && vm_now_ms() >= vm->hotplug_after_ms)
+		give_back(vm, vm->saver == NULL && vm->npreserved == 0);
+}
+
+void save_stop(struct vm *vm)
+{
+	if (!vm->saver)
+		return;
+	saver_free(vm->saver);
+	vm->saver = NULL;
+	log_warn("saving stopped before it completed; the unsaved part stays preserved");
+}
