@@ -15,7 +15,7 @@ ${CC:-cc} -O2 -I"$ROOT/guest/tools" -o "$T/vmcheck-host" "$ROOT/guest/tools/hvdu
 	skip_all "cannot build a host copy of hvdump-vmcheck"
 hook="if [ \$HVDUMP_IN_CAPTURE = 1 ]; then n=$B; else n=\$HVDUMP_RAM_BYTES; fi; $TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n"
 start_hvdump "$T/r" run --name recur --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
-	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$disk" \
+	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$disk" --save none \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.crash_capture=4 hvdump.vmcheck=/dev/vda" \
 	--crash-hook "$hook"
 

@@ -7,7 +7,7 @@ guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
 
 start_hvdump "$T/g" run --name regs --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
-	--cpus 2 --cpu-state registers --dump-dir "$T/dumps" --log "$T/g.log" --no-console \
+	--cpus 2 --cpu-state registers --dump-dir "$T/dumps" --log "$T/g.log" --no-console --save none \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.vmcheck=none"
 wait_for "$T/g.log" 'console: hvdump-guest: vmcheck (loads|FAILED)' 120
 ok $? "capture guest read its vmcore"

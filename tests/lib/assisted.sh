@@ -12,7 +12,7 @@ assisted_test() {
 	local pages=$((mib * 256)) dumps=$T/dumps disk=$T/vmcheck.img
 	truncate -s 64M "$disk"
 	start_hvdump "$T/as" run --name assisted --kernel "$VMLINUZ" --initrd "$initrd" \
-		--memory "$mem" --cpus "$cpus" --dump-dir "$dumps" --log "$T/as.log" --no-console \
+		--memory "$mem" --cpus "$cpus" --dump-dir "$dumps" --log "$T/as.log" --no-console --save none \
 		--disk "$disk" --cpu "$cpu" \
 		--append "console=ttyS0 quiet hvdump.pattern=$mib:$seed hvdump.crash=0 hvdump.vmcheck=/dev/vda" \
 		--crash-hook "$ROOT/build/tests/tools/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
