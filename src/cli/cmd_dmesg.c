@@ -77,8 +77,8 @@ static void report_open_error(const char *file, int err)
 		log_err("%s: not a 64-bit little-endian x86-64 ELF core", file);
 		break;
 	case -EINVAL:
-		log_err("%s: malformed ELF core (program headers or segments outside the file, "
-			"or not ET_CORE)", file);
+		log_err("%s: malformed ELF core (program headers outside the file, overlapping "
+			"PT_LOADs, or not ET_CORE)", file);
 		break;
 	case -EFBIG:
 		log_err("%s: ELF notes larger than %u MiB: not a vmcore", file,
@@ -139,6 +139,9 @@ int cmd_dmesg(int argc, char **argv)
 	}
 	src.info = vmcore_info(v, &src.info_len);
 	src.read_ctx = v;
+	if (vmcore_missing_bytes(v))
+		log_warn("%s: truncated: %" PRIu64 " bytes of its segments are missing; reading what "
+			 "is there", file, vmcore_missing_bytes(v));
 	if (!src.info) {
 		log_err("%s: no VMCOREINFO note: cannot find the kernel log", file);
 		rc = 2;

@@ -28,6 +28,7 @@ struct vmcore {
 	int fd;                          /* -1 for an in-memory image */
 	const uint8_t *mem;
 	uint64_t size;
+	uint64_t missing;                /* segment bytes past the end of the file */
 
 	struct elfcore_segment *loads;
 	size_t nloads;
@@ -123,7 +124,8 @@ static int read_headers(struct vmcore *v)
 	r = file_read(v, phoff, buf + ELFCORE_EHDR_SIZE, (size_t)tab);
 	if (r < 0)
 		goto out_buf;
-	r = elfcore_parse(buf, ELFCORE_EHDR_SIZE + (size_t)tab, v->size, &segs, &nsegs, &need);
+	/* file size 0: segments past the end are allowed here and clipped below */
+	r = elfcore_parse(buf, ELFCORE_EHDR_SIZE + (size_t)tab, 0, &segs, &nsegs, &need);
 	if (r == -ENODATA)
 		r = -EINVAL;
 	if (r < 0)
@@ -136,6 +138,17 @@ static int read_headers(struct vmcore *v)
 		    __builtin_add_overflow(segs[i].paddr, segs[i].memsz, &end)) {
 			r = -EINVAL;
 			goto out_segs;
+		}
+		/* A truncated dump (a full disk, an interrupted copy) still has its first part:
+		 * keep what the file holds; what it lacks reads as "not in the dump". */
+		if (segs[i].offset > v->size || segs[i].filesz > v->size - segs[i].offset) {
+			uint64_t have = segs[i].offset > v->size ? 0 : v->size - segs[i].offset;
+
+			if (__builtin_add_overflow(v->missing, segs[i].filesz - have, &v->missing))
+				v->missing = UINT64_MAX;
+			segs[i].filesz = have;
+			if (segs[i].type == PT_LOAD)
+				segs[i].memsz = have;
 		}
 		if (segs[i].type == PT_NOTE) {
 			if (segs[i].filesz > VMCORE_MAX_NOTES ||
@@ -347,6 +360,11 @@ const struct elfcore_segment *vmcore_load(const struct vmcore *v, size_t i)
 	return i < v->nloads ? &v->loads[i] : NULL;
 }
 
+uint64_t vmcore_missing_bytes(const struct vmcore *v)
+{
+	return v->missing;
+}
+
 unsigned vmcore_paging_levels(const struct vmcore *v)
 {
 	return v->xlat_err ? 0 : v->levels;
@@ -388,7 +406,7 @@ int vmcore_read_phys(struct vmcore *v, uint64_t paddr, void *buf, size_t len)
 		if (in_file > n)
 			in_file = n;
 		if (in_file) {
-			/* elfcore_parse checked p_offset + p_filesz against the file size */
+			/* read_headers clipped p_filesz to the file */
 			r = file_read(v, s->offset + rel, p, (size_t)in_file);
 			if (r < 0)
 				return r;

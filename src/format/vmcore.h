@@ -79,6 +79,10 @@ __attribute__((warn_unused_result)) int vmcore_kvtop(struct vmcore *v, uint64_t 
 __attribute__((warn_unused_result)) int vmcore_read_virt(struct vmcore *v, uint64_t vaddr,
 							  void *buf, size_t len);
 
+/* Bytes the segments claim beyond the end of the file (0 unless the dump is truncated).  A
+ * truncated dump opens; its missing part reads as -EFAULT. */
+uint64_t vmcore_missing_bytes(const struct vmcore *v);
+
 /* Page-table levels the translation walks (4 or 5), or 0 when it cannot translate. */
 unsigned vmcore_paging_levels(const struct vmcore *v);
 

@@ -559,6 +559,14 @@ static enum boot_end boot_once(struct vm *vm)
 			i_err = n;
 			pfd[n++] = (struct pollfd){ .fd = vm->proc.stderr_fd, .events = POLLIN };
 		}
+		if (vm->release_pending) {
+			/* memory is waiting to go back to the guest after the hotplug delay */
+			long long due = vm->hotplug_after_ms - now;
+			if (due < 0)
+				due = 0;
+			if (timeout < 0 || due < timeout)
+				timeout = due + 1;
+		}
 		if (vm->saver) {
 			i_save = n;
 			pfd[n++] = (struct pollfd){ .fd = saver_event_fd(vm->saver), .events = POLLIN };

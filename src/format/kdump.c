@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// kdump-compressed: what the writer and the reader share (layout, codecs, bitmaps, names).
+#include <errno.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "format/kdump.h"
+#include "format/kdump_disk.h"
+#include "format/vmcoreinfo.h"
+
+static const char *const compression_names[] = {
+	[KDUMP_COMPRESS_NONE] = "none",
+	[KDUMP_COMPRESS_ZLIB] = "zlib",
+	[KDUMP_COMPRESS_LZO] = "lzo",
+	[KDUMP_COMPRESS_ZSTD] = "zstd",
+};
+
+const char *kdump_compression_name(enum kdump_compression c)
+{
+	if ((unsigned)c >= sizeof(compression_names) / sizeof(compression_names[0]))
+		return "?";
+	return compression_names[c];
+}
+
+int kdump_compression_parse(const char *name, enum kdump_compression *c)
+{
+	for (unsigned i = 0; i < sizeof(compression_names) / sizeof(compression_names[0]); i++) {
+		if (strcmp(name, compression_names[i]) == 0) {
+			*c = (enum kdump_compression)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int kdump_utsname_from_vmcoreinfo(const char *text, size_t len, struct kdump_utsname *u)
+{
+	memset(u, 0, sizeof(*u));
+	strcpy(u->sysname, "Linux");
+	strcpy(u->machine, "x86_64");
+	if (!text)
+		return -ENOENT;
+	int ret = vmcoreinfo_get(text, len, "OSRELEASE", u->release, sizeof(u->release));
+	if (ret < 0)
+		u->release[0] = '\0';
+	return ret;
+}
+
+void kdump_desc_encode(uint8_t out[KDUMP_DESC_SIZE], const struct kdump_desc *d)
+{
+	kdump_put_le64(out + offsetof(struct kdump_disk_page_desc, offset), d->offset);
+	kdump_put_le32(out + offsetof(struct kdump_disk_page_desc, size), d->size);
+	kdump_put_le32(out + offsetof(struct kdump_disk_page_desc, flags), d->flags);
+	kdump_put_le64(out + offsetof(struct kdump_disk_page_desc, page_flags), d->page_flags);
+}
+
+struct kdump_desc kdump_desc_decode(const uint8_t in[KDUMP_DESC_SIZE])
+{
+	struct kdump_desc d = {
+		.offset = kdump_get_le64(in + offsetof(struct kdump_disk_page_desc, offset)),
+		.size = kdump_get_le32(in + offsetof(struct kdump_disk_page_desc, size)),
+		.flags = kdump_get_le32(in + offsetof(struct kdump_disk_page_desc, flags)),
+		.page_flags = kdump_get_le64(in + offsetof(struct kdump_disk_page_desc, page_flags)),
+	};
+	return d;
+}
+
+static int div_up(uint64_t a, uint64_t b, uint64_t *out)
+{
+	uint64_t s;
+	if (__builtin_add_overflow(a, b - 1, &s))
+		return -EOVERFLOW;
+	*out = s / b;
+	return 0;
+}
+
+int kdump_layout_compute(uint64_t max_mapnr, uint64_t nvalid, uint64_t sub_bytes,
+			 struct kdump_layout *l)
+{
+	const uint64_t bs = KDUMP_PAGE_SIZE;
+	uint64_t bytes, blocks, sub_blocks, descs, end;
+
+	if (max_mapnr == 0 || max_mapnr > KDUMP_MAX_MAPNR || nvalid > max_mapnr)
+		return -EOVERFLOW;
+	if (div_up(max_mapnr, 8, &bytes) < 0 || div_up(bytes, bs, &blocks) < 0)
+		return -EOVERFLOW;
+	if (blocks * 2 > UINT32_MAX)
+		return -EFBIG;
+	if (div_up(sub_bytes, bs, &sub_blocks) < 0)
+		return -EOVERFLOW;
+	sub_blocks += 1; /* the resume block */
+	if (sub_blocks > INT32_MAX)
+		return -EFBIG;
+
+	l->sub_hdr_blocks = (uint32_t)sub_blocks;
+	l->bitmap_blocks = (uint32_t)(blocks * 2);
+	l->bitmap_bytes = blocks * bs;
+	l->resume_off = sub_blocks * bs; /* the last sub-header block: 1 + sub_blocks - 1 */
+	l->bitmap1_off = (1 + sub_blocks) * bs;
+	l->bitmap2_off = l->bitmap1_off + l->bitmap_bytes;
+	l->desc_off = l->bitmap2_off + l->bitmap_bytes;
+	descs = nvalid * KDUMP_DESC_SIZE; /* nvalid <= 2^40: no overflow */
+	if (__builtin_add_overflow(l->desc_off, descs, &end) || div_up(end, bs, &end) < 0)
+		return -EOVERFLOW;
+	l->data_off = end * bs;
+	if (l->data_off > (uint64_t)INT64_MAX / 2)
+		return -EFBIG;
+	return 0;
+}
+
+uint64_t kdump_bit_next(const uint8_t *map, uint64_t from, uint64_t limit)
+{
+	uint64_t pfn = from;
+
+	while (pfn < limit) {
+		if ((pfn & 63) == 0 && limit - pfn >= 64) {
+			uint64_t word = 0;
+			for (int i = 0; i < 8; i++)
+				word |= (uint64_t)map[(pfn >> 3) + (uint64_t)i] << (8 * i);
+			if (word == 0) {
+				pfn += 64;
+				continue;
+			}
+			return pfn + (uint64_t)__builtin_ctzll(word);
+		}
+		if (kdump_bit_test(map, pfn))
+			return pfn;
+		pfn++;
+	}
+	return limit;
+}
+
+uint64_t kdump_bit_count(const uint8_t *map, uint64_t limit)
+{
+	uint64_t n = 0, full = limit >> 3;
+
+	for (uint64_t i = 0; i < full; i++)
+		n += (uint64_t)__builtin_popcount(map[i]);
+	for (uint64_t pfn = full << 3; pfn < limit; pfn++)
+		n += (uint64_t)kdump_bit_test(map, pfn);
+	return n;
+}
+
+#define RES(field) offsetof(struct kdump_disk_resume, field)
+
+void kdump_resume_encode(uint8_t out[64], const struct kdump_disk_resume *r)
+{
+	memset(out, 0, 64);
+	memcpy(out, KDUMP_RESUME_MAGIC, 8);
+	kdump_put_le64(out + RES(seq), r->seq);
+	kdump_put_le64(out + RES(next_pfn), r->next_pfn);
+	kdump_put_le64(out + RES(data_end), r->data_end);
+	kdump_put_le64(out + RES(ndumped), r->ndumped);
+	kdump_put_le32(out + RES(state), r->state);
+	kdump_put_le32(out + RES(level), (uint32_t)r->level);
+	kdump_put_le64(out + RES(data_off), r->data_off);
+	kdump_put_le32(out + RES(crc), (uint32_t)crc32(0, out, RES(crc)));
+}
+
+int kdump_resume_decode(const uint8_t in[64], struct kdump_disk_resume *r)
+{
+	if (memcmp(in, KDUMP_RESUME_MAGIC, 8) != 0 ||
+	    kdump_get_le32(in + RES(crc)) != (uint32_t)crc32(0, in, RES(crc)))
+		return -EBADMSG;
+	memcpy(r->magic, in, 8);
+	r->seq = kdump_get_le64(in + RES(seq));
+	r->next_pfn = kdump_get_le64(in + RES(next_pfn));
+	r->data_end = kdump_get_le64(in + RES(data_end));
+	r->ndumped = kdump_get_le64(in + RES(ndumped));
+	r->state = kdump_get_le32(in + RES(state));
+	r->level = (int32_t)kdump_get_le32(in + RES(level));
+	r->data_off = kdump_get_le64(in + RES(data_off));
+	r->crc = kdump_get_le32(in + RES(crc));
+	r->reserved = 0;
+	return 0;
+}
