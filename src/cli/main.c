@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot and supervise a guest; catch its crashes" },
+	{ "save", cmd_save, "status of a running VM's dumps; resume or discard a failed save" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of an ELF vmcore (as makedumpfile does)" },
 };

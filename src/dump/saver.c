@@ -16,6 +16,7 @@
 
 #include "dump/saver.h"
 #include "format/elfcore.h"
+#include "util/fsutil.h"
 
 #define SAVER_MAX_RANGES 4096
 #define SAVER_HDR_READ (1u << 20)
@@ -47,7 +48,9 @@ static void post(struct saver *s)
 static void report_range(struct saver *s, uint64_t off, uint64_t len, uint64_t saved)
 {
 	pthread_mutex_lock(&s->lock);
-	if (s->nranges && s->ranges[s->nranges - 1].off + s->ranges[s->nranges - 1].len == off)
+	if (len == 0)
+		; /* progress only */
+	else if (s->nranges && s->ranges[s->nranges - 1].off + s->ranges[s->nranges - 1].len == off)
 		s->ranges[s->nranges - 1].len += len;
 	else if (s->nranges < SAVER_MAX_RANGES)
 		s->ranges[s->nranges++] = (struct saver_range){ off, len };
@@ -110,6 +113,39 @@ static int copy_bytes(int in, uint64_t src, int out, uint64_t dst, uint64_t len,
 	return 0;
 }
 
+/* OUT.part.progress: "done=N\n", replaced atomically after the data it describes is durable. */
+static int write_progress(struct saver *s, uint64_t done)
+{
+	char path[4300], text[64];
+	int n = snprintf(text, sizeof(text), "done=%llu\n", (unsigned long long)done);
+
+	snprintf(path, sizeof(path), "%s.progress", s->part_path);
+	return write_file_atomic(path, text, (size_t)n, 0600);
+}
+
+int saver_read_progress(const char *out_path, uint64_t *done)
+{
+	char path[4300], *text = NULL, *end;
+	unsigned long long v;
+	int r;
+
+	snprintf(path, sizeof(path), "%s.part.progress", out_path);
+	r = read_file(path, 256, &text, NULL);
+	if (r < 0)
+		return r;
+	if (strncmp(text, "done=", 5) != 0) {
+		free(text);
+		return -EBADMSG;
+	}
+	errno = 0;
+	v = strtoull(text + 5, &end, 10);
+	r = errno || (*end && *end != '\n') ? -EBADMSG : 0;
+	free(text);
+	if (r == 0)
+		*done = v;
+	return r;
+}
+
 static void *saver_main(void *arg)
 {
 	struct saver *s = arg;
@@ -121,6 +157,7 @@ static void *saver_main(void *arg)
 	int in = -1, out = -1, r, dfd;
 	uint8_t *buf = NULL;
 	bool no_cfr = false;
+	uint64_t resume_at = 0, offset_in_mem = 0;
 	char dir[4096];
 
 	in = open(s->ram_path, O_RDONLY | O_CLOEXEC);
@@ -171,7 +208,14 @@ static void *saver_main(void *arg)
 	s->total = total;
 	pthread_mutex_unlock(&s->lock);
 
-	out = open(s->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (s->cfg.resume) {
+		r = saver_read_progress(s->out_path, &resume_at);
+		if (r < 0) {
+			fail(s, r, "no progress record to resume from");
+			goto done;
+		}
+	}
+	out = open(s->part_path, O_RDWR | O_CREAT | O_CLOEXEC | (s->cfg.resume ? 0 : O_TRUNC), 0600);
 	if (out < 0) {
 		fail(s, -errno, s->part_path);
 		goto done;
@@ -197,6 +241,17 @@ static void *saver_main(void *arg)
 			continue;
 		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &src) < 0)
 			continue; /* checked above */
+		if (offset_in_mem + segs[i].memsz <= resume_at) {
+			/* saved and released before the interruption */
+			offset_in_mem += segs[i].memsz;
+			report_range(s, 0, 0, segs[i].memsz);
+			li++;
+			continue;
+		}
+		if (offset_in_mem < resume_at) {
+			done = resume_at - offset_in_mem;
+			report_range(s, 0, 0, done);
+		}
 		while (done < segs[i].memsz && !atomic_load(&s->stop)) {
 			uint64_t n = segs[i].memsz - done;
 			if (n > s->cfg.chunk)
@@ -208,9 +263,15 @@ static void *saver_main(void *arg)
 				fail(s, r, s->part_path);
 				goto done;
 			}
+			r = write_progress(s, offset_in_mem + done + n);
+			if (r < 0) {
+				fail(s, r, "cannot record the save's progress");
+				goto done;
+			}
 			report_range(s, src + done, n, n);
 			done += n;
 		}
+		offset_in_mem += segs[i].memsz;
 		li++;
 	}
 	if (atomic_load(&s->stop)) {
@@ -220,6 +281,11 @@ static void *saver_main(void *arg)
 	if (fsync(out) < 0 || rename(s->part_path, s->out_path) < 0) {
 		fail(s, -errno, s->out_path);
 		goto done;
+	}
+	{
+		char prog[4300];
+		snprintf(prog, sizeof(prog), "%s.progress", s->part_path);
+		unlink(prog);
 	}
 	snprintf(dir, sizeof(dir), "%s", s->out_path);
 	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

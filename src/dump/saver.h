@@ -20,7 +20,13 @@ struct saver_config {
 	const char *out_path;         /* final dump path; written as OUT.part, then renamed */
 	enum save_format format;
 	uint64_t chunk;               /* durability (and release) granularity, bytes */
+	bool resume;                  /* continue OUT.part from its progress file */
 };
+
+/* Progress of an unfinished dump, kept beside it as OUT.part.progress: the first DONE bytes of
+ * the memory (the PT_LOADs in order) are durable in OUT.part and were released. */
+__attribute__((warn_unused_result)) int saver_read_progress(const char *out_path,
+							     uint64_t *done);
 
 struct saver_range {
 	uint64_t off, len;            /* RAM-file bytes whose dump data is durable */
@@ -28,7 +34,8 @@ struct saver_range {
 
 struct saver;
 
-/* Start saving in a new thread.  Returns 0 or -errno (nothing started). */
+/* Start saving in a new thread.  With cfg->resume the durable part of OUT.part is kept and
+ * not read again from the RAM file (it was released).  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int saver_start(const struct saver_config *cfg,
 						     struct saver **out);
 

@@ -4,7 +4,7 @@
  * checkpoints and resume, and a reader that treats every byte of the file as hostile.
  *
  *   block 0        disk_dump_header   "KDUMP   ", v6, utsname, status, sizes
- *   block 1        kdump_sub_header   phys_base, dump_level 1, note/vmcoreinfo offsets
+ *   block 1        kdump_sub_header   phys_base, dump_level 0, note/vmcoreinfo offsets
  *                  ELF notes          NT_PRSTATUS per CPU, ..., VMCOREINFO
  *   last sub block hvdump resume record (ignored by other readers)
  *   bitmap 1       valid (RAM) pfns
@@ -14,9 +14,11 @@
  *
  * Diagram and field offsets: docs/kdump-format.md.  The page size is 4096 (x86-64).
  *
- * Zero pages: like makedumpfile at dump level 1, a page of zeros stores no data; its
- * descriptor points at one raw zero page at the start of the data area, and it stays set in
- * bitmap 2, so crash reads zeros without --zero_excluded.
+ * Zero pages: as makedumpfile does at dump level 1 for this format, a page of zeros stores no
+ * data; its descriptor points at one raw zero page at the start of the data area, and it
+ * stays set in bitmap 2, so every reader gets zeros (crash needs no --zero_excluded).  As
+ * nothing is left out, the sub header says dump_level 0 (crash then shows no "[PARTIAL
+ * DUMP]", and makedumpfile may refilter it to any level).
  *
  * Compression: none, zlib, LZO (lzo1x_1) or zstd, per page; a page that does not compress
  * below 4096 bytes is stored raw.  The format has no LZ4 flag (DUMP_DH_COMPRESSED_* knows
@@ -178,11 +180,13 @@ __attribute__((warn_unused_result)) int kdump_writer_finish(struct kdump_writer 
  * checkpoint; buffered pages are dropped) or after finish.  NULL is fine. */
 void kdump_writer_free(struct kdump_writer *w);
 
+/* After a resume, pages and file_bytes cover the whole file; zero_pages, raw_pages and
+ * data_bytes only what this writer appended. */
 struct kdump_writer_stats {
 	uint64_t pages;           /* appended */
 	uint64_t zero_pages;
 	uint64_t raw_pages;       /* stored uncompressed */
-	uint64_t data_bytes;      /* page data written (excluding the shared zero page) */
+	uint64_t data_bytes;      /* page data appended (the shared zero page not included) */
 	uint64_t file_bytes;      /* current end of the data area */
 };
 void kdump_writer_get_stats(const struct kdump_writer *w, struct kdump_writer_stats *st);

@@ -37,6 +37,7 @@ static void set_paths(struct rundir *rd)
 	snprintf(rd->console, sizeof(rd->console), "%s/console.sock", rd->path);
 	snprintf(rd->state, sizeof(rd->state), "%s/state.json", rd->path);
 	snprintf(rd->lock, sizeof(rd->lock), "%s/lock", rd->path);
+	snprintf(rd->control, sizeof(rd->control), "%s/control.sock", rd->path);
 }
 
 /* Does the stale directory's state.json say it holds a crash? */
@@ -60,6 +61,7 @@ static void remove_contents(struct rundir *rd)
 	unlink(rd->ram);
 	unlink(rd->qmp);
 	unlink(rd->console);
+	unlink(rd->control);
 	unlink(rd->state);
 	unlink(rd->lock);
 }

@@ -6,6 +6,7 @@
  *     state.json          0600  what this VM is doing (running, crashed, ...)
  *     ram                 0600  guest RAM (QEMU memory-backend-file, share=on)
  *     qmp.sock console.sock     listening sockets handed to QEMU
+ *     control.sock        0600  hvdump's own control socket (`hvdump save`)
  */
 #ifndef HVDUMP_VM_RUNDIR_H
 #define HVDUMP_VM_RUNDIR_H
@@ -15,7 +16,7 @@
 
 struct rundir {
 	char path[4096];
-	char ram[4200], qmp[4200], console[4200], state[4200], lock[4200];
+	char ram[4200], qmp[4200], console[4200], state[4200], lock[4200], control[4200];
 	int lock_fd;
 	int created;   /* we made the directory (so we may remove it) */
 };

@@ -46,6 +46,28 @@ static void record_saved(const char *dir, const char *dump, long long ms, uint64
 	free(text);
 }
 
+static void record_failed(const char *dir, const char *why, uint64_t released)
+{
+	char path[4200], ts[40], *text;
+	json_error_t e;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/crash.json", dir);
+	j = json_load_file(path, 0, &e);
+	if (!j)
+		return;
+	log_timestamp(ts, sizeof(ts));
+	json_object_set_new(j, "state", json_string("save-failed"));
+	json_object_set_new(j, "updated", json_string(ts));
+	json_object_set_new(j, "save_error", json_string(why));
+	json_object_set_new(j, "released_bytes", json_integer((json_int_t)released));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
+		log_warn("cannot update %s", path);
+	free(text);
+}
+
 /* Hot-add what is due.  FINAL: the dump is complete, return the rest. */
 static void give_back(struct vm *vm, int final)
 {
@@ -80,22 +102,30 @@ static void give_back(struct vm *vm, int final)
 
 void save_maybe_start(struct vm *vm)
 {
+	save_start(vm, false);
+}
+
+int save_start(struct vm *vm, bool resume)
+{
 	struct saver_config sc = { 0 };
 	char out[4200];
 	unsigned i;
 	int r;
 
-	if (vm->saver || vm->cfg->save != SAVE_HOST || !vm->capture)
-		return;
+	if (vm->saver)
+		return -EBUSY;
+	if (!vm->capture || (!resume && vm->cfg->save != SAVE_HOST))
+		return -ENOENT;
 	for (i = 0; i < vm->npreserved && vm->preserved[i].saved_ms; i++)
 		;
 	if (i == vm->npreserved)
-		return;
+		return -ENOENT;
 	if (vm->ram_fd < 0) {
 		vm->ram_fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC);
 		if (vm->ram_fd < 0) {
+			r = -errno;
 			log_err("cannot open %s to release memory: %s", vm->rd.ram, strerror(errno));
-			return;
+			return r;
 		}
 	}
 	snprintf(out, sizeof(out), "%s/vmcore.elf", vm->preserved[i].dir);
@@ -105,10 +135,14 @@ void save_maybe_start(struct vm *vm)
 	sc.out_path = out;
 	sc.format = SAVE_ELF;
 	sc.chunk = 64ull << 20;
+	{
+		uint64_t done;
+		sc.resume = resume && saver_read_progress(out, &done) == 0;
+	}
 	r = saver_start(&sc, &vm->saver);
 	if (r < 0) {
 		log_err("cannot start saving %s: %s", out, strerror(-r));
-		return;
+		return r;
 	}
 	vm->saving = i;
 	vm->save_start_ms = vm->progress_ms = vm_now_ms();
@@ -116,7 +150,8 @@ void save_maybe_start(struct vm *vm)
 		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
 	if (!vm->release_target)
 		vm->release_target = crash_return_bytes(vm->cfg);
-	log_info("saving the dump to %s while the guest runs", out);
+	log_info("%s the dump to %s while the guest runs", sc.resume ? "resuming" : "saving", out);
+	return 0;
 }
 
 static void progress(struct vm *vm, int final)
@@ -162,7 +197,11 @@ void save_on_event(struct vm *vm)
 	saver_free(vm->saver);
 	vm->saver = NULL;
 	if (result < 0) {
-		log_err("saving the dump failed: %s; the unsaved part stays preserved", why);
+		record_failed(vm->preserved[vm->saving].dir, why, vm->released);
+		log_err("saving the dump failed: %s", why);
+		log_err("what was saved is freed; the rest stays preserved in %s. Fix the cause, then "
+			"run `hvdump save --name %s --resume` (or --discard to drop the rest)",
+			vm->rd.ram, vm->cfg->name);
 		return;
 	}
 	{
@@ -202,4 +241,62 @@ void save_stop(struct vm *vm)
 	saver_free(vm->saver);
 	vm->saver = NULL;
 	log_warn("saving stopped before it completed; the unsaved part stays preserved");
+}
+
+int save_discard(struct vm *vm)
+{
+	unsigned dropped = 0;
+	char sz[32];
+
+	if (vm->saver)
+		return -EBUSY;
+	if (vm->ram_fd < 0) {
+		vm->ram_fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC);
+		if (vm->ram_fd < 0)
+			return -errno;
+	}
+	for (unsigned i = 0; i < vm->npreserved; i++) {
+		struct preserved_crash *pc = &vm->preserved[i];
+		char path[4200], ts[40], *text;
+		json_error_t e;
+		json_t *j, *segs, *seg;
+		size_t k;
+
+		if (pc->saved_ms)
+			continue;
+		snprintf(path, sizeof(path), "%s/crash.json", pc->dir);
+		j = json_load_file(path, 0, &e);
+		segs = json_object_get(json_object_get(j, "capture"), "segments");
+		if (!json_is_array(segs)) {
+			log_err("cannot discard %s: its record has no segment list", pc->dir);
+			json_decref(j);
+			continue;
+		}
+		json_array_foreach(segs, k, seg) {
+			uint64_t off = (uint64_t)json_integer_value(json_object_get(seg, "ram_file_offset"));
+			uint64_t len = (uint64_t)json_integer_value(json_object_get(seg, "bytes"));
+			uint64_t held = release_allocated(vm->ram_fd, off, len);
+			if (release_punch(vm->ram_fd, off, len) == 0) {
+				vm->released += held;
+				vm->release_pending += held;
+			}
+		}
+		log_timestamp(ts, sizeof(ts));
+		json_object_set_new(j, "state", json_string("discarded"));
+		json_object_set_new(j, "updated", json_string(ts));
+		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
+			log_warn("cannot update %s", path);
+		free(text);
+		pc->saved_ms = vm_now_ms();
+		dropped++;
+		log_warn("dump of %s discarded on request; its memory is freed", pc->dir);
+	}
+	vm->npreserved = 0;
+	vm_write_state(vm, "running");
+	log_info("%u unsaved dump(s) discarded (%s freed on the host)", dropped,
+		 size_human(vm->released, sz, sizeof(sz)));
+	give_back(vm, 1);
+	return 0;
 }

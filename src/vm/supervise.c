@@ -27,6 +27,7 @@
 #include "vm/rundir.h"
 #include "vm/vm.h"
 #include "vm/vm_internal.h"
+#include "vm/control.h"
 #include "dump/release.h"
 
 #define QMP_START_TIMEOUT_MS 15000
@@ -509,8 +510,9 @@ static enum boot_end boot_once(struct vm *vm)
 	save_maybe_start(vm);
 
 	while (vm->qemu_running) {
-		struct pollfd pfd[6];
+		struct pollfd pfd[7];
 		int n = 0, i_sig, i_qmp = -1, i_con = -1, i_err = -1, i_in = -1, i_save = -1;
+		int i_ctl = -1;
 		long long timeout = -1, now;
 		json_t *ev;
 
@@ -573,6 +575,10 @@ static enum boot_end boot_once(struct vm *vm)
 			if (timeout < 0 || timeout > 1000)
 				timeout = 1000;
 		}
+		if (vm->control_fd >= 0) {
+			i_ctl = n;
+			pfd[n++] = (struct pollfd){ .fd = vm->control_fd, .events = POLLIN };
+		}
 		if (vm->stdin_open && vm->console_fd >= 0) {
 			i_in = n;
 			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -593,6 +599,8 @@ static enum boot_end boot_once(struct vm *vm)
 			signal_input(vm);
 		if (i_save >= 0 && pfd[i_save].revents)
 			save_on_event(vm);
+		if (i_ctl >= 0 && pfd[i_ctl].revents)
+			control_serve(vm, vm->control_fd);
 		save_tick(vm);
 		if (i_in >= 0 && pfd[i_in].revents) {
 			char buf[4096];
@@ -713,7 +721,8 @@ static int read_boot_files(struct vm *vm)
 
 int vm_run(const struct vm_config *cfg)
 {
-	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .ram_fd = -1 };
+	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .ram_fd = -1,
+			 .control_fd = -1 };
 	char msg[1024], run_dir[4096], sz[32];
 	int code = VM_EXIT_ERROR, r;
 	enum boot_end end;
@@ -749,6 +758,12 @@ int vm_run(const struct vm_config *cfg)
 		else
 			log_info("log file: %s", logpath);
 	}
+	vm.control_fd = unix_listen(vm.rd.control);
+	if (vm.control_fd < 0)
+		log_warn("no control socket (%s): `hvdump save` cannot reach this VM",
+			 strerror(-vm.control_fd));
+	else
+		fcntl(vm.control_fd, F_SETFL, O_NONBLOCK);
 	r = read_boot_files(&vm);
 	if (r < 0) {
 		log_err("cannot read the kernel or initrd: %s", strerror(-r));
@@ -866,6 +881,10 @@ remove:
 	forget_dimms(&vm);
 	rundir_remove(&vm.rd);
 out:
+	if (vm.control_fd >= 0) {
+		close(vm.control_fd);
+		unlink(vm.rd.control);
+	}
 	close(vm.sig_fd);
 	log_close_file();
 	return code;

@@ -36,6 +36,7 @@ struct vm {
 	const char *accel;
 	const char *cpu_model;
 	int sig_fd;
+	int control_fd;                /* listening control socket, -1 if none */
 	unsigned boot;
 	bool stop_requested;           /* a termination signal arrived: do not boot again */
 	uint64_t initrd_size;
@@ -127,6 +128,13 @@ __attribute__((warn_unused_result)) int crash_keep_ram_file(struct vm *vm);
 /* A capture boot is running: start saving the oldest unsaved crash if none is being saved
  * (cfg->save says whether the host saves). */
 void save_maybe_start(struct vm *vm);
+
+/* Start (or with RESUME, continue from its progress file) saving the oldest unsaved crash.
+ * Returns 0, -EBUSY if a save is running, -ENOENT if nothing needs saving. */
+int save_start(struct vm *vm, bool resume);
+
+/* Drop the unsaved crashes on the operator's word: free their memory, give it back. */
+int save_discard(struct vm *vm);
 
 /* The saver's event fd is readable: release what is durable, report progress, finish. */
 void save_on_event(struct vm *vm);

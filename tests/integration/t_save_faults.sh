@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A dump directory that fills up: saving stops with an error naming the cause, nothing beyond
+# the saved part is released, the guest keeps running; after space is freed, `hvdump save
+# --resume` completes a dump that is page-exact against the crashed RAM.
+. "$(dirname "$0")/../lib/common.sh"
+guest_env
+command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
+TOOLS=$ROOT/build/tests/tools
+${CC:-cc} -O2 -I"$ROOT/guest/tools" -o "$T/vmcheck-host" "$ROOT/guest/tools/hvdump-vmcheck.c" ||
+	skip_all "cannot build a host copy of hvdump-vmcheck"
+mkdir -p "$T/small"
+mount -t tmpfs -o size=700M,mode=0700 hvdump-test "$T/small" 2>/dev/null ||
+	skip_all "cannot mount a small tmpfs (needs root)"
+trap 'umount -l "$T/small" 2>/dev/null; cleanup' EXIT
+
+start_hvdump "$T/f" run --name faults --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
+	--dump-dir "$T/small/dumps" --log "$T/f.log" --no-console \
+	--append "console=ttyS0 quiet hvdump.crash=0" \
+	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+wait_for "$T/f.log" 'saving the dump failed' 120
+ok $? "saving stops when the dump directory is full"
+diag "$(grep -E 'saving the dump failed|stays preserved' "$T/f.log" | cut -c1-220)"
+ok $(grep -q 'saving the dump failed: .*No space left on device' "$T/f.log"; echo $?) "the error names the cause"
+rec=$(ls "$T"/small/dumps/*/crash.json | head -1)
+# the record lives on the full file system too: either it says so, or hvdump says it could not
+ok $( (grep -q '"state": "save-failed"' "$rec" && grep -q 'No space left' "$rec") || grep -q "cannot update $rec" "$T/f.log"; echo $?) "crash record says save-failed, or the log says why it could not"
+ok $(kill -0 "$HV_PID" && grep -q 'console: HVDUMP-GUEST-READY' "$T/f.log"; echo $?) "the guest keeps running"
+ok $([ -e "$(dirname "$rec")/vmcore.elf.part" ] && [ ! -e "$(dirname "$rec")/vmcore.elf" ]; echo $?) "no complete-looking dump: only vmcore.elf.part"
+status=$("$HVDUMP" save --name faults --status)
+ok $? "hvdump save --status answers"
+diag "$(tr -d '\n ' <<<"$status" | cut -c1-300)"
+
+# free space, then resume
+mount -o remount,size=3G "$T/small"
+"$HVDUMP" save --name faults --resume >"$T/resume.out" 2>&1
+ok $? "hvdump save --resume accepted: $(head -c 200 "$T/resume.out")"
+wait_for "$T/f.log" 'dump saved:' 120
+ok $? "the resumed save completes"
+wait_for "$T/f.log" 'the guest has all its memory back' 60
+ok $? "the guest gets all its memory back"
+dump=$(dirname "$rec")/vmcore.elf
+"$T/vmcheck-host" --out "$T/saved.hsh" "$dump" >/dev/null
+out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
+ok $? "resumed dump is page-exact: nothing unsaved was released"
+diag "$out"
+makedumpfile --dump-dmesg "$dump" "$T/d.txt" >/dev/null 2>&1
+ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "makedumpfile reads the resumed dump"
+ok $(grep -q '"state": "saved"' "$rec"; echo $?) "record says saved"
+"$HVDUMP" save --name faults --resume >"$T/again.out" 2>&1
+rc=$?
+ok $([ $rc -eq 1 ] && grep -q 'no unsaved dump' "$T/again.out"; echo $?) "resume with nothing to save is refused clearly (rc=$rc)"
+kill -TERM "$HV_PID"
+wait_exit "$HV_PID" 60
+done_testing
