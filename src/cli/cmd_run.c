@@ -13,6 +13,7 @@
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/config.h"
+#include "format/kdump.h"
 #include "vm/vm.h"
 
 static void run_usage(FILE *f)
@@ -53,7 +54,11 @@ static void run_usage(FILE *f)
 "      --save host|none     host (default): hvdump writes each assisted dump into its crash\n"
 "                           directory while the capture guest runs, and gives the saved\n"
 "                           memory back to the guest; none: keep it preserved, unsaved\n"
-"      --save-format elf    format of the saved dump (default elf)\n"
+"      --save-format FMT    kdump (default: makedumpfile's compressed format, which crash\n"
+"                           reads) or elf\n"
+"      --compress ALG       kdump page compression: zstd (default), lzo, zlib, none (the\n"
+"                           format has no LZ4; LZO is its fast choice)\n"
+"      --save-threads N     compression threads (default: one per CPU)\n"
 "      --hotplug-delay S    seconds into a capture boot before memory is hot-added: a\n"
 "                           booting kernel refuses memory above mem= (default 5)\n"
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
@@ -77,7 +82,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS,
 };
 
 static const struct option run_options[] = {
@@ -105,6 +110,8 @@ static const struct option run_options[] = {
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "save-format", required_argument, NULL, OPT_SAVE_FORMAT },
 	{ "hotplug-delay", required_argument, NULL, OPT_HOTPLUG_DELAY },
+	{ "compress", required_argument, NULL, OPT_COMPRESS },
+	{ "save-threads", required_argument, NULL, OPT_SAVE_THREADS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -229,11 +236,29 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 			c->hotplug_delay_s = (unsigned)v;
 			break;
 		case OPT_SAVE_FORMAT:
-			if (strcmp(optarg, "elf")) {
-				log_err("--save-format '%s': use elf", optarg);
+			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
+				log_err("--save-format '%s': use kdump or elf", optarg);
 				return -EINVAL;
 			}
 			c->save_format = optarg;
+			break;
+		case OPT_COMPRESS: {
+			enum kdump_compression kc;
+			if (kdump_compression_parse(optarg, &kc) < 0) {
+				log_err("--compress '%s': use zstd, lzo, zlib or none%s", optarg,
+					!strcmp(optarg, "lz4") ? " (the kdump format has no LZ4)" : "");
+				return -EINVAL;
+			}
+			c->compress = optarg;
+			break;
+		}
+		case OPT_SAVE_THREADS:
+			r = uint_parse(optarg, 1, 64, &v);
+			if (r < 0) {
+				log_err("--save-threads '%s': 1 to 64", optarg);
+				return -EINVAL;
+			}
+			c->save_threads = (unsigned)v;
 			break;
 		case OPT_CPU_STATE:
 			if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {

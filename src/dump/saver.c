@@ -16,6 +16,7 @@
 
 #include "dump/saver.h"
 #include "format/elfcore.h"
+#include "format/kdump.h"
 #include "util/fsutil.h"
 
 #define SAVER_MAX_RANGES 4096
@@ -146,6 +147,215 @@ int saver_read_progress(const char *out_path, uint64_t *done)
 	return r;
 }
 
+/* ---- kdump-compressed ------------------------------------------------------------------- */
+
+#define KD_CHUNK_PAGES (COPY_BUF / KDUMP_PAGE_SIZE)
+#define KD_MAX_THREADS 64
+
+struct kd_work {
+	struct kdump_compressor *c;
+	const uint8_t *pages;
+	uint8_t *out;
+	struct kdump_cpage *cp;
+	size_t n;
+	int r;
+};
+
+static void *kd_compress(void *arg)
+{
+	struct kd_work *w = arg;
+
+	w->r = 0;
+	for (size_t i = 0; i < w->n && w->r == 0; i++)
+		w->r = kdump_compress_page(w->c, w->pages + i * KDUMP_PAGE_SIZE,
+					   w->out + i * KDUMP_PAGE_SIZE, &w->cp[i]);
+	return NULL;
+}
+
+/* Compress N pages of PAGES with the T contexts in parallel into OUT/CP. */
+static int kd_compress_chunk(struct kdump_compressor **c, unsigned t, const uint8_t *pages,
+			     uint8_t *out, struct kdump_cpage *cp, size_t n)
+{
+	struct kd_work w[KD_MAX_THREADS];
+	pthread_t th[KD_MAX_THREADS];
+	bool created[KD_MAX_THREADS] = { false };
+	size_t per = (n + t - 1) / t;
+	int r = 0;
+
+	for (unsigned i = 0; i < t; i++) {
+		size_t first = (size_t)i * per;
+		w[i] = (struct kd_work){ .c = c[i], .pages = pages + first * KDUMP_PAGE_SIZE,
+					 .out = out + first * KDUMP_PAGE_SIZE, .cp = cp + first,
+					 .n = first < n ? (n - first < per ? n - first : per) : 0 };
+	}
+	for (unsigned i = 1; i < t; i++) {
+		if (!w[i].n)
+			continue;
+		created[i] = pthread_create(&th[i], NULL, kd_compress, &w[i]) == 0;
+		if (!created[i])
+			kd_compress(&w[i]); /* no thread to be had: do it here */
+	}
+	kd_compress(&w[0]);
+	for (unsigned i = 1; i < t; i++)
+		if (created[i])
+			pthread_join(th[i], NULL);
+	for (unsigned i = 0; i < t; i++)
+		if (w[i].r < 0)
+			r = w[i].r;
+	return r;
+}
+
+static int save_kdump(struct saver *s, int in, const struct elfcore_segment *segs, size_t nsegs,
+		      const uint8_t *notes, size_t notes_len, uint8_t *buf)
+{
+	struct kdump_compressor *comp[KD_MAX_THREADS] = { 0 };
+	struct kdump_range *ranges = NULL;
+	struct kdump_writer *w = NULL;
+	struct kdump_cpage *cp = NULL;
+	uint8_t *cbuf = NULL;
+	struct saver_range pend[64];
+	size_t npend = 0, nr = 0;
+	uint64_t max_pfn = 0, next_pfn, since_sync = 0, pending_saved = 0;
+	unsigned t = s->cfg.threads;
+	char why[256];
+	int r;
+
+	if (!t) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		t = n > 0 ? (unsigned)n : 1;
+	}
+	if (t > KD_MAX_THREADS)
+		t = KD_MAX_THREADS;
+	ranges = calloc(nsegs, sizeof(*ranges));
+	cp = calloc(KD_CHUNK_PAGES, sizeof(*cp));
+	cbuf = malloc(COPY_BUF);
+	if (!ranges || !cp || !cbuf) {
+		r = -ENOMEM;
+		fail(s, r, "saver");
+		goto out;
+	}
+	for (size_t i = 0; i < nsegs; i++) {
+		if (segs[i].type == 4)
+			continue;
+		if (segs[i].paddr % KDUMP_PAGE_SIZE || segs[i].memsz % KDUMP_PAGE_SIZE) {
+			r = -EINVAL;
+			fail(s, r, "a segment is not page-aligned");
+			goto out;
+		}
+		ranges[nr].start_pfn = segs[i].paddr / KDUMP_PAGE_SIZE;
+		ranges[nr].end_pfn = (segs[i].paddr + segs[i].memsz) / KDUMP_PAGE_SIZE;
+		if (ranges[nr].end_pfn > max_pfn)
+			max_pfn = ranges[nr].end_pfn;
+		nr++;
+	}
+	if (s->cfg.resume) {
+		r = kdump_writer_resume(s->part_path, s->out_path, &w, why, sizeof(why));
+		if (r < 0) {
+			snprintf(s->why, sizeof(s->why), "cannot resume %s: %s", s->part_path,
+				 r == -EBADMSG ? why : strerror(-r));
+			s->result = r;
+			goto out;
+		}
+	} else {
+		struct kdump_writer_opts o = {
+			.path = s->part_path,
+			.final_path = s->out_path,
+			.max_mapnr = max_pfn,
+			.ranges = ranges,
+			.nranges = nr,
+			.notes = notes,
+			.notes_len = notes_len,
+			.compression = (enum kdump_compression)s->cfg.compression,
+			.level = s->cfg.level,
+		};
+		r = kdump_writer_create(&o, &w);
+		if (r < 0) {
+			fail(s, r, s->part_path);
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < t; i++) {
+		r = kdump_compressor_new(kdump_writer_compression(w), kdump_writer_level(w), &comp[i]);
+		if (r < 0) {
+			fail(s, r, "compressor");
+			goto out;
+		}
+	}
+	next_pfn = kdump_writer_next_pfn(w);
+
+	/* The loads are in pfn order: read, compress in parallel, append in order. */
+	for (size_t i = 0; i < nsegs; i++) {
+		uint64_t src, pfn0, pfn1, pfn;
+		if (segs[i].type == 4)
+			continue;
+		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &src) < 0)
+			continue; /* checked by the caller */
+		pfn0 = segs[i].paddr / KDUMP_PAGE_SIZE;
+		pfn1 = pfn0 + segs[i].memsz / KDUMP_PAGE_SIZE;
+		pfn = pfn0 > next_pfn ? pfn0 : next_pfn;
+		if (pfn > pfn0)
+			report_range(s, 0, 0, ((pfn < pfn1 ? pfn : pfn1) - pfn0) * KDUMP_PAGE_SIZE);
+		while (pfn < pfn1) {
+			size_t n = pfn1 - pfn < KD_CHUNK_PAGES ? (size_t)(pfn1 - pfn) : KD_CHUNK_PAGES;
+			uint64_t off = src + (pfn - pfn0) * KDUMP_PAGE_SIZE, bytes = n * KDUMP_PAGE_SIZE;
+			ssize_t got;
+
+			if (atomic_load(&s->stop)) {
+				r = -ECANCELED;
+				fail(s, r, s->part_path);
+				goto out;
+			}
+			got = pread(in, buf, bytes, (off_t)off);
+			if (got != (ssize_t)bytes) {
+				r = got < 0 ? -errno : -EIO;
+				fail(s, r, s->ram_path);
+				goto out;
+			}
+			r = kd_compress_chunk(comp, t, buf, cbuf, cp, n);
+			for (size_t k = 0; r == 0 && k < n; k++)
+				r = kdump_writer_append(w, pfn + k, &cp[k]);
+			if (r < 0) {
+				fail(s, r, s->part_path);
+				goto out;
+			}
+			if (npend && pend[npend - 1].off + pend[npend - 1].len == off)
+				pend[npend - 1].len += bytes;
+			else
+				pend[npend++] = (struct saver_range){ off, bytes };
+			pending_saved += bytes;
+			since_sync += bytes;
+			pfn += n;
+			if (since_sync >= s->cfg.chunk || npend == sizeof(pend) / sizeof(pend[0])) {
+				r = kdump_writer_sync(w, NULL);
+				if (r < 0) {
+					fail(s, r, s->part_path);
+					goto out;
+				}
+				for (size_t k = 0; k < npend; k++)
+					report_range(s, pend[k].off, pend[k].len,
+						     k + 1 == npend ? pending_saved : 0);
+				npend = 0;
+				pending_saved = since_sync = 0;
+			}
+		}
+	}
+	r = kdump_writer_finish(w);
+	if (r < 0) {
+		fail(s, r, s->out_path);
+		goto out;
+	}
+	for (size_t k = 0; k < npend; k++)
+		report_range(s, pend[k].off, pend[k].len, k + 1 == npend ? pending_saved : 0);
+out:
+	kdump_writer_free(w);
+	for (unsigned i = 0; i < t; i++)
+		kdump_compressor_free(comp[i]);
+	free(cbuf);
+	free(cp);
+	free(ranges);
+	return r;
+}
+
 static void *saver_main(void *arg)
 {
 	struct saver *s = arg;
@@ -208,6 +418,11 @@ static void *saver_main(void *arg)
 	s->total = total;
 	pthread_mutex_unlock(&s->lock);
 
+	if (s->cfg.format == SAVE_KDUMP) {
+		if (save_kdump(s, in, segs, nsegs, notes, notes_len, buf) == 0)
+			s->result = 0;
+		goto done;
+	}
 	if (s->cfg.resume) {
 		r = saver_read_progress(s->out_path, &resume_at);
 		if (r < 0) {
@@ -317,8 +532,7 @@ int saver_start(const struct saver_config *cfg, struct saver **out)
 	struct saver *s;
 	int r;
 
-	if (cfg->format != SAVE_ELF)
-		return -ENOTSUP;
+
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

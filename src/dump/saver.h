@@ -20,7 +20,11 @@ struct saver_config {
 	const char *out_path;         /* final dump path; written as OUT.part, then renamed */
 	enum save_format format;
 	uint64_t chunk;               /* durability (and release) granularity, bytes */
-	bool resume;                  /* continue OUT.part from its progress file */
+	bool resume;                  /* continue OUT.part from its progress file (ELF) or its
+				       * resume record (kdump) */
+	int compression;              /* kdump: enum kdump_compression */
+	int level;                    /* kdump: 0 = the default */
+	unsigned threads;             /* kdump: compression threads (0: one per online CPU) */
 };
 
 /* Progress of an unfinished dump, kept beside it as OUT.part.progress: the first DONE bytes of

@@ -212,7 +212,8 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	int nprstatus, nr_cpus, ret;
 
 	if (!o->path || o->max_mapnr == 0 || o->max_mapnr > KDUMP_MAX_MAPNR ||
-	    o->notes_len > KDUMP_NOTES_MAX || (o->notes_len && !o->notes) ||
+	    (o->nranges && !o->ranges) || o->notes_len > KDUMP_NOTES_MAX ||
+	    (o->notes_len && !o->notes) ||
 	    vmci_len > KDUMP_NOTES_MAX || o->nr_cpus < 0 || !level_ok(o->compression, o->level))
 		return -EINVAL;
 	for (size_t i = 0; i < o->nranges; i++)

@@ -24,7 +24,8 @@ void vm_config_init(struct vm_config *c)
 	c->dump_format = "elf";
 	c->save = SAVE_HOST;
 	c->hotplug_delay_s = 5;
-	c->save_format = "elf";
+	c->save_format = "kdump";
+	c->compress = "zstd";
 	c->console = true;
 	c->shutdown_timeout_s = 10;
 }

@@ -37,7 +37,9 @@ struct vm_config {
 	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
 	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
 	enum save_mode { SAVE_HOST, SAVE_NONE } save;  /* who saves assisted dumps */
-	const char *save_format; /* "elf" (kdump-compressed comes with the format library) */
+	const char *save_format; /* "kdump" (default) or "elf" */
+	const char *compress;    /* kdump page compression: zstd (default), lzo, zlib, none */
+	unsigned save_threads;   /* compression threads; 0 = one per online CPU */
 	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */
 	bool cpu_state_registers; /* vCPU state from `info registers -a` instead of a dump */
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */

@@ -13,6 +13,8 @@
 
 #include "dump/release.h"
 #include "dump/saver.h"
+#include "format/kdump.h"
+#include <sys/stat.h>
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -20,7 +22,22 @@
 
 #define PROGRESS_EVERY_MS 2000
 
-static void record_saved(const char *dir, const char *dump, long long ms, uint64_t bytes)
+static const char *dump_name(const struct vm *vm)
+{
+	return strcmp(vm->cfg->save_format, "elf") ? "vmcore.kdump" : "vmcore.elf";
+}
+
+static const char *dump_format(const struct vm *vm)
+{
+	static char f[32];
+	if (!strcmp(vm->cfg->save_format, "elf"))
+		return "elf";
+	snprintf(f, sizeof(f), "kdump-%s", vm->cfg->compress);
+	return f;
+}
+
+static void record_saved(const char *dir, const char *dump, const char *fmt, long long ms,
+			 uint64_t bytes)
 {
 	char path[4200], ts[40], *text;
 	json_error_t e;
@@ -36,7 +53,12 @@ static void record_saved(const char *dir, const char *dump, long long ms, uint64
 	json_object_set_new(j, "state", json_string("saved"));
 	json_object_set_new(j, "updated", json_string(ts));
 	json_object_set_new(j, "dump_file", json_string(dump));
-	json_object_set_new(j, "dump_format", json_string("elf"));
+	json_object_set_new(j, "dump_format", json_string(fmt));
+	{
+		struct stat st;
+		if (stat(dump, &st) == 0)
+			json_object_set_new(j, "dump_bytes", json_integer((json_int_t)st.st_size));
+	}
 	json_object_set_new(j, "save_ms", json_integer(ms));
 	json_object_set_new(j, "saved_bytes", json_integer((json_int_t)bytes));
 	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -128,16 +150,26 @@ int save_start(struct vm *vm, bool resume)
 			return r;
 		}
 	}
-	snprintf(out, sizeof(out), "%s/vmcore.elf", vm->preserved[i].dir);
+	snprintf(out, sizeof(out), "%s/%s", vm->preserved[i].dir, dump_name(vm));
 	sc.ram_path = vm->rd.ram;
 	sc.layout = vm->cur;
 	sc.hdr_off = vm->preserved[i].hdr_off;
 	sc.out_path = out;
-	sc.format = SAVE_ELF;
+	sc.format = strcmp(vm->cfg->save_format, "elf") ? SAVE_KDUMP : SAVE_ELF;
+	sc.threads = vm->cfg->save_threads;
+	if (sc.format == SAVE_KDUMP) {
+		enum kdump_compression kc;
+		if (kdump_compression_parse(vm->cfg->compress, &kc) < 0)
+			return -EINVAL; /* the CLI checked it */
+		sc.compression = (int)kc;
+	}
 	sc.chunk = 64ull << 20;
 	{
+		char part[4300];
 		uint64_t done;
-		sc.resume = resume && saver_read_progress(out, &done) == 0;
+		snprintf(part, sizeof(part), "%s.part", out);
+		sc.resume = resume && (sc.format == SAVE_KDUMP ? access(part, F_OK) == 0
+							   : saver_read_progress(out, &done) == 0);
 	}
 	r = saver_start(&sc, &vm->saver);
 	if (r < 0) {
@@ -208,9 +240,9 @@ void save_on_event(struct vm *vm)
 		struct preserved_crash *pc = &vm->preserved[vm->saving];
 		char out[4200];
 		long long ms = vm_now_ms() - vm->save_start_ms;
-		snprintf(out, sizeof(out), "%s/vmcore.elf", pc->dir);
+		snprintf(out, sizeof(out), "%s/%s", pc->dir, dump_name(vm));
 		pc->saved_ms = vm_now_ms();
-		record_saved(pc->dir, out, ms, vm->released);
+		record_saved(pc->dir, out, dump_format(vm), ms, vm->released);
 		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
 	}
 	/* all saved? then the capture guest is the production guest, with all its memory */

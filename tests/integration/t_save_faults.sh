@@ -15,7 +15,7 @@ mount -t tmpfs -o size=700M,mode=0700 hvdump-test "$T/small" 2>/dev/null ||
 trap 'umount -l "$T/small" 2>/dev/null; cleanup' EXIT
 
 start_hvdump "$T/f" run --name faults --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
-	--dump-dir "$T/small/dumps" --log "$T/f.log" --no-console \
+	--dump-dir "$T/small/dumps" --log "$T/f.log" --no-console --save-format elf \
 	--append "console=ttyS0 quiet hvdump.crash=0" \
 	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
 wait_for "$T/f.log" 'saving the dump failed' 120

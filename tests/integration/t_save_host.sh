@@ -12,7 +12,7 @@ ${CC:-cc} -O2 -I"$ROOT/guest/tools" -o "$T/vmcheck-host" "$ROOT/guest/tools/hvdu
 mkdir -m 700 -p "$T/dumps"
 
 start_hvdump "$T/s" run --name saver --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
-	--dump-dir "$T/dumps" --log "$T/s.log" --no-console \
+	--dump-dir "$T/dumps" --log "$T/s.log" --no-console --save-format elf \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1" \
 	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
 wait_for "$T/s.log" 'the guest has all its memory back' 180
