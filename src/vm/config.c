@@ -23,7 +23,7 @@ void vm_config_init(struct vm_config *c)
 	c->boot_region = VM_BOOT_REGION_DEFAULT;
 	c->dump_format = "elf";
 	c->save = SAVE_HOST;
-	c->hotplug_delay_s = 5;
+	c->hotplug_delay_s = 30;
 	c->save_format = "kdump";
 	c->compress = "zstd";
 	c->console = true;

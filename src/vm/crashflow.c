@@ -20,6 +20,7 @@
 #include "dump/notes.h"
 #include "dump/release.h"
 #include "format/prstatus.h"
+#include "format/vmcoreinfo.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -399,6 +400,16 @@ int crash_prepare_capture(struct vm *vm)
 	}
 	in.notes_len = vm->notes.len;
 	write_notes_file(vm);
+	{
+		const char *text;
+		size_t tlen;
+		vm->crashed_kaslr[0] = '\0';
+		if (vmcoreinfo_find(vm->notes.buf, vm->notes.len, &text, &tlen) == 0 &&
+		    vmcoreinfo_get(text, tlen, "KERNELOFFSET", vm->crashed_kaslr,
+				   sizeof(vm->crashed_kaslr)) < 0)
+			vm->crashed_kaslr[0] = '\0';
+		memset(&vm->probe, 0, sizeof(vm->probe));
+	}
 	if (vm->npreserved == VM_MAX_CRASHES) {
 		log_err("%u crashes already preserved and unsaved; not booting another capture",
 			vm->npreserved);

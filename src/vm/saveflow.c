@@ -14,6 +14,8 @@
 #include "dump/release.h"
 #include "dump/saver.h"
 #include "format/kdump.h"
+#include "format/kallsyms.h"
+#include "format/vmcoreinfo.h"
 #include <sys/stat.h>
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -90,10 +92,121 @@ static void record_failed(const char *dir, const char *why, uint64_t released)
 	free(text);
 }
 
+/* ---- has the capture kernel finished booting? ---------------------------------------------
+ * A kernel booted with mem= refuses hot-added memory above it until system_state reaches
+ * SYSTEM_RUNNING, and says so only on its console.  So we look: the capture kernel's own
+ * VMCOREINFO note is in its boot region (the RAM file's first B bytes), its kallsyms give
+ * system_state's address, and the value is read from the same file.  RUNNING is 2 or 3
+ * depending on the kernel version and is the state that lasts: a value of at least 2, the
+ * same for half a second, counts.  Without kallsyms in VMCOREINFO (before 6.0) the
+ * --hotplug-delay alone decides. */
+
+struct probe_mem {
+	int fd;
+	uint64_t limit;
+};
+
+static int probe_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	struct probe_mem *m = ctx;
+
+	if (paddr >= m->limit || len > m->limit - paddr)
+		return -EFAULT;
+	return pread(m->fd, buf, len, (off_t)paddr) == (ssize_t)len ? 0 : -EIO;
+}
+
+/* Find the capture kernel's VMCOREINFO in [0, B) and system_state in it.  0, -EAGAIN (not
+ * there yet), or -EOPNOTSUPP (this kernel cannot tell us). */
+static int probe_find(struct vm *vm)
+{
+	uint64_t b = vm->cfg->boot_region;
+	struct probe_mem m = { .fd = vm->ram_fd, .limit = b };
+	uint8_t page[LAYOUT_PAGE];
+	int r = -EAGAIN;
+
+	for (uint64_t off = 0; off + LAYOUT_PAGE <= b; off += LAYOUT_PAGE) {
+		char kaslr[32];
+		size_t note;
+		const char *text;
+		size_t tlen;
+		uint64_t vaddr, paddr;
+
+		if (pread(vm->ram_fd, page, 16, (off_t)off) != 16 || page[0] != 11 ||
+		    memcmp(page + 12, "VMCO", 4))
+			continue;
+		if (pread(vm->ram_fd, page, sizeof(page), (off_t)off) != (ssize_t)sizeof(page))
+			continue;
+		note = vmcoreinfo_note_at(page, sizeof(page));
+		if (!note || vmcoreinfo_find(page, note, &text, &tlen) < 0)
+			continue;
+		if (vmcoreinfo_get(text, tlen, "KERNELOFFSET", kaslr, sizeof(kaslr)) == 0 &&
+		    vm->crashed_kaslr[0] && !strcmp(kaslr, vm->crashed_kaslr))
+			continue; /* the crashed kernel's page, not yet overwritten */
+		r = kallsyms_lookup(text, tlen, probe_read, &m, "system_state", &vaddr);
+		if (r == 0)
+			r = kallsyms_kimage_to_phys(text, tlen, vaddr, &paddr);
+		if (r == 0 && paddr + 4 <= b) {
+			vm->probe.paddr = paddr;
+			return 0;
+		}
+		if (r == -EOPNOTSUPP)
+			return r;
+		r = -EAGAIN; /* half-written tables: try again later */
+	}
+	return r;
+}
+
+bool save_guest_running(struct vm *vm)
+{
+	long long now = vm_now_ms();
+	uint32_t v;
+
+	if (vm->probe.state == 1)
+		return true;
+	if (now < vm->hotplug_after_ms - (long long)vm->cfg->hotplug_delay_s * 1000 + 500)
+		return false; /* let the firmware and the decompressor go first */
+	if (vm->probe.state == -1 || vm->ram_fd < 0)
+		return now >= vm->hotplug_after_ms;
+	if (!vm->probe.paddr) {
+		int r = probe_find(vm);
+		if (r == -EOPNOTSUPP) {
+			log_info("the capture kernel has no kallsyms in VMCOREINFO; hot-adding memory "
+				 "%u s into its boot", vm->cfg->hotplug_delay_s);
+			vm->probe.state = -1;
+			return now >= vm->hotplug_after_ms;
+		}
+		if (r < 0)
+			return false;
+	}
+	if (pread(vm->ram_fd, &v, sizeof(v), (off_t)vm->probe.paddr) != (ssize_t)sizeof(v))
+		return false;
+	if (v != vm->probe.last) {
+		vm->probe.last = v;
+		vm->probe.last_ms = now;
+		return false;
+	}
+	if (v >= 2 && now - vm->probe.last_ms >= 500) {
+		log_info("the capture kernel is up (system_state %u); giving memory back", v);
+		vm->probe.state = 1;
+		return true;
+	}
+	return false;
+}
+
+long long save_wake_ms(struct vm *vm)
+{
+	if (!vm->release_pending)
+		return -1;
+	if (vm->probe.state != 1)
+		return 200;
+	/* running: the saver's events bring the next DIMM; only the final one is ours */
+	return vm->saver == NULL && vm->npreserved == 0 ? 0 : -1;
+}
+
 /* Hot-add what is due.  FINAL: the dump is complete, return the rest. */
 static void give_back(struct vm *vm, int final)
 {
-	if (vm_now_ms() < vm->hotplug_after_ms)
+	if (!save_guest_running(vm))
 		return; /* save_tick() calls again */
 	while (vm->qmp) {
 		uint64_t size = release_dimm_size(vm->release_pending, vm->release_added,
@@ -262,7 +375,7 @@ void save_tick(struct vm *vm)
 {
 	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
 		progress(vm, 0);
-	if (vm->release_pending && vm_now_ms() >= vm->hotplug_after_ms)
+	if (vm->release_pending)
 		give_back(vm, vm->saver == NULL && vm->npreserved == 0);
 }
 

@@ -561,13 +561,11 @@ static enum boot_end boot_once(struct vm *vm)
 			i_err = n;
 			pfd[n++] = (struct pollfd){ .fd = vm->proc.stderr_fd, .events = POLLIN };
 		}
-		if (vm->release_pending) {
-			/* memory is waiting to go back to the guest after the hotplug delay */
-			long long due = vm->hotplug_after_ms - now;
-			if (due < 0)
-				due = 0;
-			if (timeout < 0 || due < timeout)
-				timeout = due + 1;
+		{
+			/* memory waiting to go back to the guest: look again soon */
+			long long due = save_wake_ms(vm);
+			if (due >= 0 && (timeout < 0 || due < timeout))
+				timeout = due;
 		}
 		if (vm->saver) {
 			i_save = n;
@@ -682,6 +680,7 @@ static void forget_dimms(struct vm *vm)
 	}
 	vm->ndimms = 0;
 	vm->hotplug_after_ms = 0;
+	memset(&vm->probe, 0, sizeof(vm->probe));
 	vm->release_target = vm->release_pending = vm->release_added = vm->released = 0;
 }
 

@@ -71,6 +71,14 @@ struct vm {
 	unsigned ndimms;
 	long long hotplug_after_ms;    /* no hot-add before this: the kernel refuses memory
 					* above mem= until it has finished booting */
+	char crashed_kaslr[32];        /* KERNELOFFSET of the crashed kernel: its stale
+					* VMCOREINFO page may still sit in the boot region */
+	struct boot_probe {
+		int state;             /* 0 unknown, 1 running, -1 cannot tell (use the delay) */
+		uint64_t paddr;        /* of the capture kernel's system_state, 0 until found */
+		uint32_t last;         /* last value read */
+		long long last_ms;     /* when it was first seen with that value */
+	} probe;
 	struct crash_notes notes;      /* of the crash being handled */
 	char crash_dir[4096];
 	long long crash_mono_ms;
@@ -144,6 +152,12 @@ void save_tick(struct vm *vm);
 
 /* Stop a running saver (QEMU is going away); what is unsaved stays preserved. */
 void save_stop(struct vm *vm);
+
+/* Has the capture kernel finished booting (so hot-added memory will be accepted)? */
+bool save_guest_running(struct vm *vm);
+
+/* Milliseconds until the save flow wants another look (-1: nothing pending). */
+long long save_wake_ms(struct vm *vm);
 
 /* Memory to hot-add after a crash (pre-crash RAM minus the boot region, in whole memory
  * blocks), and the capture kernel's bounce buffer that keeps MemTotal where it was. */

@@ -20,7 +20,7 @@ ok $? "hvdump saved the dump while the capture guest ran"
 pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$T/s.log" | head -1)
 # the guest onlines each DIMM within a fraction of a second; give the last one time
 for _ in $(seq 50); do
-	post=$(sed -n 's/.*console: hvdump-guest: memtotal_kb=\([0-9]*\).*/\1/p' "$T/s.log" | tail -1)
+	post=$(sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' "$T/s.log" | tail -1)
 	[ -n "$post" ] && awk -v a="$pre" -v b="$post" 'BEGIN { exit !(b >= a * 0.99) }' && break
 	sleep 0.2
 done

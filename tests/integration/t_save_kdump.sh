@@ -40,7 +40,7 @@ else
 fi
 pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$T/k.log" | head -1)
 for _ in $(seq 50); do
-	post=$(sed -n 's/.*console: hvdump-guest: memtotal_kb=\([0-9]*\).*/\1/p' "$T/k.log" | tail -1)
+	post=$(sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' "$T/k.log" | tail -1)
 	[ -n "$post" ] && awk -v a="$pre" -v b="$post" 'BEGIN { exit !(b >= a * 0.99) }' && break
 	sleep 0.2
 done
