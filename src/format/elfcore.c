@@ -7,28 +7,11 @@
 #include <string.h>
 
 #include "format/elfcore.h"
+#include "format/le.h"
 
 _Static_assert(sizeof(Elf64_Ehdr) == ELFCORE_EHDR_SIZE, "Elf64_Ehdr is 64 bytes");
 _Static_assert(sizeof(Elf64_Phdr) == ELFCORE_PHDR_SIZE, "Elf64_Phdr is 56 bytes");
 _Static_assert(sizeof(Elf64_Nhdr) == 12, "Elf64_Nhdr is 12 bytes");
-
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
@@ -38,8 +21,8 @@ int elfnote_next(const uint8_t *buf, size_t len, size_t *pos, struct elfnote *n)
 
 	if (off >= len || len - off < 12)
 		return 0;
-	namesz = get32(buf + off);
-	descsz = get32(buf + off + 4);
+	namesz = le32_get(buf + off);
+	descsz = le32_get(buf + off + 4);
 	if (namesz == 0 && descsz == 0)
 		return 0; /* zero padding after the last note */
 	/* namesz and descsz are at most 2^32-1, so none of these sums overflow size_t */
@@ -47,7 +30,7 @@ int elfnote_next(const uint8_t *buf, size_t len, size_t *pos, struct elfnote *n)
 	desc_end = name_end + pad4(descsz);
 	if (name_end > len || desc_end > len || off + 12 + namesz > len || name_end + descsz > len)
 		return -EBADMSG;
-	n->type = get32(buf + off + 8);
+	n->type = le32_get(buf + off + 8);
 	n->name = (const char *)buf + off + 12;
 	n->namesz = (uint32_t)namesz;
 	n->desc = buf + name_end;
@@ -83,9 +66,9 @@ int elfnote_append(uint8_t *out, size_t cap, size_t *len, const char *name, uint
 		return -ENOSPC;
 	p = out + *len;
 	memset(p, 0, need);
-	put32(p, (uint32_t)nl);
-	put32(p + 4, (uint32_t)descsz);
-	put32(p + 8, type);
+	le32_put(p, (uint32_t)nl);
+	le32_put(p + 4, (uint32_t)descsz);
+	le32_put(p + 8, type);
 	memcpy(p + 12, name, nl);
 	if (descsz)
 		memcpy(p + 12 + pad4(nl), desc, descsz);
@@ -112,13 +95,13 @@ int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 	if (hdr[EI_CLASS] != ELFCLASS64 || hdr[EI_DATA] != ELFDATA2LSB ||
 	    hdr[EI_VERSION] != EV_CURRENT)
 		return -EPROTONOSUPPORT;
-	if (get16(hdr + 16) != ET_CORE)
+	if (le16_get(hdr + 16) != ET_CORE)
 		return -EINVAL;
-	if (get16(hdr + 18) != EM_X86_64)
+	if (le16_get(hdr + 18) != EM_X86_64)
 		return -EPROTONOSUPPORT;
-	phoff = get64(hdr + 32);
-	phentsize = get16(hdr + 54);
-	phnum = get16(hdr + 56);
+	phoff = le64_get(hdr + 32);
+	phentsize = le16_get(hdr + 54);
+	phnum = le16_get(hdr + 56);
 	if (phentsize != ELFCORE_PHDR_SIZE || phnum == 0 || phnum == PN_XNUM)
 		return -EINVAL;
 	if (__builtin_add_overflow(phoff, (uint64_t)phnum * ELFCORE_PHDR_SIZE, &end) ||
@@ -135,12 +118,12 @@ int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *p = hdr + phoff + (uint64_t)i * ELFCORE_PHDR_SIZE;
 		struct elfcore_segment s = {
-			.type = get32(p),
-			.offset = get64(p + 8),
-			.vaddr = get64(p + 16),
-			.paddr = get64(p + 24),
-			.filesz = get64(p + 32),
-			.memsz = get64(p + 40),
+			.type = le32_get(p),
+			.offset = le64_get(p + 8),
+			.vaddr = le64_get(p + 16),
+			.paddr = le64_get(p + 24),
+			.filesz = le64_get(p + 32),
+			.memsz = le64_get(p + 40),
 		};
 		uint64_t send;
 
@@ -167,14 +150,14 @@ size_t elfcore_header_size(size_t nloads, size_t notes_len)
 static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr,
 		     uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align)
 {
-	put32(p, type);
-	put32(p + 4, flags);
-	put64(p + 8, offset);
-	put64(p + 16, vaddr);
-	put64(p + 24, paddr);
-	put64(p + 32, filesz);
-	put64(p + 40, memsz);
-	put64(p + 48, align);
+	le32_put(p, type);
+	le32_put(p + 4, flags);
+	le64_put(p + 8, offset);
+	le64_put(p + 16, vaddr);
+	le64_put(p + 24, paddr);
+	le64_put(p + 32, filesz);
+	le64_put(p + 40, memsz);
+	le64_put(p + 48, align);
 }
 
 int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elfcore_load *loads,
@@ -191,13 +174,13 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 	out[EI_DATA] = ELFDATA2LSB;
 	out[EI_VERSION] = EV_CURRENT;
 	out[EI_OSABI] = ELFOSABI_NONE;
-	put16(out + 16, ET_CORE);
-	put16(out + 18, EM_X86_64);
-	put32(out + 20, EV_CURRENT);
-	put64(out + 32, ELFCORE_EHDR_SIZE);          /* e_phoff: right after the header */
-	put16(out + 52, ELFCORE_EHDR_SIZE);          /* e_ehsize */
-	put16(out + 54, ELFCORE_PHDR_SIZE);
-	put16(out + 56, (uint16_t)(nloads + 1));
+	le16_put(out + 16, ET_CORE);
+	le16_put(out + 18, EM_X86_64);
+	le32_put(out + 20, EV_CURRENT);
+	le64_put(out + 32, ELFCORE_EHDR_SIZE);          /* e_phoff: right after the header */
+	le16_put(out + 52, ELFCORE_EHDR_SIZE);          /* e_ehsize */
+	le16_put(out + 54, ELFCORE_PHDR_SIZE);
+	le16_put(out + 56, (uint16_t)(nloads + 1));
 
 	notes_off = ELFCORE_EHDR_SIZE + (nloads + 1) * ELFCORE_PHDR_SIZE;
 	p = out + ELFCORE_EHDR_SIZE;

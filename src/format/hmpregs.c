@@ -8,6 +8,7 @@
 
 #include "format/elfcore.h"
 #include "format/hmpregs.h"
+#include "format/le.h"
 
 struct field {
 	const char *name;   /* as printed, including any padding before '=' */
@@ -100,20 +101,12 @@ int hmpregs_parse(const char *text, size_t len, struct prstatus *out, unsigned m
 	return 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 int prstatus_note_append(uint8_t *out, size_t cap, size_t *len, const struct prstatus *p)
 {
 	uint8_t desc[PRSTATUS_X86_64_SIZE] = { 0 };
 
-	put32(desc + 32, p->pid);
-	for (int i = 0; i < PR_NREGS; i++) {
-		put32(desc + 112 + 8 * i, (uint32_t)p->reg[i]);
-		put32(desc + 116 + 8 * i, (uint32_t)(p->reg[i] >> 32));
-	}
+	le32_put(desc + 32, p->pid);
+	for (int i = 0; i < PR_NREGS; i++)
+		le64_put(desc + 112 + 8 * i, p->reg[i]);
 	return elfnote_append(out, cap, len, "CORE", NT_PRSTATUS, desc, sizeof(desc));
 }

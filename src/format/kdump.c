@@ -48,19 +48,19 @@ int kdump_utsname_from_vmcoreinfo(const char *text, size_t len, struct kdump_uts
 
 void kdump_desc_encode(uint8_t out[KDUMP_DESC_SIZE], const struct kdump_desc *d)
 {
-	kdump_put_le64(out + offsetof(struct kdump_disk_page_desc, offset), d->offset);
-	kdump_put_le32(out + offsetof(struct kdump_disk_page_desc, size), d->size);
-	kdump_put_le32(out + offsetof(struct kdump_disk_page_desc, flags), d->flags);
-	kdump_put_le64(out + offsetof(struct kdump_disk_page_desc, page_flags), d->page_flags);
+	le64_put(out + offsetof(struct kdump_disk_page_desc, offset), d->offset);
+	le32_put(out + offsetof(struct kdump_disk_page_desc, size), d->size);
+	le32_put(out + offsetof(struct kdump_disk_page_desc, flags), d->flags);
+	le64_put(out + offsetof(struct kdump_disk_page_desc, page_flags), d->page_flags);
 }
 
 struct kdump_desc kdump_desc_decode(const uint8_t in[KDUMP_DESC_SIZE])
 {
 	struct kdump_desc d = {
-		.offset = kdump_get_le64(in + offsetof(struct kdump_disk_page_desc, offset)),
-		.size = kdump_get_le32(in + offsetof(struct kdump_disk_page_desc, size)),
-		.flags = kdump_get_le32(in + offsetof(struct kdump_disk_page_desc, flags)),
-		.page_flags = kdump_get_le64(in + offsetof(struct kdump_disk_page_desc, page_flags)),
+		.offset = le64_get(in + offsetof(struct kdump_disk_page_desc, offset)),
+		.size = le32_get(in + offsetof(struct kdump_disk_page_desc, size)),
+		.flags = le32_get(in + offsetof(struct kdump_disk_page_desc, flags)),
+		.page_flags = le64_get(in + offsetof(struct kdump_disk_page_desc, page_flags)),
 	};
 	return d;
 }
@@ -147,30 +147,30 @@ void kdump_resume_encode(uint8_t out[64], const struct kdump_disk_resume *r)
 {
 	memset(out, 0, 64);
 	memcpy(out, KDUMP_RESUME_MAGIC, 8);
-	kdump_put_le64(out + RES(seq), r->seq);
-	kdump_put_le64(out + RES(next_pfn), r->next_pfn);
-	kdump_put_le64(out + RES(data_end), r->data_end);
-	kdump_put_le64(out + RES(ndumped), r->ndumped);
-	kdump_put_le32(out + RES(state), r->state);
-	kdump_put_le32(out + RES(level), (uint32_t)r->level);
-	kdump_put_le64(out + RES(data_off), r->data_off);
-	kdump_put_le32(out + RES(crc), (uint32_t)crc32(0, out, RES(crc)));
+	le64_put(out + RES(seq), r->seq);
+	le64_put(out + RES(next_pfn), r->next_pfn);
+	le64_put(out + RES(data_end), r->data_end);
+	le64_put(out + RES(ndumped), r->ndumped);
+	le32_put(out + RES(state), r->state);
+	le32_put(out + RES(level), (uint32_t)r->level);
+	le64_put(out + RES(data_off), r->data_off);
+	le32_put(out + RES(crc), (uint32_t)crc32(0, out, RES(crc)));
 }
 
 int kdump_resume_decode(const uint8_t in[64], struct kdump_disk_resume *r)
 {
 	if (memcmp(in, KDUMP_RESUME_MAGIC, 8) != 0 ||
-	    kdump_get_le32(in + RES(crc)) != (uint32_t)crc32(0, in, RES(crc)))
+	    le32_get(in + RES(crc)) != (uint32_t)crc32(0, in, RES(crc)))
 		return -EBADMSG;
 	memcpy(r->magic, in, 8);
-	r->seq = kdump_get_le64(in + RES(seq));
-	r->next_pfn = kdump_get_le64(in + RES(next_pfn));
-	r->data_end = kdump_get_le64(in + RES(data_end));
-	r->ndumped = kdump_get_le64(in + RES(ndumped));
-	r->state = kdump_get_le32(in + RES(state));
-	r->level = (int32_t)kdump_get_le32(in + RES(level));
-	r->data_off = kdump_get_le64(in + RES(data_off));
-	r->crc = kdump_get_le32(in + RES(crc));
+	r->seq = le64_get(in + RES(seq));
+	r->next_pfn = le64_get(in + RES(next_pfn));
+	r->data_end = le64_get(in + RES(data_end));
+	r->ndumped = le64_get(in + RES(ndumped));
+	r->state = le32_get(in + RES(state));
+	r->level = (int32_t)le32_get(in + RES(level));
+	r->data_off = le64_get(in + RES(data_off));
+	r->crc = le32_get(in + RES(crc));
 	r->reserved = 0;
 	return 0;
 }

@@ -10,8 +10,12 @@
 #ifndef HVDUMP_FORMAT_KDUMP_DISK_H
 #define HVDUMP_FORMAT_KDUMP_DISK_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
+
+#include "format/le.h"
 
 #include "format/kdump.h"
 
@@ -122,26 +126,18 @@ _Static_assert(sizeof(struct kdump_disk_resume) == 64, "resume size");
  * address space. */
 #define KDUMP_MAX_MAPNR (UINT64_C(1) << 40)
 
-static inline uint32_t kdump_get_le32(const uint8_t *p)
+/* Put a one-line reason into WHY (if not NULL) and return ERR: the readers' error style. */
+static inline int kdump_fail(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline int kdump_fail(char *why, size_t whylen, int err, const char *fmt, ...)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t kdump_get_le64(const uint8_t *p)
-{
-	return (uint64_t)kdump_get_le32(p) | (uint64_t)kdump_get_le32(p + 4) << 32;
-}
-
-static inline void kdump_put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void kdump_put_le64(uint8_t *p, uint64_t v)
-{
-	kdump_put_le32(p, (uint32_t)v);
-	kdump_put_le32(p + 4, (uint32_t)(v >> 32));
+	if (why && whylen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
 }
 
 /* Decoded page descriptor. */

@@ -38,18 +38,6 @@ struct kdump {
 	uint8_t cbuf[KDUMP_PAGE_SIZE];
 };
 
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	if (why && whylen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -108,101 +96,101 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 	int ret;
 
 	if (in->file_size < KDUMP_PAGE_SIZE)
-		return fail(why, whylen, -EBADMSG, "file of %llu bytes is shorter than a header block",
+		return kdump_fail(why, whylen, -EBADMSG, "file of %llu bytes is shorter than a header block",
 			    (unsigned long long)in->file_size);
 	ret = pread_full(k->fd, b, sizeof(b), 0);
 	if (ret < 0)
-		return fail(why, whylen, ret, "reading the header: %s", strerror(-ret));
+		return kdump_fail(why, whylen, ret, "reading the header: %s", strerror(-ret));
 	if (memcmp(b, "makedumpfile", 12) == 0)
-		return fail(why, whylen, -ENOTSUP,
+		return kdump_fail(why, whylen, -ENOTSUP,
 			    "flattened format (makedumpfile -F): rearrange it with makedumpfile -R");
 	if (memcmp(b, "DISKDUMP", KDUMP_SIG_LEN) == 0)
-		return fail(why, whylen, -ENOTSUP, "old diskdump format (DISKDUMP signature)");
+		return kdump_fail(why, whylen, -ENOTSUP, "old diskdump format (DISKDUMP signature)");
 	if (memcmp(b, KDUMP_SIGNATURE, KDUMP_SIG_LEN) != 0)
-		return fail(why, whylen, -EBADMSG, "no \"KDUMP   \" signature");
+		return kdump_fail(why, whylen, -EBADMSG, "no \"KDUMP   \" signature");
 
-	in->header_version = (int32_t)kdump_get_le32(b + KDUMP_DH(header_version));
+	in->header_version = (int32_t)le32_get(b + KDUMP_DH(header_version));
 	if (in->header_version < 1)
-		return fail(why, whylen, -EBADMSG, "header_version %d", (int)in->header_version);
+		return kdump_fail(why, whylen, -EBADMSG, "header_version %d", (int)in->header_version);
 	if (in->header_version > KDUMP_HEADER_VERSION)
-		return fail(why, whylen, -ENOTSUP, "header_version %d (newer than %d)",
+		return kdump_fail(why, whylen, -ENOTSUP, "header_version %d (newer than %d)",
 			    (int)in->header_version, KDUMP_HEADER_VERSION);
 	for (int i = 0; i < 6; i++) {
 		char *f[6] = { in->uts.sysname, in->uts.nodename, in->uts.release,
 			       in->uts.version, in->uts.machine, in->uts.domainname };
 		copy_uts_field(f[i], b + KDUMP_DH(utsname) + (size_t)i * KDUMP_UTS_LEN);
 	}
-	in->tv_sec = (int64_t)kdump_get_le64(b + KDUMP_DH(tv_sec));
-	in->tv_usec = (int64_t)kdump_get_le64(b + KDUMP_DH(tv_usec));
-	in->status = kdump_get_le32(b + KDUMP_DH(status));
+	in->tv_sec = (int64_t)le64_get(b + KDUMP_DH(tv_sec));
+	in->tv_usec = (int64_t)le64_get(b + KDUMP_DH(tv_usec));
+	in->status = le32_get(b + KDUMP_DH(status));
 	in->incomplete = !!(in->status & DUMP_DH_COMPRESSED_INCOMPLETE);
-	in->nr_cpus = (int32_t)kdump_get_le32(b + KDUMP_DH(nr_cpus));
+	in->nr_cpus = (int32_t)le32_get(b + KDUMP_DH(nr_cpus));
 
-	int32_t bs = (int32_t)kdump_get_le32(b + KDUMP_DH(block_size));
+	int32_t bs = (int32_t)le32_get(b + KDUMP_DH(block_size));
 	if (bs != (int32_t)KDUMP_PAGE_SIZE) {
 		if (bs >= 512 && bs <= (1 << 20) && (bs & (bs - 1)) == 0)
-			return fail(why, whylen, -ENOTSUP, "block_size %d (only 4096 is supported)",
+			return kdump_fail(why, whylen, -ENOTSUP, "block_size %d (only 4096 is supported)",
 				    (int)bs);
-		return fail(why, whylen, -EBADMSG, "block_size %d", (int)bs);
+		return kdump_fail(why, whylen, -EBADMSG, "block_size %d", (int)bs);
 	}
-	int32_t sub = (int32_t)kdump_get_le32(b + KDUMP_DH(sub_hdr_size));
+	int32_t sub = (int32_t)le32_get(b + KDUMP_DH(sub_hdr_size));
 	if (sub < 1)
-		return fail(why, whylen, -EBADMSG, "sub_hdr_size %d blocks", (int)sub);
+		return kdump_fail(why, whylen, -EBADMSG, "sub_hdr_size %d blocks", (int)sub);
 	k->sub_hdr_blocks = (uint32_t)sub;
-	*bitmap_blocks = kdump_get_le32(b + KDUMP_DH(bitmap_blocks));
-	*max_mapnr32 = kdump_get_le32(b + KDUMP_DH(max_mapnr));
+	*bitmap_blocks = le32_get(b + KDUMP_DH(bitmap_blocks));
+	*max_mapnr32 = le32_get(b + KDUMP_DH(max_mapnr));
 	if (in->incomplete && !(flags & KDUMP_OPEN_INCOMPLETE))
-		return fail(why, whylen, -EAGAIN,
+		return kdump_fail(why, whylen, -EAGAIN,
 			    "the dump is marked incomplete (DUMP_DH_COMPRESSED_INCOMPLETE)");
 
 	/* the sub header */
 	if (!in_file(k, KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE))
-		return fail(why, whylen, -EBADMSG, "file ends before the sub header");
+		return kdump_fail(why, whylen, -EBADMSG, "file ends before the sub header");
 	ret = pread_full(k->fd, b, sizeof(b), KDUMP_PAGE_SIZE);
 	if (ret < 0)
-		return fail(why, whylen, ret, "reading the sub header: %s", strerror(-ret));
-	in->phys_base = kdump_get_le64(b + KDUMP_KH(phys_base));
-	in->dump_level = (int32_t)kdump_get_le32(b + KDUMP_KH(dump_level));
-	if (in->header_version >= 2 && kdump_get_le32(b + KDUMP_KH(split)) != 0)
-		return fail(why, whylen, -ENOTSUP, "a split dump (one part of several)");
-	in->max_mapnr = in->header_version >= 6 ? kdump_get_le64(b + KDUMP_KH(max_mapnr_64))
+		return kdump_fail(why, whylen, ret, "reading the sub header: %s", strerror(-ret));
+	in->phys_base = le64_get(b + KDUMP_KH(phys_base));
+	in->dump_level = (int32_t)le32_get(b + KDUMP_KH(dump_level));
+	if (in->header_version >= 2 && le32_get(b + KDUMP_KH(split)) != 0)
+		return kdump_fail(why, whylen, -ENOTSUP, "a split dump (one part of several)");
+	in->max_mapnr = in->header_version >= 6 ? le64_get(b + KDUMP_KH(max_mapnr_64))
 						: *max_mapnr32;
 	if (in->max_mapnr == 0 || in->max_mapnr > KDUMP_MAX_MAPNR)
-		return fail(why, whylen, -EBADMSG, "max_mapnr %llu",
+		return kdump_fail(why, whylen, -EBADMSG, "max_mapnr %llu",
 			    (unsigned long long)in->max_mapnr);
 
 	/* the areas inside the sub-header blocks, read later */
 	if (in->header_version >= 4) {
-		uint64_t off = kdump_get_le64(b + KDUMP_KH(offset_note));
-		uint64_t len = kdump_get_le64(b + KDUMP_KH(size_note));
+		uint64_t off = le64_get(b + KDUMP_KH(offset_note));
+		uint64_t len = le64_get(b + KDUMP_KH(size_note));
 		if (off && len) {
 			if (off > INT64_MAX || len > KDUMP_NOTES_MAX || !in_file(k, off, len))
-				return fail(why, whylen, -EBADMSG,
+				return kdump_fail(why, whylen, -EBADMSG,
 					    "note area [%#llx, +%#llx) outside the file or too large",
 					    (unsigned long long)off, (unsigned long long)len);
 			k->notes = malloc(len);
 			if (!k->notes)
-				return fail(why, whylen, -ENOMEM, "out of memory for the notes");
+				return kdump_fail(why, whylen, -ENOMEM, "out of memory for the notes");
 			ret = pread_full(k->fd, k->notes, len, off);
 			if (ret < 0)
-				return fail(why, whylen, ret, "reading the notes: %s", strerror(-ret));
+				return kdump_fail(why, whylen, ret, "reading the notes: %s", strerror(-ret));
 			k->notes_len = len;
 		}
 	}
 	if (in->header_version >= 3) {
-		uint64_t off = kdump_get_le64(b + KDUMP_KH(offset_vmcoreinfo));
-		uint64_t len = kdump_get_le64(b + KDUMP_KH(size_vmcoreinfo));
+		uint64_t off = le64_get(b + KDUMP_KH(offset_vmcoreinfo));
+		uint64_t len = le64_get(b + KDUMP_KH(size_vmcoreinfo));
 		if (off && len) {
 			if (off > INT64_MAX || len > VMCOREINFO_READ_MAX || !in_file(k, off, len))
-				return fail(why, whylen, -EBADMSG,
+				return kdump_fail(why, whylen, -EBADMSG,
 					    "vmcoreinfo [%#llx, +%#llx) outside the file or too large",
 					    (unsigned long long)off, (unsigned long long)len);
 			k->vmci = malloc(len + 1);
 			if (!k->vmci)
-				return fail(why, whylen, -ENOMEM, "out of memory for VMCOREINFO");
+				return kdump_fail(why, whylen, -ENOMEM, "out of memory for VMCOREINFO");
 			ret = pread_full(k->fd, k->vmci, len, off);
 			if (ret < 0)
-				return fail(why, whylen, ret, "reading VMCOREINFO: %s", strerror(-ret));
+				return kdump_fail(why, whylen, ret, "reading VMCOREINFO: %s", strerror(-ret));
 			k->vmci[len] = '\0';
 			k->vmci_len = len;
 		}
@@ -231,26 +219,26 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	int ret;
 
 	if (bitmap_blocks == 0 || (bitmap_blocks & 1))
-		return fail(why, whylen, -EBADMSG, "bitmap_blocks %u is not an even, non-zero count",
+		return kdump_fail(why, whylen, -EBADMSG, "bitmap_blocks %u is not an even, non-zero count",
 			    bitmap_blocks);
 	half = (uint64_t)(bitmap_blocks / 2) * KDUMP_PAGE_SIZE;
 	if (half < need)
-		return fail(why, whylen, -EBADMSG,
+		return kdump_fail(why, whylen, -EBADMSG,
 			    "bitmaps of %llu bytes cannot hold max_mapnr %llu pfns",
 			    (unsigned long long)half, (unsigned long long)in->max_mapnr);
 	off = (1 + (uint64_t)k->sub_hdr_blocks) * KDUMP_PAGE_SIZE;
 	if (!in_file(k, off, 2 * half))
-		return fail(why, whylen, -EBADMSG, "the bitmaps run past the end of the file");
+		return kdump_fail(why, whylen, -EBADMSG, "the bitmaps run past the end of the file");
 
 	k->bm1 = malloc(need);
 	k->bm2 = malloc(need);
 	if (!k->bm1 || !k->bm2)
-		return fail(why, whylen, -ENOMEM, "out of memory for the bitmaps");
+		return kdump_fail(why, whylen, -ENOMEM, "out of memory for the bitmaps");
 	ret = pread_full(k->fd, k->bm1, need, off);
 	if (ret == 0)
 		ret = pread_full(k->fd, k->bm2, need, off + half);
 	if (ret < 0)
-		return fail(why, whylen, ret, "reading the bitmaps: %s", strerror(-ret));
+		return kdump_fail(why, whylen, ret, "reading the bitmaps: %s", strerror(-ret));
 	if (in->max_mapnr & 7) {
 		uint8_t mask = (uint8_t)((1u << (in->max_mapnr & 7)) - 1);
 		k->bm1[need - 1] &= mask;
@@ -259,7 +247,7 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	for (uint64_t i = 0; i < need; i++) {
 		if (k->bm2[i] & ~k->bm1[i]) {
 			uint64_t pfn = i * 8 + (uint64_t)__builtin_ctz(k->bm2[i] & ~k->bm1[i]);
-			return fail(why, whylen, -EBADMSG,
+			return kdump_fail(why, whylen, -EBADMSG,
 				    "pfn %#llx is dumped (bitmap 2) but not RAM (bitmap 1)",
 				    (unsigned long long)pfn);
 		}
@@ -268,7 +256,7 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	uint64_t nsect = (in->max_mapnr + SECT_PFNS - 1) / SECT_PFNS;
 	k->rank = malloc((nsect + 1) * sizeof(*k->rank));
 	if (!k->rank)
-		return fail(why, whylen, -ENOMEM, "out of memory for the rank table");
+		return kdump_fail(why, whylen, -ENOMEM, "out of memory for the rank table");
 	k->rank[0] = 0;
 	for (uint64_t s = 0; s < nsect; s++) {
 		uint64_t end = (s + 1) * SECT_PFNS;
@@ -282,7 +270,7 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	k->desc_off = off + 2 * half;
 	k->desc_end = k->desc_off + in->nr_dumped * KDUMP_DESC_SIZE; /* < 2^45 + 2^40 * 24 */
 	if (k->desc_end > in->file_size)
-		return fail(why, whylen, -EBADMSG,
+		return kdump_fail(why, whylen, -EBADMSG,
 			    "%llu page descriptors run past the end of the file",
 			    (unsigned long long)in->nr_dumped);
 	return 0;
@@ -319,13 +307,13 @@ static int check_descs(struct kdump *k, char *why, size_t whylen)
 	int ret = 0;
 
 	if (!chunk)
-		return fail(why, whylen, -ENOMEM, "out of memory");
+		return kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	for (uint64_t i = 0; i < n;) {
 		uint64_t m = n - i < DESC_CHUNK ? n - i : DESC_CHUNK;
 		ret = pread_full(k->fd, chunk, (size_t)m * KDUMP_DESC_SIZE,
 				 k->desc_off + i * KDUMP_DESC_SIZE);
 		if (ret < 0) {
-			ret = fail(why, whylen, ret, "reading descriptors: %s", strerror(-ret));
+			ret = kdump_fail(why, whylen, ret, "reading descriptors: %s", strerror(-ret));
 			goto out_free;
 		}
 		for (uint64_t j = 0; j < m; j++, pfn++) {
@@ -333,7 +321,7 @@ static int check_descs(struct kdump *k, char *why, size_t whylen)
 			const char *bad = desc_problem(k, &d);
 			pfn = kdump_bit_next(k->bm2, pfn, k->info.max_mapnr);
 			if (bad) {
-				ret = fail(why, whylen, -EBADMSG,
+				ret = kdump_fail(why, whylen, -EBADMSG,
 					   "page descriptor %llu (pfn %#llx): %s (offset %#llx size %u "
 					   "flags %#x)",
 					   (unsigned long long)(i + j), (unsigned long long)pfn, bad,
@@ -359,11 +347,11 @@ int kdump_open(int fd, unsigned flags, struct kdump **out, char *why, size_t why
 		why[0] = '\0';
 	k = calloc(1, sizeof(*k));
 	if (!k)
-		return fail(why, whylen, -ENOMEM, "out of memory");
+		return kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	k->fd = fd;
 	ret = file_size(fd, &k->info.file_size);
 	if (ret < 0) {
-		fail(why, whylen, ret, "cannot size the file: %s", strerror(-ret));
+		kdump_fail(why, whylen, ret, "cannot size the file: %s", strerror(-ret));
 		goto fail_close;
 	}
 	ret = read_headers(k, flags, &max_mapnr32, &bitmap_blocks, why, whylen);

@@ -148,19 +148,19 @@ static void encode_header(struct kdump_writer *w, const struct kdump_utsname *u,
 
 	memset(b, 0, sizeof(w->hdr));
 	memcpy(b, KDUMP_SIGNATURE, KDUMP_SIG_LEN);
-	kdump_put_le32(b + KDUMP_DH(header_version), KDUMP_HEADER_VERSION);
+	le32_put(b + KDUMP_DH(header_version), KDUMP_HEADER_VERSION);
 	for (int i = 0; i < 6; i++)
 		memcpy(b + KDUMP_DH(utsname) + (size_t)i * KDUMP_UTS_LEN, f[i],
 		       strnlen(f[i], KDUMP_UTS_LEN - 1));
-	kdump_put_le64(b + KDUMP_DH(tv_sec), (uint64_t)tv_sec);
-	kdump_put_le64(b + KDUMP_DH(tv_usec), (uint64_t)tv_usec);
-	kdump_put_le32(b + KDUMP_DH(status), alg_flag(w->alg) | DUMP_DH_COMPRESSED_INCOMPLETE);
-	kdump_put_le32(b + KDUMP_DH(block_size), KDUMP_PAGE_SIZE);
-	kdump_put_le32(b + KDUMP_DH(sub_hdr_size), w->l.sub_hdr_blocks);
-	kdump_put_le32(b + KDUMP_DH(bitmap_blocks), w->l.bitmap_blocks);
-	kdump_put_le32(b + KDUMP_DH(max_mapnr),
+	le64_put(b + KDUMP_DH(tv_sec), (uint64_t)tv_sec);
+	le64_put(b + KDUMP_DH(tv_usec), (uint64_t)tv_usec);
+	le32_put(b + KDUMP_DH(status), alg_flag(w->alg) | DUMP_DH_COMPRESSED_INCOMPLETE);
+	le32_put(b + KDUMP_DH(block_size), KDUMP_PAGE_SIZE);
+	le32_put(b + KDUMP_DH(sub_hdr_size), w->l.sub_hdr_blocks);
+	le32_put(b + KDUMP_DH(bitmap_blocks), w->l.bitmap_blocks);
+	le32_put(b + KDUMP_DH(max_mapnr),
 		       w->max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)w->max_mapnr);
-	kdump_put_le32(b + KDUMP_DH(nr_cpus), (uint32_t)nr_cpus);
+	le32_put(b + KDUMP_DH(nr_cpus), (uint32_t)nr_cpus);
 }
 
 static int write_resume(struct kdump_writer *w, uint32_t state)
@@ -269,20 +269,20 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	sub = calloc(w->l.sub_hdr_blocks, KDUMP_PAGE_SIZE);
 	if (!sub)
 		goto fail_free;
-	kdump_put_le64(sub + KDUMP_KH(phys_base), phys_base);
-	kdump_put_le32(sub + KDUMP_KH(dump_level), 0); /* nothing is excluded */
+	le64_put(sub + KDUMP_KH(phys_base), phys_base);
+	le32_put(sub + KDUMP_KH(dump_level), 0); /* nothing is excluded */
 	if (vmci) {
-		kdump_put_le64(sub + KDUMP_KH(offset_vmcoreinfo), vmci_off);
-		kdump_put_le64(sub + KDUMP_KH(size_vmcoreinfo), vmci_len);
+		le64_put(sub + KDUMP_KH(offset_vmcoreinfo), vmci_off);
+		le64_put(sub + KDUMP_KH(size_vmcoreinfo), vmci_len);
 		memcpy(sub + (vmci_off - KDUMP_PAGE_SIZE), vmci, vmci_len);
 	}
 	if (notes_len) {
-		kdump_put_le64(sub + KDUMP_KH(offset_note),
+		le64_put(sub + KDUMP_KH(offset_note),
 			       KDUMP_PAGE_SIZE + sizeof(struct kdump_disk_sub_header));
-		kdump_put_le64(sub + KDUMP_KH(size_note), notes_len);
+		le64_put(sub + KDUMP_KH(size_note), notes_len);
 		memcpy(sub + sizeof(struct kdump_disk_sub_header), o->notes, notes_len);
 	}
-	kdump_put_le64(sub + KDUMP_KH(max_mapnr_64), w->max_mapnr);
+	le64_put(sub + KDUMP_KH(max_mapnr_64), w->max_mapnr);
 
 	w->fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
@@ -438,8 +438,8 @@ int kdump_writer_finish(struct kdump_writer *w)
 		return ret;
 	if (fdatasync(w->fd) < 0)
 		return w->err = -errno;
-	uint32_t status = kdump_get_le32(w->hdr + KDUMP_DH(status));
-	kdump_put_le32(w->hdr + KDUMP_DH(status), status & ~DUMP_DH_COMPRESSED_INCOMPLETE);
+	uint32_t status = le32_get(w->hdr + KDUMP_DH(status));
+	le32_put(w->hdr + KDUMP_DH(status), status & ~DUMP_DH_COMPRESSED_INCOMPLETE);
 	if ((ret = pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
 	    (ret = write_resume(w, KDUMP_RESUME_FINISHED)) < 0)
 		return w->err = ret;
@@ -477,18 +477,6 @@ void kdump_writer_get_stats(const struct kdump_writer *w, struct kdump_writer_st
 
 /* ---- resume ------------------------------------------------------------------------------ */
 
-static int resume_fail(char *why, size_t whylen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int resume_fail(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	if (why && whylen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 /* Zero the descriptors from RANK on: written after the last checkpoint, they would point at
  * data that is about to be truncated. */
@@ -543,16 +531,16 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return resume_fail(why, whylen, -errno, "%s: %s", path, strerror(errno));
+		return kdump_fail(why, whylen, -errno, "%s: %s", path, strerror(errno));
 	ret = kdump_open(fd, KDUMP_OPEN_INCOMPLETE | KDUMP_OPEN_NO_DESC_CHECK, &k, why, whylen);
 	if (ret < 0)
 		goto fail_close;
 	in = kdump_get_info(k);
-	ret = resume_fail(why, whylen, -EALREADY, "the dump is complete");
+	ret = kdump_fail(why, whylen, -EALREADY, "the dump is complete");
 	if (!in->incomplete)
 		goto fail_close;
 
-	ret = resume_fail(why, whylen, -EBADMSG, "no valid hvdump resume record");
+	ret = kdump_fail(why, whylen, -EBADMSG, "no valid hvdump resume record");
 	if (pick_record(fd, kdump_sub_hdr_blocks(k) * KDUMP_PAGE_SIZE, &r) < 0)
 		goto fail_close;
 
@@ -560,10 +548,10 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 	nvalid = in->nr_valid;
 	sub_bytes = (kdump_sub_hdr_blocks(k) - 1) * KDUMP_PAGE_SIZE;
 	w = writer_alloc(path, final_path, in->max_mapnr);
-	ret = resume_fail(why, whylen, -ENOMEM, "out of memory");
+	ret = kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	if (!w)
 		goto fail_close;
-	ret = resume_fail(why, whylen, -EBADMSG, "layout does not match an hvdump writer's");
+	ret = kdump_fail(why, whylen, -EBADMSG, "layout does not match an hvdump writer's");
 	if (kdump_layout_compute(in->max_mapnr, nvalid, sub_bytes, &w->l) < 0 ||
 	    w->l.sub_hdr_blocks != kdump_sub_hdr_blocks(k) ||
 	    w->l.desc_off != kdump_desc_offset(k) || w->l.data_off != r.data_off)
@@ -580,12 +568,12 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 	case DUMP_DH_COMPRESSED_LZO: w->alg = KDUMP_COMPRESS_LZO; break;
 	case DUMP_DH_COMPRESSED_ZSTD: w->alg = KDUMP_COMPRESS_ZSTD; break;
 	default:
-		ret = resume_fail(why, whylen, -EBADMSG, "status %#x: unknown compression",
+		ret = kdump_fail(why, whylen, -EBADMSG, "status %#x: unknown compression",
 				  in->status);
 		goto fail_close;
 	}
 	w->level = r.level;
-	ret = resume_fail(why, whylen, -EBADMSG,
+	ret = kdump_fail(why, whylen, -EBADMSG,
 			  "resume record inconsistent (next_pfn %#llx ndumped %llu data_end %#llx)",
 			  (unsigned long long)r.next_pfn, (unsigned long long)r.ndumped,
 			  (unsigned long long)r.data_end);
@@ -600,10 +588,10 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 			       w->l.desc_off + nvalid * KDUMP_DESC_SIZE)) < 0 ||
 	    fsync(fd) < 0) {
 		ret = ret < 0 ? ret : -errno;
-		resume_fail(why, whylen, ret, "truncating to the checkpoint: %s", strerror(-ret));
+		kdump_fail(why, whylen, ret, "truncating to the checkpoint: %s", strerror(-ret));
 		goto fail_close;
 	}
-	ret = resume_fail(why, whylen, -EIO, "rereading the header");
+	ret = kdump_fail(why, whylen, -EIO, "rereading the header");
 	if (pread(fd, w->hdr, sizeof(w->hdr), 0) != (ssize_t)sizeof(w->hdr))
 		goto fail_close;
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/le.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
 
@@ -50,13 +51,6 @@ struct vmcore {
 	void *trace_ctx;
 };
 
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static int file_read(struct vmcore *v, uint64_t off, void *buf, size_t len)
 {
@@ -110,7 +104,7 @@ static int read_headers(struct vmcore *v)
 		return -ENOEXEC;
 	if (v->size < ELFCORE_EHDR_SIZE)
 		return -EINVAL;
-	phoff = get64(ehdr + 32);
+	phoff = le64_get(ehdr + 32);
 	phnum = (uint16_t)(ehdr[56] | ehdr[57] << 8);
 	tab = (uint64_t)phnum * ELFCORE_PHDR_SIZE;
 	if (phoff > v->size || tab > v->size - phoff)
@@ -446,7 +440,7 @@ static int walk(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
 		r = vmcore_read_phys(v, table + idx * 8, raw, sizeof(raw));
 		if (r < 0)
 			return r;
-		e = get64(raw);
+		e = le64_get(raw);
 		if (!(e & PTE_PRESENT))
 			return -ENXIO;
 		if (level == 1) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qemu/qmp.h"
+#include "util/fsutil.h"
 #include "util/log.h"
 
 struct qmp {
@@ -75,20 +76,10 @@ int qmp_open_fd(int fd, struct qmp **out)
 
 int qmp_connect(const char *path, struct qmp **out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
+	int fd = unix_connect(path);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
+		return fd;
 	return qmp_open_fd(fd, out);
 }
 

@@ -103,20 +103,24 @@ static json_t *record_new(struct vm *vm, const char *how)
 	return j;
 }
 
-static void record_set_state(const char *dir, const char *state, const char *ram_file)
+void record_update(const char *dir, const char *state, json_t *changes)
 {
 	json_t *j = record_load(dir);
 	char ts[40];
 
 	if (!j) {
 		log_warn("cannot reread the crash record in %s", dir);
+		json_decref(changes);
 		return;
 	}
 	log_timestamp(ts, sizeof(ts));
-	json_object_set_new(j, "state", json_string(state));
+	if (state)
+		json_object_set_new(j, "state", json_string(state));
 	json_object_set_new(j, "updated", json_string(ts));
-	if (ram_file)
-		json_object_set_new(j, "ram_file", json_string(ram_file));
+	if (changes) {
+		json_object_update(j, changes);
+		json_decref(changes);
+	}
 	record_write(dir, j);
 }
 
@@ -500,18 +504,13 @@ void crash_run_hook(struct vm *vm)
 void crash_capture_started(struct vm *vm)
 {
 	long long ms = vm_now_ms() - vm->crash_mono_ms;
-	json_t *j;
 
 	log_info("capture guest booting %lld ms after the crash; /proc/vmcore in the guest holds "
 		 "the crashed kernel's memory", ms);
 	if (!vm->npreserved)
 		return;
-	j = record_load(vm->preserved[vm->npreserved - 1].dir);
-	if (!j)
-		return;
-	json_object_set_new(j, "state", json_string("capture-running"));
-	json_object_set_new(j, "crash_to_capture_start_ms", json_integer(ms));
-	record_write(vm->preserved[vm->npreserved - 1].dir, j);
+	record_update(vm->preserved[vm->npreserved - 1].dir, "capture-running",
+		      json_pack("{s:I}", "crash_to_capture_start_ms", (json_int_t)ms));
 }
 
 int crash_keep_ram_file(struct vm *vm)
@@ -531,7 +530,8 @@ int crash_keep_ram_file(struct vm *vm)
 	}
 	for (unsigned i = 0; i < vm->npreserved; i++)
 		if (!vm->preserved[i].saved_ms)
-			record_set_state(vm->preserved[i].dir, "preserved-unsaved", kept);
+			record_update(vm->preserved[i].dir, "preserved-unsaved",
+				      json_pack("{s:s}", "ram_file", kept));
 	log_warn("%u crash dump(s) not yet saved: their memory is kept in %s (see the crash "
 		 "records)", vm->npreserved, kept);
 	return 0;

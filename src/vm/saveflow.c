@@ -41,55 +41,19 @@ static const char *dump_format(const struct vm *vm)
 static void record_saved(const char *dir, const char *dump, const char *fmt, long long ms,
 			 uint64_t bytes)
 {
-	char path[4200], ts[40], *text;
-	json_error_t e;
-	json_t *j;
+	struct stat st;
+	json_t *c = json_pack("{s:s, s:s, s:I, s:I}", "dump_file", dump, "dump_format", fmt,
+			      "save_ms", (json_int_t)ms, "released_bytes", (json_int_t)bytes);
 
-	snprintf(path, sizeof(path), "%s/crash.json", dir);
-	j = json_load_file(path, 0, &e);
-	if (!j) {
-		log_warn("cannot reread %s", path);
-		return;
-	}
-	log_timestamp(ts, sizeof(ts));
-	json_object_set_new(j, "state", json_string("saved"));
-	json_object_set_new(j, "updated", json_string(ts));
-	json_object_set_new(j, "dump_file", json_string(dump));
-	json_object_set_new(j, "dump_format", json_string(fmt));
-	{
-		struct stat st;
-		if (stat(dump, &st) == 0)
-			json_object_set_new(j, "dump_bytes", json_integer((json_int_t)st.st_size));
-	}
-	json_object_set_new(j, "save_ms", json_integer(ms));
-	json_object_set_new(j, "saved_bytes", json_integer((json_int_t)bytes));
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
-		log_warn("cannot update %s", path);
-	free(text);
+	if (stat(dump, &st) == 0)
+		json_object_set_new(c, "dump_bytes", json_integer((json_int_t)st.st_size));
+	record_update(dir, "saved", c);
 }
 
 static void record_failed(const char *dir, const char *why, uint64_t released)
 {
-	char path[4200], ts[40], *text;
-	json_error_t e;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/crash.json", dir);
-	j = json_load_file(path, 0, &e);
-	if (!j)
-		return;
-	log_timestamp(ts, sizeof(ts));
-	json_object_set_new(j, "state", json_string("save-failed"));
-	json_object_set_new(j, "updated", json_string(ts));
-	json_object_set_new(j, "save_error", json_string(why));
-	json_object_set_new(j, "released_bytes", json_integer((json_int_t)released));
-	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
-		log_warn("cannot update %s", path);
-	free(text);
+	record_update(dir, "save-failed", json_pack("{s:s, s:I}", "save_error", why,
+						    "released_bytes", (json_int_t)released));
 }
 
 /* ---- has the capture kernel finished booting? ---------------------------------------------
@@ -402,7 +366,7 @@ int save_discard(struct vm *vm)
 	}
 	for (unsigned i = 0; i < vm->npreserved; i++) {
 		struct preserved_crash *pc = &vm->preserved[i];
-		char path[4200], ts[40], *text;
+		char path[4200];
 		json_error_t e;
 		json_t *j, *segs, *seg;
 		size_t k;
@@ -426,14 +390,8 @@ int save_discard(struct vm *vm)
 				vm->release_pending += held;
 			}
 		}
-		log_timestamp(ts, sizeof(ts));
-		json_object_set_new(j, "state", json_string("discarded"));
-		json_object_set_new(j, "updated", json_string(ts));
-		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(j);
-		if (!text || write_file_atomic(path, text, strlen(text), 0600) < 0)
-			log_warn("cannot update %s", path);
-		free(text);
+		record_update(pc->dir, "discarded", NULL);
 		pc->saved_ms = vm_now_ms();
 		dropped++;
 		log_warn("dump of %s discarded on request; its memory is freed", pc->dir);

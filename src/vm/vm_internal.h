@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "dump/layout.h"
 #include "dump/notes.h"
 #include "dump/saver.h"
@@ -163,6 +165,11 @@ long long save_wake_ms(struct vm *vm);
  * blocks), and the capture kernel's bounce buffer that keeps MemTotal where it was. */
 uint64_t crash_return_bytes(const struct vm_config *c);
 uint64_t crash_bounce_bytes(const struct vm_config *c);
+
+/* Update DIR/crash.json: set STATE (if not NULL) and the time, and merge the members of
+ * CHANGES (stolen; may be NULL).  Failures are logged: the record is information, the dump and
+ * the memory are what matter. */
+void record_update(const char *dir, const char *state, json_t *changes);
 
 /* The kernel command line of the next boot (malloc'd). */
 char *crash_boot_append(const struct vm *vm);

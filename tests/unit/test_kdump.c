@@ -321,7 +321,7 @@ static int same_but_resume(const char *a, const char *b)
 	if (read_file_all(a, &x, &xl) < 0 || read_file_all(b, &y, &yl) < 0)
 		return 0;
 	if (xl == yl && xl > 2 * PS) {
-		uint64_t roff = (uint64_t)kdump_get_le32(x + KDUMP_DH(sub_hdr_size)) * PS;
+		uint64_t roff = (uint64_t)le32_get(x + KDUMP_DH(sub_hdr_size)) * PS;
 		memset(x + roff, 0, PS);
 		memset(y + roff, 0, PS);
 		same = memcmp(x, y, xl) == 0;
@@ -361,7 +361,7 @@ static void test_resume(void)
 	uint8_t *buf;
 	size_t len;
 	if (read_file_all(part, &buf, &len) == 0) {
-		uint64_t roff = (uint64_t)kdump_get_le32(buf + KDUMP_DH(sub_hdr_size)) * PS;
+		uint64_t roff = (uint64_t)le32_get(buf + KDUMP_DH(sub_hdr_size)) * PS;
 		struct kdump_disk_resume r0, r1;
 		int ok0 = kdump_resume_decode(buf + roff, &r0) == 0;
 		int ok1 = kdump_resume_decode(buf + roff + KDUMP_RESUME_SLOT_STRIDE, &r1) == 0;
@@ -389,9 +389,9 @@ static void test_resume(void)
 
 	/* a file made by someone else has no resume record */
 	if (read_file_all(ref, &buf, &len) == 0) {
-		uint64_t roff = (uint64_t)kdump_get_le32(buf + KDUMP_DH(sub_hdr_size)) * PS;
-		kdump_put_le32(buf + KDUMP_DH(status),
-			       kdump_get_le32(buf + KDUMP_DH(status)) | DUMP_DH_COMPRESSED_INCOMPLETE);
+		uint64_t roff = (uint64_t)le32_get(buf + KDUMP_DH(sub_hdr_size)) * PS;
+		le32_put(buf + KDUMP_DH(status),
+			       le32_get(buf + KDUMP_DH(status)) | DUMP_DH_COMPRESSED_INCOMPLETE);
 		memset(buf + roff, 0, PS);
 		tap_ok(write_file_all(part, buf, len) == 0 &&
 			       kdump_writer_resume(part, NULL, &w, why, sizeof(why)) == -EBADMSG,
@@ -429,8 +429,8 @@ static void test_malformed(void)
 	if (!tap_ok(read_file_all(ref, &good, &len) == 0, "reference file read"))
 		return;
 	b = malloc(len);
-	uint32_t sub = kdump_get_le32(good + KDUMP_DH(sub_hdr_size));
-	uint32_t bmb = kdump_get_le32(good + KDUMP_DH(bitmap_blocks));
+	uint32_t sub = le32_get(good + KDUMP_DH(sub_hdr_size));
+	uint32_t bmb = le32_get(good + KDUMP_DH(bitmap_blocks));
 	uint64_t bm1 = (1 + (uint64_t)sub) * PS, bm2 = bm1 + (uint64_t)bmb / 2 * PS;
 	uint64_t desc = bm1 + (uint64_t)bmb * PS, kh = PS;
 	/* descriptor of pfn 7 (a text page, zstd): pfns 0..6 come first */
@@ -448,32 +448,32 @@ static void test_malformed(void)
 	MUT(b[0] = 'X', -EBADMSG, "bad signature");
 	MUT(memcpy(b, "DISKDUMP", 8), -ENOTSUP, "old diskdump");
 	MUT(memcpy(b, "makedumpfile", 12), -ENOTSUP, "flattened format");
-	MUT(kdump_put_le32(b + KDUMP_DH(header_version), 0), -EBADMSG, "header_version 0");
-	MUT(kdump_put_le32(b + KDUMP_DH(header_version), 7), -ENOTSUP, "header_version 7");
-	MUT(kdump_put_le32(b + KDUMP_DH(block_size), 8192), -ENOTSUP, "block_size 8192");
-	MUT(kdump_put_le32(b + KDUMP_DH(block_size), 1000), -EBADMSG, "block_size 1000");
-	MUT(kdump_put_le32(b + KDUMP_DH(sub_hdr_size), 0), -EBADMSG, "sub_hdr_size 0");
-	MUT(kdump_put_le32(b + KDUMP_DH(sub_hdr_size), 0x80000000u), -EBADMSG,
+	MUT(le32_put(b + KDUMP_DH(header_version), 0), -EBADMSG, "header_version 0");
+	MUT(le32_put(b + KDUMP_DH(header_version), 7), -ENOTSUP, "header_version 7");
+	MUT(le32_put(b + KDUMP_DH(block_size), 8192), -ENOTSUP, "block_size 8192");
+	MUT(le32_put(b + KDUMP_DH(block_size), 1000), -EBADMSG, "block_size 1000");
+	MUT(le32_put(b + KDUMP_DH(sub_hdr_size), 0), -EBADMSG, "sub_hdr_size 0");
+	MUT(le32_put(b + KDUMP_DH(sub_hdr_size), 0x80000000u), -EBADMSG,
 	    "sub_hdr_size negative");
-	MUT(kdump_put_le32(b + KDUMP_DH(sub_hdr_size), 0x7fffffffu), -EBADMSG,
+	MUT(le32_put(b + KDUMP_DH(sub_hdr_size), 0x7fffffffu), -EBADMSG,
 	    "sub_hdr_size past the file");
-	MUT(kdump_put_le32(b + KDUMP_DH(bitmap_blocks), 3), -EBADMSG, "odd bitmap_blocks");
-	MUT(kdump_put_le32(b + KDUMP_DH(bitmap_blocks), 0), -EBADMSG, "bitmap_blocks 0");
-	MUT(kdump_put_le32(b + KDUMP_DH(bitmap_blocks), 0xfffffffeu), -EBADMSG,
+	MUT(le32_put(b + KDUMP_DH(bitmap_blocks), 3), -EBADMSG, "odd bitmap_blocks");
+	MUT(le32_put(b + KDUMP_DH(bitmap_blocks), 0), -EBADMSG, "bitmap_blocks 0");
+	MUT(le32_put(b + KDUMP_DH(bitmap_blocks), 0xfffffffeu), -EBADMSG,
 	    "bitmaps past the file");
-	MUT(kdump_put_le32(b + KDUMP_DH(status), DUMP_DH_COMPRESSED_INCOMPLETE), -EAGAIN,
+	MUT(le32_put(b + KDUMP_DH(status), DUMP_DH_COMPRESSED_INCOMPLETE), -EAGAIN,
 	    "incomplete flag");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(max_mapnr_64), 0), -EBADMSG, "max_mapnr 0");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(max_mapnr_64), UINT64_C(1) << 41), -EBADMSG,
+	MUT(le64_put(b + kh + KDUMP_KH(max_mapnr_64), 0), -EBADMSG, "max_mapnr 0");
+	MUT(le64_put(b + kh + KDUMP_KH(max_mapnr_64), UINT64_C(1) << 41), -EBADMSG,
 	    "max_mapnr 2^41");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(max_mapnr_64), 8 * PS * (uint64_t)bmb), -EBADMSG,
+	MUT(le64_put(b + kh + KDUMP_KH(max_mapnr_64), 8 * PS * (uint64_t)bmb), -EBADMSG,
 	    "max_mapnr larger than the bitmaps");
-	MUT(kdump_put_le32(b + kh + KDUMP_KH(split), 1), -ENOTSUP, "split dump");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(offset_note), len - 10), -EBADMSG,
+	MUT(le32_put(b + kh + KDUMP_KH(split), 1), -ENOTSUP, "split dump");
+	MUT(le64_put(b + kh + KDUMP_KH(offset_note), len - 10), -EBADMSG,
 	    "notes past the end");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(size_note), UINT64_MAX), -EBADMSG,
+	MUT(le64_put(b + kh + KDUMP_KH(size_note), UINT64_MAX), -EBADMSG,
 	    "note size 2^64-1");
-	MUT(kdump_put_le64(b + kh + KDUMP_KH(offset_vmcoreinfo), UINT64_MAX - 4), -EBADMSG,
+	MUT(le64_put(b + kh + KDUMP_KH(offset_vmcoreinfo), UINT64_MAX - 4), -EBADMSG,
 	    "vmcoreinfo offset wraps");
 	MUT(b[bm2 + 170 / 8] |= 1u << (170 % 8), -EBADMSG, "bitmap 2 pfn not in bitmap 1");
 	MUT(memset(b + bm2 + 20, 0xff, 2), -EBADMSG, "bitmap 2 claims holes");
@@ -536,7 +536,7 @@ static void test_malformed(void)
 		/* excluded pages: zero-filled only when dump_level says "zero pages only" */
 		memcpy(b, good, len);
 		b[bm2 + 10 / 8] &= (uint8_t)~(1u << (10 % 8));
-		kdump_put_le32(b + kh + KDUMP_KH(dump_level), 1);
+		le32_put(b + kh + KDUMP_KH(dump_level), 1);
 		write_file_all(p, b, len);
 		fd = open(p, O_RDONLY);
 		memset(page, 0xee, sizeof(page));
@@ -546,7 +546,7 @@ static void test_malformed(void)
 		       "dump_level 1: an excluded page reads as zeros (%s)", why);
 		kdump_close(k);
 		close(fd);
-		kdump_put_le32(b + kh + KDUMP_KH(dump_level), 31);
+		le32_put(b + kh + KDUMP_KH(dump_level), 31);
 		write_file_all(p, b, len);
 		fd = open(p, O_RDONLY);
 		tap_ok(kdump_open(fd, 0, &k, why, sizeof(why)) == 0 &&
