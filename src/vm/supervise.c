@@ -33,7 +33,6 @@
 #define QMP_START_TIMEOUT_MS 15000
 #define QMP_CMD_TIMEOUT_MS 5000
 #define CONSOLE_PANIC_GRACE_MS 2000
-#define PANIC_TEXT "Kernel panic - not syncing: "
 
 long long vm_now_ms(void)
 {
@@ -81,103 +80,6 @@ void vm_write_state(struct vm *vm, const char *state)
 	if (r < 0)
 		log_warn("cannot write %s: %s", vm->rd.state, strerror(-r));
 	free(text);
-}
-
-/* ---- console and QEMU stderr ------------------------------------------------------------- */
-
-static void console_line(struct vm *vm, const char *s, size_t n)
-{
-	char ts[40];
-	const char *p;
-
-	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
-		n--;
-	log_timestamp(ts, sizeof(ts));
-	{
-		char hdr[64];
-		int h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
-		log_raw_file(hdr, (size_t)h);
-		log_raw_file(s, n);
-		log_raw_file("\n", 1);
-	}
-	p = memmem(s, n, PANIC_TEXT, strlen(PANIC_TEXT));
-	if (p && !vm->console_panic_ms && !vm->crashed) {
-		size_t off = (size_t)(p - s) + strlen(PANIC_TEXT), len = n - off;
-		if (len >= sizeof(vm->panic_text))
-			len = sizeof(vm->panic_text) - 1;
-		memcpy(vm->panic_text, s + off, len);
-		vm->panic_text[len] = '\0';
-		vm->console_panic_ms = vm_now_ms();
-	}
-}
-
-static void console_input(struct vm *vm)
-{
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(vm->console_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) {
-				close(vm->console_fd);
-				vm->console_fd = -1;
-			}
-			break;
-		}
-		if (vm->cfg->console && write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
-			log_debug("console relay to stdout failed: %s", strerror(errno));
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || vm->line_len == sizeof(vm->line)) {
-				console_line(vm, vm->line, vm->line_len);
-				vm->line_len = 0;
-				if (buf[i] == '\n')
-					continue;
-			}
-			vm->line[vm->line_len++] = buf[i];
-		}
-	}
-}
-
-static void qemu_stderr_input(struct vm *vm)
-{
-	for (;;) {
-		ssize_t n = read(vm->proc.stderr_fd, vm->errbuf + vm->err_len,
-				 sizeof(vm->errbuf) - 1 - vm->err_len);
-		char *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) {
-				close(vm->proc.stderr_fd);
-				vm->proc.stderr_fd = -1;
-				if (vm->err_len) {
-					vm->errbuf[vm->err_len] = '\0';
-					log_warn("qemu: %s", vm->errbuf);
-					snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
-					vm->err_len = 0;
-				}
-			}
-			return;
-		}
-		vm->err_len += (size_t)n;
-		vm->errbuf[vm->err_len] = '\0';
-		while ((nl = strchr(vm->errbuf, '\n')) != NULL) {
-			*nl = '\0';
-			if (*vm->errbuf) {
-				log_warn("qemu: %s", vm->errbuf);
-				snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
-			}
-			vm->err_len -= (size_t)(nl + 1 - vm->errbuf);
-			memmove(vm->errbuf, nl + 1, vm->err_len + 1);
-		}
-		if (vm->err_len == sizeof(vm->errbuf) - 1) {
-			log_warn("qemu: %s", vm->errbuf);
-			vm->err_len = 0;
-		}
-	}
 }
 
 /* ---- QMP ---------------------------------------------------------------------------------- */
@@ -416,7 +318,7 @@ static int start_qemu(struct vm *vm)
 				usleep(20000);
 		}
 		if (vm->proc.stderr_fd >= 0)
-			qemu_stderr_input(vm);
+			vm_qemu_stderr_input(vm);
 		log_err("QEMU did not start%s%s", vm->err_last[0] ? ": " : "",
 			vm->err_last[0] ? vm->err_last : "");
 		return r;
@@ -458,16 +360,13 @@ static void close_boot(struct vm *vm)
 		qmp_close(vm->qmp);
 	vm->qmp = NULL;
 	if (vm->console_fd >= 0) {
-		console_input(vm);
+		vm_console_input(vm);
 		close(vm->console_fd);
 	}
 	vm->console_fd = -1;
-	if (vm->line_len) {
-		console_line(vm, vm->line, vm->line_len);
-		vm->line_len = 0;
-	}
+	vm_console_flush(vm);
 	if (vm->proc.stderr_fd >= 0) {
-		qemu_stderr_input(vm);
+		vm_qemu_stderr_input(vm);
 		if (vm->proc.stderr_fd >= 0)
 			close(vm->proc.stderr_fd);
 	}
@@ -588,9 +487,9 @@ static enum boot_end boot_once(struct vm *vm)
 			break;
 		}
 		if (i_con >= 0 && pfd[i_con].revents)
-			console_input(vm);
+			vm_console_input(vm);
 		if (i_err >= 0 && pfd[i_err].revents)
-			qemu_stderr_input(vm);
+			vm_qemu_stderr_input(vm);
 		if (i_qmp >= 0 && pfd[i_qmp].revents)
 			qmp_input(vm);
 		if (pfd[i_sig].revents)

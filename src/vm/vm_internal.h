@@ -108,6 +108,12 @@ struct vm {
 };
 
 long long vm_now_ms(void);
+
+/* console.c: drain the console socket (relay, log, panic watch), flush a partial last line,
+ * drain QEMU's stderr into the log. */
+void vm_console_input(struct vm *vm);
+void vm_console_flush(struct vm *vm);
+void vm_qemu_stderr_input(struct vm *vm);
 void vm_write_state(struct vm *vm, const char *state);
 void vm_request_quit(struct vm *vm);
 
