@@ -51,9 +51,11 @@ static void run_usage(FILE *f)
 "      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
-"      --save host|none     host (default): hvdump writes each assisted dump into its crash\n"
-"                           directory while the capture guest runs, and gives the saved\n"
-"                           memory back to the guest; none: keep it preserved, unsaved\n"
+"      --save host|guest|none  host (default): hvdump writes each assisted dump into its\n"
+"                           crash directory while the capture guest runs, and gives the\n"
+"                           saved memory back; guest: a tool in the capture guest saves\n"
+"                           /proc/vmcore and asks for each release over the virtio-serial\n"
+"                           port org.hvdump.save; none: keep it preserved, unsaved\n"
 "      --save-format FMT    kdump (default: makedumpfile's compressed format, which crash\n"
 "                           reads) or elf\n"
 "      --compress ALG       kdump page compression: zstd (default), lzo, zlib, none (the\n"
@@ -221,10 +223,12 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 		case OPT_SAVE:
 			if (!strcmp(optarg, "host"))
 				c->save = SAVE_HOST;
+			else if (!strcmp(optarg, "guest"))
+				c->save = SAVE_GUEST;
 			else if (!strcmp(optarg, "none"))
 				c->save = SAVE_NONE;
 			else {
-				log_err("--save '%s': use host or none", optarg);
+				log_err("--save '%s': use host, guest or none", optarg);
 				return -EINVAL;
 			}
 			break;

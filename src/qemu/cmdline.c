@@ -84,6 +84,14 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-serial");
 	argv_add(a, "chardev:console");
 
+	if (b->save_port_fd > 0) {
+		argv_add(a, "-device");
+		argv_add(a, "virtio-serial-pci,id=hvser");
+		argv_add(a, "-chardev");
+		argv_addf(a, "socket,id=hvsave,fd=%d,server=on,wait=off", b->save_port_fd);
+		argv_add(a, "-device");
+		argv_add(a, "virtserialport,bus=hvser.0,chardev=hvsave,name=" HVDUMP_SAVE_PORT);
+	}
 	argv_add(a, "-device");
 	argv_add(a, "pvpanic");
 	argv_add(a, "-device");

@@ -8,6 +8,9 @@
 #include "util/argv.h"
 #include "vm/config.h"
 
+/* The virtio-serial port of the guest saver (phyp's release_region, over a socket). */
+#define HVDUMP_SAVE_PORT "org.hvdump.save"
+
 struct qemu_boot {
 	const struct vm_config *cfg;
 	const char *accel;       /* "kvm" or "tcg" */
@@ -20,6 +23,7 @@ struct qemu_boot {
 	uint64_t maxmem;         /* with slots: RAM plus everything that may be hot-added */
 	int qmp_fd;              /* listening sockets QEMU inherits */
 	int console_fd;
+	int save_port_fd;        /* > 0: a virtio-serial port org.hvdump.save on this socket */
 };
 
 /* Build the argv for QEMU.  Returns 0 or -ENOMEM. */

@@ -36,7 +36,7 @@ struct vm_config {
 	const char *capture_append; /* extra kernel parameters for capture boots */
 	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
 	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
-	enum save_mode { SAVE_HOST, SAVE_NONE } save;  /* who saves assisted dumps */
+	enum save_mode { SAVE_HOST, SAVE_GUEST, SAVE_NONE } save; /* who saves assisted dumps */
 	const char *save_format; /* "kdump" (default) or "elf" */
 	const char *compress;    /* kdump page compression: zstd (default), lzo, zlib, none */
 	unsigned save_threads;   /* compression threads; 0 = one per online CPU */

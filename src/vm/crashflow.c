@@ -507,6 +507,10 @@ void crash_capture_started(struct vm *vm)
 
 	log_info("capture guest booting %lld ms after the crash; /proc/vmcore in the guest holds "
 		 "the crashed kernel's memory", ms);
+	if (!vm->release_target)
+		vm->release_target = crash_return_bytes(vm->cfg);
+	if (!vm->hotplug_after_ms)
+		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
 	if (!vm->npreserved)
 		return;
 	record_update(vm->preserved[vm->npreserved - 1].dir, "capture-running",

@@ -38,6 +38,7 @@ static void set_paths(struct rundir *rd)
 	snprintf(rd->state, sizeof(rd->state), "%s/state.json", rd->path);
 	snprintf(rd->lock, sizeof(rd->lock), "%s/lock", rd->path);
 	snprintf(rd->control, sizeof(rd->control), "%s/control.sock", rd->path);
+	snprintf(rd->save, sizeof(rd->save), "%s/save.sock", rd->path);
 }
 
 /* Does the stale directory's state.json say it holds a crash? */
@@ -62,6 +63,7 @@ static void remove_contents(struct rundir *rd)
 	unlink(rd->qmp);
 	unlink(rd->console);
 	unlink(rd->control);
+	unlink(rd->save);
 	unlink(rd->state);
 	unlink(rd->lock);
 }

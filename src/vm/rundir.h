@@ -17,6 +17,7 @@
 struct rundir {
 	char path[4096];
 	char ram[4200], qmp[4200], console[4200], state[4200], lock[4200], control[4200];
+	char save[4200];
 	int lock_fd;
 	int created;   /* we made the directory (so we may remove it) */
 };

@@ -168,7 +168,7 @@ long long save_wake_ms(struct vm *vm)
 }
 
 /* Hot-add what is due.  FINAL: the dump is complete, return the rest. */
-static void give_back(struct vm *vm, int final)
+void save_give_back(struct vm *vm, int final)
 {
 	if (!save_guest_running(vm))
 		return; /* save_tick() calls again */
@@ -255,8 +255,6 @@ int save_start(struct vm *vm, bool resume)
 	}
 	vm->saving = i;
 	vm->save_start_ms = vm->progress_ms = vm_now_ms();
-	if (!vm->hotplug_after_ms)
-		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
 	if (!vm->release_target)
 		vm->release_target = crash_return_bytes(vm->cfg);
 	log_info("%s the dump to %s while the guest runs", sc.resume ? "resuming" : "saving", out);
@@ -299,7 +297,7 @@ void save_on_event(struct vm *vm)
 			vm->release_pending += r[i].len;
 		}
 	}
-	give_back(vm, 0);
+	save_give_back(vm, 0);
 	if (!saver_finished(vm->saver, &result, why, sizeof(why)))
 		return;
 	progress(vm, 1);
@@ -332,7 +330,7 @@ void save_on_event(struct vm *vm)
 	vm_write_state(vm, "running");
 	log_info("every dump is saved (%s of memory freed on the host)",
 		 size_human(vm->released, sz, sizeof(sz)));
-	give_back(vm, 1);
+	save_give_back(vm, 1);
 }
 
 void save_tick(struct vm *vm)
@@ -340,7 +338,7 @@ void save_tick(struct vm *vm)
 	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
 		progress(vm, 0);
 	if (vm->release_pending)
-		give_back(vm, vm->saver == NULL && vm->npreserved == 0);
+		save_give_back(vm, vm->saver == NULL && vm->npreserved == 0);
 }
 
 void save_stop(struct vm *vm)
@@ -400,6 +398,6 @@ int save_discard(struct vm *vm)
 	vm_write_state(vm, "running");
 	log_info("%u unsaved dump(s) discarded (%s freed on the host)", dropped,
 		 size_human(vm->released, sz, sizeof(sz)));
-	give_back(vm, 1);
+	save_give_back(vm, 1);
 	return 0;
 }

@@ -244,8 +244,8 @@ static int start_qemu(struct vm *vm)
 	};
 	struct argv argv = { 0 };
 	char msg[512], *line, *append;
-	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, r;
-	int keep[2];
+	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, save_listen = -1, r;
+	int keep[3], nkeep = 2;
 
 	if (vm->fresh_ram) {
 		r = rundir_create_ram(&vm->rd, vm->cur.ram_size, msg, sizeof(msg));
@@ -282,6 +282,17 @@ static int start_qemu(struct vm *vm)
 	}
 	b.qmp_fd = qmp_listen;
 	b.console_fd = con_listen;
+	if (vm->capture && vm->cfg->save == SAVE_GUEST) {
+		save_listen = unix_listen(vm->rd.save);
+		vm->gsave.fd = save_listen >= 0 ? unix_connect(vm->rd.save) : -1;
+		if (vm->gsave.fd < 0) {
+			r = save_listen < 0 ? save_listen : vm->gsave.fd;
+			log_err("cannot create the guest saver's socket: %s", strerror(-r));
+			goto close_conn;
+		}
+		b.save_port_fd = save_listen;
+		keep[nkeep++] = save_listen;
+	}
 	r = qemu_build_argv(&b, &argv);
 	free(append);
 	append = NULL;
@@ -294,7 +305,7 @@ static int start_qemu(struct vm *vm)
 	free(line);
 	keep[0] = qmp_listen;
 	keep[1] = con_listen;
-	r = qemu_spawn(&argv, keep, 2, &vm->proc);
+	r = qemu_spawn(&argv, keep, nkeep, &vm->proc);
 	argv_free(&argv);
 	if (r < 0) {
 		log_err("cannot run QEMU (%s): %s", vm->cfg->qemu, strerror(-r));
@@ -304,6 +315,11 @@ static int start_qemu(struct vm *vm)
 	close(qmp_listen);
 	close(con_listen);
 	qmp_listen = con_listen = -1;
+	if (save_listen >= 0) {
+		close(save_listen);
+		save_listen = -1;
+		fcntl(vm->gsave.fd, F_SETFL, O_NONBLOCK);
+	}
 	fcntl(vm->console_fd, F_SETFL, O_NONBLOCK);
 
 	r = qmp_open_fd(qmp_conn, &vm->qmp);
@@ -337,6 +353,11 @@ close_listen:
 		close(qmp_listen);
 	if (con_listen >= 0)
 		close(con_listen);
+	if (save_listen >= 0)
+		close(save_listen);
+	if (vm->gsave.fd >= 0)
+		close(vm->gsave.fd);
+	vm->gsave.fd = -1;
 	free(append);
 	return r;
 }
@@ -353,6 +374,7 @@ static void stop_qemu_process(struct vm *vm)
 static void close_boot(struct vm *vm)
 {
 	save_stop(vm);
+	guestsave_close(vm);
 	if (vm->ram_fd >= 0)
 		close(vm->ram_fd);
 	vm->ram_fd = -1;
@@ -409,9 +431,9 @@ static enum boot_end boot_once(struct vm *vm)
 	save_maybe_start(vm);
 
 	while (vm->qemu_running) {
-		struct pollfd pfd[7];
+		struct pollfd pfd[8];
 		int n = 0, i_sig, i_qmp = -1, i_con = -1, i_err = -1, i_in = -1, i_save = -1;
-		int i_ctl = -1;
+		int i_ctl = -1, i_gs = -1;
 		long long timeout = -1, now;
 		json_t *ev;
 
@@ -472,6 +494,10 @@ static enum boot_end boot_once(struct vm *vm)
 			if (timeout < 0 || timeout > 1000)
 				timeout = 1000;
 		}
+		if (vm->gsave.fd >= 0) {
+			i_gs = n;
+			pfd[n++] = (struct pollfd){ .fd = vm->gsave.fd, .events = POLLIN };
+		}
 		if (vm->control_fd >= 0) {
 			i_ctl = n;
 			pfd[n++] = (struct pollfd){ .fd = vm->control_fd, .events = POLLIN };
@@ -498,6 +524,8 @@ static enum boot_end boot_once(struct vm *vm)
 			save_on_event(vm);
 		if (i_ctl >= 0 && pfd[i_ctl].revents)
 			control_serve(vm, vm->control_fd);
+		if (i_gs >= 0 && pfd[i_gs].revents)
+			guestsave_input(vm);
 		save_tick(vm);
 		if (i_in >= 0 && pfd[i_in].revents) {
 			char buf[4096];
@@ -620,7 +648,7 @@ static int read_boot_files(struct vm *vm)
 int vm_run(const struct vm_config *cfg)
 {
 	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .ram_fd = -1,
-			 .control_fd = -1 };
+			 .control_fd = -1, .gsave.fd = -1 };
 	char msg[1024], run_dir[4096], sz[32];
 	int code = VM_EXIT_ERROR, r;
 	enum boot_end end;

@@ -12,6 +12,7 @@
 #include "dump/layout.h"
 #include "dump/notes.h"
 #include "dump/saver.h"
+#include "format/elfcore.h"
 #include "qemu/process.h"
 #include "qemu/qmp.h"
 #include "vm/config.h"
@@ -71,6 +72,15 @@ struct vm {
 	uint64_t release_added;        /* returned as DIMMs */
 	uint64_t released;             /* punched in all */
 	unsigned ndimms;
+	struct guestsave {
+		int fd;                /* connected to the capture QEMU's org.hvdump.save port */
+		char line[256];
+		size_t len;
+		bool overlong;
+		struct elfcore_segment *segs;  /* PT_LOADs of the crash being saved */
+		size_t nsegs;
+		unsigned crash;        /* index into preserved[] they belong to */
+	} gsave;
 	long long hotplug_after_ms;    /* no hot-add before this: the kernel refuses memory
 					* above mem= until it has finished booting */
 	char crashed_kaslr[32];        /* KERNELOFFSET of the crashed kernel: its stale
@@ -176,6 +186,14 @@ uint64_t crash_bounce_bytes(const struct vm_config *c);
  * CHANGES (stolen; may be NULL).  Failures are logged: the record is information, the dump and
  * the memory are what matter. */
 void record_update(const char *dir, const char *state, json_t *changes);
+
+/* guestsave.c: requests from the guest saver (`release PADDR SIZE`, `done`, ...).  The guest
+ * is untrusted: only ranges inside the preserved crash are freed, each byte at most once. */
+void guestsave_input(struct vm *vm);
+void guestsave_close(struct vm *vm);
+
+/* saveflow.c: hot-add what is due (FINAL: everything left). */
+void save_give_back(struct vm *vm, int final);
 
 /* The kernel command line of the next boot (malloc'd). */
 char *crash_boot_append(const struct vm *vm);
