@@ -48,7 +48,7 @@ TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
 
 .PHONY: all check unit-check clean guest
-all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS)
+all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS) $(O)/guest/hvdump-save
 
 $(O)/libhvdump.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -76,6 +76,19 @@ $(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(O)/libhvdump.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/obj/tests/%.o: ALL_CFLAGS += -Itests -Iguest/tools
+
+# The guest saver: a static binary for the capture guest's initramfs (guest/build-demo puts it
+# at /bin/hvdump-save), with the part of the format library it needs and static libraries.
+GUEST_SAVE_SRCS := guest/tools/hvdump-save.c \
+	$(addprefix src/format/,kdump_write.c kdump_read.c kdump_compress.c kdump.c elfcore.c vmcoreinfo.c)
+GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h)
+GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
+
+$(O)/guest/hvdump-save: $(GUEST_SAVE_DEPS)
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -static -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -o $@ \
+		$(GUEST_SAVE_SRCS) $(GUEST_STATIC_LIBS)
 
 # Unit tests need no guest; `make check` also runs the integration tests (they boot guests).
 unit-check: $(UNIT_BINS)
@@ -113,6 +126,14 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
+
+# fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
+FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c)
+$(FUZZ_O)/fuzz_kdump: tests/fuzz/fuzz_kdump.c $(FUZZ_DEPS) $(FUZZ_KDUMP_LIB) \
+		$(addprefix src/format/,dumpfile.h kdump.h kdump_disk.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_KDUMP_LIB) -lzstd -llzo2 -lz
 
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// `hvdump dmesg`: the kernel log of an ELF vmcore, as `makedumpfile --dump-dmesg` prints it.
+// `hvdump dmesg`: the kernel log of an ELF vmcore or a kdump-compressed dump, as
+// `makedumpfile --dump-dmesg` prints it.
 // With -o the log goes to a temporary file renamed into place only when complete, so a
 // partial log never poses as the whole one.
 #include <errno.h>
@@ -13,7 +14,7 @@
 
 #include "cli/cli.h"
 #include "format/printk.h"
-#include "format/vmcore.h"
+#include "format/dumpfile.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 
@@ -21,8 +22,8 @@ static void dmesg_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: hvdump dmesg [-o OUT] FILE\n"
-"Print the kernel log of the crashed guest in the ELF vmcore FILE, found through its\n"
-"VMCOREINFO note alone (no vmlinux needed).  The text is byte-for-byte what\n"
+"Print the kernel log of the crashed guest in FILE, an ELF vmcore or a kdump-compressed\n"
+"dump, found through its VMCOREINFO alone (no vmlinux needed).  The text is byte-for-byte what\n"
 "`makedumpfile --dump-dmesg FILE OUT` writes: Linux 5.10+ lockless ring buffer and the\n"
 "3.5-5.9 log_buf layout; x86-64 guests with 4- or 5-level paging.\n"
 "\n"
@@ -32,7 +33,7 @@ static void dmesg_usage(FILE *f)
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 log printed, 1 the log could not be read completely (what was read is\n"
-"printed; the error names the bad value), 2 bad usage or FILE is not a usable vmcore.\n"
+"printed; the error names the bad value), 2 bad usage or FILE is not a usable dump.\n"
 "See docs/hvdump-dmesg.md.\n");
 }
 
@@ -50,43 +51,7 @@ static int emit_fd(void *ctx, const char *buf, size_t len)
 
 static int read_virt(void *ctx, uint64_t kvaddr, void *buf, size_t len)
 {
-	return vmcore_read_virt(ctx, kvaddr, buf, len);
-}
-
-/* One line on why FILE cannot be opened as a vmcore. */
-static void report_open_error(const char *file, int err)
-{
-	char magic[8] = { 0 };
-	FILE *f;
-
-	switch (err) {
-	case -ENOEXEC:
-		f = fopen(file, "rb");
-		if (f) {
-			if (fread(magic, 1, sizeof(magic), f) != sizeof(magic))
-				magic[0] = 0;
-			fclose(f);
-		}
-		if (!memcmp(magic, "KDUMP   ", 8) || !memcmp(magic, "DISKDUMP", 8))
-			log_err("%s: a kdump-compressed dump; hvdump dmesg reads ELF vmcores "
-				"(makedumpfile --dump-dmesg reads this one)", file);
-		else
-			log_err("%s: not an ELF file", file);
-		break;
-	case -EPROTONOSUPPORT:
-		log_err("%s: not a 64-bit little-endian x86-64 ELF core", file);
-		break;
-	case -EINVAL:
-		log_err("%s: malformed ELF core (program headers outside the file, overlapping "
-			"PT_LOADs, or not ET_CORE)", file);
-		break;
-	case -EFBIG:
-		log_err("%s: ELF notes larger than %u MiB: not a vmcore", file,
-			VMCORE_MAX_NOTES >> 20);
-		break;
-	default:
-		log_err("%s: %s", file, strerror(-err));
-	}
+	return dumpfile_read_virt(ctx, kvaddr, buf, len);
 }
 
 static const char *layout_name(enum printk_layout l)
@@ -100,8 +65,8 @@ int cmd_dmesg(int argc, char **argv)
 	const char *out_path = NULL, *file;
 	struct printk_result res;
 	struct printk_source src = { .read = read_virt };
-	struct vmcore *v;
-	char *tmp = NULL;
+	struct dumpfile *d;
+	char *tmp = NULL, why[256];
 	int opt, r, fd = STDOUT_FILENO, verbose = 0, rc = 1;
 
 	optind = 1;
@@ -132,16 +97,18 @@ int cmd_dmesg(int argc, char **argv)
 	}
 	file = argv[optind];
 
-	r = vmcore_open(file, &v);
+	r = dumpfile_open(file, DUMPFILE_OPEN_INCOMPLETE, &d, why, sizeof(why));
 	if (r < 0) {
-		report_open_error(file, r);
+		log_err("%s: %s", file, why);
 		return 2;
 	}
-	src.info = vmcore_info(v, &src.info_len);
-	src.read_ctx = v;
-	if (vmcore_missing_bytes(v))
+	src.info = dumpfile_vmcoreinfo(d, &src.info_len);
+	src.read_ctx = d;
+	if (dumpfile_missing_bytes(d))
 		log_warn("%s: truncated: %" PRIu64 " bytes of its segments are missing; reading what "
-			 "is there", file, vmcore_missing_bytes(v));
+			 "is there", file, dumpfile_missing_bytes(d));
+	if (dumpfile_kdump_info(d) && dumpfile_kdump_info(d)->incomplete)
+		log_warn("%s: the dump is marked incomplete; pages it lacks cannot be read", file);
 	if (!src.info) {
 		log_err("%s: no VMCOREINFO note: cannot find the kernel log", file);
 		rc = 2;
@@ -173,7 +140,7 @@ int cmd_dmesg(int argc, char **argv)
 	if (verbose)
 		log_info("%s: %s, %" PRIu64 " records printed, %" PRIu64 " not shown (reserved, "
 			 "reusable or empty), %u-level paging", file, layout_name(res.layout),
-			 res.records, res.skipped, vmcore_paging_levels(v));
+			 res.records, res.skipped, dumpfile_paging_levels(d));
 	if (tmp) {
 		if (fsync(fd) < 0 || close(fd) < 0) {
 			fd = -1;
@@ -198,6 +165,6 @@ out_tmp:
 		free(tmp);
 	}
 out_close:
-	vmcore_close(v);
+	dumpfile_close(d);
 	return rc;
 }

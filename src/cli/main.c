@@ -15,7 +15,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "boot and supervise a guest; catch its crashes" },
 	{ "save", cmd_save, "status of a running VM's dumps; resume or discard a failed save" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
-	{ "dmesg", cmd_dmesg, "print the kernel log of an ELF vmcore (as makedumpfile does)" },
+	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },
+	{ "info", cmd_info, "summarise a dump: kernel, panic message, CPUs, pages" },
 };
 
 static void usage(FILE *f)

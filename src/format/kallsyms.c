@@ -366,6 +366,140 @@ int kallsyms_find(struct kallsyms *ks, const char *name, uint64_t *vaddr)
 	return -ENOENT;
 }
 
+/* Read symbol addresses [FIRST, FIRST + N) into OUT through one table read. */
+static int sym_addresses(struct kallsyms *ks, uint32_t first, uint32_t n, uint64_t *out,
+			 uint8_t *raw)
+{
+	unsigned w = ks->base_relative ? 4 : 8;
+	uint64_t va;
+	int r;
+
+	r = ks_addr(ks->addrs, (uint64_t)first * w, &va);
+	if (r == 0)
+		r = ks_read(ks, va, raw, (size_t)n * w);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *b = raw + (size_t)i * w;
+		uint64_t v = 0;
+
+		for (int k = (int)w - 1; k >= 0; k--)
+			v = v << 8 | b[k];
+		if (!ks->base_relative)
+			out[i] = v;
+		else if (!ks->absolute_percpu)
+			out[i] = ks->relative_base + v;
+		else if ((int32_t)v >= 0)
+			out[i] = v;
+		else
+			out[i] = ks->relative_base - 1 - (uint64_t)(int64_t)(int32_t)v;
+	}
+	return 0;
+}
+
+/* Expand the name of symbol IDX into NAME (without the type character). */
+static int sym_name(struct kallsyms *ks, uint32_t idx, char *name, size_t namelen)
+{
+	uint64_t off = 0;
+	int r;
+
+	for (uint32_t i = 0; i <= idx; i++) {
+		uint8_t b0, b1;
+		size_t len, pos = 0;
+		int seen_type = 0;
+
+		if ((r = names_byte(ks, off++, &b0)) < 0)
+			return r;
+		len = b0;
+		if (b0 & 0x80) {
+			if ((r = names_byte(ks, off++, &b1)) < 0)
+				return r;
+			if (b1 & 0x80)
+				return -EBADMSG;
+			len = (b0 & 0x7fu) | (size_t)b1 << 7;
+		}
+		if (len == 0)
+			return -EBADMSG;
+		if (i < idx) {
+			off += len;
+			continue;
+		}
+		while (len--) {
+			uint8_t t;
+
+			if ((r = names_byte(ks, off++, &t)) < 0)
+				return r;
+			for (const char *tok = ks->tokens + ks->token_index[t]; *tok; tok++) {
+				if (!seen_type) {
+					seen_type = 1;
+					continue;
+				}
+				if (pos + 1 >= namelen)
+					return -ENOSPC;
+				name[pos++] = *tok;
+			}
+		}
+		if (namelen == 0)
+			return -ENOSPC;
+		name[pos] = '\0';
+	}
+	return 0;
+}
+
+#define ADDR_CHUNK 1024u
+
+int kallsyms_addr_to_name(struct kallsyms *ks, uint64_t vaddr, char *name, size_t namelen,
+			  uint64_t *offset, uint64_t *size)
+{
+	uint64_t best = 0, next = UINT64_MAX, *addr;
+	uint32_t best_idx = 0;
+	int found = 0, r;
+	uint8_t *raw;
+
+	if (vaddr < KALLSYMS_START_KERNEL_MAP || vaddr - KALLSYMS_START_KERNEL_MAP >= ks->image_size)
+		return -ENOENT;
+	addr = malloc(ADDR_CHUNK * sizeof(*addr));
+	raw = malloc(ADDR_CHUNK * 8);
+	if (!addr || !raw) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < ks->num_syms; i += ADDR_CHUNK) {
+		uint32_t n = ks->num_syms - i < ADDR_CHUNK ? ks->num_syms - i : ADDR_CHUNK;
+
+		r = sym_addresses(ks, i, n, addr, raw);
+		if (r < 0)
+			goto out_free;
+		for (uint32_t j = 0; j < n; j++) {
+			uint64_t a = addr[j];
+
+			if (a < KALLSYMS_START_KERNEL_MAP ||
+			    a - KALLSYMS_START_KERNEL_MAP >= ks->image_size)
+				continue;
+			if (a <= vaddr && (!found || a > best)) {
+				best = a;
+				best_idx = i + j;
+				found = 1;
+			} else if (a > vaddr && a < next) {
+				next = a;
+			}
+		}
+	}
+	r = -ENOENT;
+	if (!found || next == UINT64_MAX)
+		goto out_free;
+	r = sym_name(ks, best_idx, name, namelen);
+	if (r < 0)
+		goto out_free;
+	*offset = vaddr - best;
+	if (size)
+		*size = next - best;
+out_free:
+	free(raw);
+	free(addr);
+	return r;
+}
+
 uint32_t kallsyms_count(const struct kallsyms *ks)
 {
 	return ks->num_syms;

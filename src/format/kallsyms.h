@@ -90,6 +90,21 @@ __attribute__((warn_unused_result)) int kallsyms_open(const char *vmcoreinfo, si
 __attribute__((warn_unused_result)) int kallsyms_find(struct kallsyms *ks, const char *name,
 						       uint64_t *vaddr);
 
+/* Reverse lookup: the symbol VADDR lies in.  The candidates are the symbols whose address
+ * lies in the kernel image mapping (per-CPU offsets and other absolute values are not);
+ * the nearest at or below VADDR wins (the first in table order among aliases), and its
+ * size is the distance to the next higher one, as the kernel's own "%pS" computes it.
+ * NAME gets the name (no type character), NUL-terminated; *OFFSET = VADDR - its address;
+ * *SIZE (if not NULL) its size.  A linear scan of the address table, then of
+ * kallsyms_names up to the winner.  Returns 0, -ENOENT if VADDR is outside the image
+ * mapping, below every candidate or at or above the highest one (which ends the image:
+ * _end, __brk_limit and the like; a module address is never in the image), -ENOSPC if
+ * NAMELEN cannot hold the name (KALLSYMS_NAME_MAX + 1 always can), -EBADMSG if the tables
+ * are malformed, or RD's error. */
+__attribute__((warn_unused_result)) int kallsyms_addr_to_name(struct kallsyms *ks, uint64_t vaddr,
+							       char *name, size_t namelen,
+							       uint64_t *offset, uint64_t *size);
+
 /* Number of symbols in the table (kallsyms_num_syms). */
 uint32_t kallsyms_count(const struct kallsyms *ks);
 

@@ -17,13 +17,6 @@
 #define PTE_PRESENT   (1ull << 0)
 #define PTE_PSE       (1ull << 7)
 #define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 12..51 */
-#define TLB_SIZE      8u
-
-struct tlb_entry {
-	uint64_t vpage;
-	uint64_t ppage;
-	int valid;
-};
 
 struct vmcore {
 	int fd;                          /* -1 for an in-memory image */
@@ -38,14 +31,7 @@ struct vmcore {
 	const char *info;
 	size_t info_len;
 
-	/* address translation; xlat_err != 0 says why there is none */
-	int xlat_err;
-	unsigned levels;
-	uint64_t phys_base;
-	uint64_t pgd;                    /* physical address of init_top_pgt */
-	uint64_t image_size;
-	uint64_t addr_mask;              /* PTE_ADDR_MASK without the SME C-bit */
-	struct tlb_entry tlb[TLB_SIZE];
+	struct vmcore_xlat xlat;         /* over vmcore_read_phys */
 
 	vmcore_trace_fn trace;
 	void *trace_ctx;
@@ -194,51 +180,9 @@ out_buf:
 	return r;
 }
 
-static int info_u64(const struct vmcore *v, const char *key, uint64_t *out)
+static int phys_read(void *ctx, uint64_t paddr, void *buf, size_t len)
 {
-	return vmcoreinfo_get_u64(v->info, v->info_len, key, out);
-}
-
-static uint64_t text_to_phys(const struct vmcore *v, uint64_t vaddr)
-{
-	/* phys_base is negative under KASLR when the kernel sits below its link address; the
-	 * sum is meant modulo 2^64 and checked later against the PT_LOADs. */
-	return vaddr - VMCORE_START_KERNEL_MAP + v->phys_base;
-}
-
-static int in_text(const struct vmcore *v, uint64_t vaddr)
-{
-	return vaddr >= VMCORE_START_KERNEL_MAP && vaddr - VMCORE_START_KERNEL_MAP < v->image_size;
-}
-
-/* Gather what translation needs; leaves xlat_err set when something is missing. */
-static void setup_translation(struct vmcore *v)
-{
-	uint64_t l5 = 0, sme = 0, sym;
-
-	v->xlat_err = -ENOKEY;
-	if (!v->info)
-		return;
-	if (info_u64(v, "NUMBER(phys_base)", &v->phys_base) < 0)
-		return;
-	if (info_u64(v, "SYMBOL(init_top_pgt)", &sym) < 0 &&
-	    info_u64(v, "SYMBOL(init_level4_pgt)", &sym) < 0)
-		return;
-	if (info_u64(v, "NUMBER(KERNEL_IMAGE_SIZE)", &v->image_size) < 0)
-		v->image_size = 1ull << 30;
-	if (info_u64(v, "NUMBER(pgtable_l5_enabled)", &l5) < 0)
-		l5 = 0;
-	if (info_u64(v, "NUMBER(sme_mask)", &sme) < 0)
-		sme = 0;
-	v->xlat_err = -EBADMSG;
-	/* the kernel image mapping is at most the 2 GiB from __START_KERNEL_map to the top */
-	if (l5 > 1 || v->image_size == 0 || v->image_size > (2ull << 30) || !in_text(v, sym) ||
-	    sym % VMCORE_PAGE_SIZE)
-		return;
-	v->levels = l5 ? 5 : 4;
-	v->addr_mask = PTE_ADDR_MASK & ~sme;
-	v->pgd = text_to_phys(v, sym);
-	v->xlat_err = 0;
+	return vmcore_read_phys(ctx, paddr, buf, len);
 }
 
 static int vmcore_init(struct vmcore *v)
@@ -251,7 +195,7 @@ static int vmcore_init(struct vmcore *v)
 		v->info = NULL;
 		v->info_len = 0;
 	}
-	setup_translation(v);
+	vmcore_xlat_init(&v->xlat, v->info, v->info_len, phys_read, v);
 	return 0;
 }
 
@@ -263,7 +207,7 @@ static int vmcore_new(struct vmcore **out)
 	if (!v)
 		return -ENOMEM;
 	v->fd = -1;
-	v->xlat_err = -ENOKEY;
+	vmcore_xlat_init(&v->xlat, NULL, 0, NULL, NULL);
 	*out = v;
 	return 0;
 }
@@ -361,7 +305,7 @@ uint64_t vmcore_missing_bytes(const struct vmcore *v)
 
 unsigned vmcore_paging_levels(const struct vmcore *v)
 {
-	return v->xlat_err ? 0 : v->levels;
+	return vmcore_xlat_levels(&v->xlat);
 }
 
 void vmcore_set_trace(struct vmcore *v, vmcore_trace_fn fn, void *ctx)
@@ -424,27 +368,82 @@ static int canonical(uint64_t vaddr, unsigned levels)
 	return (uint64_t)sx == vaddr;
 }
 
+static uint64_t text_to_phys(const struct vmcore_xlat *x, uint64_t vaddr)
+{
+	/* phys_base is negative under KASLR when the kernel sits below its link address; the
+	 * sum is meant modulo 2^64 and checked later by the reader. */
+	return vaddr - VMCORE_START_KERNEL_MAP + x->phys_base;
+}
+
+static int in_text(const struct vmcore_xlat *x, uint64_t vaddr)
+{
+	return vaddr >= VMCORE_START_KERNEL_MAP && vaddr - VMCORE_START_KERNEL_MAP < x->image_size;
+}
+
+static int info_u64(const char *info, size_t len, const char *key, uint64_t *out)
+{
+	return vmcoreinfo_get_u64(info, len, key, out);
+}
+
+void vmcore_xlat_init(struct vmcore_xlat *x, const char *info, size_t len, vmcore_phys_fn read,
+		      void *ctx)
+{
+	uint64_t l5 = 0, sme = 0, sym;
+
+	memset(x, 0, sizeof(*x));
+	x->read = read;
+	x->ctx = ctx;
+	x->err = -ENOKEY;
+	if (!info || !read)
+		return;
+	if (info_u64(info, len, "NUMBER(phys_base)", &x->phys_base) < 0)
+		return;
+	if (info_u64(info, len, "SYMBOL(init_top_pgt)", &sym) < 0 &&
+	    info_u64(info, len, "SYMBOL(init_level4_pgt)", &sym) < 0)
+		return;
+	if (info_u64(info, len, "NUMBER(KERNEL_IMAGE_SIZE)", &x->image_size) < 0)
+		x->image_size = 1ull << 30;
+	if (info_u64(info, len, "NUMBER(pgtable_l5_enabled)", &l5) < 0)
+		l5 = 0;
+	if (info_u64(info, len, "NUMBER(sme_mask)", &sme) < 0)
+		sme = 0;
+	x->err = -EBADMSG;
+	/* the kernel image mapping is at most the 2 GiB from __START_KERNEL_map to the top */
+	if (l5 > 1 || x->image_size == 0 || x->image_size > (2ull << 30) || !in_text(x, sym) ||
+	    sym % VMCORE_PAGE_SIZE)
+		return;
+	x->levels = l5 ? 5 : 4;
+	x->addr_mask = PTE_ADDR_MASK & ~sme;
+	x->pgd = text_to_phys(x, sym);
+	x->err = 0;
+}
+
+unsigned vmcore_xlat_levels(const struct vmcore_xlat *x)
+{
+	return x->err ? 0 : x->levels;
+}
+
 /* Walk the page tables.  The depth is fixed, so a table that points at itself (or at any
  * table above it) cannot make this loop; it only yields some wrong-but-bounded address that
- * read_phys then checks. */
-static int walk(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
+ * the reader then checks. */
+static int walk(struct vmcore_xlat *x, uint64_t vaddr, uint64_t *paddr)
 {
-	uint64_t table = v->pgd;
+	uint64_t table = x->pgd;
 
-	for (unsigned level = v->levels; level >= 1; level--) {
+	for (unsigned level = x->levels; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = (vaddr >> shift) & 511, e;
 		uint8_t raw[8];
 		int r;
 
-		r = vmcore_read_phys(v, table + idx * 8, raw, sizeof(raw));
+		r = x->read(x->ctx, table + idx * 8, raw, sizeof(raw));
 		if (r < 0)
 			return r;
 		e = le64_get(raw);
 		if (!(e & PTE_PRESENT))
 			return -ENXIO;
 		if (level == 1) {
-			*paddr = (e & v->addr_mask) | (vaddr & (VMCORE_PAGE_SIZE - 1));
+			*paddr = (e & x->addr_mask) | (vaddr & (VMCORE_PAGE_SIZE - 1));
 			return 0;
 		}
 		if (e & PTE_PSE) {
@@ -452,43 +451,43 @@ static int walk(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
 
 			if (level > 3) /* no 512 GiB or 256 TiB pages */
 				return -EBADMSG;
-			*paddr = (e & v->addr_mask & ~(page - 1)) | (vaddr & (page - 1));
+			*paddr = (e & x->addr_mask & ~(page - 1)) | (vaddr & (page - 1));
 			return 0;
 		}
-		table = e & v->addr_mask;
+		table = e & x->addr_mask;
 	}
 	return -EBADMSG; /* not reached: level 1 always returns */
 }
 
-int vmcore_kvtop(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
+int vmcore_xlat_kvtop(struct vmcore_xlat *x, uint64_t vaddr, uint64_t *paddr)
 {
 	uint64_t vpage = vaddr / VMCORE_PAGE_SIZE, ppage;
-	struct tlb_entry *t = &v->tlb[vpage % TLB_SIZE];
+	unsigned slot = (unsigned)(vpage % VMCORE_TLB_SIZE);
 	int r;
 
-	if (v->xlat_err)
-		return v->xlat_err;
-	if (in_text(v, vaddr)) {
-		*paddr = text_to_phys(v, vaddr);
+	if (x->err)
+		return x->err;
+	if (in_text(x, vaddr)) {
+		*paddr = text_to_phys(x, vaddr);
 		return 0;
 	}
-	if (!canonical(vaddr, v->levels))
+	if (!canonical(vaddr, x->levels))
 		return -ENXIO;
-	if (t->valid && t->vpage == vpage) {
-		*paddr = t->ppage * VMCORE_PAGE_SIZE + vaddr % VMCORE_PAGE_SIZE;
+	if (x->tlb[slot].valid && x->tlb[slot].vpage == vpage) {
+		*paddr = x->tlb[slot].ppage * VMCORE_PAGE_SIZE + vaddr % VMCORE_PAGE_SIZE;
 		return 0;
 	}
-	r = walk(v, vaddr & ~(uint64_t)(VMCORE_PAGE_SIZE - 1), &ppage);
+	r = walk(x, vaddr & ~(uint64_t)(VMCORE_PAGE_SIZE - 1), &ppage);
 	if (r < 0)
 		return r;
-	t->vpage = vpage;
-	t->ppage = ppage / VMCORE_PAGE_SIZE;
-	t->valid = 1;
+	x->tlb[slot].vpage = vpage;
+	x->tlb[slot].ppage = ppage / VMCORE_PAGE_SIZE;
+	x->tlb[slot].valid = 1;
 	*paddr = ppage + vaddr % VMCORE_PAGE_SIZE;
 	return 0;
 }
 
-int vmcore_read_virt(struct vmcore *v, uint64_t vaddr, void *buf, size_t len)
+int vmcore_xlat_read_virt(struct vmcore_xlat *x, uint64_t vaddr, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
@@ -499,10 +498,10 @@ int vmcore_read_virt(struct vmcore *v, uint64_t vaddr, void *buf, size_t len)
 
 		if (n > len)
 			n = len;
-		r = vmcore_kvtop(v, vaddr, &paddr);
+		r = vmcore_xlat_kvtop(x, vaddr, &paddr);
 		if (r < 0)
 			return r;
-		r = vmcore_read_phys(v, paddr, p, n);
+		r = x->read(x->ctx, paddr, p, n);
 		if (r < 0)
 			return r;
 		p += n;
@@ -511,4 +510,14 @@ int vmcore_read_virt(struct vmcore *v, uint64_t vaddr, void *buf, size_t len)
 			return -ENXIO;
 	}
 	return 0;
+}
+
+int vmcore_kvtop(struct vmcore *v, uint64_t vaddr, uint64_t *paddr)
+{
+	return vmcore_xlat_kvtop(&v->xlat, vaddr, paddr);
+}
+
+int vmcore_read_virt(struct vmcore *v, uint64_t vaddr, void *buf, size_t len)
+{
+	return vmcore_xlat_read_virt(&v->xlat, vaddr, buf, len);
 }

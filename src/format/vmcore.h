@@ -15,7 +15,9 @@
  *   anything else                               walk the page tables rooted at init_top_pgt
  *                                               (4 or 5 levels, 1 GiB and 2 MiB pages)
  * using NUMBER(phys_base), SYMBOL(init_top_pgt) (or init_level4_pgt), NUMBER(pgtable_l5_enabled),
- * NUMBER(KERNEL_IMAGE_SIZE) and NUMBER(sme_mask) from VMCOREINFO.
+ * NUMBER(KERNEL_IMAGE_SIZE) and NUMBER(sme_mask) from VMCOREINFO.  The translation alone
+ * (struct vmcore_xlat, at the end) works over any physical reader: dumpfile.h uses it for
+ * kdump-compressed files.
  *
  * Everything in the file is untrusted: offsets, sizes, page-table entries.  Nothing here
  * prints, exits or keeps global state; errors are negative errno values:
@@ -90,5 +92,47 @@ unsigned vmcore_paging_levels(const struct vmcore *v);
  * cut a small dump out of a large one).  NULL to stop. */
 typedef void (*vmcore_trace_fn)(void *ctx, uint64_t paddr, size_t len);
 void vmcore_set_trace(struct vmcore *v, vmcore_trace_fn fn, void *ctx);
+
+/* ---- the translation alone, over any source of guest-physical memory ------------------- */
+
+/* Read LEN bytes of guest-physical memory at PADDR into BUF: 0 or a negative errno, which the
+ * translation passes on (-EFAULT by convention for "not in the dump"). */
+typedef int (*vmcore_phys_fn)(void *ctx, uint64_t paddr, void *buf, size_t len);
+
+#define VMCORE_TLB_SIZE 8u
+
+/* Kernel virtual-to-physical translation state (what vmcore_kvtop uses inside a vmcore; the
+ * kdump-compressed reader uses it over its own pages).  The fields are private: use the
+ * functions below.  No allocation; nothing to free. */
+struct vmcore_xlat {
+	vmcore_phys_fn read;
+	void *ctx;
+	int err;                         /* != 0: why there is no translation */
+	unsigned levels;
+	uint64_t phys_base;
+	uint64_t pgd;                    /* physical address of init_top_pgt */
+	uint64_t image_size;
+	uint64_t addr_mask;              /* PTE address bits without the SME C-bit */
+	struct {
+		uint64_t vpage, ppage;
+		int valid;
+	} tlb[VMCORE_TLB_SIZE];
+};
+
+/* Set X up from VMCOREINFO INFO[0, LEN) (NULL: no translation) to read page tables through
+ * READ(CTX, ...), which must outlive X.  Never fails: when VMCOREINFO lacks or garbles what
+ * is needed, every translation returns -ENOKEY or -EBADMSG (vmcore_xlat_levels() says 0). */
+void vmcore_xlat_init(struct vmcore_xlat *x, const char *info, size_t len, vmcore_phys_fn read,
+		      void *ctx);
+
+/* vmcore_kvtop() and vmcore_read_virt() over X; same results. */
+__attribute__((warn_unused_result)) int vmcore_xlat_kvtop(struct vmcore_xlat *x, uint64_t vaddr,
+							   uint64_t *paddr);
+__attribute__((warn_unused_result)) int vmcore_xlat_read_virt(struct vmcore_xlat *x,
+							       uint64_t vaddr, void *buf,
+							       size_t len);
+
+/* Page-table levels X walks (4 or 5), or 0 when it cannot translate. */
+unsigned vmcore_xlat_levels(const struct vmcore_xlat *x);
 
 #endif

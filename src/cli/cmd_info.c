@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `hvdump info`: what an operator asks first about a dump: which kernel, why it crashed
+// (the panic and oops lines of the kernel log), where each CPU was, and whether the dump
+// is whole.  Everything is gathered into one JSON tree; the text form is printed from it,
+// so the two cannot disagree.
+#include <elf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "format/dumpfile.h"
+#include "format/elfcore.h"
+#include "format/kallsyms.h"
+#include "format/printk.h"
+#include "format/prstatus.h"
+#include "format/vmcoreinfo.h"
+#include "util/log.h"
+#include "util/size.h"
+
+#define LINE_MAX_KEEP 512u      /* longest kernel-log line kept (longer ones are cut) */
+#define PANIC_CPU_LINES 8u      /* the "CPU: N PID: P Comm: C" line follows the panic within */
+#define MAX_SYMBOLIZED_CPUS 1024u
+#define STACK_CPUS 16u          /* CPUs whose stacks are scanned for kernel text addresses */
+#define STACK_ENTRIES 8u
+#define STACK_BYTES (16u << 10) /* THREAD_SIZE on x86-64 */
+#define PERCPU_SCAN 8192u       /* __per_cpu_offset entries compared with GS_BASE (NR_CPUS) */
+#define MODULES_END 0xffffffffff000000ull
+#define SYM_MAX (KALLSYMS_NAME_MAX + 48u)
+
+static void info_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: hvdump info [--json] [--no-pages] FILE\n"
+"Summarise the dump FILE (ELF vmcore or kdump-compressed): format and compression, kernel\n"
+"release, crash time, the panic message and the oops before it, each CPU's RIP (with its\n"
+"kernel symbol when the dump's kallsyms tables resolve it) and task, the memory ranges, and\n"
+"page statistics (zero, present, excluded, missing, unreadable).\n"
+"\n"
+"  -j, --json       one JSON object on standard output instead of text\n"
+"  -n, --no-pages   skip the page statistics (they read the whole dump)\n"
+"  -h, --help       this text\n"
+"\n"
+"Exit status: 0 summary printed; 1 printed, but part of the dump is unreadable, missing or\n"
+"corrupt (a warning names each problem; fields the dump simply lacks are not problems);\n"
+"2 bad usage, or FILE is not a dump hvdump can open.  See docs/hvdump-info.md.\n");
+}
+
+static const struct option info_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "no-pages", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct info_ctx {
+	const char *file;
+	struct dumpfile *d;
+	const char *vmci;
+	size_t vmci_len;
+	struct kallsyms *ks;      /* NULL: no symbols */
+	json_t *root;
+	json_t *problems;
+};
+
+/* Bytes from the dump, made printable ASCII (and so valid UTF-8 for JSON): others as \xNN. */
+static json_t *jstr_bytes(const char *s, size_t len)
+{
+	char *buf = malloc(len * 4 + 1);
+	size_t o = 0;
+	json_t *j;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)sprintf(buf + o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+static json_t *jstr(const char *s)
+{
+	return jstr_bytes(s, strlen(s));
+}
+
+static json_t *jhex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%016" PRIx64, v);
+	return json_string(b);
+}
+
+static void problem(struct info_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct info_ctx *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(c->problems, jstr(buf));
+}
+
+/* ---- the kernel log: panic, oops and the panicking task ---------------------------------- */
+
+struct line {
+	char text[LINE_MAX_KEEP + 1];
+	size_t len;
+	char ts[32];                  /* "3.036255" */
+};
+
+struct log_scan {
+	struct line cur;              /* being assembled from the emitted text */
+	int cut;                      /* cur overflowed: the rest of the line is dropped */
+	struct line last_oops;        /* last BUG/Oops line since the last panic line */
+	struct line last_cpu;         /* last "CPU: N PID: P Comm: C" line */
+	int have_oops, have_cpu;
+	/* result: the last panic */
+	struct line panic, panic_oops, panic_cpu;
+	int have_panic, have_panic_oops, have_panic_cpu;
+	unsigned since_panic;         /* records after the panic line (to find its CPU line) */
+	uint64_t lines;
+};
+
+static int starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int is_oops(const char *t)
+{
+	return starts(t, "BUG: ") || starts(t, "Oops: ") || starts(t, "kernel BUG at ") ||
+	       starts(t, "general protection fault") || starts(t, "Unable to handle kernel") ||
+	       starts(t, "WARNING: ");
+}
+
+/* A record's first line: "[%5llu.%06lu] text".  Split it into TS and the text. */
+static int split_record(struct line *l, const char **text)
+{
+	char *close;
+	const char *p = l->text;
+
+	if (l->text[0] != '[')
+		return 0;
+	close = strstr(l->text, "] ");
+	if (!close || close - l->text > 30)
+		return 0;
+	p = l->text + 1;
+	while (*p == ' ')
+		p++;
+	snprintf(l->ts, sizeof(l->ts), "%.*s", (int)(close - p), p);
+	*text = close + 2;
+	return 1;
+}
+
+static void scan_line(struct log_scan *s)
+{
+	const char *t;
+
+	s->cur.text[s->cur.len] = '\0';
+	s->lines++;
+	if (!split_record(&s->cur, &t))
+		return; /* a continuation line */
+	if (s->have_panic)
+		s->since_panic++;
+	if (starts(t, "Kernel panic - not syncing: ")) {
+		s->panic = s->cur;
+		s->have_panic = 1;
+		s->have_panic_oops = s->have_oops;
+		if (s->have_oops)
+			s->panic_oops = s->last_oops;
+		/* an oops prints its CPU line before the panic; a direct panic() after it */
+		s->have_panic_cpu = s->have_oops && s->have_cpu;
+		if (s->have_panic_cpu)
+			s->panic_cpu = s->last_cpu;
+		s->since_panic = 0;
+		s->have_oops = 0;
+		return;
+	}
+	if (is_oops(t)) {
+		s->last_oops = s->cur;
+		s->have_oops = 1;
+		s->have_cpu = 0;
+	} else if (starts(t, "CPU: ") && strstr(t, " PID: ") && strstr(t, " Comm: ")) {
+		s->last_cpu = s->cur;
+		s->have_cpu = 1;
+		if (s->have_panic && !s->have_panic_cpu && s->since_panic <= PANIC_CPU_LINES) {
+			s->panic_cpu = s->cur;
+			s->have_panic_cpu = 1;
+		}
+	}
+}
+
+static int scan_emit(void *ctx, const char *buf, size_t len)
+{
+	struct log_scan *s = ctx;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			scan_line(s);
+			s->cur.len = 0;
+			s->cut = 0;
+		} else if (s->cur.len < LINE_MAX_KEEP) {
+			s->cur.text[s->cur.len++] = buf[i];
+		} else {
+			s->cut = 1;
+		}
+	}
+	return 0;
+}
+
+static int log_read(void *ctx, uint64_t kvaddr, void *buf, size_t len)
+{
+	return dumpfile_read_virt(ctx, kvaddr, buf, len);
+}
+
+/* "CPU: 0 PID: 108 Comm: init Not tainted 6.1.0 #1" -> cpu, pid, comm. */
+static void parse_cpu_line(const struct line *l, json_t *panic)
+{
+	const char *t = strstr(l->text, "] CPU: ");
+	const char *c, *end;
+	unsigned long cpu, pid;
+	char *e;
+
+	if (!t)
+		return;
+	cpu = strtoul(t + 7, &e, 10);
+	if (e == t + 7 || !starts(e, " PID: "))
+		return;
+	t = e + 6;
+	pid = strtoul(t, &e, 10);
+	if (e == t || !starts(e, " Comm: "))
+		return;
+	c = e + 7;
+	/* comm is "%.20s" and may hold spaces: it ends where the taint text starts */
+	end = strstr(c, " Not tainted");
+	if (!end)
+		end = strstr(c, " Tainted: ");
+	if (!end)
+		end = strchr(c, ' ');
+	if (!end)
+		end = c + strlen(c);
+	json_object_set_new(panic, "cpu", json_integer((json_int_t)cpu));
+	json_object_set_new(panic, "pid", json_integer((json_int_t)pid));
+	json_object_set_new(panic, "comm", jstr_bytes(c, (size_t)(end - c)));
+}
+
+static json_t *line_json(const struct line *l)
+{
+	const char *t = strstr(l->text, "] ");
+
+	return jstr(t ? t + 2 : l->text);
+}
+
+static void gather_panic(struct info_ctx *c)
+{
+	struct printk_source src = {
+		.info = c->vmci, .info_len = c->vmci_len, .read = log_read, .read_ctx = c->d,
+	};
+	struct printk_result res;
+	struct log_scan *s = calloc(1, sizeof(*s));
+	json_t *panic;
+	int r;
+
+	if (!s) {
+		problem(c, "out of memory reading the kernel log");
+		return;
+	}
+	r = printk_dump(&src, scan_emit, s, &res);
+	if (s->cur.len)
+		scan_line(s);
+	json_object_set_new(c->root, "log_records", json_integer((json_int_t)res.records));
+	if (r == -ENOKEY || r == -EOPNOTSUPP)
+		json_object_set_new(c->root, "log_unavailable", jstr(res.why));
+	else if (r < 0)
+		problem(c, "kernel log: %s", res.why);
+	if (res.corrupt)
+		problem(c, "kernel log: %" PRIu64 " records with malformed data blocks", res.corrupt);
+	if (!s->have_panic) {
+		json_object_set_new(c->root, "panic", json_null());
+		free(s);
+		return;
+	}
+	panic = json_object();
+	json_object_set_new(panic, "message", line_json(&s->panic));
+	json_object_set_new(panic, "uptime", jstr(s->panic.ts));
+	json_object_set_new(panic, "oops", s->have_panic_oops ? line_json(&s->panic_oops)
+							       : json_null());
+	if (s->have_panic_oops)
+		json_object_set_new(panic, "oops_uptime", jstr(s->panic_oops.ts));
+	if (s->have_panic_cpu)
+		parse_cpu_line(&s->panic_cpu, panic);
+	json_object_set_new(c->root, "panic", panic);
+	free(s);
+}
+
+/* ---- CPUs: NT_PRSTATUS, symbols, tasks ---------------------------------------------------- */
+
+struct tasks {
+	int ok;                  /* the fields below were found */
+	uint64_t current_task;   /* per-CPU offset of the current task pointer */
+	uint64_t comm_off;       /* offset of task_struct.comm */
+	uint64_t *percpu;        /* __per_cpu_offset[0, npercpu) */
+	size_t npercpu;
+};
+
+static int read_u64v(struct dumpfile *d, uint64_t va, uint64_t *v)
+{
+	uint8_t b[8];
+	int r = dumpfile_read_virt(d, va, b, sizeof(b));
+
+	if (r == 0) {
+		*v = 0;
+		for (int i = 7; i >= 0; i--)
+			*v = *v << 8 | b[i];
+	}
+	return r;
+}
+
+/* The offset of task_struct.comm, from init_task: its comm is "swapper/0" (set by
+ * init_idle) or "swapper".  VMCOREINFO does not carry it, and neither does kallsyms. */
+static int find_comm_offset(struct info_ctx *c, uint64_t init_task, uint64_t *off)
+{
+	static const char *const names[] = { "swapper/0", "swapper" };
+	size_t want = STACK_BYTES; /* task_struct is under 16 KiB */
+	uint8_t *buf = malloc(want);
+	int r = -ENOENT;
+
+	if (!buf)
+		return -ENOMEM;
+	if (dumpfile_read_virt(c->d, init_task, buf, want) < 0)
+		goto out_free;
+	for (size_t n = 0; n < 2 && r; n++) {
+		size_t len = strlen(names[n]) + 1;
+
+		for (size_t i = 0; i + 16 <= want; i += 8) {
+			if (memcmp(buf + i, names[n], len) == 0) {
+				*off = i;
+				r = 0;
+				break;
+			}
+		}
+	}
+out_free:
+	free(buf);
+	return r;
+}
+
+static void tasks_setup(struct info_ctx *c, struct tasks *t)
+{
+	uint64_t pco, init_task;
+
+	memset(t, 0, sizeof(*t));
+	if (!c->ks || kallsyms_find(c->ks, "__per_cpu_offset", &pco) < 0 ||
+	    kallsyms_find(c->ks, "init_task", &init_task) < 0)
+		return;
+	/* 6.1 and before: a per-CPU current_task; 6.2 and later: pcpu_hot.current_task, its
+	 * first member */
+	if (kallsyms_find(c->ks, "current_task", &t->current_task) < 0 &&
+	    kallsyms_find(c->ks, "pcpu_hot", &t->current_task) < 0)
+		return;
+	if (find_comm_offset(c, init_task, &t->comm_off) < 0)
+		return;
+	t->percpu = calloc(PERCPU_SCAN, sizeof(*t->percpu));
+	if (!t->percpu)
+		return;
+	for (t->npercpu = 0; t->npercpu < PERCPU_SCAN; t->npercpu++)
+		if (read_u64v(c->d, pco + 8 * t->npercpu, &t->percpu[t->npercpu]) < 0)
+			break;
+	t->ok = t->npercpu > 0;
+}
+
+/* Which CPU a note is, and its current task's comm.  In kernel mode GS_BASE is that CPU's
+ * __per_cpu_offset; otherwise (or if it matches none) the note's position is taken as the
+ * CPU number, the order QEMU and the kernel both write them in. */
+static void cpu_task(struct info_ctx *c, const struct tasks *t, const struct prstatus *p,
+		     unsigned note, json_t *cpu)
+{
+	uint64_t base, task = 0, va;
+	long n = -1;
+	char comm[17];
+	size_t len;
+
+	if (!t->ok)
+		return;
+	if ((p->reg[PR_CS] & 3) == 0)
+		for (size_t i = 0; i < t->npercpu && n < 0; i++)
+			if (t->percpu[i] == p->reg[PR_GS_BASE])
+				n = (long)i;
+	if (n >= 0)
+		json_object_set_new(cpu, "cpu", json_integer(n));
+	else if (note < t->npercpu)
+		n = (long)note;
+	else
+		return;
+	/* per_cpu_ptr() adds modulo 2^64 (the offset may be "negative"); reads check the rest */
+	base = t->percpu[n];
+	if (read_u64v(c->d, base + t->current_task, &task) < 0 ||
+	    __builtin_add_overflow(task, t->comm_off, &va) ||
+	    dumpfile_read_virt(c->d, va, comm, 16) < 0)
+		return;
+	comm[16] = '\0';
+	len = strnlen(comm, 16);
+	if (len == 0 || len == 16)
+		return; /* not a comm: the guess of the offset or the task pointer is wrong */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f)
+			return;
+	json_object_set_new(cpu, "comm", jstr(comm));
+	json_object_set_new(cpu, "task", jhex(task));
+}
+
+/* "panic+0x118/0x2f4", or NULL when kallsyms does not cover ADDR. */
+static json_t *symbolize(struct info_ctx *c, uint64_t addr)
+{
+	char name[KALLSYMS_NAME_MAX + 1], buf[SYM_MAX];
+	uint64_t off, size;
+
+	if (!c->ks || kallsyms_addr_to_name(c->ks, addr, name, sizeof(name), &off, &size) < 0)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64 "/0x%" PRIx64, name, off, size);
+	return jstr(buf);
+}
+
+static const char *area_of(uint64_t cs, uint64_t addr, uint64_t image_size)
+{
+	if ((cs & 3) == 3)
+		return "user";
+	if (addr >= KALLSYMS_START_KERNEL_MAP && addr - KALLSYMS_START_KERNEL_MAP < image_size)
+		return "kernel";
+	if (addr >= KALLSYMS_START_KERNEL_MAP + image_size && addr < MODULES_END)
+		return "module";
+	return "unknown";
+}
+
+/* Kernel text addresses on the stack from RSP to the top of its 16 KiB stack, resolved: the
+ * return addresses of the call chain, and stale ones (like crash's "bt -t"). */
+static void cpu_stack(struct info_ctx *c, uint64_t rsp, uint64_t stext, uint64_t etext,
+		      json_t *cpu)
+{
+	uint64_t top = (rsp | (STACK_BYTES - 1)) + 1, va = rsp & ~7ull;
+	json_t *stack = json_array();
+	uint8_t page[DUMPFILE_PAGE_SIZE];
+
+	if (top == 0)
+		top = UINT64_MAX & ~7ull;
+	while (va < top && json_array_size(stack) < STACK_ENTRIES) {
+		size_t n = DUMPFILE_PAGE_SIZE - va % DUMPFILE_PAGE_SIZE;
+
+		if (n > top - va)
+			n = (size_t)(top - va);
+		if (dumpfile_read_virt(c->d, va, page, n) < 0)
+			break;
+		for (size_t i = 0; i + 8 <= n && json_array_size(stack) < STACK_ENTRIES; i += 8) {
+			uint64_t w = 0;
+			json_t *s;
+
+			for (int k = 7; k >= 0; k--)
+				w = w << 8 | page[i + (size_t)k];
+			if (w < stext || w >= etext)
+				continue;
+			s = symbolize(c, w);
+			if (s)
+				json_array_append_new(stack, s);
+		}
+		va += n;
+	}
+	json_object_set_new(cpu, "stack", stack);
+}
+
+static void gather_cpus(struct info_ctx *c)
+{
+	const json_t *panic = json_object_get(c->root, "panic");
+	long panic_cpu = json_is_object(panic) && json_is_integer(json_object_get(panic, "cpu")) ?
+			 (long)json_integer_value(json_object_get(panic, "cpu")) : -1;
+	json_t *cpus = json_array();
+	uint64_t image_size = KALLSYMS_IMAGE_SIZE_DEFAULT, stext = 0, etext = 0;
+	const uint8_t *notes;
+	struct elfnote n;
+	struct tasks t;
+	size_t len, pos = 0;
+	int qemu = 0, r;
+	unsigned idx = 0;
+
+	notes = dumpfile_notes(c->d, &len);
+	if (vmcoreinfo_get_u64(c->vmci, c->vmci_len, "NUMBER(KERNEL_IMAGE_SIZE)", &image_size) < 0)
+		image_size = KALLSYMS_IMAGE_SIZE_DEFAULT;
+	if (c->ks && (kallsyms_find(c->ks, "_stext", &stext) < 0 ||
+		      kallsyms_find(c->ks, "_etext", &etext) < 0))
+		stext = etext = 0;
+	/* QEMU (and hvdump's fallback from its register dump, hmpregs.h) write pr_pid = CPU
+	 * index + 1, not a pid: then pids come from the log only.  Told by QEMU's own notes,
+	 * or by every pr_pid being exactly that. */
+	{
+		unsigned k = 0;
+		int seq = 1;
+		struct prstatus p;
+
+		while (notes && elfnote_next(notes, len, &pos, &n) == 1) {
+			if (elfnote_is(&n, "QEMU"))
+				qemu = 1;
+			if (prstatus_decode(&n, &p) == 0 && p.pid != ++k)
+				seq = 0;
+		}
+		if (k && seq)
+			qemu = 1;
+	}
+	tasks_setup(c, &t);
+	pos = 0;
+	while (notes && (r = elfnote_next(notes, len, &pos, &n)) != 0) {
+		struct prstatus p;
+		json_t *cpu, *sym;
+		json_int_t cpu_no;
+
+		if (r < 0) {
+			problem(c, "the ELF notes are malformed after %u CPU notes", idx);
+			break;
+		}
+		if (n.type != NT_PRSTATUS || !elfnote_is(&n, "CORE"))
+			continue;
+		if (prstatus_decode(&n, &p) < 0) {
+			problem(c, "NT_PRSTATUS note %u has %u bytes, not %u", idx, n.descsz,
+				PRSTATUS_X86_64_SIZE);
+			idx++;
+			continue;
+		}
+		cpu = json_object();
+		json_object_set_new(cpu, "note", json_integer(idx));
+		cpu_task(c, &t, &p, idx, cpu);
+		if (!json_object_get(cpu, "cpu"))
+			json_object_set_new(cpu, "cpu", json_integer(idx));
+		cpu_no = json_integer_value(json_object_get(cpu, "cpu"));
+		json_object_set_new(cpu, "pid", qemu ? json_null() : json_integer(p.pid));
+		json_object_set_new(cpu, "rip", jhex(p.reg[PR_RIP]));
+		json_object_set_new(cpu, "rsp", jhex(p.reg[PR_RSP]));
+		json_object_set_new(cpu, "mode", json_string((p.reg[PR_CS] & 3) == 3 ? "user"
+										     : "kernel"));
+		json_object_set_new(cpu, "rip_area",
+				    json_string(area_of(p.reg[PR_CS], p.reg[PR_RIP], image_size)));
+		sym = idx < MAX_SYMBOLIZED_CPUS && (p.reg[PR_CS] & 3) == 0 ?
+		      symbolize(c, p.reg[PR_RIP]) : NULL;
+		json_object_set_new(cpu, "rip_symbol", sym ? sym : json_null());
+		if (!json_object_get(cpu, "comm"))
+			json_object_set_new(cpu, "comm", json_null());
+		json_object_set_new(cpu, "panicking", json_boolean(cpu_no == panic_cpu));
+		if (cpu_no == panic_cpu && qemu)
+			json_object_set_new(cpu, "pid", json_deep_copy(json_object_get(panic, "pid")));
+		if (etext && (p.reg[PR_CS] & 3) == 0 && (idx < STACK_CPUS || cpu_no == panic_cpu))
+			cpu_stack(c, p.reg[PR_RSP], stext, etext, cpu);
+		json_array_append_new(cpus, cpu);
+		idx++;
+	}
+	free(t.percpu);
+	json_object_set_new(c->root, "cpus", cpus);
+}
+
+/* ---- memory -------------------------------------------------------------------------------- */
+
+static void gather_memory(struct info_ctx *c, int pages)
+{
+	struct dumpfile_page_stats st;
+	struct dumpfile_range rg;
+	uint64_t from = 0, n = 0, bytes = 0;
+	json_t *mem = json_object(), *ranges = json_array();
+
+	while (dumpfile_next_range(c->d, from, &rg) == 0) {
+		if (n < 64) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "start", jhex(rg.start));
+			json_object_set_new(j, "size", json_integer((json_int_t)rg.size));
+			json_array_append_new(ranges, j);
+		}
+		n++;
+		bytes += rg.size;
+		from = rg.start + rg.size;
+		if (from < rg.start)
+			break;
+	}
+	json_object_set_new(mem, "ranges", json_integer((json_int_t)n));
+	json_object_set_new(mem, "bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(mem, "list", ranges);   /* the first 64 */
+	json_object_set_new(c->root, "memory", mem);
+	if (dumpfile_missing_bytes(c->d))
+		problem(c, "truncated: %" PRIu64 " bytes of its PT_LOADs lie past the end of the file",
+			dumpfile_missing_bytes(c->d));
+	if (!pages) {
+		json_object_set_new(c->root, "pages", json_null());
+		return;
+	}
+	if (dumpfile_page_stats(c->d, &st) < 0) {
+		problem(c, "out of memory counting pages");
+		return;
+	}
+	json_t *p = json_object();
+	json_object_set_new(p, "total", json_integer((json_int_t)st.total));
+	json_object_set_new(p, "present", json_integer((json_int_t)st.nonzero));
+	json_object_set_new(p, "zero", json_integer((json_int_t)st.zero));
+	json_object_set_new(p, "excluded", json_integer((json_int_t)st.excluded));
+	json_object_set_new(p, "missing", json_integer((json_int_t)st.missing));
+	json_object_set_new(p, "unreadable", json_integer((json_int_t)st.unreadable));
+	json_object_set_new(c->root, "pages", p);
+	if (st.unreadable)
+		problem(c, "%" PRIu64 " pages cannot be read, the first at physical 0x%" PRIx64 " (%s)",
+			st.unreadable, st.first_unreadable, strerror(-st.first_error));
+	if (st.missing && !dumpfile_missing_bytes(c->d))
+		problem(c, "%" PRIu64 " pages are missing from the incomplete dump", st.missing);
+}
+
+/* ---- the header ------------------------------------------------------------------------------ */
+
+static json_t *jtime(int64_t t)
+{
+	char buf[64];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(buf);
+}
+
+static void gather_header(struct info_ctx *c)
+{
+	const struct kdump_info *k = dumpfile_kdump_info(c->d);
+	char rel[128], ct[32];
+	uint64_t t;
+	int r;
+
+	json_object_set_new(c->root, "file", jstr(c->file));
+	json_object_set_new(c->root, "file_size",
+			    json_integer((json_int_t)dumpfile_file_size(c->d)));
+	json_object_set_new(c->root, "format", json_string(dumpfile_format_name(c->d)));
+	json_object_set_new(c->root, "incomplete", json_boolean(k && k->incomplete));
+	if (k) {
+		json_t *kj = json_object();
+
+		json_object_set_new(kj, "header_version", json_integer(k->header_version));
+		json_object_set_new(kj, "dump_level", json_integer(k->dump_level));
+		json_object_set_new(kj, "nr_cpus", json_integer(k->nr_cpus));
+		/* makedumpfile writes 0 when it converts an ELF vmcore */
+		json_object_set_new(kj, "dump_time", k->tv_sec > 0 ? jtime(k->tv_sec) : json_null());
+		json_object_set_new(kj, "release", jstr(k->uts.release));
+		json_object_set_new(c->root, "kdump", kj);
+	}
+	if (!c->vmci)
+		json_object_set_new(c->root, "kernel_release", json_null());
+	else if ((r = vmcoreinfo_get(c->vmci, c->vmci_len, "OSRELEASE", rel, sizeof(rel))) == 0)
+		json_object_set_new(c->root, "kernel_release", jstr(rel));
+	else
+		json_object_set_new(c->root, "kernel_release", json_null());
+	if (c->vmci && vmcoreinfo_get(c->vmci, c->vmci_len, "CRASHTIME", ct, sizeof(ct)) == 0 &&
+	    uint_parse(ct, 0, INT64_MAX, &t) == 0)
+		json_object_set_new(c->root, "crash_time", jtime((int64_t)t));
+	else
+		json_object_set_new(c->root, "crash_time", json_null());
+	json_object_set_new(c->root, "paging_levels",
+			    json_integer(dumpfile_paging_levels(c->d)));
+}
+
+static int ks_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return dumpfile_read_phys(ctx, paddr, buf, len);
+}
+
+/* ---- text ------------------------------------------------------------------------------------ */
+
+static const char *js(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_int_t ji(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static void print_text(const json_t *root)
+{
+	const json_t *panic = json_object_get(root, "panic"), *cpus = json_object_get(root, "cpus");
+	const json_t *mem = json_object_get(root, "memory"), *pages = json_object_get(root, "pages");
+	const json_t *k = json_object_get(root, "kdump"), *cpu;
+	char h[32];
+	size_t i;
+
+	printf("file        %s\n", js(root, "file"));
+	printf("size        %" JSON_INTEGER_FORMAT " bytes (%s)\n", ji(root, "file_size"),
+	       size_human((uint64_t)ji(root, "file_size"), h, sizeof(h)));
+	printf("format      %s%s\n", js(root, "format"),
+	       json_is_true(json_object_get(root, "incomplete")) ? " (incomplete)" : "");
+	if (k)
+		printf("kdump       header version %" JSON_INTEGER_FORMAT ", dump level %"
+		       JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " CPUs, written %s\n",
+		       ji(k, "header_version"), ji(k, "dump_level"), ji(k, "nr_cpus"),
+		       js(k, "dump_time") ? js(k, "dump_time") : "at an unknown time");
+	printf("kernel      %s\n", js(root, "kernel_release") ? js(root, "kernel_release")
+							    : "unknown (no OSRELEASE in VMCOREINFO)");
+	printf("crash time  %s\n", js(root, "crash_time") ? js(root, "crash_time")
+							: "unknown (no CRASHTIME in VMCOREINFO)");
+	if (json_is_object(panic)) {
+		printf("panic       [%s] %s\n", js(panic, "uptime"), js(panic, "message"));
+		if (js(panic, "oops"))
+			printf("oops        [%s] %s\n", js(panic, "oops_uptime"), js(panic, "oops"));
+		if (json_object_get(panic, "cpu"))
+			printf("task        CPU %" JSON_INTEGER_FORMAT ", PID %" JSON_INTEGER_FORMAT
+			       ", comm %s\n", ji(panic, "cpu"), ji(panic, "pid"), js(panic, "comm"));
+	} else if (js(root, "log_unavailable")) {
+		printf("panic       unknown (kernel log unavailable: %s)\n",
+		       js(root, "log_unavailable"));
+	} else {
+		printf("panic       none in the kernel log (%" JSON_INTEGER_FORMAT " records)\n",
+		       ji(root, "log_records"));
+	}
+	printf("cpus        %zu\n", json_array_size(cpus));
+	json_array_foreach(cpus, i, cpu) {
+		const json_t *st = json_object_get(cpu, "stack"), *e;
+		size_t j;
+
+		printf("  cpu %-4" JSON_INTEGER_FORMAT " rip %s", ji(cpu, "cpu"), js(cpu, "rip"));
+		if (js(cpu, "rip_symbol"))
+			printf(" %s", js(cpu, "rip_symbol"));
+		else
+			printf(" (%s)", js(cpu, "rip_area"));
+		if (json_is_integer(json_object_get(cpu, "pid")))
+			printf("  pid %" JSON_INTEGER_FORMAT, ji(cpu, "pid"));
+		printf("  comm %s", js(cpu, "comm") ? js(cpu, "comm") : "unknown");
+		printf("%s\n", json_is_true(json_object_get(cpu, "panicking")) ? "  [panicking]" : "");
+		if (json_array_size(st)) {
+			printf("            stack");
+			json_array_foreach(st, j, e)
+				printf(" %s", json_string_value(e));
+			printf("\n");
+		}
+	}
+	printf("memory      %" JSON_INTEGER_FORMAT " ranges, %" JSON_INTEGER_FORMAT " bytes (%s)\n",
+	       ji(mem, "ranges"), ji(mem, "bytes"),
+	       size_human((uint64_t)ji(mem, "bytes"), h, sizeof(h)));
+	if (json_is_object(pages))
+		printf("pages       %" JSON_INTEGER_FORMAT " total: %" JSON_INTEGER_FORMAT
+		       " present, %" JSON_INTEGER_FORMAT " zero, %" JSON_INTEGER_FORMAT
+		       " excluded, %" JSON_INTEGER_FORMAT " missing, %" JSON_INTEGER_FORMAT
+		       " unreadable\n", ji(pages, "total"), ji(pages, "present"), ji(pages, "zero"),
+		       ji(pages, "excluded"), ji(pages, "missing"), ji(pages, "unreadable"));
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct info_ctx c = { 0 };
+	int opt, r, json = 0, pages = 1, rc = 2;
+	char why[256], *text;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jnh", info_options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			pages = 0;
+			break;
+		case 'h':
+			info_usage(stdout);
+			return 0;
+		default:
+			log_err("unknown option %s (see hvdump info --help)", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		log_err(optind == argc ? "no dump given (usage: hvdump info [--json] FILE)" :
+					 "more than one dump given (usage: hvdump info [--json] FILE)");
+		return 2;
+	}
+	c.file = argv[optind];
+	r = dumpfile_open(c.file, DUMPFILE_OPEN_INCOMPLETE, &c.d, why, sizeof(why));
+	if (r < 0) {
+		log_err("%s: %s", c.file, why);
+		return 2;
+	}
+	c.root = json_object();
+	c.problems = json_array();
+	if (!c.root || !c.problems) {
+		log_err("out of memory");
+		goto out_close;
+	}
+	c.vmci = dumpfile_vmcoreinfo(c.d, &c.vmci_len);
+	if (c.vmci && kallsyms_open(c.vmci, c.vmci_len, ks_read, c.d, &c.ks) < 0)
+		c.ks = NULL;
+	gather_header(&c);
+	gather_panic(&c);
+	gather_cpus(&c);
+	gather_memory(&c, pages);
+	json_object_set(c.root, "problems", c.problems);
+
+	if (json) {
+		text = json_dumps(c.root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!text) {
+			log_err("out of memory");
+			goto out_close;
+		}
+		puts(text);
+		free(text);
+	} else {
+		print_text(c.root);
+	}
+	if (fflush(stdout) != 0) {
+		log_err("cannot write the summary: %s", strerror(errno));
+		goto out_close;
+	}
+	{
+		size_t i;
+		json_t *p;
+
+		json_array_foreach(c.problems, i, p)
+			log_warn("%s: %s", c.file, json_string_value(p));
+	}
+	rc = json_array_size(c.problems) ? 1 : 0;
+
+out_close:
+	kallsyms_close(c.ks);
+	json_decref(c.problems);
+	json_decref(c.root);
+	dumpfile_close(c.d);
+	return rc;
+}

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# `hvdump info` (and `hvdump dmesg`) on a real QEMU ELF dump of the crashed demo guest with 2
+# vCPUs, and on its kdump-compressed conversions (zstd, LZO): the kernel release is the one
+# booted, the panic is the sysrq one, each vCPU has an entry, the panicking one is the task
+# the log names, and the RIP of the other resolves as System.map says; the JSON parses; the
+# three formats agree, and the kernel log of each is makedumpfile's.  Then hostile files:
+# exit 2 with one line (exit 1 for a dump cut short after its headers), no sanitizer report.
+. "$(dirname "$0")/../lib/common.sh"
+guest_env
+QMPCMD=$ROOT/build/tests/tools/qmp-cmd
+ELF2KDUMP=$ROOT/build/tests/tools/elf2kdump
+JSONCHECK=$ROOT/build/tests/unit/test_dumpfile
+[ -x "$QMPCMD" ] && [ -x "$ELF2KDUMP" ] && [ -x "$JSONCHECK" ] || skip_all "test tools not built (run make)"
+KVER=$(basename "$VMLINUZ")
+KVER=${KVER#vmlinuz-}
+
+# What tests/tools/mkvmcore does, with -smp 2 (mkvmcore boots one vCPU): crash the demo guest
+# by sysrq, wait for the pause pvpanic asks for, and let QEMU write its ELF dump.
+mkvmcore_smp2() { # OUT
+	local out=$1 qpid i
+	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512M -nodefaults -display none \
+		-serial "file:$out.console" -kernel "$VMLINUZ" -initrd "$INITRD" \
+		-append "console=ttyS0 quiet hvdump.crash=0" -device pvpanic -device vmcoreinfo \
+		-action panic=pause -qmp "unix:$T/qmp.sock,server=on,wait=off" >"$T/qemu.log" 2>&1 &
+	qpid=$!
+	_bg_pids+=("$qpid")
+	wait_for "$out.console" 'Kernel panic' 120 || return 1
+	for i in $(seq 100); do
+		"$QMPCMD" "$T/qmp.sock" query-status 2>/dev/null | grep -q '"running":false' && break
+		sleep 0.1
+	done
+	"$QMPCMD" -t 300 "$T/qmp.sock" dump-guest-memory \
+		"{\"paging\": false, \"protocol\": \"file:$out\"}" >/dev/null || return 1
+	"$QMPCMD" "$T/qmp.sock" quit >/dev/null 2>&1
+	wait "$qpid" 2>/dev/null
+	[ -s "$out" ]
+}
+
+d=$T/vmcore.elf
+mkvmcore_smp2 "$d"
+ok $? "2-vCPU guest crashed by sysrq and QEMU wrote an ELF vmcore"
+[ -s "$d" ] || { diag "$(tail -5 "$d.console" 2>/dev/null; cat "$T/qemu.log")"; done_testing; exit; }
+# the log's own account: "CPU: 1 PID: 116 Comm: init Not tainted ..."
+read -r pcpu ppid pcomm < <(tr -d '\r' <"$d.console" |
+	sed -n 's/.*\] CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\1 \2 \3/p' | head -1)
+ok $([ -n "$pcomm" ]; echo $?) "console names the panicking task: CPU ${pcpu:-?} PID ${ppid:-?} ${pcomm:-?}"
+
+"$ELF2KDUMP" -c zstd "$d" "$T/vmcore.zstd" >"$T/conv.log" 2>&1 &&
+	"$ELF2KDUMP" -c lzo "$d" "$T/vmcore.lzo" >>"$T/conv.log" 2>&1
+ok $? "converted to kdump-compressed, zstd and LZO"
+
+# System.map + KERNELOFFSET: the independent account of where the idle CPU's RIP is
+MAP=
+CACHE_LINUX=$(dirname "$(dirname "$(dirname "$VMLINUZ")")")
+for m in "$CACHE_LINUX/$KVER/boot/System.map-$KVER" \
+	"$CACHE_LINUX/$KVER-dbg/usr/lib/debug/boot/System.map-$KVER" \
+	"/usr/lib/debug/boot/System.map-$KVER"; do
+	[ -z "$MAP" ] && [ -r "$m" ] && [ "$(wc -l <"$m")" -gt 1000 ] && MAP=$m
+done
+koff=$(grep -a -m1 -o 'KERNELOFFSET=[0-9a-f]*' "$d" | cut -d= -f2)
+map_sym() { # map_sym ADDR-HEX: the System.map text symbol at or below ADDR (KASLR undone)
+	local a=$((0x$1 - 0x$koff))
+	awk -v a="$(printf '%016x' "$a")" '$2 ~ /^[tTwW]$/ && $1 <= a { s = $3 } END { print s }' \
+		<(sort "$MAP")
+}
+
+check_dump() { # check_dump NAME FILE FORMAT
+	local n=$1 f=$2 fmt=$3 rc
+	"$HVDUMP" info "$f" >"$T/$n.txt" 2>"$T/$n.err"
+	rc=$?
+	ok $([ $rc -eq 0 ] && [ ! -s "$T/$n.err" ]; echo $?) "$n: hvdump info exits 0, no warning (rc=$rc)"
+	[ -s "$T/$n.err" ] && diag "$(cat "$T/$n.err")"
+	ok $(grep -qx "format      $fmt" "$T/$n.txt"; echo $?) "$n: format $fmt"
+	ok $(grep -qx "kernel      $KVER" "$T/$n.txt"; echo $?) "$n: kernel release $KVER"
+	ok $(grep -q '^panic       \[[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/$n.txt"; echo $?) \
+		"$n: panic message from the log: $(grep '^panic' "$T/$n.txt")"
+	ok $(grep -qx "task        CPU $pcpu, PID $ppid, comm $pcomm" "$T/$n.txt"; echo $?) \
+		"$n: panicking task as the console names it"
+	ok $(grep -qx 'cpus        2' "$T/$n.txt" && [ "$(grep -c '^  cpu ' "$T/$n.txt")" -eq 2 ]; echo $?) \
+		"$n: one entry per vCPU"
+	ok $(grep -q "^  cpu $pcpu .*comm $pcomm  \[panicking\]$" "$T/$n.txt"; echo $?) \
+		"$n: the panicking CPU's comm, read through its current_task, is $pcomm"
+	# pvpanic's notifier runs in a module: no kallsyms symbol, but the stack shows the way
+	ok $(grep -A1 "^  cpu $pcpu .*\[panicking\]" "$T/$n.txt" | grep -q 'stack .*panic+0x.*sysrq_handle_crash+0x'; echo $?) \
+		"$n: the panicking CPU's stack holds panic and sysrq_handle_crash"
+	ok $(grep -q "^  cpu [0-9]* .*comm swapper/[0-9]*\$" "$T/$n.txt"; echo $?) \
+		"$n: the other CPU was running its idle task"
+	"$HVDUMP" info --json "$f" >"$T/$n.json" 2>/dev/null
+	ok $? "$n: --json exits 0"
+	"$JSONCHECK" --json "$T/$n.json" >"$T/$n.jsoncheck" 2>&1
+	ok $? "$n: the JSON parses (jansson) and has every key"
+	ok $(grep -q "\"kernel_release\": \"$KVER\"" "$T/$n.json" &&
+	     grep -q '"message": "Kernel panic - not syncing: sysrq triggered crash"' "$T/$n.json"; echo $?) \
+		"$n: JSON release and panic message"
+	"$HVDUMP" dmesg "$f" >"$T/$n.dmesg" 2>"$T/$n.dmesg.err"
+	ok $? "$n: hvdump dmesg exits 0"
+}
+check_dump elf "$d" ELF
+check_dump zstd "$T/vmcore.zstd" kdump-zstd
+check_dump lzo "$T/vmcore.lzo" kdump-lzo
+
+# The idle CPU's RIP against System.map
+other=$(grep '^  cpu ' "$T/elf.txt" | grep -v panicking | head -1)
+rip=$(sed -n 's/.* rip 0x\([0-9a-f]*\) .*/\1/p' <<<"$other")
+sym=$(sed -n 's/.* rip 0x[0-9a-f]* \([^ +]*\)+0x.*/\1/p' <<<"$other")
+ok $([ -n "$sym" ]; echo $?) "the idle CPU's RIP resolves: $other"
+if [ -n "$MAP" ] && [ -n "$koff" ] && [ -n "$rip" ]; then
+	want=$(map_sym "$rip")
+	ok $([ "$sym" = "$want" ]; echo $?) "  and System.map agrees: ${want:-?} (KERNELOFFSET $koff)"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP no real System.map for $KVER (guest/fetch-kernel --dbg)"
+fi
+
+# The formats agree on everything but the file itself
+strip() { grep -vE '^(file|size|format|kdump) ' "$1"; }
+ok $(cmp -s <(strip "$T/elf.txt") <(strip "$T/zstd.txt") && cmp -s <(strip "$T/elf.txt") <(strip "$T/lzo.txt"); echo $?) \
+	"ELF, kdump-zstd and kdump-lzo give the same summary"
+ok $(grep -q '^pages       [0-9]* total: [0-9]* present, [0-9]* zero, 0 excluded, 0 missing, 0 unreadable$' "$T/elf.txt"; echo $?) \
+	"page statistics: $(grep '^pages' "$T/elf.txt")"
+ok $(cmp -s "$T/elf.dmesg" "$T/zstd.dmesg" && cmp -s "$T/elf.dmesg" "$T/lzo.dmesg"; echo $?) \
+	"hvdump dmesg: the same kernel log from all three ($(wc -l <"$T/elf.dmesg") lines)"
+if command -v makedumpfile >/dev/null; then
+	makedumpfile --dump-dmesg "$T/vmcore.lzo" "$T/lzo.mdf" >"$T/mdf.log" 2>&1
+	ok $? "makedumpfile --dump-dmesg reads the LZO conversion"
+	ok $(cmp -s "$T/lzo.dmesg" "$T/lzo.mdf"; echo $?) "hvdump dmesg on kdump-lzo is byte-identical to makedumpfile's"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP makedumpfile not installed"
+fi
+
+# Hostile files, with the normal build and (when built) the sanitizer build
+bins=("$HVDUMP")
+[ -x "$ROOT/build-san/hvdump" ] && bins+=("$ROOT/build-san/hvdump")
+head -c 100 "$d" >"$T/cut-header.elf"
+head -c 300000000 "$d" >"$T/cut-middle.elf"
+head -c 20000000 "$T/vmcore.zstd" >"$T/cut.zstd"
+head -c 1000000 /dev/urandom >"$T/random.bin"
+cp "$T/vmcore.lzo" "$T/badhdr.lzo"
+printf '\x45\x23\x01\x00' | dd of="$T/badhdr.lzo" bs=1 seek=428 conv=notrunc status=none # block_size
+cp "$T/vmcore.lzo" "$T/badsub.lzo"
+printf '\xff\xff\xff\xff\xff\xff\xff\x7f' | dd of="$T/badsub.lzo" bs=1 seek=$((4096 + 96)) conv=notrunc status=none # max_mapnr_64
+hostile() { # hostile FILE RC REGEX DESCRIPTION
+	local f=$1 want=$2 re=$3 what=$4 b rc lines
+	for b in "${bins[@]}"; do
+		"$b" info "$f" >"$T/h.out" 2>"$T/h.err"
+		rc=$?
+		lines=$(wc -l <"$T/h.err")
+		ok $([ $rc -eq "$want" ] && grep -qE -- "$re" "$T/h.err" &&
+		     { [ "$want" -ne 2 ] || { [ "$lines" -eq 1 ] && [ ! -s "$T/h.out" ]; }; } &&
+		     ! grep -qE 'Sanitizer|runtime error' "$T/h.err"; echo $?) \
+			"$what, ${b#"$ROOT"/} (rc=$rc): $(head -1 "$T/h.err")"
+	done
+}
+hostile "$T/cut-header.elf" 2 'cut-header.elf: malformed ELF core' "ELF cut inside its headers"
+hostile "$T/cut-middle.elf" 1 'truncated: [0-9]+ bytes of its PT_LOADs lie past the end' "ELF cut in its memory"
+hostile "$T/cut.zstd" 2 'cut.zstd: malformed kdump-compressed file: .*past the end of the file' "kdump cut short"
+hostile "$T/random.bin" 2 'random.bin: not an ELF file or a kdump-compressed dump' "random bytes"
+hostile "$T/badhdr.lzo" 2 'badhdr.lzo: malformed kdump-compressed file: block_size 74565$' "kdump header with a corrupt block_size"
+hostile "$T/badsub.lzo" 2 'badsub.lzo: malformed kdump-compressed file: max_mapnr 9223372036854775807$' "kdump sub header with an absurd max_mapnr"
+hostile "$T/nope" 2 'nope: No such file or directory' "missing file"
+"$HVDUMP" info --bogus "$d" >/dev/null 2>"$T/h.err"
+ok $([ $? -eq 2 ] && grep -q 'unknown option --bogus' "$T/h.err"; echo $?) "unknown option: exit 2"
+"$HVDUMP" info --help | grep -q '^Usage: hvdump info'
+ok $? "--help prints the usage"
+done_testing
