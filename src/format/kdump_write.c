@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -94,6 +95,37 @@ static int fsync_dir_of(const char *path)
 		close(fd);
 	free(copy);
 	return ret;
+}
+
+/* Make [0, LEN) of the new file read as zeros.  A regular file is truncated to LEN.  A block
+ * device (a raw disk used as the file) cannot be, and holds an old disk's bytes that would
+ * read as page descriptors and as the shared zero page: zero them (write-zeroes where the
+ * device has it).  Returns 0, -ENOSPC when the device is smaller than LEN, or -errno. */
+static int zero_prefix(int fd, uint64_t len)
+{
+	static const uint8_t zero[65536];
+	struct stat st;
+	off_t size;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISBLK(st.st_mode))
+		return ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return -errno;
+	if ((uint64_t)size < len)
+		return -ENOSPC;
+	if (fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, (off_t)len) == 0)
+		return 0;
+	for (uint64_t off = 0; off < len;) {
+		size_t n = len - off < sizeof(zero) ? (size_t)(len - off) : sizeof(zero);
+		int ret = pwrite_full(fd, zero, n, off);
+		if (ret < 0)
+			return ret;
+		off += n;
+	}
+	return 0;
 }
 
 static void set_range(uint8_t *bm, uint64_t start, uint64_t end)
@@ -293,10 +325,9 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	w->data_end = w->l.data_off + KDUMP_PAGE_SIZE; /* the shared zero page: a hole */
 	w->dbuf_off = w->data_end;
 	w->st.file_bytes = w->data_end;
-	if (ftruncate(w->fd, (off_t)w->data_end) < 0) {
-		ret = -errno;
+	ret = zero_prefix(w->fd, w->data_end);
+	if (ret < 0)
 		goto fail_free;
-	}
 	size_t sub_len = (size_t)w->l.sub_hdr_blocks * KDUMP_PAGE_SIZE;
 	uint8_t rec[64];
 	struct kdump_disk_resume r = { .seq = 0, .next_pfn = w->next_pfn,
