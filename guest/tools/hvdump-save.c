@@ -85,7 +85,7 @@ struct range {
 struct core {
 	int fd;
 	uint64_t size;
-	struct load *loads;           /* by paddr; may overlap (the later one wins) */
+	struct load *loads;           /* by paddr; if they overlap (malformed), either may win */
 	size_t nloads;
 	uint8_t *notes;               /* the well-formed notes of every PT_NOTE, in order */
 	size_t notes_len;
@@ -331,6 +331,7 @@ static const char *host_strerror(int err)
 	switch (err) {
 	case -ETIMEDOUT: return "no answer within 30 s";
 	case -EPIPE: return "the host closed the channel";
+	case -ENOTCONN: return "the host end of the port stayed closed for 30 s";
 	case -EPROTO: return "answer line too long";
 	default: return strerror(-err);
 	}
@@ -469,11 +470,15 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 	struct stat st;
 	int blockdev, ret;
 
-	if (stat(o->out, &st) == 0 && !S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%s: neither a block device nor a regular file", o->out);
-		return -EINVAL;
+	blockdev = 0;
+	if (stat(o->out, &st) == 0) {
+		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "%s: neither a block device nor a regular file",
+				 o->out);
+			return -EINVAL;
+		}
+		blockdev = S_ISBLK(st.st_mode);
 	}
-	blockdev = stat(o->out, &st) == 0 && S_ISBLK(st.st_mode);
 	if (!blockdev && strncmp(o->out, "/dev/", 5) == 0) {
 		/* never fill the guest's RAM (devtmpfs) with a file meant for a disk */
 		snprintf(why, whylen, "%s: no such block device", o->out);
@@ -611,7 +616,8 @@ static void usage(void)
 		"  --port PATH        the host channel: a device, FIFO or UNIX socket (default: the\n"
 		"                     virtio-serial port named " SAVEPORT_NAME ")\n"
 		"  --no-release       save only: no host channel\n"
-		"  --sync-every MIB   checkpoint and release every MIB MiB (default 64; 0: at the end)\n"
+		"  --sync-every MIB   checkpoint and release every MIB MiB of memory (default 64; 0: at\n"
+		"                     the end only)\n"
 		"  --compress ALG     zstd (default), lzo, zlib or none\n"
 		"  --level N          compression level (default: the format's default)\n"
 		"  --threads N        compression threads, 1..%d (default: 2, or 1 on one CPU)\n"

@@ -156,7 +156,10 @@ static inline int saveport_write(struct saveport *sp, const char *s, size_t len,
 		if (!(p.revents & POLLOUT)) {
 			if (!sp->is_dev || (p.revents & (POLLERR | POLLNVAL)))
 				return -EPIPE;
-			saveport_sleep_ms(100); /* virtio port: the host end is not open yet */
+			/* a virtio port whose host end is not open yet: poll says POLLHUP at once */
+			if (saveport_remaining(deadline) == 0)
+				return -ENOTCONN;
+			saveport_sleep_ms(100);
 			continue;
 		}
 		ssize_t n = write(sp->fd, s, len);

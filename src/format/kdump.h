@@ -104,7 +104,9 @@ struct kdump_range {
 };
 
 struct kdump_writer_opts {
-	const char *path;             /* created (truncated if it exists), mode 0600 */
+	const char *path;             /* created (truncated if it exists), mode 0600; or a
+				       * block device, used as the file: its first bytes, up to
+				       * the page data, are zeroed (resume needs a regular file) */
 	const char *final_path;       /* NULL: the file stays at PATH; else finish renames it
 				       * here (same file system) */
 	uint64_t max_mapnr;           /* pfns [0, max_mapnr) */
