@@ -366,13 +366,15 @@ static void host_start(struct host *h, const struct opts *o)
 	if (o->port) {
 		snprintf(path, sizeof(path), "%s", o->port);
 	} else if ((ret = saveport_find(path, sizeof(path))) < 0) {
-		say("warning: no virtio-serial port named %s%s; saving without releasing",
-		    SAVEPORT_NAME, ret == -ENODEV ? " in /dev" : "");
+		say("warning: no virtio-serial port named %s%s; %s", SAVEPORT_NAME,
+		    ret == -ENODEV ? " in /dev" : "", o->status_only ? "no host" :
+		    "saving without releasing");
 		return;
 	}
 	ret = saveport_open(&h->ch, path);
 	if (ret < 0) {
-		say("warning: %s: %s; saving without releasing", path, strerror(-ret));
+		say("warning: %s: %s; %s", path, strerror(-ret),
+		    o->status_only ? "no host" : "saving without releasing");
 		return;
 	}
 	h->on = 1;
