@@ -48,7 +48,7 @@ TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
 
 .PHONY: all check unit-check clean guest
-all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS) $(O)/guest/hvdump-save
+all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS) $(O)/guest/hvdump-save $(O)/tests/tools/hvdump-vmcheck
 
 $(O)/libhvdump.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -76,6 +76,12 @@ $(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(O)/libhvdump.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/obj/tests/%.o: ALL_CFLAGS += -Itests -Iguest/tools
+
+# The guest's vmcore checker, built for the host too: tests hash saved ELF dumps with it.
+$(O)/tests/tools/hvdump-vmcheck: guest/tools/hvdump-vmcheck.c guest/tools/pagehash.h
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -Iguest/tools -o $@ $<
 
 # The guest saver: a static binary for the capture guest's initramfs (guest/build-demo puts it
 # at /bin/hvdump-save), with the part of the format library it needs and static libraries.

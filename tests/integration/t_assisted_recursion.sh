@@ -11,8 +11,6 @@ B=256M
 disk=$T/vmcheck.img
 truncate -s 32M "$disk"
 TOOLS=$ROOT/build/tests/tools
-${CC:-cc} -O2 -I"$ROOT/guest/tools" -o "$T/vmcheck-host" "$ROOT/guest/tools/hvdump-vmcheck.c" ||
-	skip_all "cannot build a host copy of hvdump-vmcheck"
 hook="if [ \$HVDUMP_IN_CAPTURE = 1 ]; then n=$B; else n=\$HVDUMP_RAM_BYTES; fi; $TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n"
 start_hvdump "$T/r" run --name recur --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$disk" --save none \
@@ -40,7 +38,7 @@ diag "$out"
 recs=($(ls "$T"/dumps/*/crash.json))
 ok $([ ${#recs[@]} -eq 2 ]; echo $?) "two crash records"
 "$TOOLS/vmcore-extract" "${recs[0]}" "$T/v1.elf" >/dev/null &&
-	"$T/vmcheck-host" --out "$T/again1.hsh" "$T/v1.elf" >/dev/null
+	"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/again1.hsh" "$T/v1.elf" >/dev/null
 ok $? "dump 1 rebuilt from the RAM file after the second capture boot"
 out=$("$TOOLS/pagecmp" "$T/host1.hsh" "$T/again1.hsh" --skip 0xa0000-0x100000)
 ok $? "dump 1 still page-exact after the second crash and capture boot"

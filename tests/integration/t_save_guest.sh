@@ -29,13 +29,7 @@ diag "$(head -1 <<<"$chk" | cut -c1-200)"
 out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/guest.hsh" --skip 0xa0000-0x100000)
 ok $? "the guest's dump is page-exact against the crashed RAM"
 diag "$out"
-pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$T/g.log" | head -1)
-for _ in $(seq 50); do
-	post=$(sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' "$T/g.log" | tail -1)
-	[ -n "$post" ] && awk -v a="$pre" -v b="$post" 'BEGIN { exit !(b >= a * 0.99) }' && break
-	sleep 0.2
-done
-ok $(awk -v a="$pre" -v b="${post:-0}" 'BEGIN { d = (b - a) / a; if (d < 0) d = -d; exit !(d <= 0.01) }'; echo $?) "guest MemTotal back within 1% ($pre -> ${post:-?} kB)"
+memtotal_back "$T/g.log"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
 done_testing

@@ -38,13 +38,7 @@ else
 	echo "ok $((_tap_n + 1)) # SKIP crash or the debug vmlinux is missing (guest/fetch-kernel --dbg)"
 	_tap_n=$((_tap_n + 1))
 fi
-pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$T/k.log" | head -1)
-for _ in $(seq 50); do
-	post=$(sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' "$T/k.log" | tail -1)
-	[ -n "$post" ] && awk -v a="$pre" -v b="$post" 'BEGIN { exit !(b >= a * 0.99) }' && break
-	sleep 0.2
-done
-ok $(awk -v a="$pre" -v b="${post:-0}" 'BEGIN { d = (b - a) / a; if (d < 0) d = -d; exit !(d <= 0.01) }'; echo $?) "guest MemTotal back within 1% ($pre -> ${post:-?} kB)"
+memtotal_back "$T/k.log"
 [ -n "${KEEP_LOG:-}" ] && cp "$T/k.log" "$KEEP_LOG"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60

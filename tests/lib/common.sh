@@ -100,5 +100,18 @@ wait_exit() {
 	return 0
 }
 
+# memtotal_back LOG: the guest's first MemTotal (before the crash) against its latest one,
+# waiting up to 10 s for the last hot-added memory to come online; one TAP line, within 1%.
+memtotal_back() {
+	local log=$1 pre post
+	pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$log" | head -1)
+	for _ in $(seq 50); do
+		post=$(sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' "$log" | tail -1)
+		[ -n "$post" ] && awk -v a="$pre" -v b="$post" 'BEGIN { exit !(b >= a * 0.99) }' && break
+		sleep 0.2
+	done
+	ok $(awk -v a="${pre:-0}" -v b="${post:-0}" 'BEGIN { if (a <= 0) exit 1; d = (b - a) / a; if (d < 0) d = -d; exit !(d <= 0.01) }'; echo $?) "guest MemTotal back to its pre-crash value within 1% (${pre:-?} kB before, ${post:-?} kB after)"
+}
+
 # iso_to_s 2026-11-27T12:43:21.152Z -> seconds with fraction
 iso_to_s() { date -u -d "$1" +%s.%N; }
