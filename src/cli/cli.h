@@ -9,6 +9,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #define HVDUMP_VERSION "0.1.0"
 

@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },
 	{ "info", cmd_info, "summarise a dump: kernel, panic message, CPUs, pages" },
+	{ "convert", cmd_convert, "ELF <-> kdump-compressed, leaving out pages by type" },
 };
 
 static void usage(FILE *f)

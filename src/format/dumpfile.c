@@ -334,6 +334,18 @@ static int kdump_page(struct dumpfile *d, uint64_t pfn, const uint8_t **page)
 	return 0;
 }
 
+int dumpfile_pfn_dumped(const struct dumpfile *d, uint64_t pfn)
+{
+	struct dumpfile_range r;
+
+	if (pfn > UINT64_MAX / DUMPFILE_PAGE_SIZE)
+		return 0;
+	if (d->kd)
+		return kdump_pfn_state(d->kd, pfn) == KDUMP_PFN_DUMPED;
+	return dumpfile_next_range(d, pfn * DUMPFILE_PAGE_SIZE, &r) == 0 &&
+	       r.start == pfn * DUMPFILE_PAGE_SIZE;
+}
+
 int dumpfile_read_phys(struct dumpfile *d, uint64_t paddr, void *buf, size_t len)
 {
 	uint8_t *out = buf;

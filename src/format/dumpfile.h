@@ -87,6 +87,11 @@ __attribute__((warn_unused_result)) int dumpfile_next_range(const struct dumpfil
 							     uint64_t from,
 							     struct dumpfile_range *r);
 
+/* Does the dump hold data for page PFN: inside a PT_LOAD (ELF; bytes past p_filesz read as
+ * zeros), or set in bitmap 2 (kdump, whose descriptor may still be missing in an incomplete
+ * file)?  0 for a pfn outside every range, or one a kdump tool filtered out. */
+int dumpfile_pfn_dumped(const struct dumpfile *d, uint64_t pfn);
+
 /* Read LEN bytes of guest-physical memory at PADDR (may span pages and ranges).  0 or the
  * errors listed at the top; on error BUF's contents are unspecified. */
 __attribute__((warn_unused_result)) int dumpfile_read_phys(struct dumpfile *d, uint64_t paddr,

@@ -187,8 +187,10 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 	put_phdr(p, PT_NOTE, 0, base_addr + notes_off, 0, 0, notes_len, notes_len, 0);
 	for (size_t i = 0; i < nloads; i++) {
 		p += ELFCORE_PHDR_SIZE;
+		if (loads[i].zero_tail > UINT64_MAX - loads[i].size)
+			return -EINVAL;
 		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr, loads[i].vaddr,
-			 loads[i].paddr, loads[i].size, loads[i].size, 0);
+			 loads[i].paddr, loads[i].size, loads[i].size + loads[i].zero_tail, 0);
 	}
 	memcpy(out + notes_off, notes, notes_len);
 	return 0;

@@ -74,6 +74,8 @@ struct elfcore_load {
 	uint64_t size;
 	uint64_t data_addr;   /* where the bytes are now (p_offset) */
 	uint64_t vaddr;       /* p_vaddr; 0 when unknown */
+	uint64_t zero_tail;   /* bytes of zeros after SIZE with no file data (p_memsz -
+			       * p_filesz); usually 0 */
 };
 
 /* Bytes elfcore_build() writes for NLOADS loads and NOTES_LEN bytes of notes. */

@@ -74,7 +74,7 @@ static int div_up(uint64_t a, uint64_t b, uint64_t *out)
 	return 0;
 }
 
-int kdump_layout_compute(uint64_t max_mapnr, uint64_t nvalid, uint64_t sub_bytes,
+int kdump_layout_compute(uint64_t max_mapnr, uint64_t nvalid, uint64_t sub_bytes, int oneshot,
 			 struct kdump_layout *l)
 {
 	const uint64_t bs = KDUMP_PAGE_SIZE;
@@ -88,21 +88,27 @@ int kdump_layout_compute(uint64_t max_mapnr, uint64_t nvalid, uint64_t sub_bytes
 		return -EFBIG;
 	if (div_up(sub_bytes, bs, &sub_blocks) < 0)
 		return -EOVERFLOW;
-	sub_blocks += 1; /* the resume block */
+	if (!oneshot)
+		sub_blocks += 1; /* the resume block */
 	if (sub_blocks > INT32_MAX)
 		return -EFBIG;
 
 	l->sub_hdr_blocks = (uint32_t)sub_blocks;
 	l->bitmap_blocks = (uint32_t)(blocks * 2);
 	l->bitmap_bytes = blocks * bs;
-	l->resume_off = sub_blocks * bs; /* the last sub-header block: 1 + sub_blocks - 1 */
+	l->resume_off = oneshot ? 0 : sub_blocks * bs; /* the last sub-header block */
 	l->bitmap1_off = (1 + sub_blocks) * bs;
 	l->bitmap2_off = l->bitmap1_off + l->bitmap_bytes;
 	l->desc_off = l->bitmap2_off + l->bitmap_bytes;
 	descs = nvalid * KDUMP_DESC_SIZE; /* nvalid <= 2^40: no overflow */
-	if (__builtin_add_overflow(l->desc_off, descs, &end) || div_up(end, bs, &end) < 0)
+	if (__builtin_add_overflow(l->desc_off, descs, &end))
 		return -EOVERFLOW;
-	l->data_off = end * bs;
+	if (!oneshot) {
+		if (div_up(end, bs, &end) < 0)
+			return -EOVERFLOW;
+		end *= bs;
+	}
+	l->data_off = end;
 	if (l->data_off > (uint64_t)INT64_MAX / 2)
 		return -EFBIG;
 	return 0;

@@ -120,9 +120,17 @@ struct kdump_writer_opts {
 	size_t vmcoreinfo_len;
 	const struct kdump_utsname *uts; /* NULL: kdump_utsname_from_vmcoreinfo() */
 	int nr_cpus;                  /* 0: the number of NT_PRSTATUS notes (at least 1) */
+	const uint8_t *exclude;       /* NULL, or a bitmap of pfns [0, max_mapnr) left out of
+				       * the dump (bit set): they stay in bitmap 1 (RAM) but
+				       * not in bitmap 2 and get no descriptor */
+	int dump_level;               /* what EXCLUDE left out, makedumpfile's -d bits, for
+				       * the sub header (0 with no EXCLUDE) */
 	enum kdump_compression compression;
 	int level;                    /* 0: the default (see kdump_compressor_new) */
 	int64_t tv_sec, tv_usec;      /* dump time; both 0: now */
+	int oneshot;                  /* no resume record (kdump_writer_resume refuses the
+				       * file) and no padding before the page data: the layout
+				       * of makedumpfile, for files written in one go */
 };
 
 #define KDUMP_NOTES_MAX (64u << 20)
@@ -148,8 +156,8 @@ __attribute__((warn_unused_result)) int kdump_writer_resume(const char *path,
 							     struct kdump_writer **out,
 							     char *why, size_t whylen);
 
-/* The pfn the next kdump_writer_append() must carry: the lowest valid pfn not yet appended,
- * or max_mapnr when every valid pfn has been appended. */
+/* The pfn the next kdump_writer_append() must carry: the lowest valid pfn not excluded and
+ * not yet appended, or max_mapnr when every such pfn has been appended. */
 uint64_t kdump_writer_next_pfn(const struct kdump_writer *w);
 
 /* The compression this writer uses (pass it to kdump_compressor_new in each thread); for a

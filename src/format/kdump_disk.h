@@ -158,14 +158,17 @@ struct kdump_layout {
 	uint32_t bitmap_blocks;            /* both bitmaps */
 	uint64_t bitmap_bytes;             /* one bitmap */
 	uint64_t bitmap1_off, bitmap2_off;
-	uint64_t resume_off;               /* the resume block */
+	uint64_t resume_off;               /* the resume block (0: none, ONESHOT) */
 	uint64_t desc_off;                 /* page_desc array */
 	uint64_t data_off;                 /* page data: the shared zero page first */
 };
 
-/* Returns 0 or -EOVERFLOW / -EFBIG when the numbers do not fit the format. */
+/* With ONESHOT the layout has no resume block and the page data follows the descriptors
+ * at once (as makedumpfile lays a file out), for files written in one go; else the sub
+ * header ends with the resume block and the data starts on a block boundary.
+ * Returns 0 or -EOVERFLOW / -EFBIG when the numbers do not fit the format. */
 __attribute__((warn_unused_result)) int kdump_layout_compute(uint64_t max_mapnr, uint64_t nvalid,
-							      uint64_t sub_bytes,
+							      uint64_t sub_bytes, int oneshot,
 							      struct kdump_layout *l);
 
 /* Bitmap helpers over a little-endian bit order (bit i of byte i/8 is pfn i % 8), as the

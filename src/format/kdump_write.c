@@ -3,8 +3,9 @@
 // written in place, checkpoints recorded in a resume record inside the file.
 //
 // Everything the file will ever need except page data and descriptors is written and
-// fsync'd by create: the header (marked incomplete), notes, both bitmaps (bitmap 2 equals
-// bitmap 1 because every valid pfn gets a descriptor, zero pages included) and the shared
+// fsync'd by create: the header (marked incomplete), notes, both bitmaps (bitmap 2 is
+// bitmap 1 less the pages the caller filtered out; every pfn of bitmap 2 gets a descriptor,
+// zero pages included, as the shared zero page) and the shared
 // zero page.  So a checkpoint only has to make data and descriptors durable, then say so in
 // the resume record; and a file cut short anywhere is a valid *incomplete* kdump file, the
 // way makedumpfile leaves one on ENOSPC: descriptors not yet written read as offset 0.
@@ -36,7 +37,7 @@ struct kdump_writer {
 	enum kdump_compression alg;
 	int level;
 	uint64_t max_mapnr, nvalid;
-	uint8_t *bm;                 /* valid pfns, ceil(max_mapnr / 8) bytes */
+	uint8_t *bm;                 /* pfns to dump (bitmap 2), ceil(max_mapnr / 8) bytes */
 	struct kdump_layout l;
 	uint8_t hdr[KDUMP_PAGE_SIZE]; /* block 0, rewritten complete by finish */
 	uint64_t next_pfn, ndumped, seq;
@@ -49,6 +50,7 @@ struct kdump_writer {
 	uint64_t desc_rank0;         /* rank of descbuf's first descriptor */
 	int err;                     /* sticky I/O error */
 	int finished;
+	int oneshot;                 /* no resume record */
 	struct kdump_writer_stats st;
 };
 
@@ -198,6 +200,8 @@ static void encode_header(struct kdump_writer *w, const struct kdump_utsname *u,
 static int write_resume(struct kdump_writer *w, uint32_t state)
 {
 	uint8_t rec[64];
+	if (w->oneshot)
+		return 0;
 	struct kdump_disk_resume r = {
 		.seq = ++w->seq,
 		.next_pfn = w->next_pfn,
@@ -240,7 +244,7 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	const char *vmci = o->vmcoreinfo;
 	size_t vmci_len = o->vmcoreinfo ? o->vmcoreinfo_len : 0, notes_len;
 	uint64_t vmci_off = 0, phys_base = 0, sub_bytes;
-	uint8_t *sub = NULL;
+	uint8_t *sub = NULL, *bm1 = NULL;
 	int nprstatus, nr_cpus, ret;
 
 	if (!o->path || o->max_mapnr == 0 || o->max_mapnr > KDUMP_MAX_MAPNR ||
@@ -258,12 +262,19 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 		return -ENOMEM;
 	w->alg = o->compression;
 	w->level = o->level;
-	for (size_t i = 0; i < o->nranges; i++)
-		set_range(w->bm, o->ranges[i].start_pfn, o->ranges[i].end_pfn);
-	w->nvalid = kdump_bit_count(w->bm, w->max_mapnr);
-	ret = -EINVAL;
-	if (w->nvalid == 0)
+	uint64_t bm_len = (w->max_mapnr + 7) / 8;
+	ret = -ENOMEM;
+	bm1 = calloc(1, bm_len);
+	if (!bm1)
 		goto fail_free;
+	for (size_t i = 0; i < o->nranges; i++)
+		set_range(bm1, o->ranges[i].start_pfn, o->ranges[i].end_pfn);
+	ret = -EINVAL;
+	if (kdump_bit_count(bm1, w->max_mapnr) == 0 || o->dump_level < 0 || o->dump_level > 31)
+		goto fail_free;
+	for (uint64_t i = 0; i < bm_len; i++)
+		w->bm[i] = o->exclude ? bm1[i] & (uint8_t)~o->exclude[i] : bm1[i];
+	w->nvalid = kdump_bit_count(w->bm, w->max_mapnr);
 
 	notes_len = notes_scan(o->notes, o->notes_len, &nprstatus, &vmci, &vmci_len);
 	nr_cpus = o->nr_cpus ? o->nr_cpus : nprstatus ? nprstatus : 1;
@@ -276,7 +287,8 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 		vmci_off = KDUMP_PAGE_SIZE + sub_bytes;
 		sub_bytes += vmci_len;
 	}
-	ret = kdump_layout_compute(w->max_mapnr, w->nvalid, sub_bytes, &w->l);
+	w->oneshot = o->oneshot;
+	ret = kdump_layout_compute(w->max_mapnr, w->nvalid, sub_bytes, w->oneshot, &w->l);
 	if (ret < 0)
 		goto fail_free;
 
@@ -302,7 +314,7 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	if (!sub)
 		goto fail_free;
 	le64_put(sub + KDUMP_KH(phys_base), phys_base);
-	le32_put(sub + KDUMP_KH(dump_level), 0); /* nothing is excluded */
+	le32_put(sub + KDUMP_KH(dump_level), (uint32_t)(o->exclude ? o->dump_level : 0));
 	if (vmci) {
 		le64_put(sub + KDUMP_KH(offset_vmcoreinfo), vmci_off);
 		le64_put(sub + KDUMP_KH(size_vmcoreinfo), vmci_len);
@@ -334,11 +346,11 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 				       .data_end = w->data_end, .state = KDUMP_RESUME_WRITING,
 				       .level = w->level, .data_off = w->l.data_off };
 	kdump_resume_encode(rec, &r);
-	memcpy(sub + sub_len - KDUMP_PAGE_SIZE, rec, sizeof(rec));
-	uint64_t bm_len = (w->max_mapnr + 7) / 8;
+	if (!w->oneshot)
+		memcpy(sub + sub_len - KDUMP_PAGE_SIZE, rec, sizeof(rec));
 	if ((ret = pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
 	    (ret = pwrite_full(w->fd, sub, sub_len, KDUMP_PAGE_SIZE)) < 0 ||
-	    (ret = pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap1_off)) < 0 ||
+	    (ret = pwrite_full(w->fd, bm1, bm_len, w->l.bitmap1_off)) < 0 ||
 	    (ret = pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap2_off)) < 0)
 		goto fail_free;
 	if (fsync(w->fd) < 0) {
@@ -349,11 +361,13 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	if (ret < 0)
 		goto fail_free;
 	free(sub);
+	free(bm1);
 	*out = w;
 	return 0;
 
 fail_free:
 	free(sub);
+	free(bm1);
 	kdump_writer_free(w);
 	return ret;
 }
@@ -575,22 +589,20 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 	if (pick_record(fd, kdump_sub_hdr_blocks(k) * KDUMP_PAGE_SIZE, &r) < 0)
 		goto fail_close;
 
-	/* Rebuild the layout from the file and hold the record to it. */
-	nvalid = in->nr_valid;
+	/* Rebuild the layout from the file and hold the record to it.  Bitmap 2 (a subset of
+	 * bitmap 1, kdump_open checked) says which pfns get descriptors. */
+	nvalid = in->nr_dumped;
 	sub_bytes = (kdump_sub_hdr_blocks(k) - 1) * KDUMP_PAGE_SIZE;
 	w = writer_alloc(path, final_path, in->max_mapnr);
 	ret = kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	if (!w)
 		goto fail_close;
 	ret = kdump_fail(why, whylen, -EBADMSG, "layout does not match an hvdump writer's");
-	if (kdump_layout_compute(in->max_mapnr, nvalid, sub_bytes, &w->l) < 0 ||
+	if (kdump_layout_compute(in->max_mapnr, nvalid, sub_bytes, 0, &w->l) < 0 ||
 	    w->l.sub_hdr_blocks != kdump_sub_hdr_blocks(k) ||
 	    w->l.desc_off != kdump_desc_offset(k) || w->l.data_off != r.data_off)
 		goto fail_close;
-	size_t bm_len = (in->max_mapnr + 7) / 8;
-	if (memcmp(kdump_bitmap1(k), kdump_bitmap2(k), bm_len) != 0)
-		goto fail_close;
-	memcpy(w->bm, kdump_bitmap1(k), bm_len);
+	memcpy(w->bm, kdump_bitmap2(k), (in->max_mapnr + 7) / 8);
 
 	uint32_t comp = in->status & ~(DUMP_DH_COMPRESSED_INCOMPLETE | DUMP_DH_EXCLUDED_VMEMMAP);
 	switch (comp) {

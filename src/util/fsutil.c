@@ -55,8 +55,8 @@ int write_full(int fd, const void *buf, size_t len)
 
 int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	char tmp[4200], dir[4096];
-	int fd, r, dfd;
+	char tmp[4200];
+	int fd, r;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -74,13 +74,27 @@ int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mo
 		unlink(tmp);
 		return r;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (fsync_parent(path) < 0) {
+		/* the file itself is durable; a directory that cannot be synced is reported
+		 * by nothing else either */
 	}
 	return 0;
+}
+
+int fsync_parent(const char *path)
+{
+	char dir[4096];
+	int dfd, r = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (fsync(dfd) < 0)
+		r = -errno;
+	close(dfd);
+	return r;
 }
 
 int read_file(const char *path, size_t max, char **out, size_t *lenp)

@@ -15,6 +15,9 @@ __attribute__((warn_unused_result)) int mkdir_p(const char *path, unsigned mode)
 __attribute__((warn_unused_result)) int write_file_atomic(const char *path, const void *buf,
 							   size_t len, unsigned mode);
 
+/* fsync the directory holding PATH (after a rename into it).  Returns 0 or -errno. */
+__attribute__((warn_unused_result)) int fsync_parent(const char *path);
+
 /* Read at most MAX bytes of PATH into a malloc'd NUL-terminated buffer. */
 __attribute__((warn_unused_result)) int read_file(const char *path, size_t max, char **out,
 						   size_t *len);

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Dump conversion (see convert.h).  Pages go in batches: the batch is cut into one slice per
+// worker, each worker reads its pages through its own dumpfile handle (a kdump input is
+// decompressed in parallel too) and compresses them, then this thread appends the batch in
+// pfn order.
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump/convert.h"
+#include "format/dumpfile.h"
+#include "format/elfcore.h"
+#include "format/vmcoreinfo.h"
+#include "util/fsutil.h"
+
+#define PAGE 4096u
+#define BATCH 4096u                         /* pages per round: 16 MiB */
+#define MAX_THREADS 64u
+#define MAX_PFN (UINT64_C(1) << 36)          /* 256 TiB of guest-physical address space */
+
+struct conv {
+	const struct convert_opts *o;
+	struct convert_result *res;
+	char *why;
+	size_t whylen;
+	struct dumpfile *d;                  /* the scanning handle */
+	uint64_t max_pfn;
+	uint8_t *valid, *excl;               /* bitmaps over [0, max_pfn) */
+	uint8_t *zero;                       /* ELF output: zero pages, kept as zeros without
+					      * data (p_memsz beyond p_filesz) */
+	struct kdump_range *ranges;
+	size_t nranges;
+	char part[4200];
+};
+
+struct worker {
+	struct conv *cv;
+	struct dumpfile *d;
+	struct kdump_compressor *c;
+	uint8_t page[PAGE];
+	const uint64_t *pfn;                 /* the slice */
+	size_t n;
+	uint8_t *out;                        /* n pages */
+	struct kdump_cpage *cp;
+	int err;
+	uint64_t err_pfn;
+	pthread_t th;
+};
+
+static int failf(struct conv *cv, int err, bool bad_input, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cv->why && cv->whylen) {
+		va_start(ap, fmt);
+		vsnprintf(cv->why, cv->whylen, fmt, ap);
+		va_end(ap);
+	}
+	cv->res->bad_input = bad_input;
+	return err;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void set_bits(uint8_t *bm, uint64_t from, uint64_t to)
+{
+	for (; from < to; from++)
+		pagefilter_set(bm, from);
+}
+
+/* IN's ranges as pfn ranges, the valid bitmap, and the pages IN itself left out. */
+static int read_ranges(struct conv *cv)
+{
+	struct dumpfile_range r;
+	size_t cap = 0;
+	uint64_t from = 0;
+
+	cv->max_pfn = 0;
+	while (dumpfile_next_range(cv->d, from, &r) == 0) {
+		if (r.start % PAGE || r.size % PAGE)
+			return failf(cv, -ENOTSUP, true, "memory range %#llx+%#llx is not "
+				     "page-aligned", (unsigned long long)r.start,
+				     (unsigned long long)r.size);
+		uint64_t end = (r.start + r.size) / PAGE;
+		if (end > MAX_PFN)
+			return failf(cv, -EFBIG, true, "the dump describes memory up to %#llx, "
+				     "beyond the 256 TiB hvdump converts",
+				     (unsigned long long)(r.start + r.size));
+		if (cv->nranges == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *n = realloc(cv->ranges, cap * sizeof(*cv->ranges));
+			if (!n)
+				return failf(cv, -ENOMEM, false, "out of memory");
+			cv->ranges = n;
+		}
+		cv->ranges[cv->nranges++] = (struct kdump_range){ r.start / PAGE, end };
+		cv->max_pfn = end;
+		from = r.start + r.size;
+	}
+	if (!cv->nranges)
+		return failf(cv, -ENODATA, true, "the dump holds no memory");
+	size_t len = (size_t)((cv->max_pfn + 7) / 8);
+	cv->valid = calloc(1, len);
+	cv->excl = calloc(1, len);
+	cv->zero = calloc(1, len);
+	if (!cv->valid || !cv->excl || !cv->zero)
+		return failf(cv, -ENOMEM, false, "out of memory");
+	for (size_t i = 0; i < cv->nranges; i++) {
+		set_bits(cv->valid, cv->ranges[i].start_pfn, cv->ranges[i].end_pfn);
+		cv->res->pages += cv->ranges[i].end_pfn - cv->ranges[i].start_pfn;
+		if (dumpfile_format(cv->d) != DUMPFILE_KDUMP)
+			continue;
+		for (uint64_t pfn = cv->ranges[i].start_pfn; pfn < cv->ranges[i].end_pfn; pfn++)
+			if (!dumpfile_pfn_dumped(cv->d, pfn)) {
+				pagefilter_set(cv->excl, pfn);
+				cv->res->excluded_before++;
+			}
+	}
+	return 0;
+}
+
+static void zero_progress(void *ctx, uint64_t pfn)
+{
+	struct conv *cv = ctx;
+
+	cv->o->progress(cv->o->ctx, "scanning for zero pages", pfn * PAGE, cv->max_pfn * PAGE);
+}
+
+/* Filtering by type leaves out what lies above the kernel's memory map (QEMU's ELF dumps
+ * end with the BIOS ROM below 4 GiB), as makedumpfile does: the output's max_mapnr, and so
+ * its bitmaps, end where the kernel's memory does. */
+static void clip_to_memmap(struct conv *cv)
+{
+	uint64_t end = cv->res->filter.memmap_end;
+
+	if (!(cv->o->dump_level & PAGEFILTER_BY_TYPE) || end == 0 || end >= cv->max_pfn)
+		return;
+	while (cv->nranges && cv->ranges[cv->nranges - 1].start_pfn >= end) {
+		struct kdump_range *r = &cv->ranges[--cv->nranges];
+		cv->res->beyond_memmap += r->end_pfn - r->start_pfn;
+	}
+	if (cv->nranges && cv->ranges[cv->nranges - 1].end_pfn > end) {
+		cv->res->beyond_memmap += cv->ranges[cv->nranges - 1].end_pfn - end;
+		cv->ranges[cv->nranges - 1].end_pfn = end;
+	}
+	cv->max_pfn = end;
+}
+
+/* An ELF file leaves zero pages out as p_memsz beyond p_filesz, at the end of a PT_LOAD.
+ * A run of fewer than ZERO_SPLIT zero pages followed by written pages is written too, as
+ * makedumpfile's ELF files do (its reader, 1.7.2, misreads files split at every short run
+ * of zero pages). */
+#define ZERO_SPLIT 256u
+static void zero_tails_only(struct conv *cv)
+{
+	for (uint64_t p = 0; p < cv->max_pfn; p++) {
+		if (!pagefilter_test(cv->zero, p))
+			continue;
+		uint64_t e = p;
+		while (e < cv->max_pfn && pagefilter_test(cv->zero, e))
+			e++;
+		if (e - p < ZERO_SPLIT && e < cv->max_pfn && pagefilter_test(cv->valid, e) &&
+		    !pagefilter_test(cv->excl, e)) {
+			for (uint64_t q = p; q < e; q++)
+				cv->zero[q >> 3] &= (uint8_t)~(1u << (q & 7));
+			cv->res->filter.zero -= e - p;
+		}
+		p = e;
+	}
+}
+
+/* Decide which pages go: IN's own exclusions, then the dump level's. */
+static int choose_pages(struct conv *cv)
+{
+	char why[256];
+	double t0 = now_s();
+	int r;
+
+	r = pagefilter_scan(cv->d, cv->o->dump_level, cv->excl, cv->max_pfn, &cv->res->filter,
+			    why, sizeof(why));
+	if (r < 0)
+		return failf(cv, r, true, "cannot filter dump level %u: %s", cv->o->dump_level,
+			     why);
+	clip_to_memmap(cv);
+	/* kdump output keeps zero pages in bitmap 2 with the shared zero page's descriptor
+	 * (no data), as makedumpfile does, so readers see zeros rather than a hole; an ELF
+	 * file can only leave them out, which needs a pass over the pages first */
+	if ((cv->o->dump_level & PAGEFILTER_ZERO) && cv->o->format == CONVERT_ELF) {
+		r = pagefilter_zero_scan(cv->d, cv->excl, cv->zero, cv->max_pfn, &cv->res->filter,
+					 cv->o->progress ? zero_progress : NULL, cv);
+		if (r < 0)
+			return failf(cv, r, false, "scanning for zero pages: %s", strerror(-r));
+	}
+	if (cv->o->format == CONVERT_ELF)
+		zero_tails_only(cv);
+	cv->res->scan_seconds = now_s() - t0;
+	return 0;
+}
+
+static bool dumped(const struct conv *cv, uint64_t pfn)
+{
+	return pagefilter_test(cv->valid, pfn) && !pagefilter_test(cv->excl, pfn) &&
+	       !pagefilter_test(cv->zero, pfn);
+}
+
+static bool zero_kept(const struct conv *cv, uint64_t pfn)
+{
+	return pagefilter_test(cv->zero, pfn); /* only ever set on valid, kept pages */
+}
+
+static uint64_t next_dumped(const struct conv *cv, uint64_t pfn)
+{
+	while (pfn < cv->max_pfn && !dumped(cv, pfn))
+		pfn++;
+	return pfn;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	bool elf = w->cv->o->format == CONVERT_ELF;
+
+	for (size_t i = 0; i < w->n && !w->err; i++) {
+		uint8_t *dst = w->out + i * PAGE;
+		int r = dumpfile_read_phys(w->d, w->pfn[i] * PAGE, elf ? dst : w->page, PAGE);
+		if (r == 0 && !elf)
+			r = kdump_compress_page(w->c, w->page, dst, &w->cp[i]);
+		if (r < 0) {
+			w->err = r;
+			w->err_pfn = w->pfn[i];
+		}
+	}
+	return NULL;
+}
+
+/* Read (and compress) the N pages PFN[] with the workers; 0 or the first error. */
+static int run_batch(struct conv *cv, struct worker *ws, unsigned nw, const uint64_t *pfn,
+		     size_t n, uint8_t *out, struct kdump_cpage *cp)
+{
+	size_t per = (n + nw - 1) / nw;
+	unsigned used = 0;
+	int r = 0;
+
+	for (unsigned i = 0; i < nw && (size_t)i * per < n; i++, used++) {
+		struct worker *w = &ws[i];
+		size_t lo = (size_t)i * per;
+		w->pfn = pfn + lo;
+		w->n = n - lo < per ? n - lo : per;
+		w->out = out + lo * PAGE;
+		w->cp = cp + lo;
+		w->err = 0;
+		if (i > 0 && pthread_create(&w->th, NULL, work, w) != 0) {
+			w->err = -EAGAIN;
+			w->n = 0;
+		}
+	}
+	if (used)
+		work(&ws[0]);
+	for (unsigned i = 1; i < used; i++)
+		if (ws[i].n)
+			pthread_join(ws[i].th, NULL);
+	for (unsigned i = 0; i < used && !r; i++) {
+		if (ws[i].err == -EAGAIN && !ws[i].n)
+			r = failf(cv, -EAGAIN, false, "cannot start a worker thread");
+		else if (ws[i].err)
+			r = failf(cv, ws[i].err, false, "cannot read the page at %#llx of the input: %s",
+				  (unsigned long long)(ws[i].err_pfn * PAGE), strerror(-ws[i].err));
+	}
+	return r;
+}
+
+static void progress(struct conv *cv, uint64_t done)
+{
+	if (cv->o->progress)
+		cv->o->progress(cv->o->ctx, "converting", done * PAGE, cv->res->written * PAGE);
+}
+
+/* The dump time for a kdump header: IN's own, VMCOREINFO's CRASHTIME, else IN's mtime. */
+static void dump_time(struct conv *cv, int64_t *sec, int64_t *usec)
+{
+	const struct kdump_info *ki = dumpfile_kdump_info(cv->d);
+	size_t len;
+	const char *vi = dumpfile_vmcoreinfo(cv->d, &len);
+	char buf[24], *end;
+	long long t;
+	struct stat st;
+
+	*sec = *usec = 0;
+	if (ki) {
+		*sec = ki->tv_sec;
+		*usec = ki->tv_usec;
+	} else if (vi && vmcoreinfo_get(vi, len, "CRASHTIME", buf, sizeof(buf)) == 0 &&
+		   (t = strtoll(buf, &end, 10)) > 0 && *end == '\0') {
+		*sec = t;
+	} else if (stat(cv->o->in, &st) == 0) {
+		*sec = st.st_mtim.tv_sec;
+		*usec = st.st_mtim.tv_nsec / 1000;
+	}
+	if (*sec == 0 && *usec == 0)
+		*usec = 1; /* the writer reads 0/0 as "now" */
+}
+
+static int write_kdump(struct conv *cv, struct worker *ws, unsigned nw)
+{
+	const struct kdump_info *ki = dumpfile_kdump_info(cv->d);
+	struct kdump_writer_opts wo = {
+		.path = cv->part,
+		.final_path = cv->o->out,
+		.max_mapnr = cv->max_pfn,
+		.ranges = cv->ranges,
+		.nranges = cv->nranges,
+		.exclude = cv->excl,
+		.dump_level = (int)cv->res->out_dump_level,
+		.compression = cv->o->compression,
+		.level = cv->o->level,
+		.uts = ki ? &ki->uts : NULL,
+		.oneshot = 1, /* a failed conversion is simply run again */
+	};
+	struct kdump_writer *w;
+	uint64_t *pfn = malloc(BATCH * sizeof(*pfn)), done = 0;
+	uint8_t *out = malloc((size_t)BATCH * PAGE);
+	struct kdump_cpage *cp = malloc(BATCH * sizeof(*cp));
+	int r;
+
+	wo.notes = dumpfile_notes(cv->d, &wo.notes_len);
+	wo.vmcoreinfo = dumpfile_vmcoreinfo(cv->d, &wo.vmcoreinfo_len);
+	dump_time(cv, &wo.tv_sec, &wo.tv_usec);
+	if (!pfn || !out || !cp) {
+		r = failf(cv, -ENOMEM, false, "out of memory");
+		goto out_free;
+	}
+	r = kdump_writer_create(&wo, &w);
+	if (r < 0) {
+		r = failf(cv, r, r == -EINVAL || r == -EFBIG, "cannot create %s: %s", cv->part,
+			  r == -EFBIG ? "the dump is too large for the kdump format"
+				      : strerror(-r));
+		goto out_free;
+	}
+	for (uint64_t p = next_dumped(cv, 0); p < cv->max_pfn;) {
+		size_t n = 0;
+		for (; p < cv->max_pfn && n < BATCH; p = next_dumped(cv, p + 1))
+			pfn[n++] = p;
+		r = run_batch(cv, ws, nw, pfn, n, out, cp);
+		for (size_t i = 0; i < n && r == 0; i++) {
+			r = kdump_writer_append(w, pfn[i], &cp[i]);
+			if (r < 0)
+				r = failf(cv, r, false, "writing %s: %s", cv->part, strerror(-r));
+		}
+		if (r < 0)
+			goto out_writer;
+		done += n;
+		progress(cv, done);
+	}
+	r = kdump_writer_finish(w);
+	if (r < 0)
+		r = failf(cv, r, false, "finishing %s: %s", cv->o->out, strerror(-r));
+out_writer:
+	kdump_writer_free(w);
+out_free:
+	free(pfn);
+	free(out);
+	free(cp);
+	return r;
+}
+
+/* ELF: one PT_LOAD per run of written pages and the zero pages after them (p_memsz
+ * beyond p_filesz: read as zeros, as they are); pages left out by type are holes.  The data
+ * follows the page-aligned headers in pfn order, so a page's file offset is data_off + its
+ * rank among written pages * 4096. */
+static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *data_off)
+{
+	size_t notes_len, n = 0, cap = 64;
+	const uint8_t *notes = dumpfile_notes(cv->d, &notes_len);
+	struct elfcore_load *loads = malloc(cap * sizeof(*loads));
+	uint64_t off = 0;
+	int r;
+
+	if (!loads)
+		return failf(cv, -ENOMEM, false, "out of memory");
+	for (uint64_t p = 0; p < cv->max_pfn; p++) {
+		if (!dumped(cv, p) && !zero_kept(cv, p))
+			continue;
+		uint64_t e = p, z;
+		while (e < cv->max_pfn && dumped(cv, e))
+			e++;
+		for (z = e; z < cv->max_pfn && zero_kept(cv, z); z++)
+			;
+		if (n + 2 > ELFCORE_MAX_PHDRS) {
+			free(loads);
+			return failf(cv, -E2BIG, true, "the pages to write form more than %u runs, "
+				     "more than an ELF file's program headers can describe; use "
+				     "--format kdump", ELFCORE_MAX_PHDRS - 2);
+		}
+		if (n == cap) {
+			void *m = realloc(loads, (cap *= 2) * sizeof(*loads));
+			if (!m) {
+				free(loads);
+				return failf(cv, -ENOMEM, false, "out of memory");
+			}
+			loads = m;
+		}
+		loads[n++] = (struct elfcore_load){ .paddr = p * PAGE, .size = (e - p) * PAGE,
+						    .data_addr = off,
+						    .zero_tail = (z - e) * PAGE };
+		off += (e - p) * PAGE;
+		p = z - 1;
+	}
+	*hlen = elfcore_header_size(n, notes_len);
+	*data_off = (*hlen + PAGE - 1) / PAGE * PAGE;
+	for (size_t i = 0; i < n; i++)
+		loads[i].data_addr += *data_off;
+	*hdr = calloc(1, *data_off);
+	r = *hdr ? elfcore_build(*hdr, *data_off, 0, loads, n, notes, notes_len) : -ENOMEM;
+	cv->res->segments = n;
+	free(loads);
+	if (r < 0) {
+		free(*hdr);
+		*hdr = NULL;
+		return failf(cv, r, false, "cannot build the ELF header: %s", strerror(-r));
+	}
+	*hlen = *data_off;
+	return 0;
+}
+
+static int pwrite_all(int fd, const uint8_t *b, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, b, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		b += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
+{
+	uint8_t *hdr = NULL, *out = malloc((size_t)BATCH * PAGE);
+	uint64_t *pfn = malloc(BATCH * sizeof(*pfn)), data_off = 0, done = 0;
+	size_t hlen = 0;
+	int fd = -1, r;
+
+	if (!pfn || !out) {
+		r = failf(cv, -ENOMEM, false, "out of memory");
+		goto out_free;
+	}
+	r = elf_header(cv, &hdr, &hlen, &data_off);
+	if (r < 0)
+		goto out_free;
+	fd = open(cv->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = failf(cv, -errno, false, "cannot create %s: %s", cv->part, strerror(errno));
+		goto out_free;
+	}
+	r = pwrite_all(fd, hdr, hlen, 0);
+	for (uint64_t p = next_dumped(cv, 0); r == 0 && p < cv->max_pfn;) {
+		size_t n = 0;
+		for (; p < cv->max_pfn && n < BATCH; p = next_dumped(cv, p + 1))
+			pfn[n++] = p;
+		r = run_batch(cv, ws, nw, pfn, n, out, NULL);
+		if (r < 0)
+			goto out_close;
+		r = pwrite_all(fd, out, n * PAGE, data_off + done * PAGE);
+		done += n;
+		progress(cv, done);
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r < 0) {
+		r = failf(cv, r, false, "writing %s: %s", cv->part, strerror(-r));
+		goto out_close;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		r = failf(cv, -errno, false, "writing %s: %s", cv->part, strerror(errno));
+		goto out_free;
+	}
+	fd = -1;
+	if (rename(cv->part, cv->o->out) < 0 || fsync_parent(cv->o->out) < 0)
+		r = failf(cv, -errno, false, "renaming %s to %s: %s", cv->part, cv->o->out,
+			  strerror(errno));
+out_close:
+	if (fd >= 0)
+		close(fd);
+out_free:
+	free(hdr);
+	free(out);
+	free(pfn);
+	return r;
+}
+
+static unsigned pick_threads(unsigned want)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!want)
+		want = n > 0 ? (unsigned)n : 1;
+	return want > MAX_THREADS ? MAX_THREADS : want;
+}
+
+static int start_workers(struct conv *cv, struct worker *ws, unsigned nw)
+{
+	char why[256];
+	int r;
+
+	for (unsigned i = 0; i < nw; i++) {
+		ws[i].cv = cv;
+		r = dumpfile_open(cv->o->in, 0, &ws[i].d, why, sizeof(why));
+		if (r < 0)
+			return failf(cv, r, false, "reopening %s: %s", cv->o->in, why);
+		if (cv->o->format == CONVERT_KDUMP) {
+			r = kdump_compressor_new(cv->o->compression, cv->o->level, &ws[i].c);
+			if (r < 0)
+				return failf(cv, r, r == -EINVAL, "compression %s level %d: %s",
+					     kdump_compression_name(cv->o->compression),
+					     cv->o->level, strerror(-r));
+		}
+	}
+	return 0;
+}
+
+static void stop_workers(struct worker *ws, unsigned nw)
+{
+	for (unsigned i = 0; ws && i < nw; i++) {
+		dumpfile_close(ws[i].d);
+		kdump_compressor_free(ws[i].c);
+	}
+	free(ws);
+}
+
+static int open_input(struct conv *cv)
+{
+	char why[256];
+	int r = dumpfile_open(cv->o->in, 0, &cv->d, why, sizeof(why));
+
+	if (r == -EAGAIN)
+		return failf(cv, r, true, "the dump is marked incomplete; converting it would "
+			     "pass a partial dump off as a whole one");
+	if (r < 0)
+		return failf(cv, r, true, "%s", why);
+	if (dumpfile_missing_bytes(cv->d))
+		return failf(cv, -EAGAIN, true, "the dump is truncated (%llu bytes of its memory "
+			     "are missing); converting it would pass a partial dump off as a "
+			     "whole one",
+			     (unsigned long long)dumpfile_missing_bytes(cv->d));
+	snprintf(cv->res->in_format, sizeof(cv->res->in_format), "%s",
+		 dumpfile_format_name(cv->d));
+	cv->res->in_bytes = dumpfile_file_size(cv->d);
+	return 0;
+}
+
+int convert_run(const struct convert_opts *o, struct convert_result *res, char *why,
+		size_t whylen)
+{
+	struct conv cv = { .o = o, .res = res, .why = why, .whylen = whylen };
+	struct worker *ws = NULL;
+	unsigned nw = pick_threads(o->threads);
+	double t0 = now_s();
+	struct stat st;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (why && whylen)
+		why[0] = '\0';
+	if (o->dump_level > PAGEFILTER_LEVEL_MAX)
+		return failf(&cv, -EINVAL, true, "dump level %u: must be 0..31", o->dump_level);
+	if (snprintf(cv.part, sizeof(cv.part), "%s.part", o->out) >= (int)sizeof(cv.part))
+		return failf(&cv, -ENAMETOOLONG, true, "output name too long");
+	if (!o->force && lstat(o->out, &st) == 0)
+		return failf(&cv, -EEXIST, true, "%s exists (--force replaces it)", o->out);
+	r = open_input(&cv);
+	if (r < 0)
+		goto out;
+	r = read_ranges(&cv);
+	if (r < 0)
+		goto out;
+	r = choose_pages(&cv);
+	if (r < 0)
+		goto out;
+	for (uint64_t p = next_dumped(&cv, 0); p < cv.max_pfn; p = next_dumped(&cv, p + 1))
+		res->written++;
+	const struct kdump_info *ki = dumpfile_kdump_info(cv.d);
+	res->out_dump_level = o->dump_level |
+			      (ki && res->excluded_before && ki->dump_level > 0
+				       ? (unsigned)ki->dump_level & PAGEFILTER_LEVEL_MAX : 0);
+
+	ws = calloc(nw, sizeof(*ws));
+	if (!ws) {
+		r = failf(&cv, -ENOMEM, false, "out of memory");
+		goto out;
+	}
+	res->threads = nw;
+	r = start_workers(&cv, ws, nw);
+	if (r == 0)
+		r = o->format == CONVERT_ELF ? write_elf(&cv, ws, nw) : write_kdump(&cv, ws, nw);
+	if (r < 0)
+		unlink(cv.part);
+	else if (stat(o->out, &st) == 0)
+		res->out_bytes = (uint64_t)st.st_size;
+out:
+	stop_workers(ws, nw);
+	dumpfile_close(cv.d);
+	free(cv.valid);
+	free(cv.excl);
+	free(cv.zero);
+	free(cv.ranges);
+	res->seconds = now_s() - t0;
+	return r;
+}
