@@ -54,7 +54,8 @@ struct worker {
 	pthread_t th;
 };
 
-static int failf(struct conv *cv, int err, bool bad_input, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int failf(struct conv *cv, int err, bool bad_input,
+							const char *fmt, ...)
 {
 	va_list ap;
 

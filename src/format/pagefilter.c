@@ -60,7 +60,8 @@ struct pf {
 	uint8_t *buf;                    /* CHUNK_PAGES + 1 struct pages */
 };
 
-static int failf(struct pf *p, int err, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int failf(struct pf *p, int err, const char *fmt,
+							...)
 {
 	va_list ap;
 
