@@ -6,6 +6,8 @@
 # the log names, and the RIP of the other resolves as System.map says; the JSON parses; the
 # three formats agree, and the kernel log of each is makedumpfile's.  Then hostile files:
 # exit 2 with one line (exit 1 for a dump cut short after its headers), no sanitizer report.
+# crash(8) with the debug vmlinux reads the same dump: its sys and bt name the same release,
+# CPU count, panic and panicking task as info does.
 . "$(dirname "$0")/../lib/common.sh"
 guest_env
 QMPCMD=$ROOT/build/tests/tools/qmp-cmd
@@ -111,6 +113,29 @@ if [ -n "$MAP" ] && [ -n "$koff" ] && [ -n "$rip" ]; then
 else
 	_tap_n=$((_tap_n + 1))
 	echo "ok $_tap_n # SKIP no real System.map for $KVER (guest/fetch-kernel --dbg)"
+fi
+
+# crash(8) with the debug vmlinux is the reference reader: its sys and bt agree with info
+VMLINUX=${VMLINUX:-$(ls "$CACHE_LINUX/$KVER-dbg/usr/lib/debug/boot/vmlinux-$KVER" 2>/dev/null)}
+if command -v crash >/dev/null && [ -r "$VMLINUX" ]; then
+	printf 'sys\nbt\nquit\n' | timeout 300 crash -s "$VMLINUX" "$T/vmcore.zstd" >"$T/crash.out" 2>&1
+	crel=$(awk '$1 == "RELEASE:" {print $2; exit}' "$T/crash.out")
+	ccpus=$(awk '$1 == "CPUS:" {print $2; exit}' "$T/crash.out")
+	read -r cpid ccpu ccomm < <(sed -n 's/^PID: *\([0-9]*\) .*CPU: *\([0-9]*\) *COMMAND: "\([^"]*\)".*/\1 \2 \3/p' \
+		"$T/crash.out" | head -1)
+	ok $([ "$crel" = "$KVER" ] && grep -qx "kernel      $crel" "$T/zstd.txt"; echo $?) \
+		"crash's RELEASE ${crel:-?} is info's kernel"
+	ok $([ -n "$ccpus" ] && grep -qx "cpus        $ccpus" "$T/zstd.txt"; echo $?) \
+		"crash's CPUS ${ccpus:-?} is info's cpu count"
+	ok $(grep -q '^ *PANIC: .*sysrq triggered crash' "$T/crash.out" &&
+	     grep -q '^panic .*sysrq triggered crash$' "$T/zstd.txt"; echo $?) \
+		"crash's PANIC and info's panic are the same sysrq panic"
+	ok $([ -n "$ccomm" ] && grep -qx "task        CPU $ccpu, PID $cpid, comm $ccomm" "$T/zstd.txt"; echo $?) \
+		"crash's bt task (CPU ${ccpu:-?} PID ${cpid:-?} ${ccomm:-?}) is info's panicking task"
+	[ -n "$ccomm" ] || diag "$(head -30 "$T/crash.out")"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP crash or the debug vmlinux is missing (guest/fetch-kernel --dbg)"
 fi
 
 # The formats agree on everything but the file itself
