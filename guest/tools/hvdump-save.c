@@ -30,6 +30,7 @@
 
 #include "format/elfcore.h"
 #include "format/kdump.h"
+#include "format/kdump_disk.h"
 #include "saveport.h"
 
 #define PAGE KDUMP_PAGE_SIZE
@@ -51,25 +52,6 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENODATA;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
 }
 
 /* ---- the vmcore ------------------------------------------------------------------------ */
@@ -162,7 +144,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 		hdr = malloc(hlen ? hlen : 1);
 		if (!hdr)
 			goto fail;
-		ret = pread_full(c->fd, hdr, hlen, 0);
+		ret = kdump_pread_full(c->fd, hdr, hlen, 0);
 		if (ret < 0) {
 			snprintf(why, whylen, "%s: reading the ELF header: %s", path, strerror(-ret));
 			goto fail;
@@ -203,7 +185,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 			if (!nbuf)
 				goto fail;
 			/* elfcore_parse checked offset + filesz against the file size */
-			if ((ret = pread_full(c->fd, nbuf, (size_t)s->filesz, s->offset)) < 0 ||
+			if ((ret = kdump_pread_full(c->fd, nbuf, (size_t)s->filesz, s->offset)) < 0 ||
 			    (ret = core_add_notes(c, nbuf, (size_t)s->filesz)) < 0) {
 				snprintf(why, whylen, "reading the notes: %s", strerror(-ret));
 				goto fail;
@@ -291,7 +273,7 @@ static int core_read(const struct core *c, uint64_t pfn, size_t n, uint8_t *buf)
 		if (c->loads[i].paddr <= cs && c->loads[i].filesz >= ce - c->loads[i].paddr)
 			whole = &c->loads[i];
 	if (whole)
-		return pread_full(c->fd, buf, (size_t)(ce - cs), whole->offset + (cs - whole->paddr));
+		return kdump_pread_full(c->fd, buf, (size_t)(ce - cs), whole->offset + (cs - whole->paddr));
 	memset(buf, 0, (size_t)(ce - cs));
 	for (size_t i = 0; i < c->nloads; i++) {
 		const struct load *l = &c->loads[i];
@@ -301,7 +283,7 @@ static int core_read(const struct core *c, uint64_t pfn, size_t n, uint8_t *buf)
 
 		if (a >= b)
 			continue;
-		ret = pread_full(c->fd, buf + (a - cs), (size_t)(b - a), l->offset + (a - l->paddr));
+		ret = kdump_pread_full(c->fd, buf + (a - cs), (size_t)(b - a), l->offset + (a - l->paddr));
 		if (ret < 0)
 			return ret;
 	}

@@ -17,6 +17,7 @@
 #include "dump/convert.h"
 #include "format/dumpfile.h"
 #include "format/elfcore.h"
+#include "format/kdump_disk.h"
 #include "format/vmcoreinfo.h"
 #include "util/fsutil.h"
 
@@ -436,21 +437,6 @@ static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *da
 	return 0;
 }
 
-static int pwrite_all(int fd, const uint8_t *b, size_t len, uint64_t off)
-{
-	while (len) {
-		ssize_t n = pwrite(fd, b, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		b += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
 {
 	uint8_t *hdr = NULL, *out = malloc((size_t)BATCH * PAGE);
@@ -470,7 +456,7 @@ static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
 		r = failf(cv, -errno, false, "cannot create %s: %s", cv->part, strerror(errno));
 		goto out_free;
 	}
-	r = pwrite_all(fd, hdr, hlen, 0);
+	r = kdump_pwrite_full(fd, hdr, hlen, 0);
 	for (uint64_t p = next_dumped(cv, 0); r == 0 && p < cv->max_pfn;) {
 		size_t n = 0;
 		for (; p < cv->max_pfn && n < BATCH; p = next_dumped(cv, p + 1))
@@ -478,7 +464,7 @@ static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
 		r = run_batch(cv, ws, nw, pfn, n, out, NULL);
 		if (r < 0)
 			goto out_close;
-		r = pwrite_all(fd, out, n * PAGE, data_off + done * PAGE);
+		r = kdump_pwrite_full(fd, out, n * PAGE, data_off + done * PAGE);
 		done += n;
 		progress(cv, done);
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // kdump-compressed: what the writer and the reader share (layout, codecs, bitmaps, names).
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -178,5 +179,43 @@ int kdump_resume_decode(const uint8_t in[64], struct kdump_disk_resume *r)
 	r->data_off = le64_get(in + RES(data_off));
 	r->crc = le32_get(in + RES(crc));
 	r->reserved = 0;
+	return 0;
+}
+
+int kdump_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO; /* the file is shorter than it was at open */
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int kdump_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
 	return 0;
 }

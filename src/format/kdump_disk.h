@@ -171,6 +171,14 @@ __attribute__((warn_unused_result)) int kdump_layout_compute(uint64_t max_mapnr,
 							      uint64_t sub_bytes, int oneshot,
 							      struct kdump_layout *l);
 
+/* pread/pwrite all of LEN bytes at OFF, retrying on EINTR and short transfers.  0, or a
+ * negative errno: -EIO when the file ends first (read), -ENOSPC when nothing more can be
+ * written (write). */
+__attribute__((warn_unused_result)) int kdump_pread_full(int fd, void *buf, size_t len,
+							  uint64_t off);
+__attribute__((warn_unused_result)) int kdump_pwrite_full(int fd, const void *buf, size_t len,
+							   uint64_t off);
+
 /* Bitmap helpers over a little-endian bit order (bit i of byte i/8 is pfn i % 8), as the
  * format and crash store it. */
 static inline int kdump_bit_test(const uint8_t *map, uint64_t pfn)

@@ -39,25 +39,6 @@ struct kdump {
 };
 
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* the file is shorter than it was at open */
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int file_size(int fd, uint64_t *size)
 {
 	struct stat st;
@@ -98,7 +79,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 	if (in->file_size < KDUMP_PAGE_SIZE)
 		return kdump_fail(why, whylen, -EBADMSG, "file of %llu bytes is shorter than a header block",
 			    (unsigned long long)in->file_size);
-	ret = pread_full(k->fd, b, sizeof(b), 0);
+	ret = kdump_pread_full(k->fd, b, sizeof(b), 0);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the header: %s", strerror(-ret));
 	if (memcmp(b, "makedumpfile", 12) == 0)
@@ -146,7 +127,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 	/* the sub header */
 	if (!in_file(k, KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE))
 		return kdump_fail(why, whylen, -EBADMSG, "file ends before the sub header");
-	ret = pread_full(k->fd, b, sizeof(b), KDUMP_PAGE_SIZE);
+	ret = kdump_pread_full(k->fd, b, sizeof(b), KDUMP_PAGE_SIZE);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the sub header: %s", strerror(-ret));
 	in->phys_base = le64_get(b + KDUMP_KH(phys_base));
@@ -171,7 +152,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 			k->notes = malloc(len);
 			if (!k->notes)
 				return kdump_fail(why, whylen, -ENOMEM, "out of memory for the notes");
-			ret = pread_full(k->fd, k->notes, len, off);
+			ret = kdump_pread_full(k->fd, k->notes, len, off);
 			if (ret < 0)
 				return kdump_fail(why, whylen, ret, "reading the notes: %s", strerror(-ret));
 			k->notes_len = len;
@@ -188,7 +169,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 			k->vmci = malloc(len + 1);
 			if (!k->vmci)
 				return kdump_fail(why, whylen, -ENOMEM, "out of memory for VMCOREINFO");
-			ret = pread_full(k->fd, k->vmci, len, off);
+			ret = kdump_pread_full(k->fd, k->vmci, len, off);
 			if (ret < 0)
 				return kdump_fail(why, whylen, ret, "reading VMCOREINFO: %s", strerror(-ret));
 			k->vmci[len] = '\0';
@@ -234,9 +215,9 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	k->bm2 = malloc(need);
 	if (!k->bm1 || !k->bm2)
 		return kdump_fail(why, whylen, -ENOMEM, "out of memory for the bitmaps");
-	ret = pread_full(k->fd, k->bm1, need, off);
+	ret = kdump_pread_full(k->fd, k->bm1, need, off);
 	if (ret == 0)
-		ret = pread_full(k->fd, k->bm2, need, off + half);
+		ret = kdump_pread_full(k->fd, k->bm2, need, off + half);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the bitmaps: %s", strerror(-ret));
 	if (in->max_mapnr & 7) {
@@ -310,7 +291,7 @@ static int check_descs(struct kdump *k, char *why, size_t whylen)
 		return kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	for (uint64_t i = 0; i < n;) {
 		uint64_t m = n - i < DESC_CHUNK ? n - i : DESC_CHUNK;
-		ret = pread_full(k->fd, chunk, (size_t)m * KDUMP_DESC_SIZE,
+		ret = kdump_pread_full(k->fd, chunk, (size_t)m * KDUMP_DESC_SIZE,
 				 k->desc_off + i * KDUMP_DESC_SIZE);
 		if (ret < 0) {
 			ret = kdump_fail(why, whylen, ret, "reading descriptors: %s", strerror(-ret));
@@ -412,7 +393,7 @@ static int read_desc(struct kdump *k, uint64_t pfn, struct kdump_desc *d)
 	uint8_t raw[KDUMP_DESC_SIZE];
 	uint64_t sect = pfn / SECT_PFNS;
 	uint64_t rank = k->rank[sect] + popcount_range(k->bm2, sect * SECT_PFNS, pfn);
-	int ret = pread_full(k->fd, raw, sizeof(raw), k->desc_off + rank * KDUMP_DESC_SIZE);
+	int ret = kdump_pread_full(k->fd, raw, sizeof(raw), k->desc_off + rank * KDUMP_DESC_SIZE);
 	if (ret < 0)
 		return ret;
 	*d = kdump_desc_decode(raw);
@@ -495,8 +476,8 @@ int kdump_read_page(struct kdump *k, uint64_t pfn, void *buf)
 	if (d.offset == 0)
 		return -ENODATA;
 	if (d.flags == 0)
-		return pread_full(k->fd, buf, KDUMP_PAGE_SIZE, d.offset);
-	ret = pread_full(k->fd, k->cbuf, d.size, d.offset);
+		return kdump_pread_full(k->fd, buf, KDUMP_PAGE_SIZE, d.offset);
+	ret = kdump_pread_full(k->fd, k->cbuf, d.size, d.offset);
 	if (ret == 0)
 		ret = decompress(k, &d, buf);
 	if (ret < 0)

@@ -64,25 +64,6 @@ static uint32_t alg_flag(enum kdump_compression c)
 	}
 }
 
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
@@ -122,7 +103,7 @@ static int zero_prefix(int fd, uint64_t len)
 		return 0;
 	for (uint64_t off = 0; off < len;) {
 		size_t n = len - off < sizeof(zero) ? (size_t)(len - off) : sizeof(zero);
-		int ret = pwrite_full(fd, zero, n, off);
+		int ret = kdump_pwrite_full(fd, zero, n, off);
 		if (ret < 0)
 			return ret;
 		off += n;
@@ -212,7 +193,7 @@ static int write_resume(struct kdump_writer *w, uint32_t state)
 		.data_off = w->l.data_off,
 	};
 	kdump_resume_encode(rec, &r);
-	return pwrite_full(w->fd, rec, sizeof(rec),
+	return kdump_pwrite_full(w->fd, rec, sizeof(rec),
 			   w->l.resume_off + (w->seq % 2) * KDUMP_RESUME_SLOT_STRIDE);
 }
 
@@ -348,10 +329,10 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	kdump_resume_encode(rec, &r);
 	if (!w->oneshot)
 		memcpy(sub + sub_len - KDUMP_PAGE_SIZE, rec, sizeof(rec));
-	if ((ret = pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
-	    (ret = pwrite_full(w->fd, sub, sub_len, KDUMP_PAGE_SIZE)) < 0 ||
-	    (ret = pwrite_full(w->fd, bm1, bm_len, w->l.bitmap1_off)) < 0 ||
-	    (ret = pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap2_off)) < 0)
+	if ((ret = kdump_pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, sub, sub_len, KDUMP_PAGE_SIZE)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, bm1, bm_len, w->l.bitmap1_off)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap2_off)) < 0)
 		goto fail_free;
 	if (fsync(w->fd) < 0) {
 		ret = -errno;
@@ -394,14 +375,14 @@ static int flush(struct kdump_writer *w)
 	if (w->err)
 		return w->err;
 	if (w->dlen) {
-		ret = pwrite_full(w->fd, w->dbuf, w->dlen, w->dbuf_off);
+		ret = kdump_pwrite_full(w->fd, w->dbuf, w->dlen, w->dbuf_off);
 		if (ret < 0)
 			return w->err = ret;
 		w->dbuf_off += w->dlen;
 		w->dlen = 0;
 	}
 	if (w->ndesc) {
-		ret = pwrite_full(w->fd, w->descbuf, w->ndesc * KDUMP_DESC_SIZE,
+		ret = kdump_pwrite_full(w->fd, w->descbuf, w->ndesc * KDUMP_DESC_SIZE,
 				  w->l.desc_off + w->desc_rank0 * KDUMP_DESC_SIZE);
 		if (ret < 0)
 			return w->err = ret;
@@ -485,7 +466,7 @@ int kdump_writer_finish(struct kdump_writer *w)
 		return w->err = -errno;
 	uint32_t status = le32_get(w->hdr + KDUMP_DH(status));
 	le32_put(w->hdr + KDUMP_DH(status), status & ~DUMP_DH_COMPRESSED_INCOMPLETE);
-	if ((ret = pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
+	if ((ret = kdump_pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
 	    (ret = write_resume(w, KDUMP_RESUME_FINISHED)) < 0)
 		return w->err = ret;
 	if (fsync(w->fd) < 0)
@@ -537,7 +518,7 @@ static int clear_descs(int fd, uint64_t from, uint64_t to)
 	static const uint8_t zero[65536];
 	while (from < to) {
 		size_t n = to - from < sizeof(zero) ? (size_t)(to - from) : sizeof(zero);
-		int ret = pwrite_full(fd, zero, n, from);
+		int ret = kdump_pwrite_full(fd, zero, n, from);
 		if (ret < 0)
 			return ret;
 		from += n;
