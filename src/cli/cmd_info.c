@@ -18,14 +18,13 @@
 #include "format/dumpfile.h"
 #include "format/elfcore.h"
 #include "format/kallsyms.h"
+#include "format/panicscan.h"
 #include "format/printk.h"
 #include "format/prstatus.h"
 #include "format/vmcoreinfo.h"
 #include "util/log.h"
 #include "util/size.h"
 
-#define LINE_MAX_KEEP 512u      /* longest kernel-log line kept (longer ones are cut) */
-#define PANIC_CPU_LINES 8u      /* the "CPU: N PID: P Comm: C" line follows the panic within */
 #define MAX_SYMBOLIZED_CPUS 1024u
 #define STACK_CPUS 16u          /* CPUs whose stacks are scanned for kernel text addresses */
 #define STACK_ENTRIES 8u
@@ -119,153 +118,14 @@ static void problem(struct info_ctx *c, const char *fmt, ...)
 
 /* ---- the kernel log: panic, oops and the panicking task ---------------------------------- */
 
-struct line {
-	char text[LINE_MAX_KEEP + 1];
-	size_t len;
-	char ts[32];                  /* "3.036255" */
-};
-
-struct log_scan {
-	struct line cur;              /* being assembled from the emitted text */
-	int cut;                      /* cur overflowed: the rest of the line is dropped */
-	struct line last_oops;        /* last BUG/Oops line since the last panic line */
-	struct line last_cpu;         /* last "CPU: N PID: P Comm: C" line */
-	int have_oops, have_cpu;
-	/* result: the last panic */
-	struct line panic, panic_oops, panic_cpu;
-	int have_panic, have_panic_oops, have_panic_cpu;
-	unsigned since_panic;         /* records after the panic line (to find its CPU line) */
-	uint64_t lines;
-};
-
-static int starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int is_oops(const char *t)
-{
-	return starts(t, "BUG: ") || starts(t, "Oops: ") || starts(t, "kernel BUG at ") ||
-	       starts(t, "general protection fault") || starts(t, "Unable to handle kernel") ||
-	       starts(t, "WARNING: ");
-}
-
-/* A record's first line: "[%5llu.%06lu] text".  Split it into TS and the text. */
-static int split_record(struct line *l, const char **text)
-{
-	char *close;
-	const char *p = l->text;
-
-	if (l->text[0] != '[')
-		return 0;
-	close = strstr(l->text, "] ");
-	if (!close || close - l->text > 30)
-		return 0;
-	p = l->text + 1;
-	while (*p == ' ')
-		p++;
-	snprintf(l->ts, sizeof(l->ts), "%.*s", (int)(close - p), p);
-	*text = close + 2;
-	return 1;
-}
-
-static void scan_line(struct log_scan *s)
-{
-	const char *t;
-
-	s->cur.text[s->cur.len] = '\0';
-	s->lines++;
-	if (!split_record(&s->cur, &t))
-		return; /* a continuation line */
-	if (s->have_panic)
-		s->since_panic++;
-	if (starts(t, "Kernel panic - not syncing: ")) {
-		s->panic = s->cur;
-		s->have_panic = 1;
-		s->have_panic_oops = s->have_oops;
-		if (s->have_oops)
-			s->panic_oops = s->last_oops;
-		/* an oops prints its CPU line before the panic; a direct panic() after it */
-		s->have_panic_cpu = s->have_oops && s->have_cpu;
-		if (s->have_panic_cpu)
-			s->panic_cpu = s->last_cpu;
-		s->since_panic = 0;
-		s->have_oops = 0;
-		return;
-	}
-	if (is_oops(t)) {
-		s->last_oops = s->cur;
-		s->have_oops = 1;
-		s->have_cpu = 0;
-	} else if (starts(t, "CPU: ") && strstr(t, " PID: ") && strstr(t, " Comm: ")) {
-		s->last_cpu = s->cur;
-		s->have_cpu = 1;
-		if (s->have_panic && !s->have_panic_cpu && s->since_panic <= PANIC_CPU_LINES) {
-			s->panic_cpu = s->cur;
-			s->have_panic_cpu = 1;
-		}
-	}
-}
-
-static int scan_emit(void *ctx, const char *buf, size_t len)
-{
-	struct log_scan *s = ctx;
-
-	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\n') {
-			scan_line(s);
-			s->cur.len = 0;
-			s->cut = 0;
-		} else if (s->cur.len < LINE_MAX_KEEP) {
-			s->cur.text[s->cur.len++] = buf[i];
-		} else {
-			s->cut = 1;
-		}
-	}
-	return 0;
-}
-
 static int log_read(void *ctx, uint64_t kvaddr, void *buf, size_t len)
 {
 	return dumpfile_read_virt(ctx, kvaddr, buf, len);
 }
 
-/* "CPU: 0 PID: 108 Comm: init Not tainted 6.1.0 #1" -> cpu, pid, comm. */
-static void parse_cpu_line(const struct line *l, json_t *panic)
+static json_t *line_json(const struct panicscan_line *l)
 {
-	const char *t = strstr(l->text, "] CPU: ");
-	const char *c, *end;
-	unsigned long cpu, pid;
-	char *e;
-
-	if (!t)
-		return;
-	cpu = strtoul(t + 7, &e, 10);
-	if (e == t + 7 || !starts(e, " PID: "))
-		return;
-	t = e + 6;
-	pid = strtoul(t, &e, 10);
-	if (e == t || !starts(e, " Comm: "))
-		return;
-	c = e + 7;
-	/* comm is "%.20s" and may hold spaces: it ends where the taint text starts */
-	end = strstr(c, " Not tainted");
-	if (!end)
-		end = strstr(c, " Tainted: ");
-	if (!end)
-		end = strchr(c, ' ');
-	if (!end)
-		end = c + strlen(c);
-	json_object_set_new(panic, "cpu", json_integer((json_int_t)cpu));
-	json_object_set_new(panic, "pid", json_integer((json_int_t)pid));
-	json_object_set_new(panic, "comm", jstr_bytes(c, (size_t)(end - c)));
-}
-
-static json_t *line_json(const struct line *l)
-{
-	const char *t = strstr(l->text, "] ");
-
-	return jstr(t ? t + 2 : l->text);
+	return jstr(panicscan_text(l));
 }
 
 static void gather_panic(struct info_ctx *c)
@@ -274,7 +134,9 @@ static void gather_panic(struct info_ctx *c)
 		.info = c->vmci, .info_len = c->vmci_len, .read = log_read, .read_ctx = c->d,
 	};
 	struct printk_result res;
-	struct log_scan *s = calloc(1, sizeof(*s));
+	struct panicscan *s = calloc(1, sizeof(*s));
+	unsigned long cpu, pid;
+	char comm[64];
 	json_t *panic;
 	int r;
 
@@ -282,9 +144,9 @@ static void gather_panic(struct info_ctx *c)
 		problem(c, "out of memory reading the kernel log");
 		return;
 	}
-	r = printk_dump(&src, scan_emit, s, &res);
-	if (s->cur.len)
-		scan_line(s);
+	panicscan_init(s);
+	r = printk_dump(&src, panicscan_feed, s, &res);
+	panicscan_finish(s);
 	json_object_set_new(c->root, "log_records", json_integer((json_int_t)res.records));
 	if (r == -ENOKEY || r == -EOPNOTSUPP)
 		json_object_set_new(c->root, "log_unavailable", jstr(res.why));
@@ -304,8 +166,11 @@ static void gather_panic(struct info_ctx *c)
 							       : json_null());
 	if (s->have_panic_oops)
 		json_object_set_new(panic, "oops_uptime", jstr(s->panic_oops.ts));
-	if (s->have_panic_cpu)
-		parse_cpu_line(&s->panic_cpu, panic);
+	if (panicscan_task(s, &cpu, &pid, comm, sizeof(comm)) == 0) {
+		json_object_set_new(panic, "cpu", json_integer((json_int_t)cpu));
+		json_object_set_new(panic, "pid", json_integer((json_int_t)pid));
+		json_object_set_new(panic, "comm", jstr_bytes(comm, strlen(comm)));
+	}
 	json_object_set_new(c->root, "panic", panic);
 	free(s);
 }
