@@ -27,6 +27,7 @@ struct dumpfile {
 	uint64_t file_size;
 	struct vmcore *elf;              /* DUMPFILE_ELF */
 	struct kdump *kd;                /* DUMPFILE_KDUMP */
+	struct dumpfile_source src;      /* DUMPFILE_SOURCE: ranges and notes are our copies */
 	int fd;                          /* the kdump file; -1 for ELF (vmcore keeps its own) */
 	const uint8_t *notes;
 	size_t notes_len;
@@ -183,10 +184,55 @@ out_free:
 	return r;
 }
 
+int dumpfile_open_source(const struct dumpfile_source *src, struct dumpfile **out)
+{
+	struct dumpfile *d = calloc(1, sizeof(*d));
+	struct dumpfile_range *rg;
+	uint8_t *notes;
+	const char *text;
+	size_t tlen;
+
+	if (!d)
+		return -ENOMEM;
+	d->fd = -1;
+	d->format = DUMPFILE_SOURCE;
+	d->src = *src;
+	rg = calloc(src->nranges ? src->nranges : 1, sizeof(*rg));
+	notes = malloc(src->notes_len ? src->notes_len : 1);
+	d->src.ranges = rg;
+	d->src.notes = notes;
+	if (!rg || !notes) {
+		dumpfile_close(d);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < src->nranges; i++) {
+		rg[i] = src->ranges[i];
+		if (rg[i].size == 0 || rg[i].start + rg[i].size < rg[i].start ||
+		    (i && rg[i].start < rg[i - 1].start + rg[i - 1].size)) {
+			dumpfile_close(d);
+			return -EINVAL;
+		}
+	}
+	memcpy(notes, src->notes, src->notes_len);
+	d->notes = notes;
+	d->notes_len = src->notes_len;
+	if (vmcoreinfo_find(d->notes, d->notes_len, &text, &tlen) == 0) {
+		d->info = text;
+		d->info_len = tlen;
+	}
+	vmcore_xlat_init(&d->xlat, d->info, d->info_len, phys_read, d);
+	*out = d;
+	return 0;
+}
+
 void dumpfile_close(struct dumpfile *d)
 {
 	if (!d)
 		return;
+	if (d->format == DUMPFILE_SOURCE) {
+		free((void *)d->src.ranges);
+		free((void *)d->src.notes);
+	}
 	vmcore_close(d->elf);
 	kdump_close(d->kd);
 	if (d->fd >= 0)
@@ -211,6 +257,8 @@ const char *dumpfile_format_name(const struct dumpfile *d)
 
 	if (d->format == DUMPFILE_ELF)
 		return "ELF";
+	if (d->format == DUMPFILE_SOURCE)
+		return "memory";
 	st = kdump_get_info(d->kd)->status;
 	if (st & DUMP_DH_COMPRESSED_ZSTD)
 		return "kdump-zstd";
@@ -269,6 +317,59 @@ static int elf_next_range(const struct dumpfile *d, uint64_t from, struct dumpfi
 	return 0;
 }
 
+/* The index of the first source range ending above FROM, or nranges. */
+static size_t source_find(const struct dumpfile *d, uint64_t from)
+{
+	size_t lo = 0, hi = d->src.nranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct dumpfile_range *g = &d->src.ranges[mid];
+
+		if (g->start > from || g->size > from - g->start)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static int source_next_range(const struct dumpfile *d, uint64_t from, struct dumpfile_range *r)
+{
+	size_t i = source_find(d, from);
+
+	if (i == d->src.nranges)
+		return -ENOENT;
+	const struct dumpfile_range *g = &d->src.ranges[i];
+	r->start = g->start > from ? g->start : from;
+	r->size = g->size - (r->start - g->start);
+	return 0;
+}
+
+/* A read that must lie inside one range (the ranges of a source are never adjacent in a
+ * way a caller relies on: reads are split at range ends). */
+static int source_read(struct dumpfile *d, uint64_t paddr, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t i = source_find(d, paddr);
+		if (i == d->src.nranges || d->src.ranges[i].start > paddr)
+			return -EFAULT;
+		const struct dumpfile_range *g = &d->src.ranges[i];
+		uint64_t n = g->size - (paddr - g->start);
+		if (n > len)
+			n = len;
+		int r = d->src.read(d->src.ctx, paddr, p, (size_t)n);
+		if (r < 0)
+			return r;
+		p += n;
+		len -= (size_t)n;
+		paddr += n;
+	}
+	return 0;
+}
+
 static int kdump_next_range(const struct dumpfile *d, uint64_t from, struct dumpfile_range *r)
 {
 	const struct kdump_info *in = kdump_get_info(d->kd);
@@ -297,6 +398,8 @@ static int kdump_next_range(const struct dumpfile *d, uint64_t from, struct dump
 
 int dumpfile_next_range(const struct dumpfile *d, uint64_t from, struct dumpfile_range *r)
 {
+	if (d->format == DUMPFILE_SOURCE)
+		return source_next_range(d, from, r);
 	return d->elf ? elf_next_range(d, from, r) : kdump_next_range(d, from, r);
 }
 
@@ -342,6 +445,10 @@ int dumpfile_pfn_dumped(const struct dumpfile *d, uint64_t pfn)
 		return 0;
 	if (d->kd)
 		return kdump_pfn_state(d->kd, pfn) == KDUMP_PFN_DUMPED;
+	if (d->format == DUMPFILE_SOURCE) {
+		size_t i = source_find(d, pfn * DUMPFILE_PAGE_SIZE);
+		return i < d->src.nranges && d->src.ranges[i].start <= pfn * DUMPFILE_PAGE_SIZE;
+	}
 	return dumpfile_next_range(d, pfn * DUMPFILE_PAGE_SIZE, &r) == 0 &&
 	       r.start == pfn * DUMPFILE_PAGE_SIZE;
 }
@@ -352,6 +459,8 @@ int dumpfile_read_phys(struct dumpfile *d, uint64_t paddr, void *buf, size_t len
 
 	if (d->elf)
 		return vmcore_read_phys(d->elf, paddr, buf, len);
+	if (d->format == DUMPFILE_SOURCE)
+		return source_read(d, paddr, buf, len);
 	while (len) {
 		size_t off = (size_t)(paddr % DUMPFILE_PAGE_SIZE), n = DUMPFILE_PAGE_SIZE - off;
 		const uint8_t *page;
@@ -417,7 +526,7 @@ static int elf_stats(struct dumpfile *d, struct dumpfile_page_stats *st)
 			size_t n = rg.size - off < STATS_CHUNK ? (size_t)(rg.size - off) : STATS_CHUNK;
 
 			memset(buf, 0, STATS_CHUNK);
-			if (vmcore_read_phys(d->elf, rg.start + off, buf, n) == 0) {
+			if (dumpfile_read_phys(d, rg.start + off, buf, n) == 0) {
 				for (size_t p = 0; p < n; p += DUMPFILE_PAGE_SIZE)
 					count_page(st, buf + p);
 			} else {
@@ -426,7 +535,7 @@ static int elf_stats(struct dumpfile *d, struct dumpfile_page_stats *st)
 					int r;
 
 					memset(buf, 0, DUMPFILE_PAGE_SIZE);
-					r = vmcore_read_phys(d->elf, rg.start + off + p, buf, m);
+					r = dumpfile_read_phys(d, rg.start + off + p, buf, m);
 					if (r < 0)
 						count_unreadable(st, rg.start + off + p, r);
 					else
@@ -512,5 +621,5 @@ static int kdump_stats(struct dumpfile *d, struct dumpfile_page_stats *st)
 int dumpfile_page_stats(struct dumpfile *d, struct dumpfile_page_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	return d->elf ? elf_stats(d, st) : kdump_stats(d, st);
+	return d->kd ? kdump_stats(d, st) : elf_stats(d, st);
 }

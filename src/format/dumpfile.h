@@ -28,7 +28,7 @@
 
 #include "format/kdump.h"
 
-enum dumpfile_format { DUMPFILE_ELF, DUMPFILE_KDUMP };
+enum dumpfile_format { DUMPFILE_ELF, DUMPFILE_KDUMP, DUMPFILE_SOURCE };
 
 #define DUMPFILE_PAGE_SIZE 4096u
 /* Decoded kdump pages kept for physical reads (direct-mapped by pfn). */
@@ -53,13 +53,28 @@ __attribute__((warn_unused_result)) int dumpfile_open(const char *path, unsigned
 						       size_t whylen);
 void dumpfile_close(struct dumpfile *d);
 
+/* Crashed memory that is not in a file yet (the host saver's view of the preserved RAM):
+ * guest-physical RANGES (sorted, disjoint, page-aligned) read through READ, and the notes
+ * (NT_PRSTATUS, VMCOREINFO).  Everything else works as for a file; ranges and notes are
+ * copied, READ and CTX must outlive the handle.  READ returns 0 or a negative errno. */
+struct dumpfile_source {
+	int (*read)(void *ctx, uint64_t paddr, void *buf, size_t len);
+	void *ctx;
+	const struct dumpfile_range *ranges;
+	size_t nranges;
+	const uint8_t *notes;
+	size_t notes_len;
+};
+__attribute__((warn_unused_result)) int dumpfile_open_source(const struct dumpfile_source *src,
+							      struct dumpfile **out);
+
 enum dumpfile_format dumpfile_format(const struct dumpfile *d);
 
 /* The kdump header (compression in info->status, incomplete flag, ...), or NULL for ELF. */
 const struct kdump_info *dumpfile_kdump_info(const struct dumpfile *d);
 
 /* "ELF", "kdump-zstd", "kdump-lzo", "kdump-zlib", "kdump-snappy" or "kdump-none" (no
- * compression flag in the header status). */
+ * compression flag in the header status), or "memory" (dumpfile_open_source). */
 const char *dumpfile_format_name(const struct dumpfile *d);
 
 /* Size of the file in bytes, as it was at open. */

@@ -127,6 +127,11 @@ static char *make_dump(const char *drop, const char *extra)
 	return path;
 }
 
+static int src_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return dumpfile_read_phys(ctx, paddr, buf, len);
+}
+
 static int scan(const char *path, unsigned level, uint8_t *bm, struct pagefilter_stats *st,
 		char *why)
 {
@@ -225,6 +230,35 @@ int main(void)
 		r = pagefilter_scan(d, 1, bm, NPFN, &st, why, sizeof(why));
 		tap_ok(r == 0, "level 1 needs no struct pages");
 		dumpfile_close(d);
+	}
+
+	/* the same memory as a dumpfile_source (what the host saver has): the same verdicts */
+	struct dumpfile *f, *m;
+	if (dumpfile_open(path, 0, &f, why, sizeof(why)) == 0) {
+		struct dumpfile_range rg = { 0, MEMSZ };
+		struct dumpfile_source src = { .read = src_read, .ctx = f, .ranges = &rg,
+					       .nranges = 1 };
+		src.notes = dumpfile_notes(f, &src.notes_len);
+		uint8_t bm2[NPFN / 8] = { 0 };
+		struct pagefilter_stats st2 = { 0 };
+		r = dumpfile_open_source(&src, &m);
+		tap_ok(r == 0 && strcmp(dumpfile_format_name(m), "memory") == 0,
+		       "a dumpfile over a read callback");
+		if (r == 0) {
+			memset(bm, 0, sizeof(bm));
+			memset(&st, 0, sizeof(st));
+			r = pagefilter_scan(f, 31, bm, NPFN, &st, why, sizeof(why));
+			int r2 = pagefilter_scan(m, 31, bm2, NPFN, &st2, why, sizeof(why));
+			tap_ok(r == 0 && r2 == 0 && memcmp(bm, bm2, sizeof(bm)) == 0 &&
+			       pagefilter_excluded(&st) == pagefilter_excluded(&st2),
+			       "level 31 over the callback leaves out the same pages as over the file");
+			uint8_t pg[4096];
+			tap_ok(dumpfile_read_phys(m, MEMSZ, pg, 1) == -EFAULT &&
+			       dumpfile_pfn_dumped(m, NPFN - 1) && !dumpfile_pfn_dumped(m, NPFN),
+			       "reads and pfns outside its ranges are refused");
+			dumpfile_close(m);
+		}
+		dumpfile_close(f);
 	}
 	unlink(path);
 
