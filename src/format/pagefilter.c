@@ -357,6 +357,16 @@ static int section_memmap(struct pf *p, uint64_t nr, uint64_t *base)
 	return 0;
 }
 
+/* The whole pages of R below MAX_PFN: [*PFN, *END) (empty when *PFN >= *END). */
+static void range_pfns(const struct dumpfile_range *r, uint64_t max_pfn, uint64_t *pfn,
+		       uint64_t *end)
+{
+	*pfn = (r->start + DUMPFILE_PAGE_SIZE - 1) >> PAGE_SHIFT;
+	*end = (r->start + r->size) >> PAGE_SHIFT;
+	if (*end > max_pfn)
+		*end = max_pfn;
+}
+
 /* Judge the pages [PFN, END) of one section whose struct pages start at BASE. */
 static void walk_section(struct pf *p, uint64_t base, uint64_t pfn, uint64_t end,
 			 uint64_t section_end)
@@ -412,10 +422,8 @@ int pagefilter_scan(struct dumpfile *d, unsigned level, uint8_t *excl, uint64_t 
 
 	uint64_t last_section = UINT64_MAX;
 	for (uint64_t from = 0; dumpfile_next_range(d, from, &rg) == 0; from = rg.start + rg.size) {
-		uint64_t pfn = (rg.start + DUMPFILE_PAGE_SIZE - 1) >> PAGE_SHIFT;
-		uint64_t end = (rg.start + rg.size) >> PAGE_SHIFT;
-		if (end > max_pfn)
-			end = max_pfn;
+		uint64_t pfn, end;
+		range_pfns(&rg, max_pfn, &pfn, &end);
 		while (pfn < end) {
 			uint64_t nr = pfn >> p.sect_shift, base = 0;
 			uint64_t section_end = (nr + 1) << p.sect_shift;
@@ -456,10 +464,8 @@ int pagefilter_zero_scan(struct dumpfile *d, const uint8_t *skip, uint8_t *zero,
 	if (!buf)
 		return -ENOMEM;
 	for (uint64_t from = 0; dumpfile_next_range(d, from, &rg) == 0; from = rg.start + rg.size) {
-		uint64_t pfn = (rg.start + DUMPFILE_PAGE_SIZE - 1) >> PAGE_SHIFT;
-		uint64_t end = (rg.start + rg.size) >> PAGE_SHIFT;
-		if (end > max_pfn)
-			end = max_pfn;
+		uint64_t pfn, end;
+		range_pfns(&rg, max_pfn, &pfn, &end);
 		while (pfn < end) {
 			if (pagefilter_test(skip, pfn)) {
 				pfn++;
