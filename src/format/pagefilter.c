@@ -361,8 +361,13 @@ static int section_memmap(struct pf *p, uint64_t nr, uint64_t *base)
 static void range_pfns(const struct dumpfile_range *r, uint64_t max_pfn, uint64_t *pfn,
 		       uint64_t *end)
 {
-	*pfn = (r->start + DUMPFILE_PAGE_SIZE - 1) >> PAGE_SHIFT;
-	*end = (r->start + r->size) >> PAGE_SHIFT;
+	uint64_t e;
+
+	*pfn = r->start >> PAGE_SHIFT;
+	if (r->start & (DUMPFILE_PAGE_SIZE - 1))
+		(*pfn)++;
+	*end = __builtin_add_overflow(r->start, r->size, &e) ? UINT64_MAX >> PAGE_SHIFT
+							     : e >> PAGE_SHIFT;
 	if (*end > max_pfn)
 		*end = max_pfn;
 }
