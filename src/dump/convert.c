@@ -96,7 +96,7 @@ static int read_ranges(struct conv *cv)
 			return failf(cv, -ENOTSUP, true, "memory range %#llx+%#llx is not "
 				     "page-aligned", (unsigned long long)r.start,
 				     (unsigned long long)r.size);
-		uint64_t end = (r.start + r.size) / PAGE;
+		uint64_t end = r.size > UINT64_MAX - r.start ? UINT64_MAX : (r.start + r.size) / PAGE;
 		if (end > MAX_PFN)
 			return failf(cv, -EFBIG, true, "the dump describes memory up to %#llx, "
 				     "beyond the 256 TiB hvdump converts",
