@@ -160,6 +160,9 @@ __attribute__((warn_unused_result)) int kdump_writer_resume(const char *path,
  * not yet appended, or max_mapnr when every such pfn has been appended. */
 uint64_t kdump_writer_next_pfn(const struct kdump_writer *w);
 
+/* Does the file get PFN's data (bitmap 2), or was it left out (or is it not RAM)? */
+int kdump_writer_dumps(const struct kdump_writer *w, uint64_t pfn);
+
 /* The compression this writer uses (pass it to kdump_compressor_new in each thread); for a
  * resumed writer it is the original's. */
 enum kdump_compression kdump_writer_compression(const struct kdump_writer *w);

@@ -358,6 +358,11 @@ uint64_t kdump_writer_next_pfn(const struct kdump_writer *w)
 	return w->next_pfn;
 }
 
+int kdump_writer_dumps(const struct kdump_writer *w, uint64_t pfn)
+{
+	return pfn < w->max_mapnr && kdump_bit_test(w->bm, pfn);
+}
+
 enum kdump_compression kdump_writer_compression(const struct kdump_writer *w)
 {
 	return w->alg;
