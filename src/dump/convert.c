@@ -23,6 +23,7 @@
 
 #define PAGE 4096u
 #define BATCH 4096u                         /* pages per round: 16 MiB */
+#define RUN_PAGES 64u                       /* consecutive pages read with one call */
 #define MAX_THREADS 64u
 #define MAX_PFN (UINT64_C(1) << 36)          /* 256 TiB of guest-physical address space */
 
@@ -45,7 +46,7 @@ struct worker {
 	struct conv *cv;
 	struct dumpfile *d;
 	struct kdump_compressor *c;
-	uint8_t page[PAGE];
+	uint8_t *stage;                      /* RUN_PAGES pages read at once (kdump output) */
 	const uint64_t *pfn;                 /* the slice */
 	size_t n;
 	uint8_t *out;                        /* n pages */
@@ -230,20 +231,41 @@ static uint64_t next_dumped(const struct conv *cv, uint64_t pfn)
 	return pfn;
 }
 
+/* Read the RUN pages from PFN[0] on into DST; on failure find the first bad page. */
+static int read_run(struct worker *w, const uint64_t *pfn, size_t run, uint8_t *dst)
+{
+	int r = dumpfile_read_phys(w->d, pfn[0] * PAGE, dst, run * PAGE);
+
+	for (size_t k = 0; r < 0 && k < run; k++) {
+		int e = dumpfile_read_phys(w->d, pfn[k] * PAGE, dst + k * PAGE, PAGE);
+		if (e < 0) {
+			w->err_pfn = pfn[k];
+			return e;
+		}
+	}
+	return 0;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 	bool elf = w->cv->o->format == CONVERT_ELF;
 
-	for (size_t i = 0; i < w->n && !w->err; i++) {
-		uint8_t *dst = w->out + i * PAGE;
-		int r = dumpfile_read_phys(w->d, w->pfn[i] * PAGE, elf ? dst : w->page, PAGE);
-		if (r == 0 && !elf)
-			r = kdump_compress_page(w->c, w->page, dst, &w->cp[i]);
-		if (r < 0) {
-			w->err = r;
-			w->err_pfn = w->pfn[i];
+	for (size_t i = 0; i < w->n && !w->err;) {
+		size_t run = 1;
+		while (i + run < w->n && run < RUN_PAGES && w->pfn[i + run] == w->pfn[i] + run)
+			run++;
+		uint8_t *src = elf ? w->out + i * PAGE : w->stage;
+		int r = read_run(w, w->pfn + i, run, src);
+		for (size_t k = 0; r == 0 && !elf && k < run; k++) {
+			r = kdump_compress_page(w->c, src + k * PAGE, w->out + (i + k) * PAGE,
+						&w->cp[i + k]);
+			if (r < 0)
+				w->err_pfn = w->pfn[i + k];
 		}
+		if (r < 0)
+			w->err = r;
+		i += run;
 	}
 	return NULL;
 }
@@ -509,6 +531,9 @@ static int start_workers(struct conv *cv, struct worker *ws, unsigned nw)
 
 	for (unsigned i = 0; i < nw; i++) {
 		ws[i].cv = cv;
+		ws[i].stage = malloc((size_t)RUN_PAGES * PAGE);
+		if (!ws[i].stage)
+			return failf(cv, -ENOMEM, false, "out of memory");
 		r = dumpfile_open(cv->o->in, 0, &ws[i].d, why, sizeof(why));
 		if (r < 0)
 			return failf(cv, r, false, "reopening %s: %s", cv->o->in, why);
@@ -528,6 +553,7 @@ static void stop_workers(struct worker *ws, unsigned nw)
 	for (unsigned i = 0; ws && i < nw; i++) {
 		dumpfile_close(ws[i].d);
 		kdump_compressor_free(ws[i].c);
+		free(ws[i].stage);
 	}
 	free(ws);
 }
