@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // Capture layout planning: pure arithmetic on sizes and addresses, tested without QEMU.
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,12 @@ int layout_gpa_to_off(const struct machine_layout *m, uint64_t gpa, uint64_t *of
 		return 0;
 	}
 	return -ERANGE;
+}
+
+uint64_t layout_device_memory_base(const struct machine_layout *m)
+{
+	uint64_t high = m->ram_size > m->lowmem ? m->ram_size - m->lowmem : 0;
+	return align_up(LAYOUT_4G + high, LAYOUT_DEVICE_MEMORY_ALIGN);
 }
 
 size_t layout_production_ram(const struct machine_layout *m, struct mem_range *out)
@@ -86,6 +93,38 @@ static void add_zone(struct capture_plan *p, uint64_t start, uint64_t end)
 		p->zones[j] = p->zones[j - 1];
 	p->zones[i] = (struct mem_range){ start, end - start };
 	p->nzones++;
+}
+
+/* Is [S, E) inside one of the DIMMs? */
+static bool in_dimm(const struct capture_inputs *in, uint64_t s, uint64_t e)
+{
+	for (size_t i = 0; i < in->ndimms; i++)
+		if (s >= in->dimms[i].start && e - in->dimms[i].start <= in->dimms[i].size)
+			return true;
+	return false;
+}
+
+/* Every DIMM must fit where QEMU will let the capture boot re-attach it. */
+static int check_dimms(const struct capture_inputs *in, const struct capture_plan *p, char *why,
+		       size_t whylen)
+{
+	uint64_t base = layout_device_memory_base(&p->next), e;
+
+	for (size_t i = 0; i < in->ndimms; i++) {
+		const struct mem_range *d = &in->dimms[i];
+		if (d->size == 0 || d->start % LAYOUT_PAGE || d->size % LAYOUT_PAGE ||
+		    __builtin_add_overflow(d->start, d->size, &e)) {
+			snprintf(why, whylen, "DIMM %zu is empty or unaligned", i);
+			return -EINVAL;
+		}
+		if (d->start < base) {
+			snprintf(why, whylen, "the DIMM at 0x%llx lies below the capture boot's device "
+				 "memory (0x%llx): the extensions grew past it",
+				 (unsigned long long)d->start, (unsigned long long)base);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, char *why,
@@ -148,13 +187,23 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 				snprintf(why, whylen, "RAM range %zu is empty, unaligned or out of order", i);
 				return -EINVAL;
 			}
+			prev_end = e;
+			if (layout_gpa_to_off(cur, s, &off) < 0 && in_dimm(in, s, e)) {
+				/* DIMM memory: re-attached at the same address, above every zone */
+				if (nloads == sizeof(p->loads) / sizeof(p->loads[0])) {
+					snprintf(why, whylen, "too many pieces in the capture layout");
+					return -EINVAL;
+				}
+				p->loads[nloads++] = (struct elfcore_load){ .paddr = s, .size = e - s,
+									    .data_addr = s };
+				continue;
+			}
 			if (layout_gpa_to_off(cur, s, &off) < 0 ||
 			    layout_gpa_to_off(cur, e - 1, &off) < 0 ||
 			    (s < L && e > L)) {
 				snprintf(why, whylen, "RAM range %zu is not RAM in the crashed layout", i);
 				return -EINVAL;
 			}
-			prev_end = e;
 			while (s < e) {
 				uint64_t piece_end = e, src_off;
 				int in_zone = 0;
@@ -197,5 +246,5 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 	p->ext_size = end - p->ext_off;
 	p->next.ram_size = end;
 	p->hdr_gpa = layout_off_to_gpa(&p->next, p->hdr_off);
-	return 0;
+	return check_dimms(in, p, why, whylen);
 }

@@ -12,7 +12,13 @@
  * boot region [0, B) (kernel, setup data, its allocations), the firmware's zone at the top of
  * low RAM (SeaBIOS high tables, ACPI), and the initrd QEMU loads below min(L, the kernel's
  * initrd_addr_max).  Crashed RAM inside those zones is copied into the extension first, and
- * the ELF header maps it there (p_paddr = crashed address, p_offset = copy). */
+ * the ELF header maps it there (p_paddr = crashed address, p_offset = copy).
+ *
+ * Memory given back to a capture guest lives in pc-dimms backed by files of their own, at
+ * guest-physical addresses in QEMU's device-memory area above the RAM file's high RAM.  When
+ * such a guest crashes, the next capture boot re-attaches each DIMM file at the same address
+ * (read-only; its kernel cannot use memory above mem= while booting), so the header maps
+ * DIMM memory where it is: p_offset = p_paddr. */
 #ifndef HVDUMP_DUMP_LAYOUT_H
 #define HVDUMP_DUMP_LAYOUT_H
 
@@ -28,6 +34,7 @@
 #define LAYOUT_INITRD_MARGIN (4ull << 20)
 #define LAYOUT_MAX_RANGES 64
 #define LAYOUT_MAX_ZONES 4
+#define LAYOUT_DEVICE_MEMORY_ALIGN (1ull << 30) /* QEMU pc: device memory starts GiB-aligned */
 
 /* One boot's RAM as QEMU lays it out. */
 struct machine_layout {
@@ -47,6 +54,10 @@ uint64_t layout_off_to_gpa(const struct machine_layout *m, uint64_t off);
 __attribute__((warn_unused_result)) int layout_gpa_to_off(const struct machine_layout *m,
 							   uint64_t gpa, uint64_t *off);
 
+/* Where QEMU's pc machine starts its device-memory area (pc-dimms) for a boot laid out as M:
+ * the end of high RAM rounded up to 1 GiB (hw/i386/pc.c, QEMU 7.2). */
+uint64_t layout_device_memory_base(const struct machine_layout *m);
+
 /* The System RAM of a production guest laid out as M: everything but the legacy VGA/BIOS
  * hole [640 KiB, 1 MiB).  Returns the number of ranges written to OUT (at most 3). */
 size_t layout_production_ram(const struct machine_layout *m, struct mem_range *out);
@@ -56,8 +67,12 @@ size_t layout_capture_ram(uint64_t boot_region, struct mem_range *out);
 
 struct capture_inputs {
 	struct machine_layout cur;       /* layout of the boot that crashed */
-	const struct mem_range *ram;     /* the crashed kernel's RAM, sorted, disjoint */
+	const struct mem_range *ram;     /* the crashed kernel's RAM, sorted, disjoint; what is
+					  * not in the RAM file must lie in one of DIMMS */
 	size_t nram;
+	const struct mem_range *dimms;   /* every DIMM the capture boot re-attaches at the same
+					  * address (the crashed kernel's and older crashes') */
+	size_t ndimms;
 	uint64_t boot_region;            /* B */
 	uint64_t firmware_zone;          /* bytes at the top of low RAM the firmware may use */
 	uint64_t initrd_size;
@@ -83,8 +98,8 @@ struct capture_plan {
 };
 
 /* Plan a capture boot.  Returns 0, or -EINVAL when the inputs cannot work (the boot region
- * does not fit in low RAM, ranges overlap or are not RAM, too many pieces), with a reason
- * in WHY. */
+ * does not fit in low RAM, ranges overlap or are not RAM, too many pieces, a DIMM below the
+ * capture boot's device-memory area), with a reason in WHY. */
 __attribute__((warn_unused_result)) int capture_plan_build(const struct capture_inputs *in,
 							    struct capture_plan *out,
 							    char *why, size_t whylen);

@@ -169,8 +169,38 @@ int notes_from_registers(struct qmp *q, struct crash_notes *n, char *why, size_t
 	return 0;
 }
 
+int notes_kaslr(const uint8_t *note, size_t len, char *out, size_t outlen)
+{
+	const char *text;
+	size_t tlen;
+
+	if (vmcoreinfo_find(note, len, &text, &tlen) < 0 ||
+	    vmcoreinfo_get(text, tlen, "KERNELOFFSET", out, outlen) < 0)
+		return -ENOENT;
+	return 0;
+}
+
+bool notes_is_stale(const struct notes_stale *s, const uint8_t *note, size_t len)
+{
+	char k[32];
+
+	if (notes_kaslr(note, len, k, sizeof(k)) < 0)
+		return false;
+	for (unsigned i = 0; i < s->n; i++)
+		if (!strcmp(s->kaslr[i], k))
+			return true;
+	return false;
+}
+
+void notes_stale_add(struct notes_stale *s, const struct crash_notes *n)
+{
+	if (s->n < NOTES_MAX_STALE &&
+	    notes_kaslr(n->buf, n->len, s->kaslr[s->n], sizeof(s->kaslr[0])) == 0)
+		s->n++;
+}
+
 int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machine_layout *m,
-			  const struct mem_range *ram, size_t nram)
+			  const struct mem_range *ram, size_t nram, const struct notes_stale *stale)
 {
 	const char *text;
 	size_t tlen;
@@ -189,8 +219,8 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 			continue;
 		for (uint64_t o = off; o + LAYOUT_PAGE <= off + ram[i].size; o += LAYOUT_PAGE) {
 			size_t note = vmcoreinfo_note_at(map + o, (size_t)(m->ram_size - o));
-			if (!note)
-				continue;
+			if (!note || notes_is_stale(stale, map + o, note))
+				continue; /* none, or an earlier kernel's left behind */
 			if (n->len + note > n->cap) {
 				uint8_t *nb = realloc(n->buf, n->len + note);
 				if (!nb) {

@@ -12,6 +12,7 @@
 #include "qemu/qmp.h"
 
 #define NOTES_MAX_CPUS 256
+#define NOTES_MAX_STALE 64
 
 struct crash_notes {
 	uint8_t *buf;             /* the notes, verbatim from QEMU, VMCOREINFO appended if found */
@@ -21,6 +22,24 @@ struct crash_notes {
 	const char *vmcoreinfo_source;  /* "qemu", "guest-memory" or NULL */
 	char osrelease[65];
 };
+
+/* The KERNELOFFSETs of kernels that crashed since the last fresh boot.  Each left its
+ * VMCOREINFO page somewhere in memory, and a later kernel may not have overwritten it: a scan
+ * for the live kernel's note must skip theirs. */
+struct notes_stale {
+	char kaslr[NOTES_MAX_STALE][32];
+	unsigned n;
+};
+
+/* The KERNELOFFSET of the VMCOREINFO note at NOTE (LEN bytes) into OUT; -ENOENT without. */
+__attribute__((warn_unused_result)) int notes_kaslr(const uint8_t *note, size_t len, char *out,
+						    size_t outlen);
+
+/* Is the VMCOREINFO note at NOTE (LEN bytes) one of a kernel in S? */
+bool notes_is_stale(const struct notes_stale *s, const uint8_t *note, size_t len);
+
+/* Remember the kernel whose notes are N (nothing if they have no VMCOREINFO). */
+void notes_stale_add(struct notes_stale *s, const struct crash_notes *n);
 
 /* Ask the paused QEMU for its notes: a one-page dump-guest-memory into PATH (an ELF core
  * the caller keeps: `readelf -n` reads it), keeping its PT_NOTE bytes.  Returns 0 or -errno with WHY set. */
@@ -34,12 +53,14 @@ __attribute__((warn_unused_result)) int notes_from_registers(struct qmp *q, stru
 							      char *why, size_t whylen);
 
 /* If the notes lack VMCOREINFO, look for the kernel's page-aligned VMCOREINFO note in the
- * crashed RAM (RAM file RAM_FD laid out as M, scanning the ranges RAM) and append it.
- * Returns 0 (found or not needed), -ENOENT if not found, other -errno on I/O errors. */
+ * crashed RAM (RAM file RAM_FD laid out as M, scanning the ranges RAM that are in it; notes of
+ * the kernels in STALE are skipped) and append it.  Returns 0 (found or not needed), -ENOENT
+ * if not found, other -errno on I/O errors. */
 __attribute__((warn_unused_result)) int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd,
 							       const struct machine_layout *m,
 							       const struct mem_range *ram,
-							       size_t nram);
+							       size_t nram,
+							       const struct notes_stale *stale);
 
 /* Re-derive ncpus, cpu[] and osrelease from buf. */
 void notes_index(struct crash_notes *n);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "dump/release.h"
 
 int release_punch(int ram_fd, uint64_t off, uint64_t len)
@@ -51,10 +53,67 @@ uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, in
 	return size;
 }
 
-int release_add_dimm(struct qmp *q, const char *path, uint64_t size, unsigned index, char *why,
-		     size_t whylen)
+int release_query_dimm(struct qmp *q, unsigned index, uint64_t *gpa, uint64_t *size)
+{
+	char dev[32];
+	json_t *ret = NULL, *m;
+	size_t i;
+	int r;
+
+	snprintf(dev, sizeof(dev), "dimm%u", index);
+	r = qmp_command(q, "query-memory-devices", NULL, 10000, &ret, NULL);
+	if (r < 0)
+		return r;
+	r = json_is_array(ret) ? -ENOENT : -EPROTO;
+	json_array_foreach(ret, i, m) {
+		json_t *data = json_object_get(m, "data");
+		const char *id = json_string_value(json_object_get(data, "id"));
+		json_t *a = json_object_get(data, "addr"), *s = json_object_get(data, "size");
+		uint64_t end;
+
+		if (!id || strcmp(id, dev))
+			continue;
+		if (!json_is_integer(a) || !json_is_integer(s) || json_integer_value(a) <= 0 ||
+		    json_integer_value(s) <= 0) {
+			r = -EPROTO;
+			break;
+		}
+		*gpa = (uint64_t)json_integer_value(a);
+		*size = (uint64_t)json_integer_value(s);
+		r = *gpa % 4096 || *size % 4096 || __builtin_add_overflow(*gpa, *size, &end) ? -EPROTO
+											   : 0;
+		break;
+	}
+	json_decref(ret);
+	return r;
+}
+
+int release_del_dimm(struct qmp *q, unsigned index, char *why, size_t whylen)
+{
+	char dev[32], *err = NULL;
+	int r;
+
+	snprintf(dev, sizeof(dev), "dimm%u", index);
+	r = qmp_command(q, "device_del", json_pack("{s:s}", "id", dev), 10000, NULL, &err);
+	if (r < 0)
+		snprintf(why, whylen, "device_del %s: %s", dev, err ? err : strerror(-r));
+	free(err);
+	return r;
+}
+
+int release_del_backend(struct qmp *q, unsigned index)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "hvdimm%u", index);
+	return qmp_command(q, "object-del", json_pack("{s:s}", "id", id), 10000, NULL, NULL);
+}
+
+int release_add_dimm(struct qmp *q, const char *path, uint64_t size, uint64_t addr,
+		     unsigned index, uint64_t *gpa, char *why, size_t whylen)
 {
 	char id[32], dev[32], *err = NULL;
+	uint64_t got_size;
 	json_t *args;
 	int fd, r;
 
@@ -83,7 +142,8 @@ int release_add_dimm(struct qmp *q, const char *path, uint64_t size, unsigned in
 		return r;
 	}
 	snprintf(dev, sizeof(dev), "dimm%u", index);
-	args = json_pack("{s:s, s:s, s:s}", "driver", "pc-dimm", "id", dev, "memdev", id);
+	args = json_pack("{s:s, s:s, s:s, s:I}", "driver", "pc-dimm", "id", dev, "memdev", id,
+			 "addr", (json_int_t)addr);
 	r = qmp_command(q, "device_add", args, 10000, NULL, &err);
 	if (r < 0) {
 		snprintf(why, whylen, "device_add pc-dimm: %s", err ? err : strerror(-r));
@@ -93,5 +153,9 @@ int release_add_dimm(struct qmp *q, const char *path, uint64_t size, unsigned in
 		unlink(path);
 		return r;
 	}
+	/* QEMU places a DIMM exactly at addr or refuses it; the query confirms what it did, and
+	 * what QEMU reports is what a later crash must re-attach */
+	if (release_query_dimm(q, index, gpa, &got_size) < 0 || got_size != size)
+		*gpa = addr;
 	return 0;
 }

@@ -25,8 +25,11 @@
 struct saver {
 	struct saver_config cfg;
 	char ram_path[4096], out_path[4096], part_path[4200];
+	struct saver_dimm dimms[SAVER_MAX_DIMMS];
+	char *dimm_paths[SAVER_MAX_DIMMS];
+	int fds[1 + SAVER_MAX_DIMMS];      /* the RAM file, then each DIMM file */
 	pthread_t thread;
-	bool started;
+	bool started, joined;
 	int efd;
 	atomic_bool stop;
 	pthread_mutex_t lock;
@@ -46,15 +49,15 @@ static void post(struct saver *s)
 	}
 }
 
-static void report_range(struct saver *s, uint64_t off, uint64_t len, uint64_t saved)
+static void report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t saved)
 {
 	pthread_mutex_lock(&s->lock);
 	if (len == 0)
 		; /* progress only */
-	else if (s->nranges && s->ranges[s->nranges - 1].off + s->ranges[s->nranges - 1].len == off)
+	else if (s->nranges && s->ranges[s->nranges - 1].gpa + s->ranges[s->nranges - 1].len == gpa)
 		s->ranges[s->nranges - 1].len += len;
 	else if (s->nranges < SAVER_MAX_RANGES)
-		s->ranges[s->nranges++] = (struct saver_range){ off, len };
+		s->ranges[s->nranges++] = (struct saver_range){ gpa, len };
 	/* else: the supervisor is far behind; the range stays unreleased, which is safe */
 	s->done += saved;
 	pthread_mutex_unlock(&s->lock);
@@ -66,6 +69,48 @@ static void fail(struct saver *s, int r, const char *what)
 {
 	s->result = r;
 	snprintf(s->why, sizeof(s->why), "%s: %s", what, strerror(-r));
+}
+
+/* The open file and offset holding [GPA, GPA+LEN) in the capture boot: the RAM file, or the
+ * DIMM file mapped there.  -ERANGE when no single file holds all of it. */
+static int locate(const struct saver *s, uint64_t gpa, uint64_t len, int *fd, uint64_t *off)
+{
+	uint64_t end, last;
+
+	if (__builtin_add_overflow(gpa, len ? len - 1 : 0, &last))
+		return -ERANGE;
+	if (layout_gpa_to_off(&s->cfg.layout, gpa, off) == 0 &&
+	    layout_gpa_to_off(&s->cfg.layout, last, &end) == 0 && end - *off == last - gpa) {
+		*fd = s->fds[0];
+		return 0;
+	}
+	for (size_t i = 0; i < s->cfg.ndimms; i++) {
+		const struct saver_dimm *d = &s->cfg.dimms[i];
+		if (gpa >= d->gpa && last - d->gpa < d->size) {
+			*fd = s->fds[1 + i];
+			*off = gpa - d->gpa;
+			return 0;
+		}
+	}
+	return -ERANGE;
+}
+
+/* Open the RAM file and every DIMM file for reading. */
+static int open_sources(struct saver *s)
+{
+	s->fds[0] = open(s->ram_path, O_RDONLY | O_CLOEXEC);
+	if (s->fds[0] < 0) {
+		fail(s, -errno, s->ram_path);
+		return s->result;
+	}
+	for (size_t i = 0; i < s->cfg.ndimms; i++) {
+		s->fds[1 + i] = open(s->cfg.dimms[i].path, O_RDONLY | O_CLOEXEC);
+		if (s->fds[1 + i] < 0) {
+			fail(s, -errno, s->cfg.dimms[i].path);
+			return s->result;
+		}
+	}
+	return 0;
 }
 
 #define COPY_BUF (8u << 20)
@@ -205,7 +250,7 @@ static int kd_compress_chunk(struct kdump_compressor **c, unsigned t, const uint
 	return r;
 }
 
-static int save_kdump(struct saver *s, int in, const struct elfcore_segment *segs, size_t nsegs,
+static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_t nsegs,
 		      const uint8_t *notes, size_t notes_len, uint8_t *buf)
 {
 	struct kdump_compressor *comp[KD_MAX_THREADS] = { 0 };
@@ -286,9 +331,10 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 	/* The loads are in pfn order: read, compress in parallel, append in order. */
 	for (size_t i = 0; i < nsegs; i++) {
 		uint64_t src, pfn0, pfn1, pfn;
+		int in;
 		if (segs[i].type == 4)
 			continue;
-		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &src) < 0)
+		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
 			continue; /* checked by the caller */
 		pfn0 = segs[i].paddr / KDUMP_PAGE_SIZE;
 		pfn1 = pfn0 + segs[i].memsz / KDUMP_PAGE_SIZE;
@@ -298,6 +344,7 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 		while (pfn < pfn1) {
 			size_t n = pfn1 - pfn < KD_CHUNK_PAGES ? (size_t)(pfn1 - pfn) : KD_CHUNK_PAGES;
 			uint64_t off = src + (pfn - pfn0) * KDUMP_PAGE_SIZE, bytes = n * KDUMP_PAGE_SIZE;
+			uint64_t gpa = segs[i].offset + (pfn - pfn0) * KDUMP_PAGE_SIZE;
 			ssize_t got;
 
 			if (atomic_load(&s->stop)) {
@@ -308,7 +355,7 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 			got = pread(in, buf, bytes, (off_t)off);
 			if (got != (ssize_t)bytes) {
 				r = got < 0 ? -errno : -EIO;
-				fail(s, r, s->ram_path);
+				fail(s, r, in == s->fds[0] ? s->ram_path : "a DIMM file");
 				goto out;
 			}
 			r = kd_compress_chunk(comp, t, buf, cbuf, cp, n);
@@ -318,10 +365,10 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 				fail(s, r, s->part_path);
 				goto out;
 			}
-			if (npend && pend[npend - 1].off + pend[npend - 1].len == off)
+			if (npend && pend[npend - 1].gpa + pend[npend - 1].len == gpa)
 				pend[npend - 1].len += bytes;
 			else
-				pend[npend++] = (struct saver_range){ off, bytes };
+				pend[npend++] = (struct saver_range){ gpa, bytes };
 			pending_saved += bytes;
 			since_sync += bytes;
 			pfn += n;
@@ -332,7 +379,7 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 					goto out;
 				}
 				for (size_t k = 0; k < npend; k++)
-					report_range(s, pend[k].off, pend[k].len,
+					report_range(s, pend[k].gpa, pend[k].len,
 						     k + 1 == npend ? pending_saved : 0);
 				npend = 0;
 				pending_saved = since_sync = 0;
@@ -345,7 +392,7 @@ static int save_kdump(struct saver *s, int in, const struct elfcore_segment *seg
 		goto out;
 	}
 	for (size_t k = 0; k < npend; k++)
-		report_range(s, pend[k].off, pend[k].len, k + 1 == npend ? pending_saved : 0);
+		report_range(s, pend[k].gpa, pend[k].len, k + 1 == npend ? pending_saved : 0);
 out:
 	kdump_writer_free(w);
 	for (unsigned i = 0; i < t; i++)
@@ -364,20 +411,18 @@ static void *saver_main(void *arg)
 	uint8_t *hdr = NULL, *notes = NULL, *outhdr = NULL;
 	size_t nsegs = 0, need, nloads = 0, notes_len = 0, hs;
 	uint64_t pos, total = 0;
-	int in = -1, out = -1, r, dfd;
+	int in, out = -1, r, dfd;
 	uint8_t *buf = NULL;
 	bool no_cfr = false;
 	uint64_t resume_at = 0, offset_in_mem = 0;
 	char dir[4096];
 
-	in = open(s->ram_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		fail(s, -errno, s->ram_path);
+	if (open_sources(s) < 0)
 		goto done;
-	}
 	buf = malloc(COPY_BUF);
 	hdr = malloc(SAVER_HDR_READ);
-	if (!buf || !hdr || pread(in, hdr, SAVER_HDR_READ, (off_t)s->cfg.hdr_off) != SAVER_HDR_READ) {
+	if (!buf || !hdr ||
+	    pread(s->fds[0], hdr, SAVER_HDR_READ, (off_t)s->cfg.hdr_off) != SAVER_HDR_READ) {
 		fail(s, -EIO, s->ram_path);
 		goto done;
 	}
@@ -393,16 +438,16 @@ static void *saver_main(void *arg)
 	}
 	for (size_t i = 0; i < nsegs; i++) {
 		uint64_t off;
-		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &off) < 0 ||
-		    layout_gpa_to_off(&s->cfg.layout, segs[i].offset + (segs[i].memsz ? segs[i].memsz - 1 : 0),
-				      &off) < 0) {
-			fail(s, -EINVAL, s->ram_path);
+		if (locate(s, segs[i].offset, segs[i].memsz, &in, &off) < 0) {
+			snprintf(s->why, sizeof(s->why), "segment at 0x%llx is in neither the RAM file "
+				 "nor a DIMM file", (unsigned long long)segs[i].offset);
+			s->result = -EINVAL;
 			goto done;
 		}
 		if (segs[i].type == 4 /* PT_NOTE */) {
 			free(notes);
 			notes = malloc(segs[i].filesz);
-			if (!notes || layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &off) < 0 ||
+			if (!notes || segs[i].filesz > segs[i].memsz ||
 			    pread(in, notes, segs[i].filesz, (off_t)off) != (ssize_t)segs[i].filesz) {
 				fail(s, -EIO, s->ram_path);
 				goto done;
@@ -419,7 +464,7 @@ static void *saver_main(void *arg)
 	pthread_mutex_unlock(&s->lock);
 
 	if (s->cfg.format == SAVE_KDUMP) {
-		if (save_kdump(s, in, segs, nsegs, notes, notes_len, buf) == 0)
+		if (save_kdump(s, segs, nsegs, notes, notes_len, buf) == 0)
 			s->result = 0;
 		goto done;
 	}
@@ -454,7 +499,7 @@ static void *saver_main(void *arg)
 		uint64_t src, done = 0;
 		if (segs[i].type == 4)
 			continue;
-		if (layout_gpa_to_off(&s->cfg.layout, segs[i].offset, &src) < 0)
+		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
 			continue; /* checked above */
 		if (offset_in_mem + segs[i].memsz <= resume_at) {
 			/* saved and released before the interruption */
@@ -483,7 +528,7 @@ static void *saver_main(void *arg)
 				fail(s, r, "cannot record the save's progress");
 				goto done;
 			}
-			report_range(s, src + done, n, n);
+			report_range(s, segs[i].offset + done, n, n);
 			done += n;
 		}
 		offset_in_mem += segs[i].memsz;
@@ -512,8 +557,9 @@ static void *saver_main(void *arg)
 done:
 	if (out >= 0)
 		close(out);
-	if (in >= 0)
-		close(in);
+	for (size_t i = 0; i <= s->cfg.ndimms; i++)
+		if (s->fds[i] >= 0)
+			close(s->fds[i]);
 	free(buf);
 	free(outhdr);
 	free(notes);
@@ -527,12 +573,21 @@ done:
 	return NULL;
 }
 
+/* Free S and its copies of the DIMM paths (the thread is not running). */
+static void saver_destroy(struct saver *s)
+{
+	for (size_t i = 0; i < SAVER_MAX_DIMMS; i++)
+		free(s->dimm_paths[i]);
+	free(s);
+}
+
 int saver_start(const struct saver_config *cfg, struct saver **out)
 {
 	struct saver *s;
 	int r;
 
-
+	if (cfg->ndimms > SAVER_MAX_DIMMS)
+		return -E2BIG;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -542,19 +597,33 @@ int saver_start(const struct saver_config *cfg, struct saver **out)
 	snprintf(s->part_path, sizeof(s->part_path), "%s.part", cfg->out_path);
 	s->cfg.ram_path = s->ram_path;
 	s->cfg.out_path = s->out_path;
+	for (size_t i = 0; i <= SAVER_MAX_DIMMS; i++)
+		s->fds[i] = -1;
+	for (size_t i = 0; i < cfg->ndimms; i++) {
+		s->dimms[i] = cfg->dimms[i];
+		s->dimm_paths[i] = strdup(cfg->dimms[i].path);
+		if (!s->dimm_paths[i]) {
+			saver_destroy(s);
+			return -ENOMEM;
+		}
+		s->dimms[i].path = s->dimm_paths[i];
+	}
+	s->cfg.dimms = s->dimms;
 	if (!s->cfg.chunk)
 		s->cfg.chunk = 64ull << 20;
 	pthread_mutex_init(&s->lock, NULL);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->efd < 0) {
 		r = -errno;
-		free(s);
+		pthread_mutex_destroy(&s->lock);
+		saver_destroy(s);
 		return r;
 	}
 	r = -pthread_create(&s->thread, NULL, saver_main, s);
 	if (r < 0) {
 		close(s->efd);
-		free(s);
+		pthread_mutex_destroy(&s->lock);
+		saver_destroy(s);
 		return r;
 	}
 	s->started = true;
@@ -603,14 +672,20 @@ bool saver_finished(struct saver *s, int *result, char *why, size_t whylen)
 	return f;
 }
 
+void saver_stop(struct saver *s)
+{
+	atomic_store(&s->stop, true);
+	if (s->started && !s->joined)
+		pthread_join(s->thread, NULL);
+	s->joined = true;
+}
+
 void saver_free(struct saver *s)
 {
 	if (!s)
 		return;
-	atomic_store(&s->stop, true);
-	if (s->started)
-		pthread_join(s->thread, NULL);
+	saver_stop(s);
 	close(s->efd);
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	saver_destroy(s);
 }

@@ -13,9 +13,19 @@
 
 enum save_format { SAVE_ELF, SAVE_KDUMP };
 
+#define SAVER_MAX_DIMMS 64
+
+/* A DIMM file: crashed memory outside the RAM file, which the capture boot maps at GPA. */
+struct saver_dimm {
+	const char *path;
+	uint64_t gpa, size;
+};
+
 struct saver_config {
 	const char *ram_path;         /* file holding the crash now */
 	struct machine_layout layout; /* its layout (maps the header's addresses to offsets) */
+	const struct saver_dimm *dimms; /* the DIMM files the header's addresses may point into */
+	size_t ndimms;
 	uint64_t hdr_off;             /* the ELF core header hvdump wrote, as a file offset */
 	const char *out_path;         /* final dump path; written as OUT.part, then renamed */
 	enum save_format format;
@@ -33,13 +43,15 @@ __attribute__((warn_unused_result)) int saver_read_progress(const char *out_path
 							     uint64_t *done);
 
 struct saver_range {
-	uint64_t off, len;            /* RAM-file bytes whose dump data is durable */
+	uint64_t gpa, len;            /* bytes whose dump data is durable, by the guest-physical
+				       * address where the capture boot has them (p_offset) */
 };
 
 struct saver;
 
 /* Start saving in a new thread.  With cfg->resume the durable part of OUT.part is kept and
- * not read again from the RAM file (it was released).  Returns 0 or -errno. */
+ * not read again from the RAM file (it was released).  Returns 0 or -errno (-E2BIG: more than
+ * SAVER_MAX_DIMMS DIMM files). */
 __attribute__((warn_unused_result)) int saver_start(const struct saver_config *cfg,
 						     struct saver **out);
 
@@ -54,6 +66,10 @@ void saver_progress(struct saver *s, uint64_t *done, uint64_t *total);
 
 /* Has the thread finished?  If so *RESULT is 0 or -errno, with a reason in WHY. */
 bool saver_finished(struct saver *s, int *result, char *why, size_t whylen);
+
+/* Ask the thread to stop and wait for it.  It may have finished before it saw the request:
+ * saver_take() and saver_finished() still tell what it made durable and how it ended. */
+void saver_stop(struct saver *s);
 
 /* Stop early (if running), join, free. */
 void saver_free(struct saver *s);

@@ -75,6 +75,20 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	snprintf(suffix, sizeof(suffix), ",size=%lluM,share=on", (unsigned long long)(b->ram_size >> 20));
 	add_path_opt(a, "memory-backend-file,id=ram0,mem-path=", b->ram_path, suffix);
 
+	for (size_t i = 0; b->slots && i < b->ndimms; i++) {
+		const struct qemu_dimm *d = &b->dimms[i];
+		char prefix[96];
+		/* read-only: guest writes to the crashed memory are discarded */
+		snprintf(prefix, sizeof(prefix), "memory-backend-file,id=hvdimm%u,mem-path=", d->index);
+		snprintf(suffix, sizeof(suffix), ",size=%llu,share=on,readonly=on",
+			 (unsigned long long)d->size);
+		argv_add(a, "-object");
+		add_path_opt(a, prefix, d->path, suffix);
+		argv_add(a, "-device");
+		argv_addf(a, "pc-dimm,id=dimm%u,memdev=hvdimm%u,addr=0x%llx", d->index, d->index,
+			  (unsigned long long)d->gpa);
+	}
+
 	argv_add(a, "-chardev");
 	argv_addf(a, "socket,id=qmp,fd=%d,server=on,wait=off", b->qmp_fd);
 	argv_add(a, "-mon");

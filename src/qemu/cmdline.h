@@ -11,6 +11,14 @@
 /* The virtio-serial port of the guest saver (phyp's release_region, over a socket). */
 #define HVDUMP_SAVE_PORT "org.hvdump.save"
 
+/* A pc-dimm attached at start-up: a DIMM file of an earlier boot that holds crashed memory,
+ * re-attached read-only at the guest-physical address it had. */
+struct qemu_dimm {
+	unsigned index;          /* backend "hvdimmINDEX", device "dimmINDEX" */
+	const char *path;
+	uint64_t gpa, size;
+};
+
 struct qemu_boot {
 	const struct vm_config *cfg;
 	const char *accel;       /* "kvm" or "tcg" */
@@ -20,7 +28,9 @@ struct qemu_boot {
 	uint64_t lowmem_pin;     /* value for max-ram-below-4g */
 	const char *append;      /* final kernel command line */
 	unsigned slots;          /* memory hotplug slots (0: no hotplug) */
-	uint64_t maxmem;         /* with slots: RAM plus everything that may be hot-added */
+	uint64_t maxmem;         /* with slots: RAM plus the device-memory span in use */
+	const struct qemu_dimm *dimms; /* with slots: DIMMs attached at start-up, read-only */
+	size_t ndimms;
 	int qmp_fd;              /* listening sockets QEMU inherits */
 	int console_fd;
 	int save_port_fd;        /* > 0: a virtio-serial port org.hvdump.save on this socket */

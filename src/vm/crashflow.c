@@ -39,6 +39,16 @@ static json_t *ranges_json(const struct mem_range *r, size_t n)
 	return a;
 }
 
+/* The crashed kernel's memory: its boot RAM, then the DIMMs it had, sorted.  Returns how many
+ * ranges (at most LAYOUT_MAX_RANGES). */
+static size_t crashed_ranges(const struct vm *vm, struct mem_range *out)
+{
+	size_t n = vm->nram < LAYOUT_MAX_RANGES ? vm->nram : LAYOUT_MAX_RANGES;
+
+	memcpy(out, vm->ram, n * sizeof(*out));
+	return n + (vm->ncrash ? dimms_ranges(vm, vm->ncrash, out + n, LAYOUT_MAX_RANGES - n) : 0);
+}
+
 /* Write DIR/crash.json from J (stolen). */
 static void record_write(const char *dir, json_t *j)
 {
@@ -71,6 +81,8 @@ static json_t *record_load(const char *dir)
 static json_t *record_new(struct vm *vm, const char *how)
 {
 	json_t *j = json_object(), *cpus = json_array();
+	struct mem_range ranges[LAYOUT_MAX_RANGES];
+	size_t nranges = crashed_ranges(vm, ranges);
 
 	json_object_set_new(j, "format", json_string("hvdump-crash-record/1"));
 	json_object_set_new(j, "vm", json_string(vm->cfg->name));
@@ -96,8 +108,9 @@ static json_t *record_new(struct vm *vm, const char *how)
 	json_object_set_new(j, "crashed_ram", json_pack("{s:I, s:I, s:o}", "ram_file_bytes",
 						      (json_int_t)vm->cur.ram_size, "lowmem_bytes",
 						      (json_int_t)vm->cur.lowmem, "ranges",
-						      ranges_json(vm->ram, vm->nram)));
+						      ranges_json(ranges, nranges)));
 	json_object_set_new(j, "ram_file", json_string(vm->rd.ram));
+	json_object_set_new(j, "dimms", dimms_json(vm, vm->ncrash));
 	json_object_set_new(j, "notes_file", json_string("notes.elf"));
 	json_object_set_new(j, "state", json_string("crashed"));
 	return j;
@@ -239,6 +252,7 @@ void crash_handle(struct vm *vm, const char *when, const char *how)
 		return;
 	vm->crashed = true;
 	vm->ncrash++;
+	dimms_crashed(vm);
 	vm->console_panic_ms = 0;
 	vm->crash_mono_ms = vm_now_ms();
 	snprintf(vm->crash_time, sizeof(vm->crash_time), "%s", when);
@@ -370,12 +384,51 @@ static json_t *plan_json(const struct capture_plan *p)
 			 "copies", copies, "segments", segs);
 }
 
+/* A capture guest crashed after every earlier dump was saved: nothing in the RAM file beyond
+ * the production RAM matters any more (the old extensions held saved crashes), so the new
+ * extension replaces them instead of growing the guest-physical space. */
+static int drop_saved_extensions(struct vm *vm, int fd, struct machine_layout *cur)
+{
+	if (!vm->capture || vm->npreserved || cur->ram_size <= vm->cfg->memory)
+		return 0;
+	if (ftruncate(fd, (off_t)vm->cfg->memory) < 0) {
+		int e = errno;
+		log_err("cannot drop the saved crashes' extension from %s: %s", vm->rd.ram,
+			strerror(e));
+		return -e;
+	}
+	cur->ram_size = vm->cfg->memory;
+	return 0;
+}
+
+/* The next boot is the capture boot of PLAN: what it gets, and what it must give back. */
+static void enter_capture(struct vm *vm, const struct capture_plan *plan)
+{
+	struct preserved_crash *pc = &vm->preserved[vm->npreserved++];
+
+	snprintf(pc->dir, sizeof(pc->dir), "%s", vm->crash_dir);
+	pc->crash = vm->ncrash;
+	pc->hdr_off = plan->hdr_off;
+	pc->saved_ms = 0;
+	vm->cur = plan->next;
+	vm->nram = layout_capture_ram(vm->cfg->boot_region, vm->ram);
+	vm->fresh_ram = false;
+	vm->capture = true;
+	vm->elfcorehdr = plan->hdr_gpa;
+	vm->release_target = crash_return_bytes(vm->cfg);
+	vm->release_added = vm->release_pending = vm->released = 0;
+	vm->hotplug_after_ms = 0;
+}
+
 int crash_prepare_capture(struct vm *vm)
 {
+	struct mem_range ram[LAYOUT_MAX_RANGES], dimms[VM_MAX_DIMMS];
 	struct capture_inputs in = {
 		.cur = vm->cur,
-		.ram = vm->ram,
-		.nram = vm->nram,
+		.ram = ram,
+		.nram = crashed_ranges(vm, ram),
+		.dimms = dimms,
+		.ndimms = dimms_ranges(vm, 0, dimms, VM_MAX_DIMMS),
 		.boot_region = vm->cfg->boot_region,
 		.firmware_zone = LAYOUT_FIRMWARE_ZONE,
 		.initrd_size = vm->initrd_size,
@@ -397,29 +450,30 @@ int crash_prepare_capture(struct vm *vm)
 		goto free_plan;
 	}
 	if (!vm->notes.vmcoreinfo_source) {
-		r = notes_find_vmcoreinfo(&vm->notes, fd, &vm->cur, vm->ram, vm->nram);
+		r = notes_find_vmcoreinfo(&vm->notes, fd, &vm->cur, vm->ram, vm->nram, &vm->stale);
 		if (r < 0)
 			log_warn("no VMCOREINFO in QEMU's notes or guest memory (%s): dump tools will "
 				 "need the kernel's debug info", strerror(-r));
 	}
 	in.notes_len = vm->notes.len;
 	write_notes_file(vm);
-	{
-		const char *text;
-		size_t tlen;
-		vm->crashed_kaslr[0] = '\0';
-		if (vmcoreinfo_find(vm->notes.buf, vm->notes.len, &text, &tlen) == 0 &&
-		    vmcoreinfo_get(text, tlen, "KERNELOFFSET", vm->crashed_kaslr,
-				   sizeof(vm->crashed_kaslr)) < 0)
-			vm->crashed_kaslr[0] = '\0';
-		memset(&vm->probe, 0, sizeof(vm->probe));
-	}
+	notes_stale_add(&vm->stale, &vm->notes);
+	memset(&vm->probe, 0, sizeof(vm->probe));
 	if (vm->npreserved == VM_MAX_CRASHES) {
 		log_err("%u crashes already preserved and unsaved; not booting another capture",
 			vm->npreserved);
 		r = -ENOSPC;
 		goto close_fd;
 	}
+	if (in.ndimms >= RELEASE_SLOTS) {
+		log_err("%zu DIMMs hold unsaved crashed memory: no slot left to give memory back",
+			in.ndimms);
+		r = -ENOSPC;
+		goto close_fd;
+	}
+	r = drop_saved_extensions(vm, fd, &in.cur);
+	if (r < 0)
+		goto close_fd;
 	r = capture_plan_build(&in, plan, why, sizeof(why));
 	if (r < 0) {
 		log_err("cannot plan the capture boot: %s", why);
@@ -434,6 +488,9 @@ int crash_prepare_capture(struct vm *vm)
 		 "0x%llx", vm_now_ms() - t0, plan->nloads,
 		 size_human(plan->ext_size - (plan->ext_size ? 0 : 0), sz, sizeof(sz)),
 		 (unsigned long long)plan->hdr_gpa);
+	if (in.ndimms)
+		log_info("%zu DIMM file(s) with crashed memory re-attached read-only where they were",
+			 in.ndimms);
 
 	rec = record_new(vm, "pvpanic");
 	json_object_set_new(rec, "detected_by", json_string("pvpanic"));
@@ -442,17 +499,7 @@ int crash_prepare_capture(struct vm *vm)
 	json_object_set_new(rec, "state", json_string("preserved"));
 	record_write(vm->crash_dir, rec);
 
-	{
-		struct preserved_crash *pc = &vm->preserved[vm->npreserved++];
-		snprintf(pc->dir, sizeof(pc->dir), "%s", vm->crash_dir);
-		pc->hdr_off = plan->hdr_off;
-		pc->saved_ms = 0;
-	}
-	vm->cur = plan->next;
-	vm->nram = layout_capture_ram(vm->cfg->boot_region, vm->ram);
-	vm->fresh_ram = false;
-	vm->capture = true;
-	vm->elfcorehdr = plan->hdr_gpa;
+	enter_capture(vm, plan);
 	r = 0;
 close_fd:
 	close(fd);
@@ -460,6 +507,24 @@ free_plan:
 	free(plan);
 	notes_free(&vm->notes);
 	return r;
+}
+
+/* The crashed kernel's DIMMs for the hook: one "GPA BYTES PATH" line each (static storage). */
+static const char *hook_dimms(const struct vm *vm)
+{
+	static char text[VM_MAX_DIMMS * 4300];
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (unsigned i = 0; i < vm->ndimm && len < sizeof(text); i++) {
+		const struct vm_dimm *d = &vm->dimms[i];
+		if (d->gone || d->crash != vm->ncrash)
+			continue;
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s0x%llx %llu %s",
+					len ? "\n" : "", (unsigned long long)d->gpa,
+					(unsigned long long)d->size, d->path);
+	}
+	return text;
 }
 
 void crash_run_hook(struct vm *vm)
@@ -490,6 +555,7 @@ void crash_run_hook(struct vm *vm)
 		setenv("HVDUMP_CRASH", num, 1);
 		setenv("HVDUMP_CRASH_DIR", vm->crash_dir, 1);
 		setenv("HVDUMP_IN_CAPTURE", vm->capture ? "1" : "0", 1);
+		setenv("HVDUMP_DIMMS", hook_dimms(vm), 1);
 		execl("/bin/sh", "sh", "-c", vm->cfg->crash_hook, (char *)NULL);
 		_exit(127);
 	}
@@ -507,8 +573,6 @@ void crash_capture_started(struct vm *vm)
 
 	log_info("capture guest booting %lld ms after the crash; /proc/vmcore in the guest holds "
 		 "the crashed kernel's memory", ms);
-	if (!vm->release_target)
-		vm->release_target = crash_return_bytes(vm->cfg);
 	if (!vm->hotplug_after_ms)
 		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
 	if (!vm->npreserved)
@@ -532,6 +596,9 @@ int crash_keep_ram_file(struct vm *vm)
 		log_err("cannot keep the RAM file with unsaved crashes as %s: %s", kept, strerror(e));
 		return -e;
 	}
+	if (dimms_keep(vm) < 0)
+		log_err("some DIMM files with unsaved crashed memory are still named dimm-N in %s",
+			vm->rd.path);
 	for (unsigned i = 0; i < vm->npreserved; i++)
 		if (!vm->preserved[i].saved_ms)
 			record_update(vm->preserved[i].dir, "preserved-unsaved",

@@ -51,17 +51,17 @@ void guestsave_close(struct vm *vm)
 	vm->gsave.overlong = false;
 }
 
-/* The oldest unsaved crash of this RAM file and its PT_LOADs, from the header we wrote. */
+/* The crash the guest sees as /proc/vmcore, the newest one, and its PT_LOADs, from the
+ * header we wrote.  An older crash still unsaved (the capture guest before crashed while it
+ * saved) is not the guest's to save or release: it stays preserved. */
 static int load_segments(struct vm *vm)
 {
 	uint8_t *hdr;
 	size_t need, n = 0;
-	unsigned i;
+	unsigned i = vm->npreserved - 1;
 	int r;
 
-	for (i = 0; i < vm->npreserved && vm->preserved[i].saved_ms; i++)
-		;
-	if (i == vm->npreserved)
+	if (!vm->npreserved || vm->preserved[i].saved_ms)
 		return -ENOENT;
 	if (vm->gsave.segs && vm->gsave.crash == i)
 		return 0;
@@ -120,17 +120,13 @@ static int release_range(struct vm *vm, uint64_t paddr, uint64_t size, uint64_t 
 		const struct elfcore_segment *s = &vm->gsave.segs[k];
 		uint64_t a = paddr > s->paddr ? paddr : s->paddr;
 		uint64_t b = end < s->paddr + s->memsz ? end : s->paddr + s->memsz;
-		uint64_t off, held;
+		uint64_t held;
 		if (a >= b)
 			continue;
-		if (layout_gpa_to_off(&vm->cur, s->offset + (a - s->paddr), &off) < 0) {
-			*why = "segment outside the RAM file";
-			return -ERANGE;
-		}
-		held = release_allocated(vm->ram_fd, off, b - a);
-		r = release_punch(vm->ram_fd, off, b - a);
+		r = vm_mem_punch(vm, s->offset + (a - s->paddr), b - a, &held);
 		if (r < 0) {
-			*why = "cannot free the range on the host";
+			*why = r == -ERANGE ? "segment outside the RAM and DIMM files"
+					    : "cannot free the range on the host";
 			return r;
 		}
 		*freed += held;
@@ -175,6 +171,7 @@ static void handle(struct vm *vm, char *line)
 			      json_pack("{s:I}", "released_bytes", (json_int_t)vm->released));
 		log_info("the guest saved its dump (%s released on its request)",
 			 size_human(vm->released, sz, sizeof(sz)));
+		dimms_drop_crash(vm, vm->preserved[i].crash);
 		free(vm->gsave.segs);
 		vm->gsave.segs = NULL;
 		for (i = 0; i < vm->npreserved && vm->preserved[i].saved_ms; i++)

@@ -89,7 +89,6 @@ static int probe_find(struct vm *vm)
 	int r = -EAGAIN;
 
 	for (uint64_t off = 0; off + LAYOUT_PAGE <= b; off += LAYOUT_PAGE) {
-		char kaslr[32];
 		size_t note;
 		const char *text;
 		size_t tlen;
@@ -103,9 +102,8 @@ static int probe_find(struct vm *vm)
 		note = vmcoreinfo_note_at(page, sizeof(page));
 		if (!note || vmcoreinfo_find(page, note, &text, &tlen) < 0)
 			continue;
-		if (vmcoreinfo_get(text, tlen, "KERNELOFFSET", kaslr, sizeof(kaslr)) == 0 &&
-		    vm->crashed_kaslr[0] && !strcmp(kaslr, vm->crashed_kaslr))
-			continue; /* the crashed kernel's page, not yet overwritten */
+		if (notes_is_stale(&vm->stale, page, note))
+			continue; /* a crashed kernel's page, not yet overwritten */
 		r = kallsyms_lookup(text, tlen, probe_read, &m, "system_state", &vaddr);
 		if (r == 0)
 			r = kallsyms_kimage_to_phys(text, tlen, vaddr, &paddr);
@@ -175,23 +173,23 @@ void save_give_back(struct vm *vm, int final)
 	while (vm->qmp) {
 		uint64_t size = release_dimm_size(vm->release_pending, vm->release_added,
 						  vm->release_target, final);
-		char path[4200], why[512], sz[32];
+		char why[512], sz[32];
+		const struct vm_dimm *d;
 		int r;
 
 		if (!size)
 			return;
-		snprintf(path, sizeof(path), "%s/dimm-%u", vm->rd.path, vm->ndimms);
-		r = release_add_dimm(vm->qmp, path, size, vm->ndimms, why, sizeof(why));
+		r = dimms_add(vm, size, why, sizeof(why));
 		if (r < 0) {
 			log_warn("cannot give memory back to the guest: %s", why);
 			vm->release_pending = 0; /* do not retry in a loop; the host memory is free */
 			return;
 		}
-		vm->ndimms++;
+		d = &vm->dimms[vm->ndimm - 1];
 		vm->release_added += size;
 		vm->release_pending -= size < vm->release_pending ? size : vm->release_pending;
-		log_info("gave %s back to the guest as DIMM %u (%s of %s returned)",
-			 size_human(size, sz, sizeof(sz)), vm->ndimms - 1,
+		log_info("gave %s back to the guest as DIMM %u at 0x%llx (%s of %s returned)",
+			 size_human(size, sz, sizeof(sz)), d->index, (unsigned long long)d->gpa,
 			 size_human(vm->release_added, why, 32),
 			 size_human(vm->release_target, why + 64, 32));
 		if (vm->release_added >= vm->release_target)
@@ -207,6 +205,7 @@ void save_maybe_start(struct vm *vm)
 int save_start(struct vm *vm, bool resume)
 {
 	struct saver_config sc = { 0 };
+	struct saver_dimm dimms[VM_MAX_DIMMS];
 	char out[4200];
 	unsigned i;
 	int r;
@@ -230,6 +229,8 @@ int save_start(struct vm *vm, bool resume)
 	snprintf(out, sizeof(out), "%s/%s", vm->preserved[i].dir, dump_name(vm));
 	sc.ram_path = vm->rd.ram;
 	sc.layout = vm->cur;
+	sc.dimms = dimms;
+	sc.ndimms = dimms_for_saver(vm, dimms, VM_MAX_DIMMS);
 	sc.hdr_off = vm->preserved[i].hdr_off;
 	sc.out_path = out;
 	sc.format = strcmp(vm->cfg->save_format, "elf") ? SAVE_KDUMP : SAVE_ELF;
@@ -242,11 +243,19 @@ int save_start(struct vm *vm, bool resume)
 	}
 	sc.chunk = 64ull << 20;
 	{
+		/* A partial dump is always continued, never restarted: what it saved may have been
+		 * released (a capture guest that crashed while saving leaves one behind). */
 		char part[4300];
 		uint64_t done;
 		snprintf(part, sizeof(part), "%s.part", out);
-		sc.resume = resume && (sc.format == SAVE_KDUMP ? access(part, F_OK) == 0
-							   : saver_read_progress(out, &done) == 0);
+		sc.resume = sc.format == SAVE_KDUMP ? access(part, F_OK) == 0
+						    : saver_read_progress(out, &done) == 0;
+		if (!sc.resume && access(out, F_OK) == 0) {
+			/* complete already (renamed last): writing it again would read released
+			 * memory as zeros */
+			log_err("%s exists; not writing it again (move it away and resume)", out);
+			return -EEXIST;
+		}
 	}
 	r = saver_start(&sc, &vm->saver);
 	if (r < 0) {
@@ -257,7 +266,8 @@ int save_start(struct vm *vm, bool resume)
 	vm->save_start_ms = vm->progress_ms = vm_now_ms();
 	if (!vm->release_target)
 		vm->release_target = crash_return_bytes(vm->cfg);
-	log_info("%s the dump to %s while the guest runs", sc.resume ? "resuming" : "saving", out);
+	log_info("%s the dump to %s while the guest runs%s", sc.resume ? "resuming" : "saving", out,
+		 sc.ndimms ? " (with the crashed kernel's DIMMs)" : "");
 	return 0;
 }
 
@@ -276,27 +286,62 @@ static void progress(struct vm *vm, int final)
 		 final ? "" : "");
 }
 
-void save_on_event(struct vm *vm)
+/* Free on the host what the saver reports durable, and count it for return to the guest. */
+static void release_durable(struct vm *vm)
 {
 	struct saver_range r[256];
 	size_t n;
-	int result;
-	char why[512], sz[32];
 
-	if (!vm->saver)
-		return;
 	while ((n = saver_take(vm->saver, r, 256)) > 0) {
 		for (size_t i = 0; i < n; i++) {
-			int e = release_punch(vm->ram_fd, r[i].off, r[i].len);
+			uint64_t freed;
+			int e = vm_mem_punch(vm, r[i].gpa, r[i].len, &freed);
 			if (e < 0) {
-				log_warn("cannot free saved memory at offset %llu: %s",
-					 (unsigned long long)r[i].off, strerror(-e));
+				log_warn("cannot free saved memory at 0x%llx: %s",
+					 (unsigned long long)r[i].gpa, strerror(-e));
 				continue;
 			}
 			vm->released += r[i].len;
 			vm->release_pending += r[i].len;
 		}
 	}
+}
+
+/* The dump of preserved crash I is complete on disk. */
+static void mark_saved(struct vm *vm, unsigned i, long long ms)
+{
+	struct preserved_crash *pc = &vm->preserved[i];
+	char out[4200];
+
+	snprintf(out, sizeof(out), "%s/%s", pc->dir, dump_name(vm));
+	pc->saved_ms = vm_now_ms();
+	record_saved(pc->dir, out, dump_format(vm), ms, vm->released);
+	log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
+	dimms_drop_crash(vm, pc->crash);
+}
+
+/* Is every preserved crash saved?  Then nothing is preserved any more (returns true). */
+static bool all_saved(struct vm *vm)
+{
+	char sz[32];
+
+	for (unsigned i = 0; i < vm->npreserved; i++)
+		if (!vm->preserved[i].saved_ms)
+			return false;
+	vm->npreserved = 0;
+	log_info("every dump is saved (%s of memory freed on the host)",
+		 size_human(vm->released, sz, sizeof(sz)));
+	return true;
+}
+
+void save_on_event(struct vm *vm)
+{
+	int result;
+	char why[512];
+
+	if (!vm->saver)
+		return;
+	release_durable(vm);
 	save_give_back(vm, 0);
 	if (!saver_finished(vm->saver, &result, why, sizeof(why)))
 		return;
@@ -311,25 +356,13 @@ void save_on_event(struct vm *vm)
 			vm->rd.ram, vm->cfg->name);
 		return;
 	}
-	{
-		struct preserved_crash *pc = &vm->preserved[vm->saving];
-		char out[4200];
-		long long ms = vm_now_ms() - vm->save_start_ms;
-		snprintf(out, sizeof(out), "%s/%s", pc->dir, dump_name(vm));
-		pc->saved_ms = vm_now_ms();
-		record_saved(pc->dir, out, dump_format(vm), ms, vm->released);
-		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
-	}
+	mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
 	/* all saved? then the capture guest is the production guest, with all its memory */
-	for (unsigned i = 0; i < vm->npreserved; i++)
-		if (!vm->preserved[i].saved_ms) {
-			save_maybe_start(vm);
-			return;
-		}
-	vm->npreserved = 0;
+	if (!all_saved(vm)) {
+		save_maybe_start(vm);
+		return;
+	}
 	vm_write_state(vm, "running");
-	log_info("every dump is saved (%s of memory freed on the host)",
-		 size_human(vm->released, sz, sizeof(sz)));
 	save_give_back(vm, 1);
 }
 
@@ -343,11 +376,26 @@ void save_tick(struct vm *vm)
 
 void save_stop(struct vm *vm)
 {
+	int result = -ECANCELED;
+	char why[512];
+
 	if (!vm->saver)
 		return;
+	/* The saver may have finished while QEMU was going away: then its dump is complete and
+	 * what it reported durable may be freed; a later boot must not write it again.  (The
+	 * state file is left to the caller: this QEMU is ending.) */
+	saver_stop(vm->saver);
+	release_durable(vm);
+	if (saver_finished(vm->saver, &result, why, sizeof(why)) && result == 0) {
+		mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
+		all_saved(vm);
+	} else {
+		if (result < 0 && result != -ECANCELED)
+			record_failed(vm->preserved[vm->saving].dir, why, vm->released);
+		log_warn("saving stopped before it completed; the unsaved part stays preserved");
+	}
 	saver_free(vm->saver);
 	vm->saver = NULL;
-	log_warn("saving stopped before it completed; the unsaved part stays preserved");
 }
 
 int save_discard(struct vm *vm)
@@ -380,16 +428,21 @@ int save_discard(struct vm *vm)
 			continue;
 		}
 		json_array_foreach(segs, k, seg) {
-			uint64_t off = (uint64_t)json_integer_value(json_object_get(seg, "ram_file_offset"));
-			uint64_t len = (uint64_t)json_integer_value(json_object_get(seg, "bytes"));
-			uint64_t held = release_allocated(vm->ram_fd, off, len);
-			if (release_punch(vm->ram_fd, off, len) == 0) {
-				vm->released += held;
-				vm->release_pending += held;
+			json_t *at = json_object_get(seg, "now_at_gpa"), *len = json_object_get(seg, "bytes");
+			uint64_t held;
+			if (!json_is_integer(at) || !json_is_integer(len) || json_integer_value(at) < 0 ||
+			    json_integer_value(len) <= 0 ||
+			    vm_mem_punch(vm, (uint64_t)json_integer_value(at),
+					 (uint64_t)json_integer_value(len), &held) < 0) {
+				log_warn("cannot free a segment of %s: its record is malformed", pc->dir);
+				continue;
 			}
+			vm->released += held;
+			vm->release_pending += held;
 		}
 		json_decref(j);
 		record_update(pc->dir, "discarded", NULL);
+		dimms_drop_crash(vm, pc->crash);
 		pc->saved_ms = vm_now_ms();
 		dropped++;
 		log_warn("dump of %s discarded on request; its memory is freed", pc->dir);

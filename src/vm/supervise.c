@@ -135,14 +135,21 @@ static void handle_event(struct vm *vm, json_t *ev)
 	if (!strcmp(name, "ACPI_DEVICE_OST")) {
 		json_t *info = json_object_get(data, "info");
 		json_int_t st = json_integer_value(json_object_get(info, "status"));
+		json_int_t src = json_integer_value(json_object_get(info, "source"));
 		const char *dev = json_string_value(json_object_get(info, "device"));
-		if (st != 0)
+		if (src == 3 /* eject request */ && st != 0 && st != 0x84 /* in progress */)
+			log_warn("the guest refuses to eject %s (ACPI status %lld): its slot stays taken",
+				 dev ? dev : "a device", (long long)st);
+		else if (src != 3 && st != 0)
 			log_warn("the guest reports ACPI status %lld for %s: it may not use that memory",
 				 (long long)st, dev ? dev : "a device");
 		else
-			log_debug("guest accepted %s", dev ? dev : "a device");
+			log_debug("guest reports ACPI status %lld for %s", (long long)st,
+				  dev ? dev : "a device");
 	}
-	if (!strcmp(name, "GUEST_PANICKED")) {
+	if (!strcmp(name, "DEVICE_DELETED")) {
+		dimms_deleted(vm, json_string_value(json_object_get(data, "device")));
+	} else if (!strcmp(name, "GUEST_PANICKED")) {
 		event_time(ev, when, sizeof(when));
 		crash_handle(vm, when, "pvpanic");
 	} else if (!strcmp(name, "SHUTDOWN")) {
@@ -243,6 +250,7 @@ static int start_qemu(struct vm *vm)
 		.lowmem_pin = vm->capture ? vm->cur.lowmem : VM_LOWMEM_MAX,
 	};
 	struct argv argv = { 0 };
+	struct qemu_dimm dimms[VM_MAX_DIMMS];
 	char msg[512], *line, *append;
 	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, save_listen = -1, r;
 	int keep[3], nkeep = 2;
@@ -259,10 +267,12 @@ static int start_qemu(struct vm *vm)
 		return -ENOMEM;
 	b.append = append;
 	if (vm->capture) {
-		/* room to give the guest its memory back as pc-dimms while the dump is saved */
+		/* room to give the guest its memory back as pc-dimms while the dump is saved, and
+		 * the DIMMs of the crashed kernel, re-attached where they were */
 		b.slots = RELEASE_SLOTS;
-		b.maxmem = vm->cur.ram_size + ((vm->cfg->memory + RELEASE_DIMM_ALIGN - 1) &
-					       ~(RELEASE_DIMM_ALIGN - 1));
+		b.maxmem = vm->cur.ram_size + dimms_span(vm);
+		b.dimms = dimms;
+		b.ndimms = dimms_for_qemu(vm, dimms, VM_MAX_DIMMS);
 	}
 	qmp_listen = unix_listen(vm->rd.qmp);
 	con_listen = qmp_listen >= 0 ? unix_listen(vm->rd.console) : -1;
@@ -595,25 +605,20 @@ static void choose_accel(struct vm *vm)
 					    : (!strcmp(vm->accel, "kvm") ? "host" : "max");
 }
 
-/* The next boot is an ordinary one: fresh zeroed RAM of the configured size. */
-/* Remove the hot-added DIMM files of the boot that ended and reset the release counters. */
+/* Remove the DIMM files of the boot that ended and reset the release counters. */
 static void forget_dimms(struct vm *vm)
 {
-	char path[4200];
-
-	for (unsigned i = 0; i < vm->ndimms; i++) {
-		snprintf(path, sizeof(path), "%s/dimm-%u", vm->rd.path, i);
-		unlink(path);
-	}
-	vm->ndimms = 0;
+	dimms_forget(vm);
 	vm->hotplug_after_ms = 0;
 	memset(&vm->probe, 0, sizeof(vm->probe));
 	vm->release_target = vm->release_pending = vm->release_added = vm->released = 0;
 }
 
+/* The next boot is an ordinary one: fresh zeroed RAM of the configured size. */
 static void production_boot(struct vm *vm)
 {
 	forget_dimms(vm);
+	vm->stale.n = 0;
 	vm->cur.ram_size = vm->cfg->memory;
 	vm->cur.lowmem = vm_lowmem(vm->cfg->memory);
 	vm->nram = layout_production_ram(&vm->cur, vm->ram);

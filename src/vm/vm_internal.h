@@ -13,6 +13,7 @@
 #include "dump/notes.h"
 #include "dump/saver.h"
 #include "format/elfcore.h"
+#include "qemu/cmdline.h"
 #include "qemu/process.h"
 #include "qemu/qmp.h"
 #include "vm/config.h"
@@ -32,6 +33,21 @@ enum boot_end {
 };
 
 #define VM_MAX_CRASHES 64
+#define VM_MAX_DIMMS 64
+/* Hot-added DIMMs start this far above QEMU's device-memory base, so that the extensions of
+ * crashes that strike before the previous dump is saved (each grows the RAM file by about the
+ * boot region) do not push that base past DIMMs the next capture boot must re-attach. */
+#define VM_DIMM_HEADROOM (4ull << 30)
+
+/* A pc-dimm of this QEMU process, or one to re-attach in the next. */
+struct vm_dimm {
+	unsigned index;        /* QEMU backend "hvdimmINDEX", device "dimmINDEX" */
+	char path[4200];       /* its file, RUN-DIR/dimm-INDEX */
+	uint64_t gpa, size;
+	unsigned crash;        /* 0: memory of the running kernel; else the number (vm->ncrash)
+				* of the crash whose memory it holds, attached read-only */
+	bool gone;             /* that crash is saved: file removed, unplug requested */
+};
 
 struct vm {
 	const struct vm_config *cfg;
@@ -58,6 +74,7 @@ struct vm {
 	unsigned npreserved;
 	struct preserved_crash {
 		char dir[4096];        /* its crash directory (crash.json, notes.elf, dump) */
+		unsigned crash;        /* its number in this run (vm->ncrash at the crash) */
 		uint64_t hdr_off;      /* its ELF core header in the RAM file */
 		long long saved_ms;    /* when its dump was complete, 0 while unsaved */
 	} preserved[VM_MAX_CRASHES];
@@ -71,7 +88,9 @@ struct vm {
 	uint64_t release_pending;      /* punched, not yet returned */
 	uint64_t release_added;        /* returned as DIMMs */
 	uint64_t released;             /* punched in all */
-	unsigned ndimms;
+	struct vm_dimm dimms[VM_MAX_DIMMS];
+	unsigned ndimm;
+	unsigned dimm_next;            /* index of the next DIMM */
 	struct guestsave {
 		int fd;                /* connected to the capture QEMU's org.hvdump.save port */
 		char line[256];
@@ -83,8 +102,8 @@ struct vm {
 	} gsave;
 	long long hotplug_after_ms;    /* no hot-add before this: the kernel refuses memory
 					* above mem= until it has finished booting */
-	char crashed_kaslr[32];        /* KERNELOFFSET of the crashed kernel: its stale
-					* VMCOREINFO page may still sit in the boot region */
+	struct notes_stale stale;      /* the kernels that crashed since the last fresh boot:
+					* their VMCOREINFO pages may still sit in the boot region */
 	struct boot_probe {
 		int state;             /* 0 unknown, 1 running, -1 cannot tell (use the delay) */
 		uint64_t paddr;        /* of the capture kernel's system_state, 0 until found */
@@ -194,6 +213,55 @@ void guestsave_close(struct vm *vm);
 
 /* saveflow.c: hot-add what is due (FINAL: everything left). */
 void save_give_back(struct vm *vm, int final);
+
+/* dimms.c: the DIMMs that hold memory given back to a capture guest, and after a crash of
+ * that guest, its crashed memory (see docs/capture-layout.md). */
+
+/* Hot-add SIZE bytes to the running guest as a new file-backed DIMM, placed above the
+ * headroom and clear of every other DIMM.  Returns 0 or -errno with WHY set. */
+__attribute__((warn_unused_result)) int dimms_add(struct vm *vm, uint64_t size, char *why,
+						   size_t whylen);
+
+/* The running kernel crashed: its DIMMs now hold crash vm->ncrash; DIMMs already dropped are
+ * forgotten (the next QEMU does not get them). */
+void dimms_crashed(struct vm *vm);
+
+/* The ranges of the DIMMs holding crash CRASH (0: every DIMM a capture boot re-attaches, the
+ * crashed memory of any crash not yet saved), sorted by address, into OUT (at most MAX).
+ * Returns how many. */
+size_t dimms_ranges(const struct vm *vm, unsigned crash, struct mem_range *out, size_t max);
+
+/* The same DIMMs as dimms_ranges(vm, 0, ...) as QEMU and saver sources.  Each returns how
+ * many (at most MAX). */
+size_t dimms_for_qemu(const struct vm *vm, struct qemu_dimm *out, size_t max);
+size_t dimms_for_saver(const struct vm *vm, struct saver_dimm *out, size_t max);
+
+/* The device-memory span (bytes above QEMU's base) a capture boot must allow for: the DIMMs
+ * it re-attaches and everything it may hot-add; -m maxmem is RAM plus this. */
+uint64_t dimms_span(const struct vm *vm);
+
+/* Crash CRASH is saved (or discarded): free its DIMMs on the host, remove their files, ask the
+ * guest to unplug them. */
+void dimms_drop_crash(struct vm *vm, unsigned crash);
+
+/* QMP DEVICE_DELETED for DEVICE: drop the backend of a DIMM the guest gave up. */
+void dimms_deleted(struct vm *vm, const char *device);
+
+/* The RAM file is being kept as a crash file: keep the DIMM files of unsaved crashes beside
+ * it as RUN-DIR/crash-N.dimm-I, note them in their records, forget them here.  0 or -errno. */
+__attribute__((warn_unused_result)) int dimms_keep(struct vm *vm);
+
+/* Remove every DIMM file still registered and forget them (a fresh boot, or the end). */
+void dimms_forget(struct vm *vm);
+
+/* The DIMMs of crash CRASH for its record: [{"file", "gpa", "bytes"}]. */
+json_t *dimms_json(const struct vm *vm, unsigned crash);
+
+/* Free [GPA, GPA+LEN) of the current boot's guest-physical space on the host, in the RAM file
+ * or the DIMM files holding it; *FREED = bytes that were still allocated.  -ERANGE if part of
+ * it is in neither. */
+__attribute__((warn_unused_result)) int vm_mem_punch(struct vm *vm, uint64_t gpa, uint64_t len,
+						      uint64_t *freed);
 
 /* The kernel command line of the next boot (malloc'd). */
 char *crash_boot_append(const struct vm *vm);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // pagecmp: compare two pagehash.h record files, the crashed RAM as hashed on the host
 // (tests/tools/pagehash) and the capture guest's /proc/vmcore (hvdump-vmcheck).
-// Usage: pagecmp HOST.hsh GUEST.hsh [--skip START-END]...
+// Usage: pagecmp HOST.hsh [MORE-HOST.hsh...] GUEST.hsh [--skip START-END]...
+//   Several host files are one host record set (the RAM file and each DIMM file hashed apart).
 //   START-END: hex addresses (0x optional), END exclusive; host pages starting inside a skip
 //   range are not counted as uncovered.
 // Reports guest pages absent from the host file (guest-only), pages whose hashes differ
@@ -109,18 +110,18 @@ static int parse_range(const char *s, struct range *r)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pagecmp HOST.hsh GUEST.hsh [--skip START-END]...\n");
+	fprintf(stderr, "usage: pagecmp HOST.hsh [MORE-HOST.hsh...] GUEST.hsh [--skip START-END]...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *files[2] = { NULL, NULL };
+	const char **files = calloc((size_t)argc, sizeof(*files));
 	struct range *skips = calloc((size_t)argc, sizeof(*skips));
 	size_t nskip = 0, nfiles = 0;
 	char err[512];
 
-	if (!skips)
+	if (!skips || !files)
 		return 2;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = NULL;
@@ -132,11 +133,9 @@ int main(int argc, char **argv)
 			arg = argv[i] + 7;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			usage();
-		} else if (nfiles < 2) {
+		} else {
 			files[nfiles++] = argv[i];
 			continue;
-		} else {
-			usage();
 		}
 		if (parse_range(arg, &skips[nskip]) < 0) {
 			fprintf(stderr, "pagecmp: bad --skip range '%s' (want hex START-END, END > START)\n",
@@ -146,14 +145,32 @@ int main(int argc, char **argv)
 		}
 		nskip++;
 	}
-	if (nfiles != 2)
+	if (nfiles < 2)
 		usage();
 
 	struct pagehash_record *host = NULL, *guest = NULL;
-	uint64_t nhost, nguest;
+	uint64_t nhost = 0, nguest;
 	int rc = 2;
-	if (pagehash_load(files[0], &host, &nhost, err, sizeof(err)) < 0 ||
-	    pagehash_load(files[1], &guest, &nguest, err, sizeof(err)) < 0) {
+	for (size_t f = 0; f + 1 < nfiles; f++) {
+		struct pagehash_record *more, *all;
+		uint64_t nmore;
+		if (pagehash_load(files[f], &more, &nmore, err, sizeof(err)) < 0) {
+			fprintf(stderr, "pagecmp: %s\n", err);
+			goto out;
+		}
+		all = realloc(host, (size_t)(nhost + nmore) * sizeof(*host) + 1);
+		if (!all) {
+			free(more);
+			fprintf(stderr, "pagecmp: out of memory\n");
+			goto out;
+		}
+		if (nmore)
+			memcpy(all + nhost, more, (size_t)nmore * sizeof(*host));
+		free(more);
+		host = all;
+		nhost += nmore;
+	}
+	if (pagehash_load(files[nfiles - 1], &guest, &nguest, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pagecmp: %s\n", err);
 		goto out;
 	}
@@ -161,8 +178,8 @@ int main(int argc, char **argv)
 	sort_records(guest, nguest);
 	for (uint64_t i = 1; i < nhost; i++) {
 		if (host[i].paddr == host[i - 1].paddr) {
-			fprintf(stderr, "pagecmp: %s: duplicate paddr 0x%" PRIx64 " in the host file\n",
-				files[0], host[i].paddr);
+			fprintf(stderr, "pagecmp: duplicate paddr 0x%" PRIx64 " in the host files\n",
+				host[i].paddr);
 			goto out;
 		}
 	}
@@ -170,7 +187,7 @@ int main(int argc, char **argv)
 		uint64_t a = i < nhost ? host[i].paddr : guest[i - nhost].paddr;
 		if (a % PAGEHASH_PAGE_SIZE) {
 			fprintf(stderr, "pagecmp: %s: paddr 0x%" PRIx64 " is not page aligned\n",
-				files[i < nhost ? 0 : 1], a);
+				i < nhost ? "a host file" : files[nfiles - 1], a);
 			goto out;
 		}
 	}
@@ -245,5 +262,6 @@ out:
 	free(host);
 	free(guest);
 	free(skips);
+	free(files);
 	return rc;
 }

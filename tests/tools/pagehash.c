@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // pagehash: hash every 4 KiB page of a guest RAM file (QEMU memory-backend-file) into a
 // pagehash.h record file, with each page's guest-physical address.
-// Usage: pagehash [-j THREADS] RAMFILE LOWMEM_BYTES OUT [SIZE_BYTES]
-//   File offset off holds guest-physical address  off < LOWMEM ? off : 4 GiB + (off - LOWMEM).
+// Usage: pagehash [-j THREADS] [--gpa BASE] RAMFILE LOWMEM_BYTES OUT [SIZE_BYTES]
+//   File offset off holds guest-physical address  off < LOWMEM ? off : 4 GiB + (off - LOWMEM),
+//   or with --gpa (a DIMM file, mapped whole at BASE; LOWMEM is then ignored) BASE + off.
 //   Numbers: decimal or 0x hex, with an optional K/M/G/T (binary) suffix.  SIZE (default: the
 //   whole file) hashes only the first SIZE bytes.  Both must be multiples of 4096.
 // Prints "pagehash: pages=<n> low=<n> high=<n> seconds=<s> rate=<GB/s>" on stdout.
@@ -35,7 +36,8 @@ struct job {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pagehash [-j THREADS] RAMFILE LOWMEM_BYTES OUT [SIZE_BYTES]\n");
+	fprintf(stderr, "usage: pagehash [-j THREADS] [--gpa BASE] RAMFILE LOWMEM_BYTES OUT "
+			"[SIZE_BYTES]\n");
 	exit(2);
 }
 
@@ -100,7 +102,8 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	uint64_t low, size;
+	uint64_t low, size, base = 0;
+	int have_base = 0;
 	long nthreads = sysconf(_SC_NPROCESSORS_ONLN);
 	struct stat st;
 	int argi = 1;
@@ -115,6 +118,14 @@ int main(int argc, char **argv)
 		if (*end || nthreads < 1 || nthreads > MAX_THREADS)
 			usage();
 		argi = 3;
+	}
+	if (argc > argi + 1 && strcmp(argv[argi], "--gpa") == 0) {
+		if (parse_size(argv[argi + 1], &base) < 0 || base % PAGEHASH_PAGE_SIZE) {
+			fprintf(stderr, "pagehash: bad --gpa '%s' (page multiple)\n", argv[argi + 1]);
+			return 2;
+		}
+		have_base = 1;
+		argi += 2;
 	}
 	if (argc - argi != 3 && argc - argi != 4)
 		usage();
@@ -189,8 +200,8 @@ int main(int argc, char **argv)
 	uint64_t nlow = 0;
 	for (uint64_t pg = 0; pg < npages; pg++) {
 		uint64_t off = pg * PAGEHASH_PAGE_SIZE;
-		uint64_t paddr = off < low ? off : FOUR_GIB + (off - low);
-		nlow += off < low;
+		uint64_t paddr = have_base ? base + off : off < low ? off : FOUR_GIB + (off - low);
+		nlow += !have_base && off < low;
 		if (pagehash_writer_add(w, paddr, hashes[pg]) < 0) {
 			fprintf(stderr, "pagehash: writing %s: %s\n", outpath, strerror(errno));
 			return 2;

@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The released layout survives the next crash.  A 1 GiB guest crashes; hvdump saves the dump
+# while the capture guest runs and gives the memory back as file-backed DIMMs; that guest
+# fills memory (most of it lands in the DIMMs) and crashes too.  The second capture boot
+# re-attaches the DIMM files where they were, read-only (its kernel refuses them: mem=), the
+# second dump is page-exact for all of the second kernel's memory, DIMMs included, and the
+# guest again ends with its pre-crash MemTotal, the old DIMM files gone.
+. "$(dirname "$0")/../lib/common.sh"
+guest_env
+TOOLS=$ROOT/build/tests/tools
+[ -x "$TOOLS/kdump-check" ] || skip_all "build/tests/tools not built (run make)"
+B=256M
+SEED=0x5eedd1
+MIB=${MIB:-512}
+mkdir -m 700 -p "$T/dumps"
+truncate -s 1M "$T/mark.img"
+# Variants by hand: MEM=2G; SAVE_ARGS="--save-format elf"; a slow first save, so memory comes
+# back in several DIMMs and the capture guest crashes before that save is complete:
+# SAVE_ARGS="--compress zlib --save-threads 1" EXTRA=hvdump.fill=300 MIB=256
+SAVE_ARGS=${SAVE_ARGS:-}
+MEM=${MEM:-1G}
+EXTRA=${EXTRA:-}
+
+# The hook hashes the crashed memory before anything is written: the RAM file (in a capture
+# boot only its boot region is the crashed kernel's) and every DIMM file of the crashed kernel.
+cat >"$T/hook" <<EOF
+#!/bin/sh
+n=\$HVDUMP_RAM_BYTES
+[ "\$HVDUMP_IN_CAPTURE" = 1 ] && n=$B
+$TOOLS/pagehash "\$HVDUMP_RAM_FILE" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n || exit 1
+printf '%s\n' "\$HVDUMP_DIMMS" >$T/dimms\$HVDUMP_CRASH.txt
+i=0
+printf '%s\n' "\$HVDUMP_DIMMS" | while read -r gpa bytes path; do
+	[ -n "\$path" ] || continue
+	$TOOLS/pagehash --gpa \$gpa "\$path" 0 $T/host\$HVDUMP_CRASH.dimm\$i.hsh || exit 1
+	$TOOLS/ramscan "\$path" $SEED $((MIB * 256)) >$T/scan\$HVDUMP_CRASH.\$i.txt
+	i=\$((i + 1))
+done
+EOF
+chmod +x "$T/hook"
+
+start_hvdump "$T/r" run --name srecur --kernel "$VMLINUZ" --initrd "$INITRD" --memory $MEM \
+	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$T/mark.img" $SAVE_ARGS \
+	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1 hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda $EXTRA" \
+	--crash-hook "$T/hook"
+
+# the log from the second crash on
+after2() { awk '/guest kernel panicked/ { n++ } n >= 2' "$T/r.log"; }
+# wait_after2 REGEX SECONDS: wait until the log after the second crash has a line matching REGEX
+wait_after2() {
+	for _ in $(seq $(($2 * 5))); do
+		after2 | grep -qE -- "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+wait_for "$T/r.log" 'info: dump saved: ' 120
+ok $? "first dump saved while the capture guest ran"
+wait_for "$T/r.log" 'console: hvdump-guest: pattern ready' 60
+ok $? "the capture guest filled $MIB MiB once memory was given back"
+wait_count "$T/r.log" 'guest kernel panicked' 2 60
+ok $? "the capture guest crashed"
+wait_after2 'every dump is saved' 120 && wait_after2 'the guest has all its memory back' 30
+ok $? "second dump saved, all memory given back again"
+wait_count "$T/r.log" 'console: hvdump-guest: service ok' 3 30
+diag "$(grep -E 'panicked|gave|re-attached|dump saved|is saved: file|every dump|add_memory' "$T/r.log" | cut -c1-170)"
+wait_for "$T/r.log" 'console: hvdump-guest: capture boot seen before' 30
+ok $? "the second capture guest stays up (its disk marker says it was crashed once)"
+wait_for "$T/r.log" 'the guest gave up DIMM' 30
+ok $? "the guest ejected the saved crash's DIMMs (unplug requested while it booted)"
+
+ndimm=$(grep -c . "$T/dimms2.txt" 2>/dev/null)
+dimm_bytes=$(awk '{ s += $2 } END { print s + 0 }' "$T/dimms2.txt" 2>/dev/null)
+ok $([ "${ndimm:-0}" -ge 1 ] && [ "$dimm_bytes" -ge $((MIB << 20)) ]; echo $?) "the second crash had $ndimm DIMMs ($dimm_bytes bytes) the hook could hash"
+found=$(cat "$T"/scan2.*.txt 2>/dev/null | sed -n 's/.* found=\([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+ok $([ "$found" -ge $((MIB * 256 / 2)) ]; echo $?) "pattern pages in the DIMM files at the second crash: $found of $((MIB * 256))"
+ok $(grep -q "$ndimm DIMM file(s) with crashed memory re-attached read-only" "$T/r.log"; echo $?) "the second capture boot re-attached the $ndimm DIMMs"
+
+# the capture kernel (mem=) refuses the re-attached DIMMs: it boots with its boot region only
+# (the serial console may drop a character or two under load: count the devices that complain)
+refused=$(after2 | grep -E 'PNP0C80:[0-9a-f]+: (add_memory|acpi_memory_enable_device)' | grep -oE 'PNP0C80:[0-9a-f]+' | sort -u | wc -l)
+ok $([ "$refused" -eq "$ndimm" ]; echo $?) "the second capture kernel did not take the re-attached DIMMs ($refused refused while booting)"
+vmsz=$(sed -n 's/.*console: hvdump-guest: vmcore size=\([0-9]*\).*/\1/p' "$T/r.log" | sed -n 2p)
+ok $([ "${vmsz:-0}" -gt $((dimm_bytes + (200 << 20))) ]; echo $?) "second /proc/vmcore covers the DIMMs ($vmsz bytes)"
+
+recs=($(ls "$T"/dumps/*/crash.json))
+ok $([ ${#recs[@]} -eq 2 ] && grep -q '"state": "saved"' "${recs[0]}" && grep -q '"state": "saved"' "${recs[1]}"; echo $?) "both crash records say saved"
+ok $(grep -q '"dimms": \[\]' "${recs[0]}" && [ "$(grep -c '"file": ".*/dimm-' "${recs[1]}")" -eq "$ndimm" ]; echo $?) "the second record lists the crashed kernel's DIMMs"
+
+for n in 1 2; do
+	dump=$(ls "$(dirname "${recs[n - 1]}")"/vmcore.* | head -1)
+	case $dump in
+	*.kdump) out=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved$n.hsh" 2>&1) ;;
+	*) out=$("$TOOLS/hvdump-vmcheck" --out "$T/saved$n.hsh" "$dump" 2>&1) ;;
+	esac
+	ok $? "dump $n ($(basename "$dump")) read back"
+	diag "$out"
+	out=$("$TOOLS/pagecmp" "$T/host$n.hsh" $(ls "$T"/host$n.dimm*.hsh 2>/dev/null) "$T/saved$n.hsh" --skip 0xa0000-0x100000)
+	ok $? "dump $n page-exact against the crashed memory$([ $n = 2 ] && echo ', DIMMs included')"
+	diag "$out"
+done
+
+# the second dump is the first capture kernel's: its own VMCOREINFO, not a stale copy
+"$HVDUMP" dmesg "$(ls "$(dirname "${recs[1]}")"/vmcore.* | head -1)" >"$T/dmesg2.txt" 2>&1
+ok $(grep -q 'sysrq triggered crash' "$T/dmesg2.txt" && grep -q 'elfcorehdr=' "$T/dmesg2.txt"; echo $?) "hvdump dmesg reads the second dump: the capture kernel's log and panic"
+
+pre=$(sed -n 's/.*console: hvdump-guest: kernel=.*memtotal_kb=\([0-9]*\).*/\1/p' "$T/r.log" | head -1)
+for _ in $(seq 50); do
+	post=$(after2 | sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' | tail -1)
+	awk -v a="${pre:-0}" -v b="${post:-0}" 'BEGIN { exit !(b >= a * 0.99) }' && break
+	sleep 0.2
+done
+ok $(awk -v a="${pre:-0}" -v b="${post:-0}" 'BEGIN { if (a <= 0) exit 1; d = (b - a) / a; if (d < 0) d = -d; exit !(d <= 0.01) }'; echo $?) "after the second save MemTotal is back within 1% (${pre:-?} kB before the first crash, ${post:-?} kB now)"
+most=$(after2 | sed -n 's/.*console: hvdump-guest: .*memtotal_kb=\([0-9]*\).*/\1/p' | sort -n | tail -1)
+ok $(awk -v a="${pre:-0}" -v b="${most:-0}" 'BEGIN { exit !(a > 0 && b <= a * 1.01) }'; echo $?) "the third kernel never had the old DIMMs on top (at most $most kB)"
+
+left=0
+while read -r gpa bytes path; do [ -e "$path" ] && left=$((left + 1)); done <"$T/dimms2.txt"
+ok $([ "$left" -eq 0 ] && [ "$(grep -c 'of crash 2 is saved: file removed' "$T/r.log")" -eq "$ndimm" ]; echo $?) "the second crash's DIMM files are removed once it is saved ($left left)"
+added=$(after2 | grep -c 'back to the guest as DIMM')
+files=$(ls "$HVDUMP_RUN_BASE"/srecur/dimm-* 2>/dev/null | wc -l)
+ok $([ "$files" -eq "$added" ]; echo $?) "only the running guest's DIMM files remain ($files files, $added DIMMs hot-added)"
+ok $(grep -q '"preserved": false' "$HVDUMP_RUN_BASE/srecur/state.json"; echo $?) "state.json: nothing left preserved"
+
+ok $([ "$(grep -c 'guest kernel panicked' "$T/r.log")" -eq 2 ]; echo $?) "two crashes in all"
+warn=$(grep -E 'warning: (cannot|the guest (reports|refuses)|QEMU placed)|error:' "$T/r.log" | grep -v 'guest kernel panicked')
+ok $([ -z "$warn" ]; echo $?) "no warnings about DIMMs or saving in the log"
+[ -z "$warn" ] || diag "$warn"
+kill -TERM "$HV_PID"
+wait_exit "$HV_PID" 60
+ok $([ "$RC" -eq 4 ]; echo $?) "stops cleanly after the saves (rc=$RC)"
+left=$(ls -A "$HVDUMP_RUN_BASE"/srecur 2>/dev/null | wc -l)
+ok $([ "$left" -eq 0 ]; echo $?) "no DIMM or RAM file left when hvdump exits ($left)"
+done_testing
