@@ -61,6 +61,9 @@ static void run_usage(FILE *f)
 "      --compress ALG       kdump page compression: zstd (default), lzo, zlib, none (the\n"
 "                           format has no LZ4; LZO is its fast choice)\n"
 "      --save-threads N     compression threads (default: one per CPU)\n"
+"      --dump-level N       leave pages out of the host saver's kdump file by type, as\n"
+"                           makedumpfile -d N (0..31; 31 = zero, cache, user and free\n"
+"                           pages); what is left out is given back with its chunk\n"
 "      --hotplug-delay S    a booting kernel refuses memory above mem=: memory is hot-added\n"
 "                           once hvdump sees the capture kernel running (system_state, via\n"
 "                           its kallsyms), or after S seconds when it cannot tell (default 30)\n"
@@ -85,7 +88,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL,
 };
 
 static const struct option run_options[] = {
@@ -115,6 +118,7 @@ static const struct option run_options[] = {
 	{ "hotplug-delay", required_argument, NULL, OPT_HOTPLUG_DELAY },
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "save-threads", required_argument, NULL, OPT_SAVE_THREADS },
+	{ "dump-level", required_argument, NULL, OPT_DUMP_LEVEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -264,6 +268,14 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 				return -EINVAL;
 			}
 			c->save_threads = (unsigned)v;
+			break;
+		case OPT_DUMP_LEVEL:
+			r = uint_parse(optarg, 0, 31, &v);
+			if (r < 0) {
+				log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
+				return -EINVAL;
+			}
+			c->dump_level = (unsigned)v;
 			break;
 		case OPT_CPU_STATE:
 			if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {

@@ -16,7 +16,9 @@
 
 #include "dump/saver.h"
 #include "format/elfcore.h"
+#include "format/dumpfile.h"
 #include "format/kdump.h"
+#include "format/pagefilter.h"
 #include "util/fsutil.h"
 
 #define SAVER_MAX_RANGES 4096
@@ -39,6 +41,9 @@ struct saver {
 	bool finished;
 	int result;
 	char why[512];
+	char warning[512];                 /* the dump level could not be applied (lock) */
+	uint64_t left_out;                 /* pages the dump level leaves out (lock) */
+	bool filtered;                     /* the page filter has run (lock) */
 };
 
 static void post(struct saver *s)
@@ -250,6 +255,79 @@ static int kd_compress_chunk(struct kdump_compressor **c, unsigned t, const uint
 	return r;
 }
 
+/* The crashed memory as the saver sees it, for the page filter: crashed guest-physical
+ * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
+struct crash_view {
+	struct saver *s;
+	const struct elfcore_segment *segs;
+	size_t nsegs;
+};
+
+static int view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	const struct crash_view *v = ctx;
+	uint64_t off;
+	int fd;
+
+	for (size_t i = 0; i < v->nsegs; i++) {
+		const struct elfcore_segment *g = &v->segs[i];
+		if (g->type == 4 || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
+		    len > g->memsz - (paddr - g->paddr))
+			continue;
+		if (locate(v->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
+			return -EFAULT;
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+	}
+	return -EFAULT;
+}
+
+/* Which pages S->cfg.dump_level leaves out: a bitmap over [0, MAX_PFN) (NULL when nothing
+ * is to be filtered).  A dump that cannot be filtered is saved whole, and WARN says why. */
+static uint8_t *choose_exclusions(struct saver *s, const struct elfcore_segment *segs,
+				  size_t nsegs, const uint8_t *notes, size_t notes_len,
+				  uint64_t max_pfn, struct pagefilter_stats *st)
+{
+	struct crash_view v = { s, segs, nsegs };
+	struct dumpfile_range *rg = calloc(nsegs ? nsegs : 1, sizeof(*rg));
+	struct dumpfile_source src = { .read = view_read, .ctx = &v, .ranges = rg,
+				       .notes = notes, .notes_len = notes_len };
+	struct dumpfile *d = NULL;
+	uint8_t *excl = calloc(1, (size_t)((max_pfn + 7) / 8));
+	char why[256];
+	int r = -ENOMEM;
+
+	if (!(s->cfg.dump_level & PAGEFILTER_BY_TYPE)) {
+		free(rg);
+		free(excl);
+		return NULL;
+	}
+	if (rg && excl) {
+		for (size_t i = 0; i < nsegs; i++)
+			if (segs[i].type != 4)
+				rg[src.nranges++] = (struct dumpfile_range){ segs[i].paddr,
+									     segs[i].memsz };
+		r = dumpfile_open_source(&src, &d);
+	}
+	if (r == 0)
+		r = pagefilter_scan(d, s->cfg.dump_level, excl, max_pfn, st, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", strerror(-r));
+	dumpfile_close(d);
+	free(rg);
+	pthread_mutex_lock(&s->lock);
+	if (r < 0)
+		snprintf(s->warning, sizeof(s->warning), "cannot leave out pages by type (dump "
+			 "level %u), saving every page: %s", s->cfg.dump_level, why);
+	s->filtered = true;
+	pthread_mutex_unlock(&s->lock);
+	if (r < 0) {
+		free(excl);
+		return NULL;
+	}
+	return excl;
+}
+
 static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_t nsegs,
 		      const uint8_t *notes, size_t notes_len, uint8_t *buf)
 {
@@ -257,7 +335,8 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 	struct kdump_range *ranges = NULL;
 	struct kdump_writer *w = NULL;
 	struct kdump_cpage *cp = NULL;
-	uint8_t *cbuf = NULL;
+	uint8_t *cbuf = NULL, *excl = NULL;
+	size_t *kept = NULL;
 	struct saver_range pend[64];
 	size_t npend = 0, nr = 0;
 	uint64_t max_pfn = 0, next_pfn, since_sync = 0, pending_saved = 0;
@@ -273,8 +352,9 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 		t = KD_MAX_THREADS;
 	ranges = calloc(nsegs, sizeof(*ranges));
 	cp = calloc(KD_CHUNK_PAGES, sizeof(*cp));
+	kept = calloc(KD_CHUNK_PAGES, sizeof(*kept));
 	cbuf = malloc(COPY_BUF);
-	if (!ranges || !cp || !cbuf) {
+	if (!ranges || !cp || !cbuf || !kept) {
 		r = -ENOMEM;
 		fail(s, r, "saver");
 		goto out;
@@ -302,6 +382,8 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 			goto out;
 		}
 	} else {
+		struct pagefilter_stats st = { 0 };
+		excl = choose_exclusions(s, segs, nsegs, notes, notes_len, max_pfn, &st);
 		struct kdump_writer_opts o = {
 			.path = s->part_path,
 			.final_path = s->out_path,
@@ -310,9 +392,15 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 			.nranges = nr,
 			.notes = notes,
 			.notes_len = notes_len,
+			.exclude = excl,
+			.dump_level = excl ? (int)s->cfg.dump_level : 0,
 			.compression = (enum kdump_compression)s->cfg.compression,
 			.level = s->cfg.level,
 		};
+		pthread_mutex_lock(&s->lock);
+		s->left_out = pagefilter_excluded(&st);
+		pthread_mutex_unlock(&s->lock);
+		post(s);
 		r = kdump_writer_create(&o, &w);
 		if (r < 0) {
 			fail(s, r, s->part_path);
@@ -352,15 +440,24 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 				fail(s, r, s->part_path);
 				goto out;
 			}
-			got = pread(in, buf, bytes, (off_t)off);
+			/* the pages of the chunk the file gets, packed to the front */
+			size_t m = 0;
+			for (size_t k = 0; k < n; k++)
+				if (kdump_writer_dumps(w, pfn + k))
+					kept[m++] = k;
+			got = m ? pread(in, buf, bytes, (off_t)off) : (ssize_t)bytes;
 			if (got != (ssize_t)bytes) {
 				r = got < 0 ? -errno : -EIO;
 				fail(s, r, in == s->fds[0] ? s->ram_path : "a DIMM file");
 				goto out;
 			}
-			r = kd_compress_chunk(comp, t, buf, cbuf, cp, n);
-			for (size_t k = 0; r == 0 && k < n; k++)
-				r = kdump_writer_append(w, pfn + k, &cp[k]);
+			for (size_t j = 0; m < n && j < m; j++)
+				if (kept[j] != j)
+					memcpy(buf + j * KDUMP_PAGE_SIZE,
+					       buf + kept[j] * KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE);
+			r = kd_compress_chunk(comp, t, buf, cbuf, cp, m);
+			for (size_t j = 0; r == 0 && j < m; j++)
+				r = kdump_writer_append(w, pfn + kept[j], &cp[j]);
 			if (r < 0) {
 				fail(s, r, s->part_path);
 				goto out;
@@ -399,6 +496,8 @@ out:
 		kdump_compressor_free(comp[i]);
 	free(cbuf);
 	free(cp);
+	free(kept);
+	free(excl);
 	free(ranges);
 	return r;
 }
@@ -670,6 +769,19 @@ bool saver_finished(struct saver *s, int *result, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", s->why);
 	}
 	return f;
+}
+
+bool saver_filter_result(struct saver *s, uint64_t *left_out, char *warning, size_t len)
+{
+	bool done;
+
+	pthread_mutex_lock(&s->lock);
+	done = s->filtered;
+	*left_out = s->left_out;
+	if (len)
+		snprintf(warning, len, "%s", s->warning);
+	pthread_mutex_unlock(&s->lock);
+	return done;
 }
 
 void saver_stop(struct saver *s)

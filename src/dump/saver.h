@@ -34,6 +34,9 @@ struct saver_config {
 				       * resume record (kdump) */
 	int compression;              /* kdump: enum kdump_compression */
 	int level;                    /* kdump: 0 = the default */
+	unsigned dump_level;          /* kdump: pages to leave out by type, makedumpfile's -d
+				       * bits (format/pagefilter.h); 0 = none.  Pages left out
+				       * are reported durable with their chunk, so released */
 	unsigned threads;             /* kdump: compression threads (0: one per online CPU) */
 };
 
@@ -66,6 +69,10 @@ void saver_progress(struct saver *s, uint64_t *done, uint64_t *total);
 
 /* Has the thread finished?  If so *RESULT is 0 or -errno, with a reason in WHY. */
 bool saver_finished(struct saver *s, int *result, char *why, size_t whylen);
+
+/* Has the page filter of cfg->dump_level run?  Then *LEFT_OUT is how many pages it left
+ * out, and WARNING (empty if none) why it could not run (the dump is then saved whole). */
+bool saver_filter_result(struct saver *s, uint64_t *left_out, char *warning, size_t len);
 
 /* Ask the thread to stop and wait for it.  It may have finished before it saw the request:
  * saver_take() and saver_finished() still tell what it made durable and how it ended. */

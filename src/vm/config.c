@@ -90,6 +90,11 @@ int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, si
 			 c->cpus, host_cpus, max_cpus);
 		return -EINVAL;
 	}
+	if (c->dump_level && (c->save != SAVE_HOST || strcmp(c->save_format, "kdump") != 0)) {
+		snprintf(msg, msglen, "--dump-level %u: pages are left out by the host saver's "
+			 "kdump writer only (--save host --save-format kdump)", c->dump_level);
+		return -EINVAL;
+	}
 	if (c->append && strlen(c->append) > 2048) {
 		snprintf(msg, msglen, "--append is %zu bytes; the x86 kernel command line holds 2048",
 			 strlen(c->append));

@@ -40,6 +40,7 @@ struct vm_config {
 	const char *save_format; /* "kdump" (default) or "elf" */
 	const char *compress;    /* kdump page compression: zstd (default), lzo, zlib, none */
 	unsigned save_threads;   /* compression threads; 0 = one per online CPU */
+	unsigned dump_level;     /* host saver: makedumpfile -d bits left out (0..31) */
 	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */
 	bool cpu_state_registers; /* vCPU state from `info registers -a` instead of a dump */
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */

@@ -39,11 +39,13 @@ static const char *dump_format(const struct vm *vm)
 }
 
 static void record_saved(const char *dir, const char *dump, const char *fmt, long long ms,
-			 uint64_t bytes)
+			 uint64_t bytes, unsigned dump_level, uint64_t left_out)
 {
 	struct stat st;
-	json_t *c = json_pack("{s:s, s:s, s:I, s:I}", "dump_file", dump, "dump_format", fmt,
-			      "save_ms", (json_int_t)ms, "released_bytes", (json_int_t)bytes);
+	json_t *c = json_pack("{s:s, s:s, s:I, s:I, s:i, s:I}", "dump_file", dump,
+			      "dump_format", fmt, "save_ms", (json_int_t)ms,
+			      "released_bytes", (json_int_t)bytes, "dump_level", (int)dump_level,
+			      "pages_left_out", (json_int_t)left_out);
 
 	if (stat(dump, &st) == 0)
 		json_object_set_new(c, "dump_bytes", json_integer((json_int_t)st.st_size));
@@ -235,6 +237,7 @@ int save_start(struct vm *vm, bool resume)
 	sc.out_path = out;
 	sc.format = strcmp(vm->cfg->save_format, "elf") ? SAVE_KDUMP : SAVE_ELF;
 	sc.threads = vm->cfg->save_threads;
+	sc.dump_level = vm->cfg->dump_level;
 	if (sc.format == SAVE_KDUMP) {
 		enum kdump_compression kc;
 		if (kdump_compression_parse(vm->cfg->compress, &kc) < 0)
@@ -257,6 +260,9 @@ int save_start(struct vm *vm, bool resume)
 			return -EEXIST;
 		}
 	}
+	vm->filter_logged = false;
+	vm->save_dump_level = 0; /* until the saver says what it applied */
+	vm->save_left_out = 0;
 	r = saver_start(&sc, &vm->saver);
 	if (r < 0) {
 		log_err("cannot start saving %s: %s", out, strerror(-r));
@@ -315,7 +321,8 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 
 	snprintf(out, sizeof(out), "%s/%s", pc->dir, dump_name(vm));
 	pc->saved_ms = vm_now_ms();
-	record_saved(pc->dir, out, dump_format(vm), ms, vm->released);
+	record_saved(pc->dir, out, dump_format(vm), ms, vm->released, vm->save_dump_level,
+		     vm->save_left_out);
 	log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
 	dimms_drop_crash(vm, pc->crash);
 }
@@ -334,6 +341,26 @@ static bool all_saved(struct vm *vm)
 	return true;
 }
 
+/* Say once what the dump level left out of the dump being saved (or why it could not). */
+static void log_filter(struct vm *vm)
+{
+	char warn[512], sz[32];
+	uint64_t n;
+
+	if (vm->filter_logged || !vm->cfg->dump_level ||
+	    !saver_filter_result(vm->saver, &n, warn, sizeof(warn)))
+		return;
+	vm->filter_logged = true;
+	vm->save_dump_level = warn[0] ? 0 : vm->cfg->dump_level;
+	vm->save_left_out = n;
+	if (warn[0])
+		log_warn("%s", warn);
+	else
+		log_info("dump level %u: %llu pages (%s) are left out of the dump by type; they are "
+			 "given back with their chunk", vm->cfg->dump_level, (unsigned long long)n,
+			 size_human(n * 4096, sz, sizeof(sz)));
+}
+
 void save_on_event(struct vm *vm)
 {
 	int result;
@@ -342,6 +369,7 @@ void save_on_event(struct vm *vm)
 	if (!vm->saver)
 		return;
 	release_durable(vm);
+	log_filter(vm);
 	save_give_back(vm, 0);
 	if (!saver_finished(vm->saver, &result, why, sizeof(why)))
 		return;

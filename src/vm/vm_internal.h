@@ -81,6 +81,9 @@ struct vm {
 
 	/* saving and giving memory back */
 	struct saver *saver;
+	bool filter_logged;            /* the saver's dump-level result was logged */
+	unsigned save_dump_level;      /* ... the level applied (0: none or it failed) */
+	uint64_t save_left_out;        /* ... and the pages it left out */
 	unsigned saving;               /* index into preserved[] being saved */
 	long long save_start_ms, progress_ms;
 	int ram_fd;                    /* for punching saved ranges */

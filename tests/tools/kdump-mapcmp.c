@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // kdump-mapcmp: compare which pages two kdump-compressed dumps of the same memory hold (their
 // bitmap 2), e.g. hvdump convert -d 31 against makedumpfile -d 31.
-// Usage: kdump-mapcmp A B [--below PFN]
+// Usage: kdump-mapcmp A B [--below PFN] [--common]
 //   --below PFN  compare pfns under PFN only (QEMU's ELF dumps carry the BIOS ROM at the top
 //                of 4 GiB, which makedumpfile leaves out as beyond the kernel's memory map)
+//   --common     compare only pfns both files describe as RAM (bitmap 1 of both)
 // Prints "kdump-mapcmp: A dumps N, B dumps M, only-A X, only-B Y, both-RAM Z" and up to 8
 // pfns of each difference with their state; exits 0 when the dumped sets are equal, 1 when
 // they differ, 2 on usage or read errors.
@@ -35,10 +36,17 @@ int main(int argc, char **argv)
 	struct kdump *a, *b;
 	int shown_a = 0, shown_b = 0;
 
-	if (argc == 5 && !strcmp(argv[3], "--below"))
-		below = strtoull(argv[4], NULL, 0);
-	else if (argc != 3) {
-		fprintf(stderr, "usage: kdump-mapcmp A B [--below PFN]\n");
+	int common = 0;
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "--below") && i + 1 < argc)
+			below = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--common"))
+			common = 1;
+		else
+			argc = 0;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: kdump-mapcmp A B [--below PFN] [--common]\n");
 		return 2;
 	}
 	a = open_dump(argv[1]);
@@ -52,6 +60,8 @@ int main(int argc, char **argv)
 		max = below;
 	for (uint64_t pfn = 0; pfn < max; pfn++) {
 		enum kdump_pfn_state sa = kdump_pfn_state(a, pfn), sb = kdump_pfn_state(b, pfn);
+		if (common && (sa == KDUMP_PFN_ABSENT || sb == KDUMP_PFN_ABSENT))
+			continue;
 		int da = sa == KDUMP_PFN_DUMPED, db = sb == KDUMP_PFN_DUMPED;
 		na += da;
 		nb += db;
