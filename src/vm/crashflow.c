@@ -49,10 +49,38 @@ static size_t crashed_ranges(const struct vm *vm, struct mem_range *out)
 	return n + (vm->ncrash ? dimms_ranges(vm, vm->ncrash, out + n, LAYOUT_MAX_RANGES - n) : 0);
 }
 
+/* Space kept beside each crash record (DIR/.record-reserve) so that the record can still be
+ * written when the dump has filled the file system: a save that failed for want of space
+ * must be able to say so where the dump is. */
+#define RECORD_RESERVE (256u << 10)
+
+static void reserve_path(const char *dir, char *path, size_t len)
+{
+	snprintf(path, len, "%s/.record-reserve", dir);
+}
+
+/* (Re)create DIR's reserve; best effort (a file system without fallocate gets none). */
+static void record_reserve(const char *dir)
+{
+	char path[4200];
+	int fd;
+
+	reserve_path(dir, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (posix_fallocate(fd, 0, RECORD_RESERVE) != 0) {
+		close(fd);
+		unlink(path);
+		return;
+	}
+	close(fd);
+}
+
 /* Write DIR/crash.json from J (stolen). */
 static void record_write(const char *dir, json_t *j)
 {
-	char path[4200], *text;
+	char path[4200], rpath[4200], *text;
 	int r;
 
 	snprintf(path, sizeof(path), "%s/crash.json", dir);
@@ -63,6 +91,14 @@ static void record_write(const char *dir, json_t *j)
 		return;
 	}
 	r = write_file_atomic(path, text, strlen(text), 0600);
+	reserve_path(dir, rpath, sizeof(rpath));
+	if ((r == -ENOSPC || r == -EDQUOT) && unlink(rpath) == 0) {
+		r = write_file_atomic(path, text, strlen(text), 0600);
+		if (r == 0)
+			log_info("the file system holding %s is full: the crash record was written "
+				 "into the space kept for it", dir);
+		record_reserve(dir); /* again, for the next update, once there is room */
+	}
 	if (r < 0)
 		log_warn("cannot write the crash record %s: %s", path, strerror(-r));
 	free(text);
@@ -135,6 +171,12 @@ void record_update(const char *dir, const char *state, json_t *changes)
 		json_decref(changes);
 	}
 	record_write(dir, j);
+	if (state && (!strcmp(state, "saved") || !strcmp(state, "saved-by-guest") ||
+		      !strcmp(state, "discarded"))) {
+		char rpath[4200];
+		reserve_path(dir, rpath, sizeof(rpath));
+		unlink(rpath); /* final: the record will not grow again */
+	}
 }
 
 /* Make <dump-dir>/<name>-<time>[-N], 0700. */
@@ -159,8 +201,10 @@ static int make_crash_dir(struct vm *vm)
 		else
 			snprintf(vm->crash_dir, sizeof(vm->crash_dir), "%s/%s-%s-%d", base, vm->cfg->name,
 				 stamp, i);
-		if (mkdir(vm->crash_dir, 0700) == 0)
+		if (mkdir(vm->crash_dir, 0700) == 0) {
+			record_reserve(vm->crash_dir);
 			return 0;
+		}
 		if (errno != EEXIST) {
 			r = -errno;
 			log_err("cannot create %s: %s", vm->crash_dir, strerror(errno));
