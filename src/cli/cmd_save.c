@@ -4,14 +4,18 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/save_offline.h"
+#include "format/kdump.h"
 #include "util/fsutil.h"
 #include "util/log.h"
+#include "util/size.h"
 #include "vm/config.h"
 #include "vm/rundir.h"
 
@@ -19,7 +23,10 @@ static void save_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: hvdump save [--name NAME | --run-dir DIR] [--status | --resume | --discard]\n"
-"Talk to the running `hvdump run` of a VM about its crash dumps.\n"
+"       hvdump save --from CRASH-DIR [--save-format kdump|elf] [--compress ALG]\n"
+"                   [--dump-level N] [--threads N]\n"
+"Talk to the running `hvdump run` of a VM about its crash dumps, or write the dump of a\n"
+"crash whose hvdump has stopped from the memory it kept.\n"
 "\n"
 "  -n, --name NAME    the VM (default hvdump); its run directory is found as hvdump run does\n"
 "      --run-dir DIR  the VM's run directory\n"
@@ -27,9 +34,21 @@ static void save_usage(FILE *f)
 "      --resume       start or continue saving the unsaved dumps (after fixing a failure,\n"
 "                     e.g. freeing disk space); what was already saved is kept\n"
 "      --discard      drop the unsaved dumps: their memory is freed and given back\n"
+"\n"
+"      --from CRASH-DIR  without a running hvdump: write CRASH-DIR/vmcore.kdump (or .elf)\n"
+"                     from the memory its crash record names (RUN-DIR/crash-N.ram and\n"
+"                     DIMM files, kept when hvdump stopped with unsaved crashes), in the\n"
+"                     foreground; continues a partial vmcore.*.part; marks the record\n"
+"                     saved.  The kept memory is only read (remove it yourself once every\n"
+"                     crash in it is saved).  Refused while an hvdump still runs the VM\n"
+"      --save-format FMT  kdump (default; or that of a partial dump) or elf\n"
+"      --compress ALG     kdump page compression: zstd (default), lzo, zlib, none\n"
+"      --dump-level N     leave pages out by type, makedumpfile's -d bits (kdump only)\n"
+"      --threads N        compression threads (default: one per CPU)\n"
 "  -h, --help         this text\n"
 "\n"
-"Exit status: 0 done, 1 the VM refused (the reason is printed), 2 bad usage or no VM.\n");
+"Exit status: 0 done, 1 the VM refused, or --from refused or failed (the reason is\n"
+"printed), 2 bad usage, no VM, or an unusable CRASH-DIR or record.\n");
 }
 
 int cmd_save(int argc, char **argv)
@@ -40,10 +59,18 @@ int cmd_save(int argc, char **argv)
 		{ "status", no_argument, NULL, 's' },
 		{ "resume", no_argument, NULL, 'R' },
 		{ "discard", no_argument, NULL, 'D' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "save-format", required_argument, NULL, 'f' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "dump-level", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *name = "hvdump", *run_dir = NULL, *cmd = "status";
+	const char *name = "hvdump", *run_dir = NULL, *cmd = "status", *from = NULL;
+	struct save_offline_opts so = { 0 };
+	bool online_opt = false, offline_opt = false;
+	uint64_t v;
 	char path[4200], buf[65536], *text;
 	size_t len = 0;
 	json_t *reply;
@@ -56,18 +83,60 @@ int cmd_save(int argc, char **argv)
 		switch (opt) {
 		case 'n':
 			name = optarg;
+			online_opt = true;
 			break;
 		case 'r':
 			run_dir = optarg;
+			online_opt = true;
 			break;
 		case 's':
 			cmd = "status";
+			online_opt = true;
 			break;
 		case 'R':
 			cmd = "save-resume";
+			online_opt = true;
 			break;
 		case 'D':
 			cmd = "save-discard";
+			online_opt = true;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
+				log_err("--save-format '%s': use kdump or elf", optarg);
+				return 2;
+			}
+			so.format = optarg;
+			offline_opt = true;
+			break;
+		case 'c': {
+			enum kdump_compression kc;
+			if (kdump_compression_parse(optarg, &kc) < 0) {
+				log_err("--compress '%s': use zstd, lzo, zlib or none", optarg);
+				return 2;
+			}
+			so.compress = optarg;
+			offline_opt = true;
+			break;
+		}
+		case 'd':
+			if (uint_parse(optarg, 0, 31, &v) < 0) {
+				log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
+				return 2;
+			}
+			so.dump_level = (unsigned)v;
+			offline_opt = true;
+			break;
+		case 't':
+			if (uint_parse(optarg, 1, 64, &v) < 0) {
+				log_err("--threads '%s': 1 to 64", optarg);
+				return 2;
+			}
+			so.threads = (unsigned)v;
+			offline_opt = true;
 			break;
 		case 'h':
 			save_usage(stdout);
@@ -80,6 +149,23 @@ int cmd_save(int argc, char **argv)
 	if (optind < argc || !vm_name_valid(name)) {
 		log_err("unexpected argument or bad --name (see hvdump save --help)");
 		return 2;
+	}
+	if (from && online_opt) {
+		log_err("--from works without a running hvdump; --name, --run-dir, --status, "
+			"--resume and --discard are for one that runs");
+		return 2;
+	}
+	if (!from && offline_opt) {
+		log_err("--save-format, --compress, --dump-level and --threads go with --from (a "
+			"running hvdump saves as its `hvdump run` options say)");
+		return 2;
+	}
+	if (from) {
+		if (so.dump_level && so.format && !strcmp(so.format, "elf")) {
+			log_err("--dump-level leaves pages out of kdump files only");
+			return 2;
+		}
+		return save_offline(from, &so);
 	}
 	if (run_dir)
 		snprintf(path, sizeof(path), "%s/control.sock", run_dir);

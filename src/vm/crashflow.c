@@ -648,6 +648,7 @@ int crash_keep_ram_file(struct vm *vm)
 			record_update(vm->preserved[i].dir, "preserved-unsaved",
 				      json_pack("{s:s}", "ram_file", kept));
 	log_warn("%u crash dump(s) not yet saved: their memory is kept in %s (see the crash "
-		 "records)", vm->npreserved, kept);
+		 "records); `hvdump save --from CRASH-DIR` writes each dump from it", vm->npreserved,
+		 kept);
 	return 0;
 }

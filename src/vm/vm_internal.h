@@ -17,6 +17,7 @@
 #include "qemu/process.h"
 #include "qemu/qmp.h"
 #include "vm/config.h"
+#include "vm/record.h"
 #include "vm/rundir.h"
 
 enum boot_end {
@@ -204,10 +205,7 @@ long long save_wake_ms(struct vm *vm);
 uint64_t crash_return_bytes(const struct vm_config *c);
 uint64_t crash_bounce_bytes(const struct vm_config *c);
 
-/* Update DIR/crash.json: set STATE (if not NULL) and the time, and merge the members of
- * CHANGES (stolen; may be NULL).  Failures are logged: the record is information, the dump and
- * the memory are what matter. */
-void record_update(const char *dir, const char *state, json_t *changes);
+/* record_update(): vm/record.h */
 
 /* guestsave.c: requests from the guest saver (`release PADDR SIZE`, `done`, ...).  The guest
  * is untrusted: only ranges inside the preserved crash are freed, each byte at most once. */

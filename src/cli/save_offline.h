@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `hvdump save --from CRASH-DIR`: write a kept crash's dump without its `hvdump run`. */
+#ifndef HVDUMP_CLI_SAVE_OFFLINE_H
+#define HVDUMP_CLI_SAVE_OFFLINE_H
+
+struct save_offline_opts {
+	const char *format;    /* "kdump", "elf", or NULL: continue a partial dump's, else kdump */
+	const char *compress;  /* kdump: zstd (NULL), lzo, zlib, none */
+	unsigned dump_level;   /* kdump: makedumpfile's -d bits */
+	unsigned threads;      /* kdump: compression threads, 0: one per CPU */
+};
+
+/* Returns the exit code: 0 saved, 1 refused or failed (one line says why), 2 the directory
+ * or its record is unusable. */
+int save_offline(const char *from, const struct save_offline_opts *opt);
+
+#endif
