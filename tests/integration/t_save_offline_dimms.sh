@@ -18,25 +18,11 @@ mount -t tmpfs -o size=300M,mode=0700 hvdump-test "$T/small" 2>/dev/null ||
 trap 'umount -l "$T/small" 2>/dev/null; cleanup' EXIT
 truncate -s 1M "$T/mark.img"
 
-cat >"$T/hook" <<EOF2
-#!/bin/sh
-n=\$HVDUMP_RAM_BYTES
-[ "\$HVDUMP_IN_CAPTURE" = 1 ] && n=$B
-$TOOLS/pagehash "\$HVDUMP_RAM_FILE" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n || exit 1
-printf '%s\n' "\$HVDUMP_DIMMS" >$T/dimms\$HVDUMP_CRASH.txt
-i=0
-printf '%s\n' "\$HVDUMP_DIMMS" | while read -r gpa bytes path; do
-	[ -n "\$path" ] || continue
-	$TOOLS/pagehash --gpa \$gpa "\$path" 0 $T/host\$HVDUMP_CRASH.dimm\$i.hsh || exit 1
-	i=\$((i + 1))
-done
-EOF2
-chmod +x "$T/hook"
 
 start_hvdump "$T/r" run --name offdimm --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--boot-region $B --dump-dir "$T/small/dumps" --log "$T/r.log" --no-console --disk "$T/mark.img" \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda" \
-	--crash-hook "$T/hook"
+	--crash-hook "$ROOT/tests/tools/hash-crash $T $B"
 wait_for "$T/r.log" 'info: dump saved: ' 120
 ok $? "first dump saved while the capture guest ran"
 wait_count "$T/r.log" 'guest kernel panicked' 2 120

@@ -22,28 +22,12 @@ SAVE_ARGS=${SAVE_ARGS:-}
 MEM=${MEM:-1G}
 EXTRA=${EXTRA:-}
 
-# The hook hashes the crashed memory before anything is written: the RAM file (in a capture
-# boot only its boot region is the crashed kernel's) and every DIMM file of the crashed kernel.
-cat >"$T/hook" <<EOF
-#!/bin/sh
-n=\$HVDUMP_RAM_BYTES
-[ "\$HVDUMP_IN_CAPTURE" = 1 ] && n=$B
-$TOOLS/pagehash "\$HVDUMP_RAM_FILE" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n || exit 1
-printf '%s\n' "\$HVDUMP_DIMMS" >$T/dimms\$HVDUMP_CRASH.txt
-i=0
-printf '%s\n' "\$HVDUMP_DIMMS" | while read -r gpa bytes path; do
-	[ -n "\$path" ] || continue
-	$TOOLS/pagehash --gpa \$gpa "\$path" 0 $T/host\$HVDUMP_CRASH.dimm\$i.hsh || exit 1
-	$TOOLS/ramscan "\$path" $SEED $((MIB * 256)) >$T/scan\$HVDUMP_CRASH.\$i.txt
-	i=\$((i + 1))
-done
-EOF
-chmod +x "$T/hook"
-
+# The hook (tests/tools/hash-crash) hashes the crashed memory before anything is written: the
+# RAM file (in a capture boot only its boot region is the crashed kernel's) and every DIMM file.
 start_hvdump "$T/r" run --name srecur --kernel "$VMLINUZ" --initrd "$INITRD" --memory $MEM \
 	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$T/mark.img" $SAVE_ARGS \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1 hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda $EXTRA" \
-	--crash-hook "$T/hook"
+	--crash-hook "$ROOT/tests/tools/hash-crash $T $B $SEED $((MIB * 256))"
 
 # the log from the second crash on
 after2() { awk '/guest kernel panicked/ { n++ } n >= 2' "$T/r.log"; }

@@ -14,25 +14,11 @@ mkdir -m 700 -p "$T/dumps"
 truncate -s 1M "$T/mark.img"
 truncate -s 1G "$T/save.img"
 truncate -s 32M "$T/check.img"
-cat >"$T/hook" <<EOF
-#!/bin/sh
-n=\$HVDUMP_RAM_BYTES
-[ "\$HVDUMP_IN_CAPTURE" = 1 ] && n=$B
-$TOOLS/pagehash "\$HVDUMP_RAM_FILE" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n || exit 1
-printf '%s\n' "\$HVDUMP_DIMMS" >$T/dimms\$HVDUMP_CRASH.txt
-i=0
-printf '%s\n' "\$HVDUMP_DIMMS" | while read -r gpa bytes path; do
-	[ -n "\$path" ] || continue
-	$TOOLS/pagehash --gpa \$gpa "\$path" 0 $T/host\$HVDUMP_CRASH.dimm\$i.hsh || exit 1
-	i=\$((i + 1))
-done
-EOF
-chmod +x "$T/hook"
 start_hvdump "$T/r" run --name grecur --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--boot-region $B --save guest --dump-dir "$T/dumps" --log "$T/r.log" --no-console \
 	--disk "$T/mark.img" --disk "$T/save.img" --disk "$T/check.img" \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1 hvdump.save=/dev/vdb hvdump.vmcheck=/dev/vdc hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda" \
-	--crash-hook "$T/hook"
+	--crash-hook "$ROOT/tests/tools/hash-crash $T $B"
 wait_for "$T/r.log" 'the guest saved its dump' 240
 ok $? "the first capture guest saved the first dump with hvdump-save"
 wait_count "$T/r.log" 'guest kernel panicked' 2 120
