@@ -121,7 +121,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 # the format code the targets reach (a list, not a wildcard: other format files need zlib &c.)
-FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c)
+FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c panicscan.c)
 FUZZ_DEPS  := $(FUZZ_LIB) $(FUZZ_LIB:.c=.h) tests/unit/synth.h
 FUZZ_CFLAGS := -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -Isrc -Itests
 
@@ -141,10 +141,21 @@ $(FUZZ_O)/fuzz_kdump: tests/fuzz/fuzz_kdump.c $(FUZZ_DEPS) $(FUZZ_KDUMP_LIB) \
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_KDUMP_LIB) -lzstd -llzo2 -lz
 
-$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_DEPS)
+# fuzz_pagefilter: the struct page walk and the zero scan over dumpfile.h (either format)
+FUZZ_PF_LIB := $(FUZZ_KDUMP_LIB) src/format/pagefilter.c
+FUZZ_PF_DEPS := $(FUZZ_DEPS) $(FUZZ_PF_LIB) \
+	$(addprefix src/format/,dumpfile.h kdump.h kdump_disk.h le.h pagefilter.h)
+$(FUZZ_O)/fuzz_pagefilter: tests/fuzz/fuzz_pagefilter.c $(FUZZ_PF_DEPS)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PF_LIB) -lzstd -llzo2 -lz
+
+# mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h
+$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(FUZZ_PF_LIB) \
+		-lzstd -llzo2 -lz
 
 fuzz-clean:
 	rm -rf $(FUZZ_O)

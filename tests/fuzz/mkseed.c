@@ -5,13 +5,24 @@
 // 4- and 5-level paging, log_buf), and, given a real VMCORE, a cut-down copy of it that holds
 // only the pages `hvdump dmesg` reads (its notes, page tables and printk ring), so the fuzzer
 // starts from what a real kernel writes at a size it can mutate quickly.
+// Writes OUTDIR/pagefilter/: synthetic vmcores with a SPARSEMEM_EXTREME struct page array
+// (four kernel generations' VMCOREINFO; free, cache, user, slab, compound, hugetlb, poisoned,
+// offline and unaccepted pages), and, given VMCORE, a cut-down copy that holds what the
+// struct page walk of three windows of its first memory section reads (mem_section root and
+// entries, page tables, the windows' struct pages; the windows' other pages read as zeros),
+// each checked with pagefilter_scan() at level 31.
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/dumpfile.h"
+#include "format/pagefilter.h"
 #include "format/printk.h"
 #include "format/vmcore.h"
+#include "format/vmcoreinfo.h"
 #include "unit/synth.h"
 
 struct pages {
@@ -207,15 +218,493 @@ static int synthetic(const char *dir)
 	return r;
 }
 
+/* --- pagefilter ----------------------------------------------------------------------- */
+
+/* Level 31 over the seed at PATH: what it leaves out.  0, or -1 when it cannot filter. */
+static int pf_check(const char *path, struct pagefilter_stats *st, uint64_t *pages)
+{
+	struct dumpfile_range rg;
+	struct dumpfile *d;
+	uint64_t from = 0, end = 0;
+	uint8_t *excl;
+	char why[256];
+	int r;
+
+	r = dumpfile_open(path, 0, &d, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "mkseed: %s: %s\n", path, why);
+		return -1;
+	}
+	*pages = 0;
+	for (; dumpfile_next_range(d, from, &rg) == 0; from = end) {
+		end = rg.start + rg.size;
+		*pages += rg.size / 4096;
+	}
+	excl = calloc(1, end / 4096 / 8 + 1);
+	if (!excl)
+		abort();
+	memset(st, 0, sizeof(*st));
+	r = pagefilter_scan(d, 31, excl, end / 4096, st, why, sizeof(why));
+	if (r < 0)
+		fprintf(stderr, "mkseed: %s: dump level 31: %s\n", path, why);
+	free(excl);
+	dumpfile_close(d);
+	return r < 0 ? -1 : 0;
+}
+
+static void pf_print(const char *what, size_t bytes, const struct pagefilter_stats *st,
+		     uint64_t pages)
+{
+	printf("mkseed: %s: %zu bytes; level 31 of %" PRIu64 " pages: %" PRIu64 " free, %" PRIu64
+	       " cache, %" PRIu64 " cache with private, %" PRIu64 " user, %" PRIu64 " poisoned, %"
+	       PRIu64 " offline, %" PRIu64 " bad order, %" PRIu64 " without struct page\n",
+	       what, bytes, pages, st->free, st->cache, st->cache_private, st->user, st->hwpoison,
+	       st->offline, st->bad_order, st->no_memmap + st->memmap_unreadable);
+}
+
+/* Synthetic struct page arrays.  Fields, as VMCOREINFO below says: flags 0, compound_head 8,
+ * compound_dtor/order (in the first tail page) 16/17 (6.1), 16/18 as u16 (4.9), 16 as a
+ * pointer and 32 (3.10), mapping 24, private 40, _mapcount 48. */
+enum pf_gen { PF_3_10, PF_4_9, PF_6_1, PF_6_10 };
+
+struct pf_synth {
+	struct synth s;
+	enum pf_gen gen;
+	uint8_t *sp;      /* struct pages of pfn 0.. */
+	uint64_t vmemmap;
+};
+
+#define PF_MEM (384u << 10)
+#define PF_PAGES (PF_MEM / 4096)
+
+static uint8_t *pf_page(struct pf_synth *p, uint64_t pfn)
+{
+	return p->sp + pfn * 64;
+}
+
+static void pf_flags(struct pf_synth *p, uint64_t pfn, uint64_t flags, uint64_t mapping)
+{
+	synth_put(pf_page(p, pfn), flags, 8);
+	synth_put(pf_page(p, pfn) + 24, mapping, 8);
+}
+
+static void pf_mapcount(struct pf_synth *p, uint64_t pfn, int32_t mc, uint64_t priv)
+{
+	synth_put(pf_page(p, pfn) + 48, (uint32_t)mc, 4);
+	synth_put(pf_page(p, pfn) + 40, priv, 8);
+}
+
+/* A compound page of 2^ORDER at PFN: head flags FLAGS, mapping MAPPING, destructor DTOR. */
+static void pf_compound(struct pf_synth *p, uint64_t pfn, unsigned order, uint64_t flags,
+			uint64_t mapping, uint64_t dtor, int32_t head_mc)
+{
+	uint8_t *tail = pf_page(p, pfn + 1);
+
+	pf_flags(p, pfn, flags | (1u << 16), mapping);
+	if (p->gen >= PF_6_10) {
+		synth_put(pf_page(p, pfn) + 48, (uint32_t)head_mc, 4);
+		synth_put(tail, order, 1); /* the folio's order in the tail's flags */
+	} else if (p->gen == PF_6_1) {
+		tail[16] = (uint8_t)dtor;
+		tail[17] = (uint8_t)order;
+	} else if (p->gen == PF_4_9) {
+		synth_put(tail + 16, dtor, 2);
+		synth_put(tail + 18, order, 2);
+	} else {
+		synth_put(tail + 16, dtor, 8);
+		synth_put(tail + 32, order, 2);
+	}
+	for (uint64_t i = 1; i < (UINT64_C(1) << order); i++)
+		if (p->gen != PF_3_10) /* no compound_head: PG_tail and first_page then */
+			synth_put(pf_page(p, pfn + i) + 8, (p->vmemmap + pfn * 64) | 1, 8);
+}
+
+static int pf_synthetic_one(const char *dir, enum pf_gen gen, unsigned levels, unsigned nloads,
+			    const char *name)
+{
+	static const char *const release[] = { "3.10.0-synthetic", "4.9.0-synthetic",
+					       "6.1.0-synthetic", "6.10.0-synthetic" };
+	const uint64_t lru = 1u << 4, priv = 1u << 13, swapcache = 1u << 10,
+		       swapbacked = 1u << 19, slab = 1u << 9, hwpoison = 1u << 22;
+	const uint64_t file = 0xffff888000100000ull, anon = 0xffff888000200001ull;
+	const int32_t buddy = gen < PF_6_1 ? -128 : -129, offline = -257, hugetlb_mc = -2049,
+		      slab_mc = -4097, unaccepted_mc = -8193;
+	struct pf_synth p = { .gen = gen };
+	struct synth *s = &p.s;
+	uint64_t sp, roots, sect, roots_va, sect_va;
+	struct pagefilter_stats st;
+	uint64_t pages;
+	uint8_t *elf;
+	size_t len;
+	char path[4096];
+	int r;
+
+	if (synth_init(s, PF_MEM, levels))
+		return -1;
+	/* OSRELEASE comes first: the kernel generation decides the field widths */
+	char rest[sizeof(s->info)];
+	const char *nl = memchr(s->info, '\n', s->info_len);
+	size_t restlen = s->info_len - (size_t)(nl + 1 - s->info);
+	memcpy(rest, nl + 1, restlen);
+	s->info_len = 0;
+	synth_infof(s, "OSRELEASE=%s\n%.*s", release[gen], (int)restlen, rest);
+
+	p.vmemmap = levels == 5 ? 0xffd4000000000000ull : 0xffffea0000000000ull;
+	sp = synth_alloc(s, PF_PAGES * 64);
+	roots = synth_alloc(s, 4096);
+	sect = synth_alloc(s, 4096);
+	p.sp = s->mem + sp;
+	for (uint64_t off = 0; off < PF_PAGES * 64; off += 4096)
+		synth_map(s, p.vmemmap + off, sp + off, 4096);
+	roots_va = synth_map_range(s, roots, 4096);
+	sect_va = synth_map_range(s, sect, 4096);
+	synth_put(s->mem + roots, sect_va, 8);
+	synth_put(s->mem + sect, p.vmemmap | 0xf, 8); /* section 0: pfn 0's struct page, flags */
+
+	synth_infof(s, "SYMBOL(mem_section)=%llx\nLENGTH(mem_section)=%u\nSIZE(mem_section)=16\n"
+		    "OFFSET(mem_section.section_mem_map)=0\nNUMBER(SECTION_SIZE_BITS)=27\n",
+		    (unsigned long long)roots_va, levels == 5 ? 131072u : 2048u);
+	if (gen != PF_3_10)
+		synth_infof(s, "NUMBER(MAX_PHYSMEM_BITS)=%u\nOFFSET(page.compound_head)=8\n",
+			    levels == 5 ? 52u : 46u);
+	synth_infof(s, "OFFSET(page.lru)=8\nOFFSET(page._mapcount)=48\nOFFSET(page.private)=40\n"
+		    "LENGTH(zone.free_area)=11\nNUMBER(PG_lru)=4\nNUMBER(PG_private)=13\n"
+		    "NUMBER(PG_swapcache)=10\nNUMBER(PG_head_mask)=65536\n"
+		    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\n", buddy);
+	if (gen != PF_3_10)
+		synth_infof(s, "NUMBER(PG_swapbacked)=19\nNUMBER(PG_hwpoison)=22\n");
+	switch (gen) {
+	case PF_3_10:
+		synth_infof(s, "NUMBER(PG_slab)=7\nOFFSET(page.compound_dtor)=16\n"
+			    "OFFSET(page.compound_order)=32\n"
+			    "SYMBOL(free_huge_page)=ffffffff81234560\n");
+		break;
+	case PF_4_9:
+		synth_infof(s, "NUMBER(PG_slab)=9\nOFFSET(page.compound_dtor)=16\n"
+			    "OFFSET(page.compound_order)=18\nNUMBER(HUGETLB_PAGE_DTOR)=2\n");
+		break;
+	case PF_6_1:
+		synth_infof(s, "NUMBER(PG_slab)=9\nOFFSET(page.compound_dtor)=16\n"
+			    "OFFSET(page.compound_order)=17\nNUMBER(HUGETLB_PAGE_DTOR)=2\n"
+			    "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%d\n", offline);
+		break;
+	case PF_6_10:
+		synth_infof(s, "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=%d\n"
+			    "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=%d\n"
+			    "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=%d\n"
+			    "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=%d\n",
+			    offline, hugetlb_mc, slab_mc, unaccepted_mc);
+		break;
+	}
+
+	/* the pages: what each is, by its struct page */
+	for (uint64_t pfn = 0; pfn < PF_PAGES; pfn++)
+		pf_flags(&p, pfn, 1u << 12, 0);                       /* reserved: kept */
+	pf_flags(&p, 1, lru, file);                                   /* page cache */
+	pf_flags(&p, 2, lru | priv, file);                            /* ... with buffers */
+	pf_flags(&p, 3, lru | swapbacked, anon);                      /* anonymous */
+	pf_flags(&p, 4, 0, 0);                                        /* free, order 2 */
+	pf_mapcount(&p, 4, buddy, 2);
+	for (uint64_t pfn = 5; pfn < 8; pfn++)
+		pf_flags(&p, pfn, 0, 0);
+	pf_flags(&p, 8, 0, 0);                                        /* free, order 0 */
+	pf_mapcount(&p, 8, buddy, 0);
+	if (gen == PF_6_10)                                           /* slab */
+		pf_mapcount(&p, 9, slab_mc, 0), pf_flags(&p, 9, 0, anon);
+	else
+		pf_flags(&p, 9, gen == PF_3_10 ? 1u << 7 : slab, anon);
+	pf_flags(&p, 10, swapcache | swapbacked, 0);                  /* swap cache (shmem) */
+	pf_flags(&p, 11, swapcache, file);                            /* PG_owner_priv_1 */
+	pf_compound(&p, 12, 2, lru | swapbacked, anon, 1, 0);         /* THP, anonymous */
+	pf_compound(&p, 16, 3, 0, 0, 2, hugetlb_mc);                  /* hugetlb */
+	if (gen == PF_3_10)
+		synth_put(pf_page(&p, 17) + 16, 0xffffffff81234560ull, 8);
+	pf_flags(&p, 24, hwpoison, 0);                                /* poisoned */
+	pf_mapcount(&p, 25, offline, 0);                              /* offline */
+	pf_flags(&p, 25, 0, 0);
+	pf_mapcount(&p, 26, buddy, 40);                               /* free, impossible order */
+	pf_flags(&p, 26, 0, 0);
+	pf_compound(&p, 28, 2, lru, file, 0, 0);                      /* large page-cache folio */
+	pf_mapcount(&p, 32, buddy, 4);                                /* free, order 4 */
+	for (uint64_t pfn = 32; pfn < 48; pfn++)
+		pf_flags(&p, pfn, 0, 0);
+	pf_flags(&p, 48, lru | priv | swapcache | swapbacked, anon);  /* anonymous in swap cache */
+	if (gen == PF_6_10)                                           /* not yet accepted */
+		pf_mapcount(&p, 56, unaccepted_mc, 0), pf_flags(&p, 56, 0, 0);
+
+	elf = synth_elf(s, nloads, &len);
+	r = write_file(dir, "pagefilter", name, elf, len);
+	free(elf);
+	synth_free(s);
+	if (r < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/pagefilter/%s", dir, name);
+	if (pf_check(path, &st, &pages) < 0)
+		return -1;
+	pf_print(name, len, &st, pages);
+	if (!st.free || !st.cache || !st.user || st.no_memmap || st.memmap_unreadable) {
+		fprintf(stderr, "mkseed: %s: the struct page walk does not see the synthetic "
+			"pages\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int pf_synthetic(const char *dir)
+{
+	return pf_synthetic_one(dir, PF_3_10, 4, 1, "synthetic-3.10.elf") ||
+	       pf_synthetic_one(dir, PF_4_9, 4, 2, "synthetic-4.9.elf") ||
+	       pf_synthetic_one(dir, PF_6_1, 4, 1, "synthetic-6.1.elf") ||
+	       pf_synthetic_one(dir, PF_6_10, 5, 3, "synthetic-6.10-5level.elf") ? -1 : 0;
+}
+
+struct pf_interval {
+	uint64_t start, end; /* pfns */
+};
+
+static int cmp_interval(const void *a, const void *b)
+{
+	const struct pf_interval *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The seed keeps the struct pages of windows of PF_WINDOW pfns (4 MiB of memory, 64 KiB of
+ * struct pages) of the first memory section: the one with the most free pages, the one with
+ * the most page cache, the one with the most process memory: 40 to 60 pages, 200 KB, for
+ * the same code as the whole section (32768 pfns, 2 MiB of struct pages), which made a 2 MB
+ * seed that ran at under 100 executions a second and whose mutants filled the corpus
+ * (2048-pfn windows: 450 KB, `tests/fuzz/run 20000` spent 45 s on fuzz_pagefilter; these:
+ * 17 s). */
+#define PF_WINDOW 1024u
+#define PF_STEP 512u
+
+/* Fill W[0..2] with the start pfns of section NR's windows (UINT64_MAX: none has such pages)
+ * for free, cache and user pages, as level 16, 6 and 8 see them in the dump at PATH. */
+static void pf_windows(const char *path, uint64_t nr, unsigned shift, uint64_t w[3])
+{
+	static const unsigned levels[3] = {
+		PAGEFILTER_FREE, PAGEFILTER_CACHE | PAGEFILTER_CACHE_PRI, PAGEFILTER_USER
+	};
+	uint64_t lo = nr << shift, hi = (nr + 1) << shift;
+	uint8_t *excl = calloc(1, hi / 8 + 1);
+	struct pagefilter_stats st;
+	struct dumpfile *d;
+	char why[256];
+
+	w[0] = w[1] = w[2] = UINT64_MAX;
+	if (!excl)
+		abort();
+	if (dumpfile_open(path, 0, &d, why, sizeof(why)) < 0) {
+		free(excl);
+		return;
+	}
+	for (unsigned l = 0; l < 3; l++) {
+		uint64_t best = 0;
+		memset(excl, 0, hi / 8 + 1);
+		memset(&st, 0, sizeof(st));
+		if (pagefilter_scan(d, levels[l], excl, hi, &st, why, sizeof(why)) < 0)
+			continue;
+		for (uint64_t start = lo; start < hi; start += PF_STEP) {
+			uint64_t n = 0;
+			for (uint64_t pfn = start; pfn < start + PF_WINDOW && pfn < hi; pfn++)
+				n += (uint64_t)pagefilter_test(excl, pfn);
+			if (n > best) {
+				best = n;
+				w[l] = start;
+			}
+		}
+	}
+	dumpfile_close(d);
+	free(excl);
+}
+
+/* Cut VMCORE down to what the struct page walk of windows of its first memory section
+ * reads: the windows' pages stay in the dump's ranges (as p_memsz past p_filesz: zeros),
+ * with data only for the pages the walk reads (mem_section, page tables, struct pages). */
+static int pf_from_dump(const char *dir, const char *path)
+{
+	uint64_t ms, nroots, ms_size, map_off, sbits, psize, base = 0, nr0, sects = 0;
+	struct pages pg = { 0 };
+	struct pf_interval *iv = NULL;
+	struct elfcore_load *loads = NULL;
+	struct pagefilter_stats st;
+	const uint8_t *notes;
+	const char *info;
+	struct vmcore *v;
+	uint8_t b[8], *out = NULL;
+	size_t ilen, nlen, niv = 0, nloads = 0, hdr, off, k = 0;
+	uint64_t pages;
+	char opath[4096];
+	int r;
+
+	r = vmcore_open(path, &v);
+	if (r < 0) {
+		fprintf(stderr, "mkseed: %s: %s\n", path, strerror(-r));
+		return -1;
+	}
+	info = vmcore_info(v, &ilen);
+	if (!info || vmcore_nloads(v) == 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "SYMBOL(mem_section)", &ms) < 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "LENGTH(mem_section)", &nroots) < 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "SIZE(mem_section)", &ms_size) < 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "OFFSET(mem_section.section_mem_map)", &map_off) < 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "NUMBER(SECTION_SIZE_BITS)", &sbits) < 0 ||
+	    vmcoreinfo_get_u64(info, ilen, "SIZE(page)", &psize) < 0 || ms_size < 8 ||
+	    ms_size > 4096 || sbits <= 12 || sbits > 40 || psize == 0 || psize > 1024) {
+		fprintf(stderr, "mkseed: %s: VMCOREINFO describes no SPARSEMEM_EXTREME struct page "
+			"array: no pagefilter seed\n", path);
+		vmcore_close(v);
+		return 0;
+	}
+	unsigned shift = (unsigned)sbits - 12;
+	uint64_t per_root = 4096 / ms_size;
+	nr0 = (vmcore_load(v, 0)->paddr / 4096) >> shift;
+
+	vmcore_set_trace(v, trace_page, &pg);
+	/* the root and the entry of every section of every range, as the walk reads them */
+	for (size_t i = 0; i < vmcore_nloads(v); i++) {
+		const struct elfcore_segment *s = vmcore_load(v, i);
+		uint64_t nr = (s->paddr / 4096) >> shift;
+		uint64_t last = ((s->paddr + s->memsz - 1) / 4096) >> shift;
+		for (; nr <= last && sects < 65536; nr++, sects++) {
+			uint64_t root = nr / per_root, entry;
+			if (root >= nroots || vmcore_read_virt(v, ms + root * 8, b, 8) < 0 ||
+			    synth_get(b, 8) == 0)
+				continue;
+			entry = synth_get(b, 8) + (nr % per_root) * ms_size + map_off;
+			if (vmcore_read_virt(v, entry, b, 8) < 0)
+				continue;
+			if (nr == nr0 && (synth_get(b, 8) & 3) == 3)
+				base = synth_get(b, 8) & ~(uint64_t)4095;
+		}
+	}
+	if (!base) {
+		vmcore_set_trace(v, NULL, NULL);
+		fprintf(stderr, "mkseed: %s: memory section %" PRIu64 " has no mem_map: no "
+			"pagefilter seed\n", path, nr0);
+		goto fail;
+	}
+	/* each window's struct pages and the one after it (the walk reads one more, for a
+	 * compound page), a page at a time: a hole stops no other page */
+	uint64_t win[3], send = (nr0 + 1) << shift;
+	pf_windows(path, nr0, shift, win);
+	vmcore_set_trace(v, trace_page, &pg);
+	for (unsigned l = 0; l < 3; l++) {
+		static uint8_t page[4096];
+		uint64_t w1 = win[l] + PF_WINDOW < send ? win[l] + PF_WINDOW : send;
+		if (win[l] == UINT64_MAX)
+			continue;
+		for (uint64_t va = (base + win[l] * psize) & ~(uint64_t)4095;
+		     va < base + (w1 + 1) * psize; va += 4096)
+			(void)vmcore_read_virt(v, va, page, sizeof(page));
+	}
+	vmcore_set_trace(v, NULL, NULL);
+
+	/* the pages to keep and the windows' pages as intervals: kept pages are data, the
+	 * rest of the windows reads as zeros */
+	qsort(pg.pfn, pg.n, sizeof(*pg.pfn), cmp_u64);
+	iv = calloc(pg.n + 3 * vmcore_nloads(v), sizeof(*iv));
+	loads = calloc(2 * (pg.n + 3 * vmcore_nloads(v)) + 1, sizeof(*loads));
+	if (!iv || !loads)
+		abort();
+	for (size_t i = 0; i < pg.n; i++)
+		iv[niv++] = (struct pf_interval){ pg.pfn[i], pg.pfn[i] + 1 };
+	for (size_t i = 0; i < vmcore_nloads(v); i++) {
+		const struct elfcore_segment *s = vmcore_load(v, i);
+		for (unsigned l = 0; l < 3; l++) {
+			uint64_t a = (s->paddr + 4095) / 4096, e = (s->paddr + s->memsz) / 4096;
+			if (win[l] == UINT64_MAX)
+				continue;
+			if (a < win[l])
+				a = win[l];
+			if (e > win[l] + PF_WINDOW)
+				e = win[l] + PF_WINDOW;
+			if (e > send)
+				e = send;
+			if (a < e)
+				iv[niv++] = (struct pf_interval){ a, e };
+		}
+	}
+	qsort(iv, niv, sizeof(*iv), cmp_interval);
+	/* merge into disjoint runs, then cut each run into loads: data, then a zero tail */
+	size_t m = 0;
+	for (size_t i = 0; i < niv; i++) {
+		if (m && iv[i].start <= iv[m - 1].end) {
+			if (iv[i].end > iv[m - 1].end)
+				iv[m - 1].end = iv[i].end;
+		} else {
+			iv[m++] = iv[i];
+		}
+	}
+	niv = m;
+	for (size_t i = 0; i < niv; i++) {
+		struct elfcore_load *cur = NULL;
+		for (uint64_t pfn = iv[i].start; pfn < iv[i].end; pfn++) {
+			while (k < pg.n && pg.pfn[k] < pfn)
+				k++;
+			bool data = k < pg.n && pg.pfn[k] == pfn;
+			if (!cur || (data && cur->zero_tail)) {
+				cur = &loads[nloads++];
+				*cur = (struct elfcore_load){ .paddr = pfn * 4096 };
+			}
+			if (data)
+				cur->size += 4096;
+			else
+				cur->zero_tail += 4096;
+		}
+	}
+	notes = vmcore_notes(v, &nlen);
+	hdr = elfcore_header_size(nloads, nlen);
+	off = hdr;
+	for (size_t i = 0; i < nloads; i++) {
+		loads[i].data_addr = off;
+		off += loads[i].size;
+	}
+	out = calloc(1, off);
+	if (!out || elfcore_build(out, hdr, 0, loads, nloads, notes, nlen) < 0)
+		abort();
+	for (size_t i = 0; i < nloads; i++) {
+		uint8_t *dst = out + loads[i].data_addr;
+		if (loads[i].size && vmcore_read_phys(v, loads[i].paddr, dst, loads[i].size) < 0)
+			abort();
+	}
+	if (write_file(dir, "pagefilter", "real-dump.elf", out, off) < 0)
+		goto fail;
+	snprintf(opath, sizeof(opath), "%s/pagefilter/real-dump.elf", dir);
+	if (pf_check(opath, &st, &pages) < 0)
+		goto fail;
+	printf("mkseed: %s: %zu pages kept in %zu PT_LOADs for the struct page walk of memory "
+	       "section %" PRIu64 ", %u pfns from %#" PRIx64 " (free), %#" PRIx64 " (cache), %#"
+	       PRIx64 " (user)\n", path, (size_t)(off - hdr) / 4096, nloads, nr0, PF_WINDOW,
+	       win[0], win[1], win[2]);
+	pf_print("real-dump.elf", off, &st, pages);
+	if (!st.free || !st.cache)
+		fprintf(stderr, "mkseed: warning: %s: level 31 finds no %s pages\n", opath,
+			!st.free ? "free" : "cache");
+	free(out);
+	free(loads);
+	free(iv);
+	free(pg.pfn);
+	vmcore_close(v);
+	return 0;
+fail:
+	free(out);
+	free(loads);
+	free(iv);
+	free(pg.pfn);
+	vmcore_close(v);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: mkseed OUTDIR [VMCORE]\n");
 		return 2;
 	}
-	if (synthetic(argv[1]) < 0)
+	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0)
 		return 1;
-	if (argc == 3 && from_dump(argv[1], argv[2]) < 0)
+	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0))
 		return 1;
 	return 0;
 }
