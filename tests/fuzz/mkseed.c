@@ -89,6 +89,32 @@ static int read_virt(void *ctx, uint64_t va, void *buf, size_t len)
 }
 
 /* Cut VMCORE down to the pages the kernel-log walk touches. */
+/* The cut-down vmcore: LOADS (sizes set, data_addr filled here) with the bytes of V they
+ * name, after an ELF header with NOTES.  *HDR: the header's size; *LEN: the image's. */
+static uint8_t *cut_image(struct vmcore *v, struct elfcore_load *loads, size_t nloads,
+			  const uint8_t *notes, size_t nlen, size_t *hdr, size_t *len)
+{
+	uint8_t *out;
+	size_t off;
+
+	*hdr = elfcore_header_size(nloads, nlen);
+	off = *hdr;
+	for (size_t i = 0; i < nloads; i++) {
+		loads[i].data_addr = off;
+		off += loads[i].size;
+	}
+	out = calloc(1, off);
+	if (!out || elfcore_build(out, *hdr, 0, loads, nloads, notes, nlen) < 0)
+		abort();
+	for (size_t i = 0; i < nloads; i++) {
+		uint8_t *dst = out + loads[i].data_addr;
+		if (loads[i].size && vmcore_read_phys(v, loads[i].paddr, dst, loads[i].size) < 0)
+			abort();
+	}
+	*len = off;
+	return out;
+}
+
 static int from_dump(const char *dir, const char *path)
 {
 	struct printk_source src = { .read = read_virt };
@@ -129,18 +155,7 @@ static int from_dump(const char *dir, const char *path)
 		loads[nloads++] = (struct elfcore_load){ .paddr = pg.pfn[i] * 4096, .size = 4096 };
 	}
 	notes = vmcore_notes(v, &nlen);
-	hdr = elfcore_header_size(nloads, nlen);
-	off = hdr;
-	for (size_t i = 0; i < nloads; i++) {
-		loads[i].data_addr = off;
-		off += loads[i].size;
-	}
-	out = calloc(1, off);
-	if (!out || elfcore_build(out, hdr, 0, loads, nloads, notes, nlen) < 0)
-		abort();
-	for (size_t i = 0; i < nloads; i++)
-		if (vmcore_read_phys(v, loads[i].paddr, out + loads[i].data_addr, loads[i].size) < 0)
-			abort();
+	out = cut_image(v, loads, nloads, notes, nlen, &hdr, &off);
 	r = put_all(dir, "real-dump.elf", out, off, notes, nlen);
 	printf("mkseed: %s: %zu pages in %zu PT_LOADs, %zu bytes, %llu records\n", path,
 	       (size_t)(off - hdr) / 4096, nloads, off, (unsigned long long)res.records);
@@ -654,20 +669,7 @@ static int pf_from_dump(const char *dir, const char *path)
 		}
 	}
 	notes = vmcore_notes(v, &nlen);
-	hdr = elfcore_header_size(nloads, nlen);
-	off = hdr;
-	for (size_t i = 0; i < nloads; i++) {
-		loads[i].data_addr = off;
-		off += loads[i].size;
-	}
-	out = calloc(1, off);
-	if (!out || elfcore_build(out, hdr, 0, loads, nloads, notes, nlen) < 0)
-		abort();
-	for (size_t i = 0; i < nloads; i++) {
-		uint8_t *dst = out + loads[i].data_addr;
-		if (loads[i].size && vmcore_read_phys(v, loads[i].paddr, dst, loads[i].size) < 0)
-			abort();
-	}
+	out = cut_image(v, loads, nloads, notes, nlen, &hdr, &off);
 	if (write_file(dir, "pagefilter", "real-dump.elf", out, off) < 0)
 		goto fail;
 	snprintf(opath, sizeof(opath), "%s/pagefilter/real-dump.elf", dir);
