@@ -287,6 +287,27 @@ static int names_byte(struct kallsyms *ks, uint64_t off, uint8_t *out)
 	return 0;
 }
 
+/* The token count of the kallsyms_names entry at *OFF (one byte, or two when the first has
+ * bit 7 set: long names since 6.1), moving *OFF past it.  0, or -EBADMSG for an empty or
+ * malformed length. */
+static int name_len(struct kallsyms *ks, uint64_t *off, size_t *len)
+{
+	uint8_t b0, b1;
+	int r;
+
+	if ((r = names_byte(ks, (*off)++, &b0)) < 0)
+		return r;
+	*len = b0;
+	if (b0 & 0x80) {
+		if ((r = names_byte(ks, (*off)++, &b1)) < 0)
+			return r;
+		if (b1 & 0x80)
+			return -EBADMSG;
+		*len = (b0 & 0x7fu) | (size_t)b1 << 7;
+	}
+	return *len ? 0 : -EBADMSG;
+}
+
 static int sym_address(struct kallsyms *ks, uint32_t idx, uint64_t *vaddr)
 {
 	uint8_t b[8];
@@ -323,22 +344,11 @@ int kallsyms_find(struct kallsyms *ks, const char *name, uint64_t *vaddr)
 	if (nlen == 0 || nlen > KALLSYMS_NAME_MAX)
 		return -EINVAL;
 	for (uint32_t i = 0; i < ks->num_syms; i++) {
-		uint8_t b0, b1;
 		size_t len, pos = 0;
 		int seen_type = 0, match = 1;
 
-		if ((r = names_byte(ks, off++, &b0)) < 0)
+		if ((r = name_len(ks, &off, &len)) < 0)
 			return r;
-		len = b0;
-		if (b0 & 0x80) {
-			if ((r = names_byte(ks, off++, &b1)) < 0)
-				return r;
-			if (b1 & 0x80)
-				return -EBADMSG;
-			len = (b0 & 0x7fu) | (size_t)b1 << 7;
-		}
-		if (len == 0)
-			return -EBADMSG;
 		/* expand only while the name still matches; then skip the rest unread */
 		while (len && match) {
 			uint8_t t;
@@ -404,22 +414,11 @@ static int sym_name(struct kallsyms *ks, uint32_t idx, char *name, size_t namele
 	int r;
 
 	for (uint32_t i = 0; i <= idx; i++) {
-		uint8_t b0, b1;
 		size_t len, pos = 0;
 		int seen_type = 0;
 
-		if ((r = names_byte(ks, off++, &b0)) < 0)
+		if ((r = name_len(ks, &off, &len)) < 0)
 			return r;
-		len = b0;
-		if (b0 & 0x80) {
-			if ((r = names_byte(ks, off++, &b1)) < 0)
-				return r;
-			if (b1 & 0x80)
-				return -EBADMSG;
-			len = (b0 & 0x7fu) | (size_t)b1 << 7;
-		}
-		if (len == 0)
-			return -EBADMSG;
 		if (i < idx) {
 			off += len;
 			continue;
