@@ -139,22 +139,36 @@ static inline int saveport_remaining(uint64_t deadline)
 	return t >= deadline ? 0 : (int)(deadline - t);
 }
 
+/* Poll the port for EVENTS until DEADLINE: 0 with *REVENTS, -EINTR (poll again),
+ * -ETIMEDOUT, or poll's -errno. */
+static inline int saveport_poll(struct saveport *sp, short events, uint64_t deadline,
+				short *revents)
+{
+	struct pollfd p = { .fd = sp->fd, .events = events };
+	int r = poll(&p, 1, saveport_remaining(deadline));
+
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	*revents = p.revents;
+	return 0;
+}
+
 /* Write all of S, waiting for the host end to open. */
 static inline int saveport_write(struct saveport *sp, const char *s, size_t len,
 				 uint64_t deadline)
 {
 	while (len > 0) {
-		struct pollfd p = { .fd = sp->fd, .events = POLLOUT };
-		int r = poll(&p, 1, saveport_remaining(deadline));
+		short revents = 0;
+		int r = saveport_poll(sp, POLLOUT, deadline, &revents);
 
-		if (r < 0 && errno == EINTR)
+		if (r == -EINTR)
 			continue;
 		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (!(p.revents & POLLOUT)) {
-			if (!sp->is_dev || (p.revents & (POLLERR | POLLNVAL)))
+			return r;
+		if (!(revents & POLLOUT)) {
+			if (!sp->is_dev || (revents & (POLLERR | POLLNVAL)))
 				return -EPIPE;
 			/* a virtio port whose host end is not open yet: poll says POLLHUP at once */
 			if (saveport_remaining(deadline) == 0)
@@ -197,14 +211,12 @@ static inline int saveport_read_line(struct saveport *sp, char *line, size_t lin
 		}
 		if (sp->len == sizeof(sp->buf))
 			return -EPROTO; /* a line longer than any answer */
-		struct pollfd p = { .fd = sp->fd, .events = POLLIN };
-		int r = poll(&p, 1, saveport_remaining(deadline));
-		if (r < 0 && errno == EINTR)
+		short revents = 0;
+		int r = saveport_poll(sp, POLLIN, deadline, &revents);
+		if (r == -EINTR)
 			continue;
 		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
+			return r;
 		ssize_t n = read(sp->fd, sp->buf + sp->len, sizeof(sp->buf) - sp->len);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
