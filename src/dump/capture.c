@@ -74,5 +74,9 @@ int capture_apply(int ram_fd, const struct capture_plan *p, const uint8_t *notes
 		snprintf(why, whylen, "cannot sync the RAM file: %s", strerror(errno));
 	}
 	free(hdr);
+	for (size_t z = 0; r == 0 && z < p->nzones; z++)
+		if (fallocate(ram_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)p->zones[z].start, (off_t)p->zones[z].size) < 0)
+			break; /* kept: harmless, the boot overwrites it */
 	return r;
 }

@@ -32,7 +32,7 @@
 #define LAYOUT_ALIGN (2ull << 20)           /* extension pieces and sizes: 2 MiB */
 #define LAYOUT_FIRMWARE_ZONE (32ull << 20)  /* measured: 16 MiB was too little */
 #define LAYOUT_INITRD_MARGIN (4ull << 20)
-#define LAYOUT_MAX_RANGES 64
+#define LAYOUT_MAX_RANGES 320 /* a crashed capture guest: boot region and 256 DIMMs */
 #define LAYOUT_MAX_ZONES 4
 #define LAYOUT_DEVICE_MEMORY_ALIGN (1ull << 30) /* QEMU pc: device memory starts GiB-aligned */
 

@@ -199,47 +199,104 @@ void notes_stale_add(struct notes_stale *s, const struct crash_notes *n)
 		s->n++;
 }
 
+long long notes_scan_down(const uint8_t *buf, size_t len, size_t avail,
+			  const struct notes_stale *stale, size_t *note_len)
+{
+	if (avail < len)
+		len = avail;
+	for (size_t o = len & ~(size_t)(LAYOUT_PAGE - 1); o >= LAYOUT_PAGE;) {
+		size_t note;
+		o -= LAYOUT_PAGE;
+		note = vmcoreinfo_note_at(buf + o, avail - o);
+		if (!note || (stale && notes_is_stale(stale, buf + o, note)))
+			continue; /* none, or an earlier kernel's left behind */
+		*note_len = note;
+		return (long long)o;
+	}
+	return -1;
+}
+
+_Static_assert(NOTES_NOTE_READ >= 12 + 12 + VMCOREINFO_MAX, "room for a whole note");
+
+int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale *stale,
+		    uint8_t *buf, uint64_t *at, size_t *note_len)
+{
+	uint64_t end = off + len;
+
+	while (end > off) {
+		uint64_t c = end - off > NOTES_SCAN_CHUNK ? end - NOTES_SCAN_CHUNK : off;
+		off_t data = lseek(fd, (off_t)c, SEEK_DATA);
+		size_t want;
+		ssize_t got;
+		long long hit;
+
+		if (data >= 0 && (uint64_t)data > c && (uint64_t)data < end)
+			c = (uint64_t)data & ~(LAYOUT_PAGE - 1); /* the chunk's hole below its data */
+		if (data < 0 && errno != ENXIO)
+			data = (off_t)c; /* cannot tell: read it */
+		if (data < 0 || (uint64_t)data >= end) {
+			end = c; /* a hole up to END (or to the end of the file) */
+			continue;
+		}
+		want = (size_t)(end - c) + NOTES_NOTE_READ;
+		got = pread(fd, buf, want, (off_t)c);
+		if (got < 0)
+			return -errno;
+		if ((uint64_t)got < end - c)
+			return -EIO;
+		/* the pages of [c, end), each with what follows it up to GOT */
+		hit = notes_scan_down(buf, (size_t)(end - c), (size_t)got, stale, note_len);
+		if (hit >= 0) {
+			*at = c + (uint64_t)hit;
+			return 0;
+		}
+		end = c;
+	}
+	return -ENOENT;
+}
+
 int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machine_layout *m,
 			  const struct mem_range *ram, size_t nram, const struct notes_stale *stale)
 {
 	const char *text;
-	size_t tlen;
-	uint8_t *map;
+	size_t tlen, note = 0;
+	uint8_t *buf;
+	uint64_t at = 0;
 	int r = -ENOENT;
 
 	if (vmcoreinfo_find(n->buf, n->len, &text, &tlen) == 0)
 		return 0;
-	map = mmap(NULL, m->ram_size, PROT_READ, MAP_SHARED, ram_fd, 0);
-	if (map == MAP_FAILED)
-		return -errno;
-	madvise(map, m->ram_size, MADV_SEQUENTIAL);
-	for (size_t i = 0; i < nram && r == -ENOENT; i++) {
-		uint64_t off;
-		if (layout_gpa_to_off(m, ram[i].start, &off) < 0)
+	buf = malloc(NOTES_SCAN_BUF);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = nram; i-- > 0 && r == -ENOENT;) {
+		uint64_t off, size = ram[i].size;
+		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
 			continue;
-		for (uint64_t o = off; o + LAYOUT_PAGE <= off + ram[i].size; o += LAYOUT_PAGE) {
-			size_t note = vmcoreinfo_note_at(map + o, (size_t)(m->ram_size - o));
-			if (!note || notes_is_stale(stale, map + o, note))
-				continue; /* none, or an earlier kernel's left behind */
-			if (n->len + note > n->cap) {
-				uint8_t *nb = realloc(n->buf, n->len + note);
-				if (!nb) {
-					r = -ENOMEM;
-					break;
-				}
+		if (size > m->ram_size - off)
+			size = m->ram_size - off;
+		r = notes_scan_file(ram_fd, off, size, stale, buf, &at, &note);
+	}
+	if (r == 0) {
+		uint8_t *nb = n->len + note > n->cap ? realloc(n->buf, n->len + note) : n->buf;
+		if (!nb) {
+			r = -ENOMEM;
+		} else {
+			if (nb != n->buf) {
 				n->buf = nb;
 				n->cap = n->len + note;
 			}
-			memcpy(n->buf + n->len, map + o, note);
-			n->len += note;
-			n->vmcoreinfo_source = "guest-memory";
-			log_info("VMCOREINFO found in guest memory at 0x%llx",
-				 (unsigned long long)layout_off_to_gpa(m, o));
-			r = 0;
-			break;
+			if (pread(ram_fd, n->buf + n->len, note, (off_t)at) != (ssize_t)note) {
+				r = -EIO;
+			} else {
+				n->len += note;
+				n->vmcoreinfo_source = "guest-memory";
+				log_info("VMCOREINFO found in guest memory at 0x%llx",
+					 (unsigned long long)layout_off_to_gpa(m, at));
+			}
 		}
 	}
-	munmap(map, m->ram_size);
+	free(buf);
 	notes_index(n);
 	return r;
 }

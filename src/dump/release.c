@@ -38,18 +38,30 @@ uint64_t release_allocated(int ram_fd, uint64_t off, uint64_t len)
 	return total;
 }
 
-uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, int final)
+uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, uint64_t have,
+			   unsigned slots_left, int final)
 {
-	uint64_t left = target > added ? target - added : 0, want, size;
+	const uint64_t block = RELEASE_DIMM_ALIGN;
+	uint64_t left = target > added ? target - added : 0, size, cap;
 
 	if (pending > left)
 		pending = left;
-	if (final)
-		return pending;
-	want = added / 2 > RELEASE_DIMM_ALIGN ? added / 2 : RELEASE_DIMM_ALIGN;
-	if (pending < want)
+	if (!pending || !slots_left)
 		return 0;
-	size = pending & ~(RELEASE_DIMM_ALIGN - 1);
+	if (pending < block)
+		return final || pending == left ? pending : 0;
+	if (left / block <= slots_left)
+		return block;
+	/* too few slots for one block each: as large as the rest needs, as the guest can carry */
+	size = (left / slots_left + block - 1) / block * block;
+	cap = have > UINT64_MAX / 2 ? UINT64_MAX : have * 2;
+	cap = cap / block * block;
+	if (cap < block)
+		cap = block;
+	if (size > cap)
+		size = cap;
+	if (size > pending)
+		return final ? pending / block * block : 0;
 	return size;
 }
 

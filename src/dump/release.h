@@ -9,7 +9,7 @@
 #include "qemu/qmp.h"
 
 #define RELEASE_DIMM_ALIGN (128ull << 20)  /* x86 Linux memory block size for small guests */
-#define RELEASE_SLOTS 32
+#define RELEASE_SLOTS 256                   /* QEMU's most pc-dimm slots (ACPI_MAX_RAM_SLOTS) */
 
 /* Free [OFF, OFF+LEN) of the RAM file on the host (the file keeps its size; the range reads
  * back as zeros).  Returns 0 or -errno. */
@@ -41,10 +41,20 @@ __attribute__((warn_unused_result)) int release_del_dimm(struct qmp *q, unsigned
 /* Drop the backend "hvdimmINDEX" of a DIMM QEMU has deleted.  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int release_del_backend(struct qmp *q, unsigned index);
 
-/* How much to hot-add now: PENDING bytes released but not yet returned, ADDED returned so far,
- * TARGET the total to return.  Returns a multiple of RELEASE_DIMM_ALIGN (or the exact rest
- * of TARGET at the end), 0 to wait.  Sizes grow with what was added, so a 64 GiB guest needs
- * about a dozen DIMMs. */
-uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, int final);
+/* The size of the next DIMM to hot-add: PENDING bytes released but not yet returned, ADDED
+ * returned so far, TARGET the total to return, HAVE the memory the guest has now (its boot
+ * region plus ADDED), SLOTS_LEFT the DIMM slots still free.  Returns 0 to wait for more.
+ *
+ * A DIMM is one memory block (RELEASE_DIMM_ALIGN) whenever the slots allow it: a kernel
+ * booted with memory_hotplug.memmap_on_memory=1 then keeps the block's struct pages on the
+ * block itself, so adding it takes nothing from the memory the guest already uses (a capture
+ * guest lives in a small boot region: a single 4 GiB DIMM wanted 64 MiB of struct pages from
+ * it and killed it), and the guest ends with the MemTotal it had before the crash, struct
+ * pages accounted as at boot.  When the slots are too few for that (guests much larger than
+ * 32 GiB), a DIMM is just large enough for the rest to fit the slots, but never larger than
+ * twice HAVE, so its struct pages (1/64 of it, taken from HAVE) always fit.  The last DIMM
+ * may be smaller than a block only when FINAL. */
+uint64_t release_dimm_size(uint64_t pending, uint64_t added, uint64_t target, uint64_t have,
+			   unsigned slots_left, int final);
 
 #endif

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ struct saver {
 	bool started, joined;
 	int efd;
 	atomic_bool stop;
+	atomic_bool background;            /* yield the CPU to everything else */
+	int policy;                        /* the saver thread's scheduling policy now */
+	bool policy_stuck;                 /* it cannot go back to SCHED_OTHER (lock) */
 	pthread_mutex_t lock;
 	struct saver_range ranges[SAVER_MAX_RANGES];
 	size_t nranges;
@@ -45,6 +49,41 @@ struct saver {
 	uint64_t left_out;                 /* pages the dump level leaves out (lock) */
 	bool filtered;                     /* the page filter has run (lock) */
 };
+
+/* Take the scheduling class the supervisor asked for: SCHED_IDLE while the capture guest
+ * boots (the saver then runs only on CPU time nobody else wants), SCHED_OTHER after.  Called
+ * by the saver thread between chunks; the compression threads it starts for a chunk inherit
+ * its class.  Leaving SCHED_IDLE needs CAP_SYS_NICE or an RLIMIT_NICE that allows nice 0:
+ * without them the saver stays idle-class, which is slower but never steals from the guest. */
+static void follow_priority(struct saver *s)
+{
+	int want = atomic_load(&s->background) ? SCHED_IDLE : SCHED_OTHER;
+	struct sched_param sp = { .sched_priority = 0 };
+
+	if (want == s->policy)
+		return;
+	if (pthread_setschedparam(pthread_self(), want, &sp) != 0 && want == SCHED_OTHER) {
+		pthread_mutex_lock(&s->lock);
+		s->policy_stuck = true;
+		pthread_mutex_unlock(&s->lock);
+	}
+	s->policy = want; /* asked once: not again every chunk */
+}
+
+void saver_set_background(struct saver *s, bool on)
+{
+	atomic_store(&s->background, on);
+}
+
+bool saver_priority_stuck(struct saver *s)
+{
+	bool stuck;
+
+	pthread_mutex_lock(&s->lock);
+	stuck = s->policy_stuck;
+	pthread_mutex_unlock(&s->lock);
+	return stuck;
+}
 
 static void post(struct saver *s)
 {
@@ -440,6 +479,7 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 				fail(s, r, s->part_path);
 				goto out;
 			}
+			follow_priority(s);
 			/* the pages of the chunk the file gets, packed to the front */
 			size_t m = 0;
 			for (size_t k = 0; k < n; k++)
@@ -516,6 +556,7 @@ static void *saver_main(void *arg)
 	uint64_t resume_at = 0, offset_in_mem = 0;
 	char dir[4096];
 
+	follow_priority(s);
 	if (open_sources(s) < 0)
 		goto done;
 	buf = malloc(COPY_BUF);
@@ -613,6 +654,7 @@ static void *saver_main(void *arg)
 		}
 		while (done < segs[i].memsz && !atomic_load(&s->stop)) {
 			uint64_t n = segs[i].memsz - done;
+			follow_priority(s);
 			if (n > s->cfg.chunk)
 				n = s->cfg.chunk;
 			r = copy_bytes(in, src + done, out, loads[li].data_addr + done, n, buf, &no_cfr);
@@ -710,6 +752,8 @@ int saver_start(const struct saver_config *cfg, struct saver **out)
 	s->cfg.dimms = s->dimms;
 	if (!s->cfg.chunk)
 		s->cfg.chunk = 64ull << 20;
+	atomic_store(&s->background, cfg->background);
+	s->policy = SCHED_OTHER;
 	pthread_mutex_init(&s->lock, NULL);
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->efd < 0) {

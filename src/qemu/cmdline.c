@@ -94,7 +94,7 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-mon");
 	argv_add(a, "chardev=qmp,mode=control");
 	argv_add(a, "-chardev");
-	argv_addf(a, "socket,id=console,fd=%d,server=on,wait=off", b->console_fd);
+	add_path_opt(a, "pipe,id=console,path=", b->console_path, "");
 	argv_add(a, "-serial");
 	argv_add(a, "chardev:console");
 

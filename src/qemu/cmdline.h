@@ -32,7 +32,7 @@ struct qemu_boot {
 	const struct qemu_dimm *dimms; /* with slots: DIMMs attached at start-up, read-only */
 	size_t ndimms;
 	int qmp_fd;              /* listening sockets QEMU inherits */
-	int console_fd;
+	const char *console_path;     /* PATH.in and PATH.out: the serial console's FIFOs */
 	int save_port_fd;        /* > 0: a virtio-serial port org.hvdump.save on this socket */
 };
 

@@ -341,19 +341,28 @@ uint64_t crash_return_bytes(const struct vm_config *c)
 	return (rest + RELEASE_DIMM_ALIGN - 1) & ~(RELEASE_DIMM_ALIGN - 1);
 }
 
-/* The capture kernel's bounce buffer (swiotlb).  Its QEMU declares hot-pluggable memory
- * above 4 GiB, so the kernel always sets one aside.  We size it so the guest ends with the
- * MemTotal it had before the crash: the crashed guest's own (64 MiB if it had RAM above
- * 4 GiB, else none) plus what hot-plugging adds beyond that guest's RAM: the rounding of
- * the DIMMs to whole 128 MiB memory blocks, and the struct pages of hot-added memory, which
- * Linux does not subtract from MemTotal as it does for boot memory (64 bytes per page). */
-uint64_t crash_bounce_bytes(const struct vm_config *c)
+/* The capture kernel's command line adds to the guest's:
+ *   mem=B elfcorehdr=...                 boot in the boot region, find the crash
+ *   memhp_default_state=online           use memory as it comes back
+ *   memory_hotplug.memmap_on_memory=1    each returned block carries its own struct pages
+ *                                        (release_dimm_size()), so the guest ends with the
+ *                                        MemTotal it had and never pays for them from the
+ *                                        boot region
+ *   swiotlb=1024                         only when the crashed guest had no RAM above 4 GiB:
+ *                                        such a kernel had no bounce buffer, but the capture
+ *                                        QEMU's hot-pluggable memory above 4 GiB would make
+ *                                        the kernel take its default 64 MiB of the boot
+ *                                        region; 2 MiB keeps a 32-bit DMA device working.
+ *                                        With RAM above 4 GiB both kernels take the default.
+ * Nothing is reserved in the boot region only to make numbers match. */
+static bool user_sets(const struct vm_config *c, const char *param)
 {
-	uint64_t back = crash_return_bytes(c);
-	uint64_t rest = c->memory > c->boot_region ? c->memory - c->boot_region : 0;
-	uint64_t b = (c->memory > VM_LOWMEM_MAX ? 64ull << 20 : 0) + (back - rest) + back / 64;
+	size_t n = strlen(param);
 
-	return (b + (256ull << 10) - 1) & ~((256ull << 10) - 1); /* whole 128-slab segments */
+	for (const char *p = c->append; p && (p = strstr(p, param)); p += n)
+		if (p == c->append || p[-1] == ' ')
+			return true;
+	return false;
 }
 
 char *crash_boot_append(const struct vm *vm)
@@ -365,12 +374,14 @@ char *crash_boot_append(const struct vm *vm)
 	if (!vm->capture)
 		return strdup(user);
 	n = asprintf(&out, "%s%s%s mem=%lluM elfcorehdr=0x%llx memhp_default_state=online "
-		     "swiotlb=%llu",
+		     "memory_hotplug.memmap_on_memory=1%s",
 		     user, vm->cfg->capture_append ? " " : "",
 		     vm->cfg->capture_append ? vm->cfg->capture_append : "",
 		     (unsigned long long)(vm->cfg->boot_region >> 20),
 		     (unsigned long long)vm->elfcorehdr,
-		     (unsigned long long)(crash_bounce_bytes(vm->cfg) / 2048));
+		     vm->cfg->memory <= vm_lowmem(vm->cfg->memory) && !user_sets(vm->cfg, "swiotlb=")
+			     ? " swiotlb=1024"
+			     : "");
 	return n < 0 ? NULL : out;
 }
 
@@ -460,7 +471,10 @@ static void enter_capture(struct vm *vm, const struct capture_plan *plan)
 	vm->capture = true;
 	vm->elfcorehdr = plan->hdr_gpa;
 	vm->release_target = crash_return_bytes(vm->cfg);
-	vm->release_added = vm->release_pending = vm->released = 0;
+	/* What was freed on the host and not yet given back stays due: a capture guest that
+	 * crashed before its memory returned passes it on to the next one.  The DIMMs it did
+	 * get now hold the new crash; they come back as that crash is saved. */
+	vm->release_added = vm->released = 0;
 	vm->hotplug_after_ms = 0;
 }
 
@@ -502,7 +516,7 @@ int crash_prepare_capture(struct vm *vm)
 	in.notes_len = vm->notes.len;
 	write_notes_file(vm);
 	notes_stale_add(&vm->stale, &vm->notes);
-	memset(&vm->probe, 0, sizeof(vm->probe));
+	save_probe_reset(vm);
 	if (vm->npreserved == VM_MAX_CRASHES) {
 		log_err("%u crashes already preserved and unsaved; not booting another capture",
 			vm->npreserved);

@@ -34,7 +34,9 @@ static void set_paths(struct rundir *rd)
 {
 	snprintf(rd->ram, sizeof(rd->ram), "%s/ram", rd->path);
 	snprintf(rd->qmp, sizeof(rd->qmp), "%s/qmp.sock", rd->path);
-	snprintf(rd->console, sizeof(rd->console), "%s/console.sock", rd->path);
+	snprintf(rd->console, sizeof(rd->console), "%s/console", rd->path);
+	snprintf(rd->console_in, sizeof(rd->console_in), "%s/console.in", rd->path);
+	snprintf(rd->console_out, sizeof(rd->console_out), "%s/console.out", rd->path);
 	snprintf(rd->state, sizeof(rd->state), "%s/state.json", rd->path);
 	snprintf(rd->lock, sizeof(rd->lock), "%s/lock", rd->path);
 	snprintf(rd->control, sizeof(rd->control), "%s/control.sock", rd->path);
@@ -61,7 +63,8 @@ static void remove_contents(struct rundir *rd)
 {
 	unlink(rd->ram);
 	unlink(rd->qmp);
-	unlink(rd->console);
+	unlink(rd->console_in);
+	unlink(rd->console_out);
 	unlink(rd->control);
 	unlink(rd->save);
 	unlink(rd->state);
@@ -143,7 +146,8 @@ int rundir_open(struct rundir *rd, const char *path, char *msg, size_t msglen)
 		log_warn("cleaning up stale run directory %s left by an earlier run", path);
 		unlink(rd->ram);
 		unlink(rd->qmp);
-		unlink(rd->console);
+		unlink(rd->console_in);
+		unlink(rd->console_out);
 		unlink(rd->state);
 		rd->created = 1;
 	}

@@ -5,7 +5,11 @@
  *     lock                0600  flock()ed by the live hvdump; holds its pid
  *     state.json          0600  what this VM is doing (running, crashed, ...)
  *     ram                 0600  guest RAM (QEMU memory-backend-file, share=on)
- *     qmp.sock console.sock     listening sockets handed to QEMU
+ *     qmp.sock                  listening socket handed to QEMU
+ *     console.in console.out    0600 FIFOs of the serial console (QEMU's pipe chardev): a
+ *                               pipe holds a megabyte of console text, so the log loses
+ *                               nothing while hvdump is busy (a socket takes a buffer per
+ *                               byte QEMU writes and fills after a few hundred)
  *     control.sock        0600  hvdump's own control socket (`hvdump save`)
  */
 #ifndef HVDUMP_VM_RUNDIR_H
@@ -17,7 +21,7 @@
 struct rundir {
 	char path[4096];
 	char ram[4200], qmp[4200], console[4200], state[4200], lock[4200], control[4200];
-	char save[4200];
+	char save[4200], console_in[4200], console_out[4200];
 	int lock_fd;
 	int created;   /* we made the directory (so we may remove it) */
 };

@@ -16,6 +16,7 @@
 #include "format/kdump.h"
 #include "format/kallsyms.h"
 #include "format/vmcoreinfo.h"
+#include "dump/notes.h"
 #include <sys/stat.h>
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -65,7 +66,18 @@ static void record_failed(const char *dir, const char *why, uint64_t released)
  * system_state's address, and the value is read from the same file.  RUNNING is 2 or 3
  * depending on the kernel version and is the state that lasts: a value of at least 2, the
  * same for half a second, counts.  Without kallsyms in VMCOREINFO (before 6.0) the
- * --hotplug-delay alone decides. */
+ * --hotplug-delay alone decides.
+ *
+ * The look must cost the booting guest nothing: the region is scanned from the top (where
+ * the kernel's early allocations land) with large reads, skipping what the guest has not
+ * written (capture_apply() freed the region, so early in the boot little is written); a
+ * scan waits PROBE_IDLE_FACTOR times its own duration after the last (PROBE_INTERVAL_MS to
+ * PROBE_MAX_WAIT_MS), so the waiting takes a few percent of a core at most, whatever the
+ * region's size.  Reads, not a mapping: a read of a hole allocates nothing on the host. */
+
+#define PROBE_INTERVAL_MS 200
+#define PROBE_MAX_WAIT_MS 1000
+#define PROBE_IDLE_FACTOR 30
 
 struct probe_mem {
 	int fd;
@@ -81,42 +93,50 @@ static int probe_read(void *ctx, uint64_t paddr, void *buf, size_t len)
 	return pread(m->fd, buf, len, (off_t)paddr) == (ssize_t)len ? 0 : -EIO;
 }
 
+void save_probe_reset(struct vm *vm)
+{
+	free(vm->probe.buf);
+	memset(&vm->probe, 0, sizeof(vm->probe));
+}
+
 /* Find the capture kernel's VMCOREINFO in [0, B) and system_state in it.  0, -EAGAIN (not
  * there yet), or -EOPNOTSUPP (this kernel cannot tell us). */
 static int probe_find(struct vm *vm)
 {
-	uint64_t b = vm->cfg->boot_region;
-	struct probe_mem m = { .fd = vm->ram_fd, .limit = b };
-	uint8_t page[LAYOUT_PAGE];
-	int r = -EAGAIN;
+	struct boot_probe *p = &vm->probe;
+	struct probe_mem m = { .fd = vm->ram_fd, .limit = vm->cfg->boot_region };
+	long long t0 = vm_now_us(), t1, wait;
+	uint64_t at, vaddr, paddr;
+	const char *text;
+	size_t note, tlen;
+	int r;
 
-	for (uint64_t off = 0; off + LAYOUT_PAGE <= b; off += LAYOUT_PAGE) {
-		size_t note;
-		const char *text;
-		size_t tlen;
-		uint64_t vaddr, paddr;
-
-		if (pread(vm->ram_fd, page, 16, (off_t)off) != 16 || page[0] != 11 ||
-		    memcmp(page + 12, "VMCO", 4))
-			continue;
-		if (pread(vm->ram_fd, page, sizeof(page), (off_t)off) != (ssize_t)sizeof(page))
-			continue;
-		note = vmcoreinfo_note_at(page, sizeof(page));
-		if (!note || vmcoreinfo_find(page, note, &text, &tlen) < 0)
-			continue;
-		if (notes_is_stale(&vm->stale, page, note))
-			continue; /* a crashed kernel's page, not yet overwritten */
+	if (!p->buf && !(p->buf = malloc(NOTES_SCAN_BUF)))
+		return -EAGAIN;
+	r = notes_scan_file(vm->ram_fd, 0, m.limit, &vm->stale, p->buf, &at, &note);
+	if (r == 0 && (pread(vm->ram_fd, p->buf, note, (off_t)at) != (ssize_t)note ||
+		       vmcoreinfo_find(p->buf, note, &text, &tlen) < 0))
+		r = -EAGAIN; /* changed under us: look again later */
+	if (r == 0) {
 		r = kallsyms_lookup(text, tlen, probe_read, &m, "system_state", &vaddr);
 		if (r == 0)
 			r = kallsyms_kimage_to_phys(text, tlen, vaddr, &paddr);
-		if (r == 0 && paddr + 4 <= b) {
-			vm->probe.paddr = paddr;
-			return 0;
-		}
-		if (r == -EOPNOTSUPP)
-			return r;
-		r = -EAGAIN; /* half-written tables: try again later */
+		if (r == 0 && paddr + 4 <= m.limit)
+			p->paddr = paddr;
+		else if (r != -EOPNOTSUPP)
+			r = -EAGAIN; /* half-written tables: try again later */
+	} else {
+		r = -EAGAIN;
 	}
+	t1 = vm_now_us();
+	p->scans++;
+	p->scan_us += t1 - t0;
+	wait = PROBE_IDLE_FACTOR * (t1 - t0) / 1000;
+	p->next_ms = vm_now_ms() + (wait < PROBE_INTERVAL_MS ? PROBE_INTERVAL_MS
+				    : wait > PROBE_MAX_WAIT_MS ? PROBE_MAX_WAIT_MS
+							       : wait);
+	log_debug("boot probe: scan %u took %lld us (%s)", p->scans, t1 - t0,
+		  p->paddr ? "found system_state" : "not yet");
 	return r;
 }
 
@@ -132,7 +152,10 @@ bool save_guest_running(struct vm *vm)
 	if (vm->probe.state == -1 || vm->ram_fd < 0)
 		return now >= vm->hotplug_after_ms;
 	if (!vm->probe.paddr) {
-		int r = probe_find(vm);
+		int r;
+		if (now < vm->probe.next_ms)
+			return false;
+		r = probe_find(vm);
 		if (r == -EOPNOTSUPP) {
 			log_info("the capture kernel has no kallsyms in VMCOREINFO; hot-adding memory "
 				 "%u s into its boot", vm->cfg->hotplug_delay_s);
@@ -150,53 +173,100 @@ bool save_guest_running(struct vm *vm)
 		return false;
 	}
 	if (v >= 2 && now - vm->probe.last_ms >= 500) {
-		log_info("the capture kernel is up (system_state %u); giving memory back", v);
+		log_info("the capture kernel is up (system_state %u); giving memory back (boot probe: "
+			 "%u scans, %.1f ms of CPU)", v, vm->probe.scans,
+			 (double)vm->probe.scan_us / 1000.0);
 		vm->probe.state = 1;
 		return true;
 	}
 	return false;
 }
 
+/* The capture guest is up: the saver stops giving way to it. */
+static void save_full_speed(struct vm *vm)
+{
+	uint64_t done, total;
+	long long now = vm_now_ms(), ms = now - vm->save_bg_ms;
+
+	if (!vm->saver || !vm->save_bg_ms)
+		return;
+	saver_progress(vm->saver, &done, &total);
+	saver_set_background(vm->saver, false);
+	vm->save_bg_done = done;
+	vm->save_bg_ms = 0;
+	vm->save_fg_ms = now;
+	log_info("the guest is in service: the saver goes to full speed (%.0f MB/s at idle priority "
+		 "while the guest booted, %lld ms)", ms > 0 ? (double)done / 1e3 / (double)ms : 0.0,
+		 ms);
+}
+
 long long save_wake_ms(struct vm *vm)
 {
+	if (vm->saver && vm->save_bg_ms && vm->probe.state != 1) {
+		long long wait = vm->probe.next_ms - vm_now_ms();
+		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;
+	}
 	if (!vm->release_pending)
 		return -1;
-	if (vm->probe.state != 1)
-		return 200;
-	/* running: the saver's events bring the next DIMM; only the final one is ours */
-	return vm->saver == NULL && vm->npreserved == 0 ? 0 : -1;
+	if (vm->probe.state != 1) {
+		long long wait = vm->probe.next_ms - vm_now_ms();
+		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;
+	}
+	/* running: the saver's events bring the next DIMMs; the final ones, and what a batch
+	 * left (a full block or more), are ours */
+	return (vm->saver == NULL && vm->npreserved == 0) || vm->release_pending >= RELEASE_DIMM_ALIGN
+		       ? 0
+		       : -1;
 }
+
+/* DIMMs hot-added per call: each is a few QMP round trips, and the supervisor has other work
+ * (the rest follows at its next wakeup). */
+#define GIVE_BACK_BATCH 32
 
 /* Hot-add what is due.  FINAL: the dump is complete, return the rest. */
 void save_give_back(struct vm *vm, int final)
 {
+	uint64_t batch = 0;
+	unsigned first = 0, n = 0;
+	char a[32], b[32], c[32];
+
 	if (!save_guest_running(vm))
 		return; /* save_tick() calls again */
-	while (vm->qmp) {
+	save_full_speed(vm);
+	while (vm->qmp && n < GIVE_BACK_BATCH) {
+		unsigned slots = vm->ndimm < RELEASE_SLOTS ? RELEASE_SLOTS - vm->ndimm : 0;
 		uint64_t size = release_dimm_size(vm->release_pending, vm->release_added,
-						  vm->release_target, final);
-		char why[512], sz[32];
-		const struct vm_dimm *d;
+						  vm->release_target,
+						  vm->cfg->boot_region + vm->release_added, slots,
+						  final);
+		char why[512];
 		int r;
 
 		if (!size)
-			return;
+			break;
 		r = dimms_add(vm, size, why, sizeof(why));
 		if (r < 0) {
 			log_warn("cannot give memory back to the guest: %s", why);
 			vm->release_pending = 0; /* do not retry in a loop; the host memory is free */
-			return;
+			break;
 		}
-		d = &vm->dimms[vm->ndimm - 1];
+		if (!n++)
+			first = vm->dimms[vm->ndimm - 1].index;
+		batch += size;
 		vm->release_added += size;
 		vm->release_pending -= size < vm->release_pending ? size : vm->release_pending;
-		log_info("gave %s back to the guest as DIMM %u at 0x%llx (%s of %s returned)",
-			 size_human(size, sz, sizeof(sz)), d->index, (unsigned long long)d->gpa,
-			 size_human(vm->release_added, why, 32),
-			 size_human(vm->release_target, why + 64, 32));
-		if (vm->release_added >= vm->release_target)
-			log_info("the guest has all its memory back");
 	}
+	if (vm->release_target && vm->release_added >= vm->release_target)
+		vm->release_pending = 0; /* the rest punched was never the guest's to get back (the
+					  * boot region's copies): nothing more is due */
+	if (!n)
+		return;
+	log_info("gave %s back to the guest as %u DIMM%s (%u-%u) (%s of %s returned)",
+		 size_human(batch, a, sizeof(a)), n, n == 1 ? "" : "s", first,
+		 vm->dimms[vm->ndimm - 1].index, size_human(vm->release_added, b, sizeof(b)),
+		 size_human(vm->release_target, c, sizeof(c)));
+	if (vm->release_added >= vm->release_target)
+		log_info("the guest has all its memory back");
 }
 
 void save_maybe_start(struct vm *vm)
@@ -238,6 +308,8 @@ int save_start(struct vm *vm, bool resume)
 	sc.format = strcmp(vm->cfg->save_format, "elf") ? SAVE_KDUMP : SAVE_ELF;
 	sc.threads = vm->cfg->save_threads;
 	sc.dump_level = vm->cfg->dump_level;
+	/* service first: while the capture guest boots, the saver takes only idle CPU */
+	sc.background = vm->probe.state != 1;
 	if (sc.format == SAVE_KDUMP) {
 		enum kdump_compression kc;
 		if (kdump_compression_parse(vm->cfg->compress, &kc) < 0)
@@ -272,8 +344,12 @@ int save_start(struct vm *vm, bool resume)
 	vm->save_start_ms = vm->progress_ms = vm_now_ms();
 	if (!vm->release_target)
 		vm->release_target = crash_return_bytes(vm->cfg);
-	log_info("%s the dump to %s while the guest runs%s", sc.resume ? "resuming" : "saving", out,
-		 sc.ndimms ? " (with the crashed kernel's DIMMs)" : "");
+	log_info("%s the dump to %s while the guest runs%s%s", sc.resume ? "resuming" : "saving", out,
+		 sc.ndimms ? " (with the crashed kernel's DIMMs)" : "",
+		 sc.background ? "; idle priority until the guest is up" : "");
+	vm->save_bg_done = 0;
+	vm->save_bg_ms = sc.background ? vm->save_start_ms : 0;
+	vm->save_fg_ms = sc.background ? 0 : vm->save_start_ms;
 	return 0;
 }
 
@@ -284,6 +360,7 @@ static void progress(struct vm *vm, int final)
 	char a[32], b[32], c[32], d[32];
 
 	saver_progress(vm->saver, &done, &total);
+	vm->save_done = done;
 	vm->progress_ms = now;
 	log_info("saving: %s of %s (%d%%), %.0f MB/s; %s released, %s returned to the guest%s",
 		 size_human(done, a, sizeof(a)), size_human(total, b, sizeof(b)),
@@ -323,7 +400,15 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 	pc->saved_ms = vm_now_ms();
 	record_saved(pc->dir, out, dump_format(vm), ms, vm->released, vm->save_dump_level,
 		     vm->save_left_out);
-	log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
+	if (vm->save_fg_ms) {
+		uint64_t done = vm->save_done;
+		long long fg = vm_now_ms() - vm->save_fg_ms;
+		log_info("dump saved: %s in %.1f s (%.0f MB/s at full speed after the guest was up)",
+			 out, (double)ms / 1000.0,
+			 fg > 0 ? (double)(done - vm->save_bg_done) / 1e3 / (double)fg : 0.0);
+	} else {
+		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
+	}
 	dimms_drop_crash(vm, pc->crash);
 }
 
@@ -398,6 +483,8 @@ void save_tick(struct vm *vm)
 {
 	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
 		progress(vm, 0);
+	if (vm->saver && vm->save_bg_ms && save_guest_running(vm))
+		save_full_speed(vm);
 	if (vm->release_pending)
 		save_give_back(vm, vm->saver == NULL && vm->npreserved == 0);
 }
@@ -414,6 +501,10 @@ void save_stop(struct vm *vm)
 	 * state file is left to the caller: this QEMU is ending.) */
 	saver_stop(vm->saver);
 	release_durable(vm);
+	{
+		uint64_t total;
+		saver_progress(vm->saver, &vm->save_done, &total);
+	}
 	if (saver_finished(vm->saver, &result, why, sizeof(why)) && result == 0) {
 		mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
 		all_saved(vm);

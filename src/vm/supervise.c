@@ -41,6 +41,13 @@ long long vm_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long vm_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* ---- state record ------------------------------------------------------------------------ */
 
 void vm_write_state(struct vm *vm, const char *state)
@@ -236,6 +243,43 @@ static void signal_input(struct vm *vm)
 
 /* ---- one QEMU process --------------------------------------------------------------------- */
 
+#define CONSOLE_PIPE_BYTES (1 << 20)
+
+static void console_close(struct vm *vm)
+{
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	if (vm->console_in_fd >= 0)
+		close(vm->console_in_fd);
+	vm->console_fd = vm->console_in_fd = -1;
+}
+
+/* The console FIFOs QEMU's pipe chardev opens (RUN-DIR/console.in and .out), made afresh, our
+ * ends open: 0 or -errno. */
+static int console_fifos(struct vm *vm)
+{
+	const char *path[2] = { vm->rd.console_in, vm->rd.console_out };
+
+	for (int i = 0; i < 2; i++) {
+		if (unlink(path[i]) < 0 && errno != ENOENT)
+			return -errno;
+		if (mkfifo(path[i], 0600) < 0)
+			return -errno;
+	}
+	/* O_RDWR on the input: it never blocks, and QEMU's open never waits for us */
+	vm->console_in_fd = open(vm->rd.console_in, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	vm->console_fd = open(vm->rd.console_out, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (vm->console_in_fd < 0 || vm->console_fd < 0) {
+		int e = -errno;
+		console_close(vm);
+		return e;
+	}
+	/* as much as an unprivileged process may ask for; the default 64 KiB if not */
+	if (fcntl(vm->console_fd, F_SETPIPE_SZ, CONSOLE_PIPE_BYTES) < 0)
+		log_debug("console pipe stays at its default size: %s", strerror(errno));
+	return 0;
+}
+
 static int start_qemu(struct vm *vm)
 {
 	struct qemu_boot b = {
@@ -252,8 +296,8 @@ static int start_qemu(struct vm *vm)
 	struct argv argv = { 0 };
 	struct qemu_dimm dimms[VM_MAX_DIMMS];
 	char msg[512], *line, *append;
-	int qmp_listen = -1, con_listen = -1, qmp_conn = -1, save_listen = -1, r;
-	int keep[3], nkeep = 2;
+	int qmp_listen = -1, con = -1, qmp_conn = -1, save_listen = -1, r;
+	int keep[2], nkeep = 1;
 
 	if (vm->fresh_ram) {
 		r = rundir_create_ram(&vm->rd, vm->cur.ram_size, msg, sizeof(msg));
@@ -275,23 +319,23 @@ static int start_qemu(struct vm *vm)
 		b.ndimms = dimms_for_qemu(vm, dimms, VM_MAX_DIMMS);
 	}
 	qmp_listen = unix_listen(vm->rd.qmp);
-	con_listen = qmp_listen >= 0 ? unix_listen(vm->rd.console) : -1;
-	if (qmp_listen < 0 || con_listen < 0) {
-		r = qmp_listen < 0 ? qmp_listen : con_listen;
-		log_err("cannot create sockets in %s: %s", vm->rd.path, strerror(-r));
+	con = qmp_listen >= 0 ? console_fifos(vm) : -1;
+	if (qmp_listen < 0 || con < 0) {
+		r = qmp_listen < 0 ? qmp_listen : con;
+		log_err("cannot create the QMP socket and console FIFOs in %s: %s", vm->rd.path,
+			strerror(-r));
 		goto close_listen;
 	}
 	/* Connecting before QEMU exists is fine: the connections wait in the backlog, and once
 	 * our copies of the listening sockets are closed, a QEMU that dies resets them. */
 	qmp_conn = unix_connect(vm->rd.qmp);
-	vm->console_fd = unix_connect(vm->rd.console);
-	if (qmp_conn < 0 || vm->console_fd < 0) {
-		r = qmp_conn < 0 ? qmp_conn : vm->console_fd;
+	if (qmp_conn < 0) {
+		r = qmp_conn;
 		log_err("cannot connect to our own sockets in %s: %s", vm->rd.path, strerror(-r));
 		goto close_conn;
 	}
 	b.qmp_fd = qmp_listen;
-	b.console_fd = con_listen;
+	b.console_path = vm->rd.console;
 	if (vm->capture && vm->cfg->save == SAVE_GUEST) {
 		save_listen = unix_listen(vm->rd.save);
 		vm->gsave.fd = save_listen >= 0 ? unix_connect(vm->rd.save) : -1;
@@ -314,7 +358,6 @@ static int start_qemu(struct vm *vm)
 	log_debug("starting: %s", line ? line : argv.v[0]);
 	free(line);
 	keep[0] = qmp_listen;
-	keep[1] = con_listen;
 	r = qemu_spawn(&argv, keep, nkeep, &vm->proc);
 	argv_free(&argv);
 	if (r < 0) {
@@ -323,14 +366,12 @@ static int start_qemu(struct vm *vm)
 	}
 	vm->qemu_running = true;
 	close(qmp_listen);
-	close(con_listen);
-	qmp_listen = con_listen = -1;
+	qmp_listen = -1;
 	if (save_listen >= 0) {
 		close(save_listen);
 		save_listen = -1;
 		fcntl(vm->gsave.fd, F_SETFL, O_NONBLOCK);
 	}
-	fcntl(vm->console_fd, F_SETFL, O_NONBLOCK);
 
 	r = qmp_open_fd(qmp_conn, &vm->qmp);
 	qmp_conn = -1;
@@ -355,14 +396,10 @@ static int start_qemu(struct vm *vm)
 close_conn:
 	if (qmp_conn >= 0)
 		close(qmp_conn);
-	if (vm->console_fd >= 0)
-		close(vm->console_fd);
-	vm->console_fd = -1;
 close_listen:
 	if (qmp_listen >= 0)
 		close(qmp_listen);
-	if (con_listen >= 0)
-		close(con_listen);
+	console_close(vm);
 	if (save_listen >= 0)
 		close(save_listen);
 	if (vm->gsave.fd >= 0)
@@ -391,11 +428,9 @@ static void close_boot(struct vm *vm)
 	if (vm->qmp)
 		qmp_close(vm->qmp);
 	vm->qmp = NULL;
-	if (vm->console_fd >= 0) {
+	if (vm->console_fd >= 0)
 		vm_console_input(vm);
-		close(vm->console_fd);
-	}
-	vm->console_fd = -1;
+	console_close(vm);
 	vm_console_flush(vm);
 	if (vm->proc.stderr_fd >= 0) {
 		vm_qemu_stderr_input(vm);
@@ -415,7 +450,7 @@ static enum boot_end boot_once(struct vm *vm)
 	vm->stop_deadline = vm->console_panic_ms = 0;
 	vm->panic_text[0] = vm->err_last[0] = '\0';
 	vm->err_len = vm->line_len = 0;
-	vm->console_fd = -1;
+	vm->console_fd = vm->console_in_fd = -1;
 	vm->proc.stderr_fd = -1;
 	vm->boot++;
 
@@ -512,7 +547,7 @@ static enum boot_end boot_once(struct vm *vm)
 			i_ctl = n;
 			pfd[n++] = (struct pollfd){ .fd = vm->control_fd, .events = POLLIN };
 		}
-		if (vm->stdin_open && vm->console_fd >= 0) {
+		if (vm->stdin_open && vm->console_in_fd >= 0) {
 			i_in = n;
 			pfd[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
@@ -542,7 +577,7 @@ static enum boot_end boot_once(struct vm *vm)
 			ssize_t got = read(STDIN_FILENO, buf, sizeof(buf));
 			if (got <= 0)
 				vm->stdin_open = false;
-			else if (write_full(vm->console_fd, buf, (size_t)got) < 0)
+			else if (write_full(vm->console_in_fd, buf, (size_t)got) < 0)
 				log_debug("console input dropped: %s", strerror(errno));
 		}
 	}
@@ -610,7 +645,7 @@ static void forget_dimms(struct vm *vm)
 {
 	dimms_forget(vm);
 	vm->hotplug_after_ms = 0;
-	memset(&vm->probe, 0, sizeof(vm->probe));
+	save_probe_reset(vm);
 	vm->release_target = vm->release_pending = vm->release_added = vm->released = 0;
 }
 
@@ -652,12 +687,12 @@ static int read_boot_files(struct vm *vm)
 
 int vm_run(const struct vm_config *cfg)
 {
-	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .ram_fd = -1,
+	struct vm vm = { .cfg = cfg, .sig_fd = -1, .console_fd = -1, .console_in_fd = -1, .ram_fd = -1,
 			 .control_fd = -1, .gsave.fd = -1 };
 	char msg[1024], run_dir[4096], sz[32];
 	int code = VM_EXIT_ERROR, r;
 	enum boot_end end;
-	unsigned quick_resets = 0, nkept = 0;
+	unsigned quick_resets = 0, nkept = 0, loop = 0;
 	long long last_start = 0;
 
 	if (cfg->run_dir)
@@ -725,10 +760,28 @@ int vm_run(const struct vm_config *cfg)
 			break;
 		}
 		if (end == END_CAPTURE) {
+			/* a capture guest that crashed before it was in service: a loop? */
+			bool unserved = vm.capture && (vm.probe.state != 1 ||
+						       vm_now_ms() - last_start < CRASH_LOOP_WINDOW_MS);
+			loop = unserved ? loop + 1 : 0;
 			crash_run_hook(&vm);
 			if (crash_prepare_capture(&vm) < 0) {
 				log_err("the crashed guest's RAM is kept in %s", vm.rd.ram);
 				end = END_CRASH_KEPT;
+				break;
+			}
+			if (loop >= CRASH_LOOP_MAX) {
+				log_err("crash loop: %u capture guests in a row crashed before they were "
+					"in service; not booting another. The %u unsaved crash(es) are "
+					"kept: `hvdump save --from CRASH-DIR` writes their dumps",
+					loop, vm.npreserved);
+				if (crash_keep_ram_file(&vm) < 0) {
+					end = END_CRASH_KEPT;
+					break;
+				}
+				nkept++;
+				vm.npreserved = 0;
+				end = END_CRASH_LOOP;
 				break;
 			}
 			continue;
@@ -782,6 +835,9 @@ int vm_run(const struct vm_config *cfg)
 	case END_CRASH_DROPPED:
 		code = VM_EXIT_CRASHED;
 		break;
+	case END_CRASH_LOOP:
+		code = VM_EXIT_CRASH_LOOP;
+		break;
 	case END_CRASH_KEPT:
 		code = VM_EXIT_CRASHED;
 		vm.npreserved++; /* the live RAM file holds the crash */
@@ -796,7 +852,7 @@ int vm_run(const struct vm_config *cfg)
 		code = VM_EXIT_ERROR;
 		break;
 	}
-	if (vm.ncrash && code != VM_EXIT_QEMU)
+	if (vm.ncrash && code != VM_EXIT_QEMU && code != VM_EXIT_CRASH_LOOP)
 		code = VM_EXIT_CRASHED;
 	if (nkept) {
 		vm.npreserved = nkept; /* keeps "preserved": true in state.json */
@@ -804,7 +860,8 @@ int vm_run(const struct vm_config *cfg)
 		log_info("run directory %s keeps %u RAM file(s) with unsaved crash dumps", vm.rd.path,
 			 nkept);
 		unlink(vm.rd.qmp);
-		unlink(vm.rd.console);
+		unlink(vm.rd.console_in);
+		unlink(vm.rd.console_out);
 		rundir_release(&vm.rd);
 		goto out;
 	}

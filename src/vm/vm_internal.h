@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "dump/layout.h"
+#include "dump/release.h"
 #include "dump/notes.h"
 #include "dump/saver.h"
 #include "format/elfcore.h"
@@ -31,10 +32,16 @@ enum boot_end {
 	END_CRASH_DROPPED, /* crashed; discarded by --on-crash poweroff */
 	END_CAPTURE,       /* crashed; notes taken, QEMU gone: lay out and boot the capture */
 	END_DUMPED,        /* crashed; dump-restart wrote its dump: boot afresh */
+	END_CRASH_LOOP,    /* capture guests crashed CRASH_LOOP_MAX times in a row before they
+			    * were in service: unsaved crashes kept, no more capture boots */
 };
 
 #define VM_MAX_CRASHES 64
-#define VM_MAX_DIMMS 64
+/* A crash loop: this many capture guests in a row crashed before they were in service
+ * (before their kernel was up, or within CRASH_LOOP_WINDOW_MS of their start). */
+#define CRASH_LOOP_MAX 3
+#define CRASH_LOOP_WINDOW_MS 60000
+#define VM_MAX_DIMMS RELEASE_SLOTS
 /* Hot-added DIMMs start this far above QEMU's device-memory base, so that the extensions of
  * crashes that strike before the previous dump is saved (each grows the RAM file by about the
  * boot region) do not push that base past DIMMs the next capture boot must re-attach. */
@@ -87,6 +94,10 @@ struct vm {
 	uint64_t save_left_out;        /* ... and the pages it left out */
 	unsigned saving;               /* index into preserved[] being saved */
 	long long save_start_ms, progress_ms;
+	long long save_bg_ms;          /* the saver gives way to a booting guest since, 0: not */
+	long long save_fg_ms;          /* ... and goes at full speed since (0: not yet) */
+	uint64_t save_bg_done;         /* bytes it saved while giving way */
+	uint64_t save_done;            /* bytes saved at the last look */
 	int ram_fd;                    /* for punching saved ranges */
 	uint64_t release_target;       /* memory to hot-add in all: pre-crash RAM minus B */
 	uint64_t release_pending;      /* punched, not yet returned */
@@ -110,9 +121,13 @@ struct vm {
 					* their VMCOREINFO pages may still sit in the boot region */
 	struct boot_probe {
 		int state;             /* 0 unknown, 1 running, -1 cannot tell (use the delay) */
+		uint8_t *buf;          /* NOTES_SCAN_BUF bytes for its scans */
 		uint64_t paddr;        /* of the capture kernel's system_state, 0 until found */
 		uint32_t last;         /* last value read */
 		long long last_ms;     /* when it was first seen with that value */
+		long long next_ms;     /* no scan before this */
+		unsigned scans;        /* scans so far and their cost */
+		long long scan_us;
 	} probe;
 	struct crash_notes notes;      /* of the crash being handled */
 	char crash_dir[4096];
@@ -123,7 +138,8 @@ struct vm {
 	bool qemu_running;
 	int qemu_status;
 	struct qmp *qmp;
-	int console_fd;
+	int console_fd;                /* the console's output (read end of console.out) */
+	int console_in_fd;             /* its input (console.in) */
 	bool stdin_open;
 	bool crashed;
 	bool quit_sent;
@@ -141,6 +157,7 @@ struct vm {
 };
 
 long long vm_now_ms(void);
+long long vm_now_us(void);
 
 /* console.c: drain the console socket (relay, log, panic watch), flush a partial last line,
  * drain QEMU's stderr into the log. */
@@ -194,16 +211,18 @@ void save_tick(struct vm *vm);
 /* Stop a running saver (QEMU is going away); what is unsaved stays preserved. */
 void save_stop(struct vm *vm);
 
+/* Forget the boot probe (free its buffer): a new QEMU is starting. */
+void save_probe_reset(struct vm *vm);
+
 /* Has the capture kernel finished booting (so hot-added memory will be accepted)? */
 bool save_guest_running(struct vm *vm);
 
 /* Milliseconds until the save flow wants another look (-1: nothing pending). */
 long long save_wake_ms(struct vm *vm);
 
-/* Memory to hot-add after a crash (pre-crash RAM minus the boot region, in whole memory
- * blocks), and the capture kernel's bounce buffer that keeps MemTotal where it was. */
+/* Memory to hot-add after a crash: pre-crash RAM minus the boot region, in whole memory
+ * blocks. */
 uint64_t crash_return_bytes(const struct vm_config *c);
-uint64_t crash_bounce_bytes(const struct vm_config *c);
 
 /* record_update(): vm/record.h */
 

@@ -95,7 +95,7 @@ int main(void)
 	b.lowmem_pin = 3ull << 30;
 	b.append = "console=ttyS0";
 	b.qmp_fd = 7;
-	b.console_fd = 8;
+	b.console_path = "/run/x,y/console";
 	tap_is_int(qemu_build_argv(&b, &a), 0, "argv built");
 	tap_ok(has_arg(&a, "-nodefaults") && has_arg(&a, "-S"), "no default devices, starts paused");
 	tap_is_str(after(&a, "-machine", 0),
@@ -111,6 +111,8 @@ int main(void)
 	tap_is_str(after(&a, "-action", 0), "panic=pause", "panic pauses the guest");
 	tap_is_str(after(&a, "-action", 1), "reboot=shutdown", "reboot ends QEMU");
 	tap_is_str(after(&a, "-chardev", 0), "socket,id=qmp,fd=7,server=on,wait=off", "QMP on fd");
+	tap_is_str(after(&a, "-chardev", 1), "pipe,id=console,path=/run/x,,y/console",
+		   "console on FIFOs, comma in the path doubled");
 	tap_is_str(after(&a, "-drive", 0),
 		   "if=virtio,cache=writeback,file=/nonexistent/disk,,with,,commas.img,format=raw",
 		   "commas in paths are escaped");
