@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dump/notes.h"
@@ -216,6 +217,13 @@ long long notes_scan_down(const uint8_t *buf, size_t len, size_t avail,
 	return -1;
 }
 
+static long long clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 _Static_assert(NOTES_NOTE_READ >= 12 + 12 + VMCOREINFO_MAX, "room for a whole note");
 
 int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale *stale,
@@ -262,6 +270,7 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 	size_t tlen, note = 0;
 	uint8_t *buf;
 	uint64_t at = 0;
+	long long t0;
 	int r = -ENOENT;
 
 	if (vmcoreinfo_find(n->buf, n->len, &text, &tlen) == 0)
@@ -269,6 +278,7 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 	buf = malloc(NOTES_SCAN_BUF);
 	if (!buf)
 		return -ENOMEM;
+	t0 = clock_ms();
 	for (size_t i = nram; i-- > 0 && r == -ENOENT;) {
 		uint64_t off, size = ram[i].size;
 		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
@@ -291,8 +301,8 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 			} else {
 				n->len += note;
 				n->vmcoreinfo_source = "guest-memory";
-				log_info("VMCOREINFO found in guest memory at 0x%llx",
-					 (unsigned long long)layout_off_to_gpa(m, at));
+				log_info("VMCOREINFO found in guest memory at 0x%llx in %lld ms",
+					 (unsigned long long)layout_off_to_gpa(m, at), clock_ms() - t0);
 			}
 		}
 	}

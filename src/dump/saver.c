@@ -801,6 +801,16 @@ void saver_progress(struct saver *s, uint64_t *done, uint64_t *total)
 	pthread_mutex_unlock(&s->lock);
 }
 
+bool saver_ended(struct saver *s)
+{
+	bool f;
+
+	pthread_mutex_lock(&s->lock);
+	f = s->finished;
+	pthread_mutex_unlock(&s->lock);
+	return f;
+}
+
 bool saver_finished(struct saver *s, int *result, char *why, size_t whylen)
 {
 	bool f;

@@ -69,7 +69,11 @@ size_t saver_take(struct saver *s, struct saver_range *out, size_t max);
 /* Bytes of guest memory saved so far, and in all. */
 void saver_progress(struct saver *s, uint64_t *done, uint64_t *total);
 
-/* Has the thread finished?  If so *RESULT is 0 or -errno, with a reason in WHY. */
+/* Has the thread ended (its durable ranges may still wait to be taken)? */
+bool saver_ended(struct saver *s);
+
+/* Has the thread finished and every range been taken?  If so *RESULT is 0 or -errno, with a
+ * reason in WHY. */
 bool saver_finished(struct saver *s, int *result, char *why, size_t whylen);
 
 /* Has the page filter of cfg->dump_level run?  Then *LEFT_OUT is how many pages it left

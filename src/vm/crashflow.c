@@ -633,6 +633,9 @@ void crash_capture_started(struct vm *vm)
 		 "the crashed kernel's memory", ms);
 	if (!vm->hotplug_after_ms)
 		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
+	vm->boot_start_ms = vm_now_ms();
+	vm->boot_start_cpu_us[0] = vm_cpu_us(true);
+	vm->boot_start_cpu_us[1] = vm_cpu_us(false);
 	if (!vm->npreserved)
 		return;
 	record_update(vm->preserved[vm->npreserved - 1].dir, "capture-running",

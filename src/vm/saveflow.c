@@ -173,16 +173,25 @@ bool save_guest_running(struct vm *vm)
 		return false;
 	}
 	if (v >= 2 && now - vm->probe.last_ms >= 500) {
-		log_info("the capture kernel is up (system_state %u); giving memory back (boot probe: "
-			 "%u scans, %.1f ms of CPU)", v, vm->probe.scans,
-			 (double)vm->probe.scan_us / 1000.0);
+		long long ms = now - vm->boot_start_ms;
+		long long sup = vm_cpu_us(true) - vm->boot_start_cpu_us[0];
+		long long all = vm_cpu_us(false) - vm->boot_start_cpu_us[1];
+		log_info("the capture kernel is up (system_state %u); giving memory back", v);
+		log_info("while the capture guest booted (%lld ms) hvdump's supervisor used %.1f ms of "
+			 "CPU (%.1f%% of a core; boot probe: %u scans, %.1f ms), its saver %.1f ms at "
+			 "idle priority", ms, (double)sup / 1000.0,
+			 ms > 0 ? (double)sup / 10.0 / (double)ms : 0.0, vm->probe.scans,
+			 (double)vm->probe.scan_us / 1000.0, (double)(all - sup) / 1000.0);
 		vm->probe.state = 1;
 		return true;
 	}
 	return false;
 }
 
-/* The capture guest is up: the saver stops giving way to it. */
+static void release_durable(struct vm *vm);
+
+/* The capture guest is up: the saver stops giving way to it, and what it saved meanwhile is
+ * freed. */
 static void save_full_speed(struct vm *vm)
 {
 	uint64_t done, total;
@@ -198,6 +207,7 @@ static void save_full_speed(struct vm *vm)
 	log_info("the guest is in service: the saver goes to full speed (%.0f MB/s at idle priority "
 		 "while the guest booted, %lld ms)", ms > 0 ? (double)done / 1e3 / (double)ms : 0.0,
 		 ms);
+	release_durable(vm);
 }
 
 long long save_wake_ms(struct vm *vm)
@@ -407,8 +417,10 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 			 out, (double)ms / 1000.0,
 			 fg > 0 ? (double)(done - vm->save_bg_done) / 1e3 / (double)fg : 0.0);
 	} else {
-		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
+		log_info("dump saved: %s in %.1f s%s", out, (double)ms / 1000.0,
+			 vm->save_bg_ms ? " (at idle priority while the guest booted)" : "");
 	}
+	vm->save_bg_ms = 0;
 	dimms_drop_crash(vm, pc->crash);
 }
 
@@ -453,6 +465,15 @@ void save_on_event(struct vm *vm)
 
 	if (!vm->saver)
 		return;
+	if (vm->save_bg_ms && !saver_ended(vm->saver)) {
+		/* The capture guest is booting: freeing what is saved (punching, on this thread)
+		 * waits until it is up, like the saver itself; the ranges stay queued in the
+		 * saver.  Only the event is taken. */
+		struct saver_range none;
+		saver_take(vm->saver, &none, 0);
+		log_filter(vm);
+		return;
+	}
 	release_durable(vm);
 	log_filter(vm);
 	save_give_back(vm, 0);

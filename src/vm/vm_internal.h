@@ -115,6 +115,8 @@ struct vm {
 		size_t nsegs;
 		unsigned crash;        /* index into preserved[] they belong to */
 	} gsave;
+	long long boot_start_ms;       /* the capture QEMU started (monotonic) */
+	long long boot_start_cpu_us[2]; /* ... our CPU time then: supervisor thread, process */
 	long long hotplug_after_ms;    /* no hot-add before this: the kernel refuses memory
 					* above mem= until it has finished booting */
 	struct notes_stale stale;      /* the kernels that crashed since the last fresh boot:
@@ -158,6 +160,8 @@ struct vm {
 
 long long vm_now_ms(void);
 long long vm_now_us(void);
+/* CPU time (user + system, µs) of the calling thread (THREAD) or of the whole process. */
+long long vm_cpu_us(bool thread);
 
 /* console.c: drain the console socket (relay, log, panic watch), flush a partial last line,
  * drain QEMU's stderr into the log. */

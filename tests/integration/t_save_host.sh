@@ -13,7 +13,7 @@ start_hvdump "$T/s" run --name saver --kernel "$VMLINUZ" --initrd "$INITRD" --me
 	--dump-dir "$T/dumps" --log "$T/s.log" --no-console --save-format elf \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1" \
 	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
-wait_for "$T/s.log" 'the guest has all its memory back' 180
+wait_for "$T/s.log" 'every dump is saved' 180 && wait_for "$T/s.log" 'the guest has all its memory back' 60
 ok $? "hvdump saved the dump while the capture guest ran"
 diag "$(grep -E 'saving:|gave|dump saved|every dump' "$T/s.log" | cut -c1-160 | tail -6)"
 memtotal_back "$T/s.log"

@@ -12,7 +12,7 @@ start_hvdump "$T/k" run --name kd --kernel "$VMLINUZ" --initrd "$INITRD" --memor
 	--dump-dir "$T/dumps" --log "$T/k.log" --no-console --save-threads 2 \
 	--append "console=ttyS0 quiet hvdump.pattern=64:0xfeed hvdump.crash=0 hvdump.memwatch=1" \
 	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
-wait_for "$T/k.log" 'the guest has all its memory back' 180
+wait_for "$T/k.log" 'every dump is saved' 180 && wait_for "$T/k.log" 'the guest has all its memory back' 60
 ok $? "dump saved and memory given back"
 diag "$(grep -E 'dump saved|every dump' "$T/k.log" | cut -c1-160)"
 rec=$(ls "$T"/dumps/*/crash.json | head -1)

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A crash loop ends: the guest crashes, and every capture boot panics the same way before it
+# is in service (here: its kernel finds no init).  hvdump must not capture and boot forever,
+# growing the crash count, the dump directory and the RAM file: after 3 capture guests in a
+# row it stops with exit 6 and a clear error, and every unsaved crash stays preserved, its
+# dump still to be had with `hvdump save --from`.
+. "$(dirname "$0")/../lib/common.sh"
+guest_env
+mkdir -m 700 -p "$T/dumps"
+
+start_hvdump "$T/l" run --name loop --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
+	--dump-dir "$T/dumps" --log "$T/l.log" --no-console \
+	--append "console=ttyS0 quiet hvdump.crash=0" --capture-append "rdinit=/no-such-init"
+wait_exit "$HV_PID" 300
+ok $([ "$RC" -eq 6 ]; echo $?) "hvdump stops the loop with exit 6 (rc=$RC)"
+diag "$(grep -E 'panicked|crash loop|kept|preserved' "$T/l.log" | cut -c1-220)"
+ncrash=$(ls -d "$T"/dumps/*/ 2>/dev/null | wc -l)
+ok $([ "$ncrash" -eq 4 ]; echo $?) "4 crashes recorded: the guest's and 3 capture guests' ($ncrash)"
+ok $(grep -q 'error: crash loop: 3 capture guests in a row crashed before they were in service' "$T/l.log"; echo $?) "the log says why it stopped"
+ok $([ "$(grep -c 'started (boot .*capture boot)' "$T/l.log")" -eq 3 ]; echo $?) "no capture boot after the third"
+ram=$(ls "$HVDUMP_RUN_BASE"/loop/crash-*.ram 2>/dev/null)
+ok $([ "$(echo "$ram" | grep -c .)" -eq 1 ]; echo $?) "the crashed memory is kept in one RAM file ($(basename "${ram:-none}"))"
+sz=$(stat -c %s "$ram" 2>/dev/null || echo 0)
+ok $([ "$sz" -gt $((1 << 30)) ] && [ "$sz" -le $((2 << 30)) ]; echo $?) "the RAM file grew by boot regions only ($((sz >> 20)) MiB for a 1 GiB guest)"
+unsaved=$(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json 2>/dev/null | wc -l)
+ok $([ "$unsaved" -eq 4 ]; echo $?) "every crash record says preserved-unsaved ($unsaved of 4)"
+
+# the first crash (the guest's own) is still recoverable
+first=$(ls -d "$T"/dumps/*/ | sort | head -1)
+"$HVDUMP" save --from "${first%/}" >"$T/from.out" 2>&1
+rc=$?
+diag "$(tail -3 "$T/from.out")"
+ok $([ "$rc" -eq 0 ] && [ -s "${first%/}/vmcore.kdump" ]; echo $?) "hvdump save --from writes the first crash's dump (rc=$rc)"
+makedumpfile --dump-dmesg "${first%/}/vmcore.kdump" "$T/d.txt" >/dev/null 2>&1
+ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "its kernel log holds the guest's panic (makedumpfile --dump-dmesg)"
+done_testing
