@@ -513,7 +513,8 @@ void save_tick(struct vm *vm)
 void save_stop(struct vm *vm)
 {
 	int result = -ECANCELED;
-	char why[512];
+	char why[512], a[32], b[32];
+	uint64_t total;
 
 	if (!vm->saver)
 		return;
@@ -522,17 +523,16 @@ void save_stop(struct vm *vm)
 	 * state file is left to the caller: this QEMU is ending.) */
 	saver_stop(vm->saver);
 	release_durable(vm);
-	{
-		uint64_t total;
-		saver_progress(vm->saver, &vm->save_done, &total);
-	}
+	saver_progress(vm->saver, &vm->save_done, &total);
 	if (saver_finished(vm->saver, &result, why, sizeof(why)) && result == 0) {
 		mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
 		all_saved(vm);
 	} else {
 		if (result < 0 && result != -ECANCELED)
 			record_failed(vm->preserved[vm->saving].dir, why, vm->released);
-		log_warn("saving stopped before it completed; the unsaved part stays preserved");
+		log_warn("saving stopped after %s of %s (that part is freed on the host and due back "
+			 "to the guest); the unsaved part stays preserved",
+			 size_human(vm->save_done, a, sizeof(a)), size_human(total, b, sizeof(b)));
 	}
 	saver_free(vm->saver);
 	vm->saver = NULL;

@@ -9,8 +9,9 @@
 guest_env
 mkdir -m 700 -p "$T/dumps"
 
+# (lzo: Debian's makedumpfile, the oracle below, reads no zstd)
 start_hvdump "$T/l" run --name loop --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
-	--dump-dir "$T/dumps" --log "$T/l.log" --no-console \
+	--dump-dir "$T/dumps" --log "$T/l.log" --no-console --compress lzo \
 	--append "console=ttyS0 quiet hvdump.crash=0" --capture-append "rdinit=/no-such-init"
 wait_exit "$HV_PID" 300
 ok $([ "$RC" -eq 6 ]; echo $?) "hvdump stops the loop with exit 6 (rc=$RC)"
@@ -22,16 +23,22 @@ ok $([ "$(grep -c 'started (boot .*capture boot)' "$T/l.log")" -eq 3 ]; echo $?)
 ram=$(ls "$HVDUMP_RUN_BASE"/loop/crash-*.ram 2>/dev/null)
 ok $([ "$(echo "$ram" | grep -c .)" -eq 1 ]; echo $?) "the crashed memory is kept in one RAM file ($(basename "${ram:-none}"))"
 sz=$(stat -c %s "$ram" 2>/dev/null || echo 0)
-ok $([ "$sz" -gt $((1 << 30)) ] && [ "$sz" -le $((2 << 30)) ]; echo $?) "the RAM file grew by boot regions only ($((sz >> 20)) MiB for a 1 GiB guest)"
+# each crash adds an extension of about its boot region (256 MiB) plus the relocated firmware
+# and initrd zones (34 MiB here)
+ok $([ "$sz" -gt $((1 << 30)) ] && [ "$sz" -le $(((1024 + 4 * 320) << 20)) ]; echo $?) "the RAM file grew by boot regions only ($((sz >> 20)) MiB for a 1 GiB guest and 4 crashes)"
+# the capture guests lived seconds: the saver (idle priority) may have saved some crashes
 unsaved=$(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json 2>/dev/null | wc -l)
-ok $([ "$unsaved" -eq 4 ]; echo $?) "every crash record says preserved-unsaved ($unsaved of 4)"
+saved=$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json 2>/dev/null | wc -l)
+ok $([ "$unsaved" -ge 1 ] && [ $((saved + unsaved)) -eq 4 ]; echo $?) "every crash is saved ($saved) or kept preserved-unsaved ($unsaved)"
 
-# the first crash (the guest's own) is still recoverable
+# every unsaved crash is still recoverable
+rc=0
+for rec in $(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json); do
+	"$HVDUMP" save --from "$(dirname "$rec")" >>"$T/from.out" 2>&1 || rc=$?
+done
+diag "$(grep -E 'dump saved|error' "$T/from.out" | cut -c1-200)"
+ok $([ "$rc" -eq 0 ] && [ "$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json | wc -l)" -eq 4 ]; echo $?) "hvdump save --from writes every kept crash's dump (rc=$rc)"
 first=$(ls -d "$T"/dumps/*/ | sort | head -1)
-"$HVDUMP" save --from "${first%/}" >"$T/from.out" 2>&1
-rc=$?
-diag "$(tail -3 "$T/from.out")"
-ok $([ "$rc" -eq 0 ] && [ -s "${first%/}/vmcore.kdump" ]; echo $?) "hvdump save --from writes the first crash's dump (rc=$rc)"
 makedumpfile --dump-dmesg "${first%/}/vmcore.kdump" "$T/d.txt" >/dev/null 2>&1
-ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "its kernel log holds the guest's panic (makedumpfile --dump-dmesg)"
+ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "the guest's own crash: makedumpfile --dump-dmesg finds its panic"
 done_testing
