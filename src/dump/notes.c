@@ -200,15 +200,13 @@ void notes_stale_add(struct notes_stale *s, const struct crash_notes *n)
 		s->n++;
 }
 
-long long notes_scan_down(const uint8_t *buf, size_t len, size_t avail,
-			  const struct notes_stale *stale, size_t *note_len)
+long long notes_scan_buf(const uint8_t *buf, size_t len, size_t avail,
+			const struct notes_stale *stale, size_t *note_len)
 {
 	if (avail < len)
 		len = avail;
-	for (size_t o = len & ~(size_t)(LAYOUT_PAGE - 1); o >= LAYOUT_PAGE;) {
-		size_t note;
-		o -= LAYOUT_PAGE;
-		note = vmcoreinfo_note_at(buf + o, avail - o);
+	for (size_t o = 0; o + LAYOUT_PAGE <= len; o += LAYOUT_PAGE) {
+		size_t note = vmcoreinfo_note_at(buf + o, avail - o);
 		if (!note || (stale && notes_is_stale(stale, buf + o, note)))
 			continue; /* none, or an earlier kernel's left behind */
 		*note_len = note;
@@ -229,36 +227,41 @@ _Static_assert(NOTES_NOTE_READ >= 12 + 12 + VMCOREINFO_MAX, "room for a whole no
 int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale *stale,
 		    uint8_t *buf, uint64_t *at, size_t *note_len)
 {
-	uint64_t end = off + len;
+	uint64_t pos = off, end = off + len;
 
-	while (end > off) {
-		uint64_t c = end - off > NOTES_SCAN_CHUNK ? end - NOTES_SCAN_CHUNK : off;
-		off_t data = lseek(fd, (off_t)c, SEEK_DATA);
-		size_t want;
+	while (pos < end) {
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA), hole;
+		uint64_t c, stop;
 		ssize_t got;
 		long long hit;
 
-		if (data >= 0 && (uint64_t)data > c && (uint64_t)data < end)
-			c = (uint64_t)data & ~(LAYOUT_PAGE - 1); /* the chunk's hole below its data */
-		if (data < 0 && errno != ENXIO)
-			data = (off_t)c; /* cannot tell: read it */
-		if (data < 0 || (uint64_t)data >= end) {
-			end = c; /* a hole up to END (or to the end of the file) */
-			continue;
-		}
-		want = (size_t)(end - c) + NOTES_NOTE_READ;
-		got = pread(fd, buf, want, (off_t)c);
+		if (data < 0 && errno == ENXIO)
+			break; /* no data up to the end of the file */
+		if (data < 0)
+			data = (off_t)pos; /* cannot tell: read it */
+		c = (uint64_t)data & ~(LAYOUT_PAGE - 1);
+		if (c < pos)
+			c = pos;
+		if (c >= end)
+			break;
+		hole = lseek(fd, (off_t)c, SEEK_HOLE);
+		stop = hole > 0 && (uint64_t)hole > c ? (uint64_t)hole : end;
+		if (stop > end)
+			stop = end;
+		if (stop - c > NOTES_SCAN_CHUNK)
+			stop = c + NOTES_SCAN_CHUNK;
+		stop = (stop + LAYOUT_PAGE - 1) & ~(LAYOUT_PAGE - 1);
+		got = pread(fd, buf, (size_t)(stop - c) + NOTES_NOTE_READ, (off_t)c);
 		if (got < 0)
 			return -errno;
-		if ((uint64_t)got < end - c)
+		if ((uint64_t)got < (stop > end ? end : stop) - c)
 			return -EIO;
-		/* the pages of [c, end), each with what follows it up to GOT */
-		hit = notes_scan_down(buf, (size_t)(end - c), (size_t)got, stale, note_len);
+		hit = notes_scan_buf(buf, (size_t)(stop - c), (size_t)got, stale, note_len);
 		if (hit >= 0) {
 			*at = c + (uint64_t)hit;
 			return 0;
 		}
-		end = c;
+		pos = stop;
 	}
 	return -ENOENT;
 }
@@ -279,8 +282,13 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 	if (!buf)
 		return -ENOMEM;
 	t0 = clock_ms();
-	for (size_t i = nram; i-- > 0 && r == -ENOENT;) {
+	/* pass 0: memory above 4 GiB (ZONE_NORMAL, where such a kernel allocates first), pass 1:
+	 * the rest */
+	for (size_t k = 0; k < 2 * nram && r == -ENOENT; k++) {
+		size_t i = k % nram;
 		uint64_t off, size = ram[i].size;
+		if ((k < nram) != (ram[i].start >= LAYOUT_4G))
+			continue;
 		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
 			continue;
 		if (size > m->ram_size - off)

@@ -52,31 +52,32 @@ __attribute__((warn_unused_result)) int notes_from_qemu(struct qmp *q, const cha
 __attribute__((warn_unused_result)) int notes_from_registers(struct qmp *q, struct crash_notes *n,
 							      char *why, size_t whylen);
 
-/* The highest page-aligned VMCOREINFO note starting in BUF[0, LEN) (the bytes up to AVAIL
- * are readable: a note may run past its page) that is not one of STALE's kernels (STALE may
- * be NULL): its offset, with its length in *NOTE_LEN, or -1 if there is none.  Scanning from the top finds a fresh kernel's note
- * first: it is allocated early in boot, when the page allocator hands out the highest free
- * pages.  Reads at most 16 bytes of a page without a note. */
-long long notes_scan_down(const uint8_t *buf, size_t len, size_t avail,
-			  const struct notes_stale *stale, size_t *note_len);
+/* The lowest page-aligned VMCOREINFO note starting in BUF[0, LEN) (the bytes up to AVAIL are
+ * readable: a note may run past its page) that is not one of STALE's kernels (STALE may be
+ * NULL): its offset, with its length in *NOTE_LEN, or -1 if there is none.  Reads at most 16
+ * bytes of a page without a note. */
+long long notes_scan_buf(const uint8_t *buf, size_t len, size_t avail,
+			 const struct notes_stale *stale, size_t *note_len);
 
 #define NOTES_SCAN_CHUNK (4u << 20)
 #define NOTES_NOTE_READ (12u + 12u + 4096u) /* a VMCOREINFO note: header, name, text */
 #define NOTES_SCAN_BUF (NOTES_SCAN_CHUNK + NOTES_NOTE_READ)
 
-/* The highest page-aligned VMCOREINFO note in file FD's [OFF, OFF+LEN) that is not one of
- * STALE's kernels, scanning from the top down a chunk at a time with BUF (NOTES_SCAN_BUF
- * bytes) and skipping holes (never-written memory holds no note), so a sparse region costs
- * little.  0 with the note's file offset in *AT and its length in *NOTE_LEN, -ENOENT, or
- * -errno. */
+/* The lowest page-aligned VMCOREINFO note in file FD's [OFF, OFF+LEN) that is not one of
+ * STALE's kernels, read a chunk at a time into BUF (NOTES_SCAN_BUF bytes), skipping holes
+ * (never-written memory holds no note), so a sparse region costs little.  Bottom-up: the
+ * kernel allocates its note early in its boot, when the page allocator hands out the lowest
+ * free pages of the zone.  0 with the note's file offset in *AT and its length in *NOTE_LEN,
+ * -ENOENT, or -errno. */
 __attribute__((warn_unused_result)) int notes_scan_file(int fd, uint64_t off, uint64_t len,
 							 const struct notes_stale *stale,
 							 uint8_t *buf, uint64_t *at,
 							 size_t *note_len);
 
 /* If the notes lack VMCOREINFO, look for the kernel's page-aligned VMCOREINFO note in the
- * crashed RAM (RAM file RAM_FD laid out as M, scanning the ranges RAM that are in it from the
- * top down, skipping holes; notes of the kernels in STALE are skipped) and append it.
+ * crashed RAM (RAM file RAM_FD laid out as M, in the ranges RAM that are in it; notes of the
+ * kernels in STALE are skipped) and append it.  The ranges above 4 GiB are scanned first:
+ * a kernel with memory there takes its early allocations from the bottom of that zone.
  * Returns 0 (found or not needed), -ENOENT if not found, other -errno on I/O errors. */
 __attribute__((warn_unused_result)) int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd,
 							       const struct machine_layout *m,

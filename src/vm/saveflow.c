@@ -68,7 +68,7 @@ static void record_failed(const char *dir, const char *why, uint64_t released)
  * same for half a second, counts.  Without kallsyms in VMCOREINFO (before 6.0) the
  * --hotplug-delay alone decides.
  *
- * The look must cost the booting guest nothing: the region is scanned from the top (where
+ * The look must cost the booting guest nothing: the region is scanned from the bottom (where
  * the kernel's early allocations land) with large reads, skipping what the guest has not
  * written (capture_apply() freed the region, so early in the boot little is written); a
  * scan waits PROBE_IDLE_FACTOR times its own duration after the last (PROBE_INTERVAL_MS to
