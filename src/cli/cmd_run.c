@@ -47,7 +47,8 @@ static void run_usage(FILE *f)
 "                           pause: keep the crashed guest paused and its RAM file\n"
 "                           dump-restart: QEMU dump-guest-memory, then a fresh boot\n"
 "                           poweroff: discard the crashed guest\n"
-"      --boot-region SIZE   RAM the capture kernel boots in (mem=SIZE; default 256M)\n"
+"      --boot-region SIZE   RAM the capture kernel boots in (mem=SIZE; default: what the\n"
+"                           kernel and 3x the initrd need plus 96M, at least 256M)\n"
 "      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
@@ -328,6 +329,7 @@ int cmd_run(int argc, char **argv)
 	char msg[1024], a[32];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int r, boot_region_set = 0;
+	uint64_t initrd_size;
 	struct stat st;
 
 	vm_config_init(&c);
@@ -343,9 +345,10 @@ int cmd_run(int argc, char **argv)
 		log_err("%s", msg);
 		return VM_EXIT_USAGE;
 	}
-	if (vm_config_check_boot_region(&c, c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size
-										  : 0,
-					msg, sizeof(msg)) < 0) {
+	initrd_size = c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (!boot_region_set)
+		c.boot_region = vm_boot_region_default(c.memory, initrd_size);
+	if (vm_config_check_boot_region(&c, initrd_size, msg, sizeof(msg)) < 0) {
 		if (boot_region_set) {
 			log_err("%s", msg);
 			return VM_EXIT_USAGE;

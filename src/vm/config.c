@@ -127,11 +127,30 @@ int on_crash_parse(const char *s, enum on_crash *out)
 	return -EINVAL;
 }
 
+/* What a capture boot needs before its service starts: kernel, bounce buffer, the unpacking
+ * initramfs (archive plus files). */
+static uint64_t boot_need(uint64_t memory, uint64_t initrd_size)
+{
+	uint64_t swiotlb = memory > vm_lowmem(memory) ? VM_BOOT_SWIOTLB_HIGH : VM_BOOT_SWIOTLB_LOW;
+	uint64_t rd = initrd_size > (1ull << 40) ? (1ull << 40) : initrd_size;
+
+	return VM_BOOT_KERNEL + swiotlb + 3 * rd;
+}
+
+uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size)
+{
+	const uint64_t step = 64ull << 20;
+	uint64_t b = boot_need(memory, initrd_size) + VM_BOOT_WORK;
+
+	b = (b + step - 1) / step * step;
+	return b < VM_BOOT_REGION_DEFAULT ? VM_BOOT_REGION_DEFAULT : b;
+}
+
 int vm_config_check_boot_region(const struct vm_config *c, uint64_t initrd_size, char *msg,
 				size_t msglen)
 {
-	char a[32], b[32];
-	uint64_t need = VM_BOOT_REGION_MIN + 3 * initrd_size; /* packed + unpacked + slack */
+	char a[32], b[32], n[32];
+	uint64_t need = boot_need(c->memory, initrd_size) + VM_BOOT_MIN_FREE;
 
 	if (c->on_crash != ON_CRASH_ASSISTED)
 		return 0;
@@ -145,7 +164,7 @@ int vm_config_check_boot_region(const struct vm_config *c, uint64_t initrd_size,
 			 "--boot-region %s is too small: a capture boot with this %s initrd needs "
 			 "at least %s",
 			 size_format(c->boot_region, a, sizeof(a)), size_human(initrd_size, b, sizeof(b)),
-			 size_format((need + VM_MEMORY_ALIGN - 1) & ~(VM_MEMORY_ALIGN - 1), a, sizeof(a)));
+			 size_format((need + VM_MEMORY_ALIGN - 1) & ~(VM_MEMORY_ALIGN - 1), n, sizeof(n)));
 		return -EINVAL;
 	}
 	if (c->boot_region > vm_lowmem(c->memory) / 2) {

@@ -20,8 +20,17 @@ enum on_crash {
 #define VM_MIN_MEMORY (128ull << 20)
 #define VM_MEMORY_ALIGN (2ull << 20)
 #define VM_LOWMEM_MAX (3ull << 30) /* QEMU pc: low RAM ends at 3 GiB on big guests */
-#define VM_BOOT_REGION_DEFAULT (256ull << 20)
-#define VM_BOOT_REGION_MIN (128ull << 20)
+#define VM_BOOT_REGION_DEFAULT (256ull << 20) /* the least default (vm_boot_region_default()) */
+/* What a capture boot takes from its boot region besides its initramfs (bench/boot-region,
+ * stock Debian 6.1 cloud kernel): the kernel, its struct pages and tables (about 64 MiB),
+ * and the bounce buffer the crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without,
+ * see crash_boot_append()).  The initramfs takes about three times its size while it is
+ * unpacked (the archive and the files, which distro images pack about 2:1). */
+#define VM_BOOT_KERNEL (64ull << 20)
+#define VM_BOOT_SWIOTLB_HIGH (64ull << 20)
+#define VM_BOOT_SWIOTLB_LOW (2ull << 20)
+#define VM_BOOT_MIN_FREE (32ull << 20)   /* the least to start /init with: refused below */
+#define VM_BOOT_WORK (96ull << 20)       /* a default leaves this for the guest's service */
 
 struct vm_config {
 	const char *name;
@@ -63,8 +72,17 @@ __attribute__((warn_unused_result)) int vm_config_check(const struct vm_config *
 							 unsigned host_cpus, char *msg,
 							 size_t msglen);
 
+/* The boot region a capture boot of a guest with MEMORY bytes of RAM and an INITRD_SIZE-byte
+ * initramfs gets unless --boot-region says otherwise: what the kernel, its bounce buffer and
+ * the unpacking initramfs take, VM_BOOT_WORK for the service to start in, rounded up to
+ * 64 MiB, at least VM_BOOT_REGION_DEFAULT (256 MiB, fadump's floor).  It does not grow with
+ * RAM: the capture guest gets its memory back within seconds, and every byte of the region
+ * is copied away while the guest is down. */
+uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size);
+
 /* Check the boot region against the RAM size and the initrd (INITRD_SIZE bytes): a capture
- * kernel must fit, with its unpacked initramfs, and leave most RAM to the dump. */
+ * kernel must fit, with its unpacked initramfs and VM_BOOT_MIN_FREE to start /init in, and
+ * leave most RAM to the dump. */
 __attribute__((warn_unused_result)) int vm_config_check_boot_region(const struct vm_config *c,
 								     uint64_t initrd_size,
 								     char *msg, size_t msglen);
