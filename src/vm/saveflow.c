@@ -200,13 +200,18 @@ static void save_full_speed(struct vm *vm)
 	if (!vm->saver || !vm->save_bg_ms)
 		return;
 	saver_progress(vm->saver, &done, &total);
-	saver_set_background(vm->saver, false);
 	vm->save_bg_done = done;
 	vm->save_bg_ms = 0;
-	vm->save_fg_ms = now;
-	log_info("the guest is in service: the saver goes to full speed (%.0f MB/s at idle priority "
-		 "while the guest booted, %lld ms)", ms > 0 ? (double)done / 1e3 / (double)ms : 0.0,
-		 ms);
+	if (saver_ended(vm->saver)) {
+		log_info("the guest is in service; the saver finished at idle priority while it booted "
+			 "(%.0f MB/s)", ms > 0 ? (double)done / 1e3 / (double)ms : 0.0);
+	} else {
+		saver_set_background(vm->saver, false);
+		vm->save_fg_ms = now;
+		log_info("the guest is in service: the saver goes to full speed (%.0f MB/s at idle "
+			 "priority while the guest booted, %lld ms)",
+			 ms > 0 ? (double)done / 1e3 / (double)ms : 0.0, ms);
+	}
 	release_durable(vm);
 }
 
@@ -418,7 +423,7 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 			 fg > 0 ? (double)(done - vm->save_bg_done) / 1e3 / (double)fg : 0.0);
 	} else {
 		log_info("dump saved: %s in %.1f s%s", out, (double)ms / 1000.0,
-			 vm->save_bg_ms ? " (at idle priority while the guest booted)" : "");
+			 vm->save_bg_done ? " (at idle priority while the guest booted)" : "");
 	}
 	vm->save_bg_ms = 0;
 	dimms_drop_crash(vm, pc->crash);
@@ -465,14 +470,17 @@ void save_on_event(struct vm *vm)
 
 	if (!vm->saver)
 		return;
-	if (vm->save_bg_ms && !saver_ended(vm->saver)) {
+	if (vm->save_bg_ms) {
 		/* The capture guest is booting: freeing what is saved (punching, on this thread)
-		 * waits until it is up, like the saver itself; the ranges stay queued in the
-		 * saver.  Only the event is taken. */
+		 * and finishing wait until it is up, like the saver itself; the ranges stay
+		 * queued in the saver.  Only the event is taken (save_tick() looks again). */
 		struct saver_range none;
-		saver_take(vm->saver, &none, 0);
-		log_filter(vm);
-		return;
+		if (!save_guest_running(vm)) {
+			saver_take(vm->saver, &none, 0);
+			log_filter(vm);
+			return;
+		}
+		save_full_speed(vm);
 	}
 	release_durable(vm);
 	log_filter(vm);
@@ -505,7 +513,7 @@ void save_tick(struct vm *vm)
 	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
 		progress(vm, 0);
 	if (vm->saver && vm->save_bg_ms && save_guest_running(vm))
-		save_full_speed(vm);
+		save_on_event(vm); /* full speed, free what is saved, finish if it has */
 	if (vm->release_pending)
 		save_give_back(vm, vm->saver == NULL && vm->npreserved == 0);
 }
