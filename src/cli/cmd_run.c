@@ -48,7 +48,7 @@ static void run_usage(FILE *f)
 "                           dump-restart: QEMU dump-guest-memory, then a fresh boot\n"
 "                           poweroff: discard the crashed guest\n"
 "      --boot-region SIZE   RAM the capture kernel boots in (mem=SIZE; default: what the\n"
-"                           kernel and 3x the initrd need plus 96M, at least 256M)\n"
+"                           kernel and 5x the initrd need plus 96M, at least 256M)\n"
 "      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"

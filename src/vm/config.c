@@ -128,13 +128,13 @@ int on_crash_parse(const char *s, enum on_crash *out)
 }
 
 /* What a capture boot needs before its service starts: kernel, bounce buffer, the unpacking
- * initramfs (archive plus files). */
+ * initramfs (archive, and files in a rootfs limited to half the memory). */
 static uint64_t boot_need(uint64_t memory, uint64_t initrd_size)
 {
 	uint64_t swiotlb = memory > vm_lowmem(memory) ? VM_BOOT_SWIOTLB_HIGH : VM_BOOT_SWIOTLB_LOW;
 	uint64_t rd = initrd_size > (1ull << 40) ? (1ull << 40) : initrd_size;
 
-	return VM_BOOT_KERNEL + swiotlb + 3 * rd;
+	return VM_BOOT_KERNEL + swiotlb + VM_BOOT_INITRD_FACTOR * rd;
 }
 
 uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size)

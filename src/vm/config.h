@@ -21,15 +21,20 @@ enum on_crash {
 #define VM_MEMORY_ALIGN (2ull << 20)
 #define VM_LOWMEM_MAX (3ull << 30) /* QEMU pc: low RAM ends at 3 GiB on big guests */
 #define VM_BOOT_REGION_DEFAULT (256ull << 20) /* the least default (vm_boot_region_default()) */
-/* What a capture boot takes from its boot region besides its initramfs (bench/boot-region,
- * stock Debian 6.1 cloud kernel): the kernel, its struct pages and tables (about 64 MiB),
- * and the bounce buffer the crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without,
- * see crash_boot_append()).  The initramfs takes about three times its size while it is
- * unpacked (the archive and the files, which distro images pack about 2:1). */
+/* What a capture boot takes from its boot region (bench/boot-region, stock Debian 6.1 cloud
+ * kernel): the kernel, its struct pages and tables (about 64 MiB), the bounce buffer the
+ * crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without, see crash_boot_append()),
+ * and VM_BOOT_INITRD_FACTOR times the initramfs: the archive stays reserved while it is
+ * unpacked into the rootfs, a tmpfs the kernel limits to half the memory it has then, and the
+ * files take about twice the archive (distro images pack about 2:1), so the rootfs needs
+ * room for 2 x 2 archives beside the archive itself.  Measured: a 62 MiB initramfs in a
+ * 384 MiB region of a 4 GiB guest ran out of rootfs space ("No space left on device", /init
+ * without half its files). */
 #define VM_BOOT_KERNEL (64ull << 20)
 #define VM_BOOT_SWIOTLB_HIGH (64ull << 20)
 #define VM_BOOT_SWIOTLB_LOW (2ull << 20)
-#define VM_BOOT_MIN_FREE (32ull << 20)   /* the least to start /init with: refused below */
+#define VM_BOOT_INITRD_FACTOR 5
+#define VM_BOOT_MIN_FREE (16ull << 20)   /* margin for a region given by hand: refused below */
 #define VM_BOOT_WORK (96ull << 20)       /* a default leaves this for the guest's service */
 
 struct vm_config {

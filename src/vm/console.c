@@ -7,6 +7,7 @@
 
 #include "util/fsutil.h"
 #include "util/log.h"
+#include "util/size.h"
 #include "vm/vm_internal.h"
 
 #define PANIC_TEXT "Kernel panic - not syncing: "
@@ -34,6 +35,16 @@ static void console_line(struct vm *vm, const char *s, size_t n)
 		memcpy(vm->panic_text, s + off, len);
 		vm->panic_text[len] = '\0';
 		vm->console_panic_ms = vm_now_ms();
+	}
+	/* A boot region too small for the initramfs: the kernel says so only here, and the
+	 * capture guest then comes up without half its files.  Said once per boot. */
+	if (vm->capture && !vm->unpack_warned &&
+	    memmem(s, n, "Initramfs unpacking failed", strlen("Initramfs unpacking failed"))) {
+		char sz[32];
+		vm->unpack_warned = true;
+		log_err("the capture kernel could not unpack its initramfs in the %s boot region: "
+			"its guest may lack files; give it more with --boot-region",
+			size_format(vm->cfg->boot_region, sz, sizeof(sz)));
 	}
 }
 

@@ -457,7 +457,7 @@ static enum boot_end boot_once(struct vm *vm)
 	int r;
 
 	vm->end = END_NONE;
-	vm->crashed = vm->quit_sent = vm->powerdown_sent = false;
+	vm->crashed = vm->quit_sent = vm->powerdown_sent = vm->unpack_warned = false;
 	vm->stop_deadline = vm->console_panic_ms = 0;
 	vm->panic_text[0] = vm->err_last[0] = '\0';
 	vm->err_len = vm->line_len = 0;

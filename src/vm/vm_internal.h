@@ -144,6 +144,7 @@ struct vm {
 	int console_in_fd;             /* its input (console.in) */
 	bool stdin_open;
 	bool crashed;
+	bool unpack_warned;            /* the capture kernel's initramfs did not fit: said */
 	bool quit_sent;
 	bool powerdown_sent;
 	enum boot_end end;

@@ -131,14 +131,14 @@ int main(void)
 		struct vm_config d;
 		char msg[512];
 		tap_ok(vm_boot_region_default(1 * G, 2 * M) == 256 * M, "default boot region: 256M for a small initrd");
-		tap_ok(vm_boot_region_default(4 * G, 26 * M) == 320 * M,
-		       "default boot region: 320M for a 26 MB initrd and RAM above 4 GiB (%llu MiB)",
+		tap_ok(vm_boot_region_default(4 * G, 26 * M) == 384 * M,
+		       "default boot region: 384M for a 26 MB initrd and RAM above 4 GiB (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(4 * G, 26 * M) >> 20));
-		tap_ok(vm_boot_region_default(4 * G, 64 * M) == 448 * M,
-		       "default boot region: 448M for a 64 MB initrd (%llu MiB)",
+		tap_ok(vm_boot_region_default(4 * G, 64 * M) == 576 * M,
+		       "default boot region: 576M for a 64 MB initrd (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(4 * G, 64 * M) >> 20));
-		tap_ok(vm_boot_region_default(1 * G, 64 * M) == 384 * M,
-		       "default boot region: 384M for a 64 MB initrd without RAM above 4 GiB (%llu MiB)",
+		tap_ok(vm_boot_region_default(1 * G, 64 * M) == 512 * M,
+		       "default boot region: 512M for a 64 MB initrd without RAM above 4 GiB (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(1 * G, 64 * M) >> 20));
 		tap_ok(vm_boot_region_default(16 * G, 2 * M) == 256 * M, "the default does not grow with RAM");
 		tap_ok(vm_boot_region_default(4 * G, UINT64_MAX) % (64 * M) == 0, "no overflow on an absurd initrd size");
@@ -147,9 +147,9 @@ int main(void)
 		d.memory = 4 * G;
 		d.boot_region = 256 * M;
 		tap_ok(vm_config_check_boot_region(&d, 64 * M, msg, sizeof(msg)) == -EINVAL &&
-			       strstr(msg, "--boot-region 256M is too small") && strstr(msg, "needs at least 352M"),
+			       strstr(msg, "--boot-region 256M is too small") && strstr(msg, "needs at least 464M"),
 		       "a boot region too small for the initrd is refused, naming what would do: %s", msg);
-		d.boot_region = 352 * M;
+		d.boot_region = 464 * M;
 		tap_ok(vm_config_check_boot_region(&d, 64 * M, msg, sizeof(msg)) == 0, "... and that size is accepted");
 	}
 	return tap_done();
