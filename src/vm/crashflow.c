@@ -341,6 +341,17 @@ uint64_t crash_return_bytes(const struct vm_config *c)
 	return (rest + RELEASE_DIMM_ALIGN - 1) & ~(RELEASE_DIMM_ALIGN - 1);
 }
 
+/* Does the guest's own command line set PARAM (e.g. "swiotlb=")? */
+static bool user_sets(const struct vm_config *c, const char *param)
+{
+	size_t n = strlen(param);
+
+	for (const char *p = c->append; p && (p = strstr(p, param)); p += n)
+		if (p == c->append || p[-1] == ' ')
+			return true;
+	return false;
+}
+
 /* The capture kernel's command line adds to the guest's:
  *   mem=B elfcorehdr=...                 boot in the boot region, find the crash
  *   memhp_default_state=online           use memory as it comes back
@@ -355,16 +366,6 @@ uint64_t crash_return_bytes(const struct vm_config *c)
  *                                        region; 2 MiB keeps a 32-bit DMA device working.
  *                                        With RAM above 4 GiB both kernels take the default.
  * Nothing is reserved in the boot region only to make numbers match. */
-static bool user_sets(const struct vm_config *c, const char *param)
-{
-	size_t n = strlen(param);
-
-	for (const char *p = c->append; p && (p = strstr(p, param)); p += n)
-		if (p == c->append || p[-1] == ' ')
-			return true;
-	return false;
-}
-
 char *crash_boot_append(const struct vm *vm)
 {
 	const char *user = vm->cfg->append ? vm->cfg->append : "";
