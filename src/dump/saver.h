@@ -38,8 +38,8 @@ struct saver_config {
 				       * bits (format/pagefilter.h); 0 = none.  Pages left out
 				       * are reported durable with their chunk, so released */
 	unsigned threads;             /* kdump: compression threads (0: one per online CPU) */
-	bool background;              /* start in SCHED_IDLE: a guest is booting and comes first
-				       * (saver_set_background() ends it) */
+	bool hold;                    /* start held: a guest is booting and comes first; nothing
+				       * is read or written until saver_release() */
 };
 
 /* Progress of an unfinished dump, kept beside it as OUT.part.progress: the first DONE bytes of
@@ -80,14 +80,8 @@ bool saver_finished(struct saver *s, int *result, char *why, size_t whylen);
  * out, and WARNING (empty if none) why it could not run (the dump is then saved whole). */
 bool saver_filter_result(struct saver *s, uint64_t *left_out, char *warning, size_t len);
 
-/* ON: the saver's threads run in SCHED_IDLE, taking only CPU time nothing else wants (a
- * capture guest is booting); OFF: back to SCHED_OTHER, at full speed.  Takes effect at the
- * saver's next chunk. */
-void saver_set_background(struct saver *s, bool on);
-
-/* The saver was asked to leave SCHED_IDLE and could not (no CAP_SYS_NICE and an RLIMIT_NICE
- * that forbids nice 0): it goes on in the idle class. */
-bool saver_priority_stuck(struct saver *s);
+/* A saver started with cfg->hold starts now, at full speed. */
+void saver_release(struct saver *s);
 
 /* Ask the thread to stop and wait for it.  It may have finished before it saw the request:
  * saver_take() and saver_finished() still tell what it made durable and how it ended. */

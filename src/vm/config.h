@@ -80,7 +80,7 @@ __attribute__((warn_unused_result)) int vm_config_check(const struct vm_config *
 /* The boot region a capture boot of a guest with MEMORY bytes of RAM and an INITRD_SIZE-byte
  * initramfs gets unless --boot-region says otherwise: what the kernel, its bounce buffer and
  * the unpacking initramfs take, VM_BOOT_WORK for the service to start in, rounded up to
- * 64 MiB, at least VM_BOOT_REGION_DEFAULT (256 MiB, fadump's floor).  It does not grow with
+ * whole 128 MiB memory blocks, at least VM_BOOT_REGION_DEFAULT (256 MiB, fadump's floor).  It does not grow with
  * RAM: the capture guest gets its memory back within seconds, and every byte of the region
  * is copied away while the guest is down. */
 uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size);

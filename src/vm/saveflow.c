@@ -178,8 +178,8 @@ bool save_guest_running(struct vm *vm)
 		long long all = vm_cpu_us(false) - vm->boot_start_cpu_us[1];
 		log_info("the capture kernel is up (system_state %u); giving memory back", v);
 		log_info("while the capture guest booted (%lld ms) hvdump's supervisor used %.1f ms of "
-			 "CPU (%.1f%% of a core; boot probe: %u scans, %.1f ms), its saver %.1f ms at "
-			 "idle priority", ms, (double)sup / 1000.0,
+			 "CPU (%.1f%% of a core; boot probe: %u scans, %.1f ms), the rest of hvdump "
+			 "%.1f ms", ms, (double)sup / 1000.0,
 			 ms > 0 ? (double)sup / 10.0 / (double)ms : 0.0, vm->probe.scans,
 			 (double)vm->probe.scan_us / 1000.0, (double)(all - sup) / 1000.0);
 		vm->probe.state = 1;
@@ -194,6 +194,7 @@ static void release_durable(struct vm *vm);
  * freed. */
 static void save_full_speed(struct vm *vm)
 {
+	char a[32];
 	uint64_t done, total;
 	long long now = vm_now_ms(), ms = now - vm->save_bg_ms;
 
@@ -202,16 +203,10 @@ static void save_full_speed(struct vm *vm)
 	saver_progress(vm->saver, &done, &total);
 	vm->save_bg_done = done;
 	vm->save_bg_ms = 0;
-	if (saver_ended(vm->saver)) {
-		log_info("the guest is in service; the saver finished at idle priority while it booted "
-			 "(%.0f MB/s)", ms > 0 ? (double)done / 1e3 / (double)ms : 0.0);
-	} else {
-		saver_set_background(vm->saver, false);
-		vm->save_fg_ms = now;
-		log_info("the guest is in service: the saver goes to full speed (%.0f MB/s at idle "
-			 "priority while the guest booted, %lld ms)",
-			 ms > 0 ? (double)done / 1e3 / (double)ms : 0.0, ms);
-	}
+	saver_release(vm->saver);
+	vm->save_fg_ms = now;
+	log_info("the guest is in service: the saver starts, at full speed (held while the guest "
+		 "booted, %lld ms; %s saved meanwhile)", ms, size_human(done, a, sizeof(a)));
 	release_durable(vm);
 }
 
@@ -323,8 +318,8 @@ int save_start(struct vm *vm, bool resume)
 	sc.format = strcmp(vm->cfg->save_format, "elf") ? SAVE_KDUMP : SAVE_ELF;
 	sc.threads = vm->cfg->save_threads;
 	sc.dump_level = vm->cfg->dump_level;
-	/* service first: while the capture guest boots, the saver takes only idle CPU */
-	sc.background = vm->probe.state != 1;
+	/* service first: while the capture guest boots, the saver waits */
+	sc.hold = vm->probe.state != 1;
 	if (sc.format == SAVE_KDUMP) {
 		enum kdump_compression kc;
 		if (kdump_compression_parse(vm->cfg->compress, &kc) < 0)
@@ -361,10 +356,10 @@ int save_start(struct vm *vm, bool resume)
 		vm->release_target = crash_return_bytes(vm->cfg);
 	log_info("%s the dump to %s while the guest runs%s%s", sc.resume ? "resuming" : "saving", out,
 		 sc.ndimms ? " (with the crashed kernel's DIMMs)" : "",
-		 sc.background ? "; idle priority until the guest is up" : "");
+		 sc.hold ? "; held until the guest is up" : "");
 	vm->save_bg_done = 0;
-	vm->save_bg_ms = sc.background ? vm->save_start_ms : 0;
-	vm->save_fg_ms = sc.background ? 0 : vm->save_start_ms;
+	vm->save_bg_ms = sc.hold ? vm->save_start_ms : 0;
+	vm->save_fg_ms = sc.hold ? 0 : vm->save_start_ms;
 	return 0;
 }
 
@@ -418,12 +413,11 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 	if (vm->save_fg_ms) {
 		uint64_t done = vm->save_done;
 		long long fg = vm_now_ms() - vm->save_fg_ms;
-		log_info("dump saved: %s in %.1f s (%.0f MB/s at full speed after the guest was up)",
+		log_info("dump saved: %s in %.1f s (%.0f MB/s once the guest was up)",
 			 out, (double)ms / 1000.0,
 			 fg > 0 ? (double)(done - vm->save_bg_done) / 1e3 / (double)fg : 0.0);
 	} else {
-		log_info("dump saved: %s in %.1f s%s", out, (double)ms / 1000.0,
-			 vm->save_bg_done ? " (at idle priority while the guest booted)" : "");
+		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
 	}
 	vm->save_bg_ms = 0;
 	dimms_drop_crash(vm, pc->crash);

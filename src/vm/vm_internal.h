@@ -94,9 +94,9 @@ struct vm {
 	uint64_t save_left_out;        /* ... and the pages it left out */
 	unsigned saving;               /* index into preserved[] being saved */
 	long long save_start_ms, progress_ms;
-	long long save_bg_ms;          /* the saver gives way to a booting guest since, 0: not */
-	long long save_fg_ms;          /* ... and goes at full speed since (0: not yet) */
-	uint64_t save_bg_done;         /* bytes it saved while giving way */
+	long long save_bg_ms;          /* the saver is held for a booting guest since, 0: not */
+	long long save_fg_ms;          /* ... and runs since (0: not yet) */
+	uint64_t save_bg_done;         /* bytes it had saved when it was released */
 	uint64_t save_done;            /* bytes saved at the last look */
 	int ram_fd;                    /* for punching saved ranges */
 	uint64_t release_target;       /* memory to hot-add in all: pre-crash RAM minus B */

@@ -30,9 +30,8 @@ memtotal_back "$T/r.log"
 ok $(grep -q 'dump saved: ' "$T/r.log" && grep -q 'the guest has all its memory back' "$T/r.log"; echo $?) "the dump was saved and all memory given back"
 
 # service first: the saver gave way while the guest booted; hvdump's own waiting was cheap
-# (it goes to full speed once the guest is up, unless it finished on idle CPU before that)
-ok $(grep -q 'idle priority until the guest is up' "$T/r.log" &&
-	grep -qE 'the saver goes to full speed|dump saved: .*at idle priority while the guest booted' "$T/r.log"; echo $?) "the saver ran at idle priority until the capture guest was up"
+ok $(grep -q 'held until the guest is up' "$T/r.log" &&
+	grep -q 'the guest is in service: the saver starts, at full speed' "$T/r.log"; echo $?) "the saver waited until the capture guest was up"
 pct=$(sed -n 's/.*supervisor used [0-9.]* ms of CPU (\([0-9.]*\)% of a core.*/\1/p' "$T/r.log" | head -1)
 ok $(awk -v p="${pct:-100}" 'BEGIN { exit !(p < 5) }'; echo $?) "hvdump's supervisor took ${pct:-?}% of a core while the capture guest booted (< 5%)"
 

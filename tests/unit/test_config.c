@@ -134,14 +134,17 @@ int main(void)
 		tap_ok(vm_boot_region_default(4 * G, 26 * M) == 384 * M,
 		       "default boot region: 384M for a 26 MB initrd and RAM above 4 GiB (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(4 * G, 26 * M) >> 20));
-		tap_ok(vm_boot_region_default(4 * G, 64 * M) == 576 * M,
-		       "default boot region: 576M for a 64 MB initrd (%llu MiB)",
+		tap_ok(vm_boot_region_default(4 * G, 64 * M) == 640 * M,
+		       "default boot region: 640M for a 64 MB initrd (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(4 * G, 64 * M) >> 20));
 		tap_ok(vm_boot_region_default(1 * G, 64 * M) == 512 * M,
 		       "default boot region: 512M for a 64 MB initrd without RAM above 4 GiB (%llu MiB)",
 		       (unsigned long long)(vm_boot_region_default(1 * G, 64 * M) >> 20));
 		tap_ok(vm_boot_region_default(16 * G, 2 * M) == 256 * M, "the default does not grow with RAM");
-		tap_ok(vm_boot_region_default(4 * G, UINT64_MAX) % (64 * M) == 0, "no overflow on an absurd initrd size");
+		tap_ok(vm_boot_region_default(1 * G, 26 * M) == 384 * M,
+		       "whole memory blocks: 384M, not 320M, for a 26 MB initrd on a 1 GiB guest (%llu MiB)",
+		       (unsigned long long)(vm_boot_region_default(1 * G, 26 * M) >> 20));
+		tap_ok(vm_boot_region_default(4 * G, UINT64_MAX) % (128 * M) == 0, "no overflow on an absurd initrd size");
 		vm_config_init(&d);
 		d.kernel = "/boot/vmlinuz";
 		d.memory = 4 * G;
