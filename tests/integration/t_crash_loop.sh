@@ -34,7 +34,7 @@ ok $([ "$unsaved" -ge 1 ] && [ $((saved + unsaved)) -eq 4 ]; echo $?) "every cra
 # every unsaved crash is still recoverable
 rc=0
 for rec in $(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json); do
-	"$HVDUMP" save --from "$(dirname "$rec")" >>"$T/from.out" 2>&1 || rc=$?
+	"$HVDUMP" save --from "$(dirname "$rec")" --compress lzo >>"$T/from.out" 2>&1 || rc=$?
 done
 diag "$(grep -E 'dump saved|error' "$T/from.out" | cut -c1-200)"
 ok $([ "$rc" -eq 0 ] && [ "$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json | wc -l)" -eq 4 ]; echo $?) "hvdump save --from writes every kept crash's dump (rc=$rc)"
