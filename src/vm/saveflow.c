@@ -244,7 +244,7 @@ void save_give_back(struct vm *vm, int final)
 		return; /* save_tick() calls again */
 	save_full_speed(vm);
 	while (vm->qmp && n < GIVE_BACK_BATCH) {
-		unsigned slots = vm->ndimm < RELEASE_SLOTS ? RELEASE_SLOTS - vm->ndimm : 0;
+		unsigned slots = vm->ndimm < vm->slots ? vm->slots - vm->ndimm : 0;
 		uint64_t size = release_dimm_size(vm->release_pending, vm->release_added,
 						  vm->release_target,
 						  vm->cfg->boot_region + vm->release_added, slots,

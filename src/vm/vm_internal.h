@@ -105,6 +105,7 @@ struct vm {
 	uint64_t released;             /* punched in all */
 	struct vm_dimm dimms[VM_MAX_DIMMS];
 	unsigned ndimm;
+	unsigned slots;                /* DIMM slots of this capture QEMU */
 	unsigned dimm_next;            /* index of the next DIMM */
 	struct guestsave {
 		int fd;                /* connected to the capture QEMU's org.hvdump.save port */
