@@ -229,8 +229,11 @@ int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale
 {
 	uint64_t pos = off, end = off + len;
 
+	/* SEEK_DATA only: it returns at once inside data and crosses a hole in one pass, while
+	 * SEEK_HOLE from inside data walks the whole extent (on tmpfs, page by page), which made
+	 * a chunk-by-chunk scan quadratic (7 s at 16 GiB) */
 	while (pos < end) {
-		off_t data = lseek(fd, (off_t)pos, SEEK_DATA), hole;
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA);
 		uint64_t c, stop;
 		ssize_t got;
 		long long hit;
@@ -244,12 +247,7 @@ int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale
 			c = pos;
 		if (c >= end)
 			break;
-		hole = lseek(fd, (off_t)c, SEEK_HOLE);
-		stop = hole > 0 && (uint64_t)hole > c ? (uint64_t)hole : end;
-		if (stop > end)
-			stop = end;
-		if (stop - c > NOTES_SCAN_CHUNK)
-			stop = c + NOTES_SCAN_CHUNK;
+		stop = end - c > NOTES_SCAN_CHUNK ? c + NOTES_SCAN_CHUNK : end;
 		stop = (stop + LAYOUT_PAGE - 1) & ~(LAYOUT_PAGE - 1);
 		got = pread(fd, buf, (size_t)(stop - c) + NOTES_NOTE_READ, (off_t)c);
 		if (got < 0)
