@@ -200,19 +200,15 @@ void notes_stale_add(struct notes_stale *s, const struct crash_notes *n)
 		s->n++;
 }
 
+static bool skip_stale(void *ctx, const uint8_t *note, size_t len)
+{
+	return ctx && notes_is_stale(ctx, note, len);
+}
+
 long long notes_scan_buf(const uint8_t *buf, size_t len, size_t avail,
 			const struct notes_stale *stale, size_t *note_len)
 {
-	if (avail < len)
-		len = avail;
-	for (size_t o = 0; o + LAYOUT_PAGE <= len; o += LAYOUT_PAGE) {
-		size_t note = vmcoreinfo_note_at(buf + o, avail - o);
-		if (!note || (stale && notes_is_stale(stale, buf + o, note)))
-			continue; /* none, or an earlier kernel's left behind */
-		*note_len = note;
-		return (long long)o;
-	}
-	return -1;
+	return vmcoreinfo_scan(buf, len, avail, LAYOUT_PAGE, skip_stale, (void *)stale, note_len);
 }
 
 static long long clock_ms(void)

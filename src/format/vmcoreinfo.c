@@ -85,3 +85,20 @@ size_t vmcoreinfo_note_at(const uint8_t *page, size_t avail)
 		return 0;
 	return n.size;
 }
+
+long long vmcoreinfo_scan(const uint8_t *buf, size_t len, size_t avail, size_t page,
+			  vmcoreinfo_skip_fn skip, void *ctx, size_t *note_len)
+{
+	if (!page)
+		return -1;
+	if (avail < len)
+		len = avail;
+	for (size_t o = 0; len >= page && o <= len - page; o += page) {
+		size_t note = vmcoreinfo_note_at(buf + o, avail - o);
+		if (!note || (skip && skip(ctx, buf + o, note)))
+			continue;
+		*note_len = note;
+		return (long long)o;
+	}
+	return -1;
+}

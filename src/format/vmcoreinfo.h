@@ -5,6 +5,7 @@
 #define HVDUMP_FORMAT_VMCOREINFO_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Longest VMCOREINFO we accept (the kernel's is one page, VMCOREINFO_BYTES = 4 KiB). */
@@ -29,5 +30,16 @@ __attribute__((warn_unused_result)) int vmcoreinfo_find(const uint8_t *notes, si
  * page-aligned; it must be named "VMCOREINFO" and its text start with "OSRELEASE=".  Returns
  * the note's total size (header + name + desc, padded) or 0. */
 size_t vmcoreinfo_note_at(const uint8_t *page, size_t avail);
+
+/* A note vmcoreinfo_scan() should pass over (an earlier kernel's, say): CTX, the note, its
+ * length. */
+typedef bool (*vmcoreinfo_skip_fn)(void *ctx, const uint8_t *note, size_t len);
+
+/* The lowest VMCOREINFO note starting on a PAGE-aligned offset in BUF[0, LEN) that SKIP (may
+ * be NULL) does not pass over; the bytes up to AVAIL are readable (a note may run past its
+ * page).  Its offset, with its length in *NOTE_LEN, or -1.  BUF is guest memory: nothing is
+ * read beyond AVAIL, and a page without a note costs 16 bytes of reading. */
+long long vmcoreinfo_scan(const uint8_t *buf, size_t len, size_t avail, size_t page,
+			  vmcoreinfo_skip_fn skip, void *ctx, size_t *note_len);
 
 #endif

@@ -38,5 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	read_keys((const char *)data, size);
 	(void)vmcoreinfo_note_at(data, size);
+	/* the input as guest memory to find a note in (pages of 64 bytes, so inputs hold many) */
+	{
+		size_t n = 0;
+		long long at = vmcoreinfo_scan(data, size, size, 64, NULL, NULL, &n);
+		if (at >= 0 && ((size_t)at % 64 || (size_t)at + n > size || n < 24))
+			__builtin_trap();
+	}
 	return 0;
 }
