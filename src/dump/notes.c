@@ -290,11 +290,12 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 		r = notes_scan_file(ram_fd, off, size, stale, buf, &at, &note);
 	}
 	if (r == 0) {
-		uint8_t *nb = n->len + note > n->cap ? realloc(n->buf, n->len + note) : n->buf;
+		bool grow = n->len + note > n->cap;
+		uint8_t *nb = grow ? realloc(n->buf, n->len + note) : n->buf;
 		if (!nb) {
 			r = -ENOMEM;
 		} else {
-			if (nb != n->buf) {
+			if (grow) {
 				n->buf = nb;
 				n->cap = n->len + note;
 			}

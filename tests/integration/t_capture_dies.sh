@@ -10,7 +10,7 @@ guest_env
 mkdir -m 700 -p "$T/dumps"
 truncate -s 1M "$T/once.img"
 
-# one vCPU: the saver (idle priority while a capture guest boots) gets the other core
+# one vCPU: a small guest, quick to boot
 start_hvdump "$T/c" run --name dies --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G --cpus 1 \
 	--dump-dir "$T/dumps" --log "$T/c.log" --no-console --disk "$T/once.img" \
 	--append "console=ttyS0 quiet hvdump.workload=512 hvdump.crash=0 hvdump.memwatch=1 hvdump.capture_crash_early=1 hvdump.capture_once=/dev/vda"
