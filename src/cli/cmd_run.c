@@ -348,7 +348,7 @@ int cmd_run(int argc, char **argv)
 	initrd_size = c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	if (!boot_region_set)
 		c.boot_region = vm_boot_region_default(c.memory, initrd_size);
-	else if (c.on_crash == ON_CRASH_ASSISTED && c.boot_region % (128ull << 20))
+	else if (c.on_crash == ON_CRASH_ASSISTED && c.boot_region % VM_BOOT_REGION_STEP)
 		log_warn("--boot-region %s is not a whole number of 128M memory blocks: memory comes "
 			 "back in blocks, so after a crash the guest may get up to 128M more memory than it "
 			 "had", size_format(c.boot_region, a, sizeof(a)));

@@ -139,10 +139,9 @@ static uint64_t boot_need(uint64_t memory, uint64_t initrd_size)
 
 uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size)
 {
-	/* whole memory blocks: the memory given back comes in blocks, so RAM minus a region of
-	 * blocks is returned exactly (a 320M region of a 1 GiB guest left 704M to return, and
-	 * the guest got 768M: 6% more MemTotal than before the crash) */
-	const uint64_t step = 128ull << 20;
+	/* whole memory blocks (a 320M region of a 1 GiB guest left 704M to return, and the guest
+	 * got 768M: 6% more MemTotal than before the crash) */
+	const uint64_t step = VM_BOOT_REGION_STEP;
 	uint64_t b = boot_need(memory, initrd_size) + VM_BOOT_WORK;
 
 	b = (b + step - 1) / step * step;

@@ -21,6 +21,9 @@ enum on_crash {
 #define VM_MEMORY_ALIGN (2ull << 20)
 #define VM_LOWMEM_MAX (3ull << 30) /* QEMU pc: low RAM ends at 3 GiB on big guests */
 #define VM_BOOT_REGION_DEFAULT (256ull << 20) /* the least default (vm_boot_region_default()) */
+/* A boot region of whole memory blocks: memory comes back to the guest in blocks
+ * (RELEASE_DIMM_ALIGN), so RAM minus the region is returned exactly. */
+#define VM_BOOT_REGION_STEP (128ull << 20)
 /* What a capture boot takes from its boot region (bench/boot-region, stock Debian 6.1 cloud
  * kernel): the kernel, its struct pages and tables (about 64 MiB), the bounce buffer the
  * crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without, see crash_boot_append()),

@@ -194,40 +194,36 @@ static void release_durable(struct vm *vm);
  * freed. */
 static void save_full_speed(struct vm *vm)
 {
-	char a[32];
-	uint64_t done, total;
 	long long now = vm_now_ms(), ms = now - vm->save_bg_ms;
 
 	if (!vm->saver || !vm->save_bg_ms)
 		return;
-	saver_progress(vm->saver, &done, &total);
-	vm->save_bg_done = done;
 	vm->save_bg_ms = 0;
 	saver_release(vm->saver);
 	vm->save_fg_ms = now;
 	log_info("the guest is in service: the saver starts, at full speed (held while the guest "
-		 "booted, %lld ms; %s saved meanwhile)", ms, size_human(done, a, sizeof(a)));
+		 "booted, %lld ms)", ms);
 	release_durable(vm);
 }
 
 long long save_wake_ms(struct vm *vm)
 {
-	if (vm->saver && vm->save_bg_ms && vm->probe.state != 1) {
+	/* a held saver or memory due wait for the capture kernel: the boot probe's next look */
+	if ((vm->release_pending || (vm->saver && vm->save_bg_ms)) && vm->probe.state != 1) {
 		long long wait = vm->probe.next_ms - vm_now_ms();
 		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;
 	}
 	if (!vm->release_pending)
 		return -1;
-	if (vm->probe.state != 1) {
-		long long wait = vm->probe.next_ms - vm_now_ms();
-		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;
-	}
 	/* running: the saver's events bring the next DIMMs; the final ones, and what a batch
 	 * left (a full block or more), are ours */
 	return (vm->saver == NULL && vm->npreserved == 0) || vm->release_pending >= RELEASE_DIMM_ALIGN
 		       ? 0
 		       : -1;
 }
+
+_Static_assert(VM_BOOT_REGION_STEP == RELEASE_DIMM_ALIGN,
+	       "default boot regions are whole blocks of the memory given back");
 
 /* DIMMs hot-added per call: each is a few QMP round trips, and the supervisor has other work
  * (the rest follows at its next wakeup). */
@@ -357,7 +353,6 @@ int save_start(struct vm *vm, bool resume)
 	log_info("%s the dump to %s while the guest runs%s%s", sc.resume ? "resuming" : "saving", out,
 		 sc.ndimms ? " (with the crashed kernel's DIMMs)" : "",
 		 sc.hold ? "; held until the guest is up" : "");
-	vm->save_bg_done = 0;
 	vm->save_bg_ms = sc.hold ? vm->save_start_ms : 0;
 	vm->save_fg_ms = sc.hold ? 0 : vm->save_start_ms;
 	return 0;
@@ -415,7 +410,7 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 		long long fg = vm_now_ms() - vm->save_fg_ms;
 		log_info("dump saved: %s in %.1f s (%.0f MB/s once the guest was up)",
 			 out, (double)ms / 1000.0,
-			 fg > 0 ? (double)(done - vm->save_bg_done) / 1e3 / (double)fg : 0.0);
+			 fg > 0 ? (double)done / 1e3 / (double)fg : 0.0);
 	} else {
 		log_info("dump saved: %s in %.1f s", out, (double)ms / 1000.0);
 	}

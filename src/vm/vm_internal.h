@@ -96,7 +96,6 @@ struct vm {
 	long long save_start_ms, progress_ms;
 	long long save_bg_ms;          /* the saver is held for a booting guest since, 0: not */
 	long long save_fg_ms;          /* ... and runs since (0: not yet) */
-	uint64_t save_bg_done;         /* bytes it had saved when it was released */
 	uint64_t save_done;            /* bytes saved at the last look */
 	int ram_fd;                    /* for punching saved ranges */
 	uint64_t release_target;       /* memory to hot-add in all: pre-crash RAM minus B */
