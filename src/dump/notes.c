@@ -253,6 +253,7 @@ int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale
 		hit = notes_scan_buf(buf, (size_t)(stop - c), (size_t)got, stale, note_len);
 		if (hit >= 0) {
 			*at = c + (uint64_t)hit;
+			memmove(buf, buf + hit, *note_len); /* for the caller, at the start */
 			return 0;
 		}
 		pos = stop;
@@ -299,14 +300,11 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 				n->buf = nb;
 				n->cap = n->len + note;
 			}
-			if (pread(ram_fd, n->buf + n->len, note, (off_t)at) != (ssize_t)note) {
-				r = -EIO;
-			} else {
-				n->len += note;
-				n->vmcoreinfo_source = "guest-memory";
-				log_info("VMCOREINFO found in guest memory at 0x%llx in %lld ms",
-					 (unsigned long long)layout_off_to_gpa(m, at), clock_ms() - t0);
-			}
+			memcpy(n->buf + n->len, buf, note);
+			n->len += note;
+			n->vmcoreinfo_source = "guest-memory";
+			log_info("VMCOREINFO found in guest memory at 0x%llx in %lld ms",
+				 (unsigned long long)layout_off_to_gpa(m, at), clock_ms() - t0);
 		}
 	}
 	free(buf);

@@ -67,8 +67,8 @@ long long notes_scan_buf(const uint8_t *buf, size_t len, size_t avail,
  * STALE's kernels, read a chunk at a time into BUF (NOTES_SCAN_BUF bytes), skipping holes
  * (never-written memory holds no note), so a sparse region costs little.  Bottom-up: the
  * kernel allocates its note early in its boot, when the page allocator hands out the lowest
- * free pages of the zone.  0 with the note's file offset in *AT and its length in *NOTE_LEN,
- * -ENOENT, or -errno. */
+ * free pages of the zone.  0 with the note's file offset in *AT, its length in *NOTE_LEN and
+ * the note itself at the start of BUF, -ENOENT, or -errno. */
 __attribute__((warn_unused_result)) int notes_scan_file(int fd, uint64_t off, uint64_t len,
 							 const struct notes_stale *stale,
 							 uint8_t *buf, uint64_t *at,

@@ -114,9 +114,8 @@ static int probe_find(struct vm *vm)
 	if (!p->buf && !(p->buf = malloc(NOTES_SCAN_BUF)))
 		return -EAGAIN;
 	r = notes_scan_file(vm->ram_fd, 0, m.limit, &vm->stale, p->buf, &at, &note);
-	if (r == 0 && (pread(vm->ram_fd, p->buf, note, (off_t)at) != (ssize_t)note ||
-		       vmcoreinfo_find(p->buf, note, &text, &tlen) < 0))
-		r = -EAGAIN; /* changed under us: look again later */
+	if (r == 0 && vmcoreinfo_find(p->buf, note, &text, &tlen) < 0)
+		r = -EAGAIN;
 	if (r == 0) {
 		r = kallsyms_lookup(text, tlen, probe_read, &m, "system_state", &vaddr);
 		if (r == 0)

@@ -82,6 +82,7 @@ int main(void)
 	tap_ok(r == 0 && at == (uint64_t)NOTES_SCAN_CHUNK + (8u << 20) - PAGE && len == n,
 	       "the live kernel's note is found, the stale one skipped (at 0x%llx, %zu bytes)",
 	       (unsigned long long)at, len);
+	tap_ok(r == 0 && memcmp(buf, note, n) == 0, "the note is handed back at the start of the buffer");
 	r = notes_scan_file(fd, 0, 64u << 20, NULL, buf, &at, &len);
 	tap_ok(r == 0 && at == (3u << 20), "without the stale list the lowest note wins (at 0x%llx)",
 	       (unsigned long long)at);
