@@ -28,6 +28,13 @@ npanic=$(grep -c 'console: .*Kernel panic - not syncing' "$T/r.log")
 ok $([ "$npanic" -eq 1 ] && ! grep -q 'Out of memory' "$T/r.log"; echo $?) "no second panic, no out-of-memory kill ($npanic panic line(s))"
 memtotal_back "$T/r.log"
 ok $(grep -q 'dump saved: ' "$T/r.log" && grep -q 'the guest has all its memory back' "$T/r.log"; echo $?) "the dump was saved and all memory given back"
+# the capture boot's shape: a boot region sized for this initramfs (64M kernel + 64M bounce
+# buffer + 5 x 25.7 MiB + 96M, in whole 128M blocks: 384M), each returned block carrying its own
+# struct pages, and DIMM slots for the 29 blocks to give back plus 8 (not QEMU's 256, whose
+# ACPI objects the guest walks while it boots)
+cap=$(grep 'debug: starting: qemu' "$T/r.log" | sed -n 2p)
+ok $(grep -q ' mem=384M ' <<<"$cap" && grep -q 'memory_hotplug.memmap_on_memory=1' <<<"$cap" &&
+	grep -q 'slots=37,' <<<"$cap"; echo $?) "capture boot: mem=384M, memmap_on_memory, 37 DIMM slots ($(grep -oE ' mem=[0-9]+M|slots=[0-9]+' <<<"$cap" | tr '\n' ' '))"
 
 # service first: the saver gave way while the guest booted; hvdump's own waiting was cheap
 ok $(grep -q 'held until the guest is up' "$T/r.log" &&
