@@ -80,3 +80,26 @@ int capture_apply(int ram_fd, const struct capture_plan *p, const uint8_t *notes
 			break; /* kept: harmless, the boot overwrites it */
 	return r;
 }
+
+int capture_read_header(int fd, uint64_t off, struct elfcore_segment **segs, size_t *nsegs)
+{
+	uint8_t *hdr = malloc(CAPTURE_HDR_READ);
+	size_t got = 0, need = 0;
+	int r;
+
+	*segs = NULL;
+	*nsegs = 0;
+	if (!hdr)
+		return -ENOMEM;
+	while (got < CAPTURE_HDR_READ) {
+		ssize_t n = pread(fd, hdr + got, CAPTURE_HDR_READ - got, (off_t)(off + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r = got ? elfcore_parse(hdr, got, 0, segs, nsegs, &need) : -EIO;
+	free(hdr);
+	return r;
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dump/layout.h"
+#include "format/elfcore.h"
 
 /* Apply PLAN to the RAM file RAM_FD: grow the file, copy the zones, write the header, sync.
  * Only then, with the crash safe in the extension, are the zones' originals freed (punched:
@@ -19,5 +20,15 @@
 __attribute__((warn_unused_result)) int capture_apply(int ram_fd, const struct capture_plan *plan,
 						       const uint8_t *notes, size_t notes_len,
 						       char *why, size_t whylen);
+
+/* The most of a capture's ELF core header that is read back: its program headers must fit. */
+#define CAPTURE_HDR_READ (1u << 20)
+
+/* Read back the ELF core header capture_apply() wrote at offset OFF of the RAM file FD and
+ * parse it: *SEGS (malloc'd, header order) gets its *NSEGS PT_LOAD and PT_NOTE segments.
+ * 0, -EIO (cannot read CAPTURE_HDR_READ bytes there) or elfcore_parse()'s error. */
+__attribute__((warn_unused_result)) int capture_read_header(int fd, uint64_t off,
+							     struct elfcore_segment **segs,
+							     size_t *nsegs);
 
 #endif
