@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/save_offline.h"
+#include "util/clock.h"
 #include "dump/layout.h"
 #include "dump/saver.h"
 #include "format/elfcore.h"
@@ -46,13 +47,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A non-negative integer member KEY of O (false if missing, not an integer, negative). */
 static bool get_u64(const json_t *o, const char *key, uint64_t *v)
@@ -430,7 +424,7 @@ int save_offline(const char *from, const struct save_offline_opts *opt)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	t0 = mono_ms();
+	t0 = clock_ms();
 	r = saver_start(&sc, &s);
 	if (r < 0) {
 		log_err("cannot start saving %s: %s", out, strerror(-r));
@@ -498,7 +492,7 @@ int save_offline(const char *from, const struct save_offline_opts *opt)
 		snprintf(why, sizeof(why), "kdump-%s", opt->compress ? opt->compress : "zstd");
 		c = json_pack("{s:s, s:s, s:I, s:i, s:s}", "dump_file", out, "dump_format",
 			      fmt_name ? fmt_name : sc.resume ? "kdump" : why, "save_ms",
-			      (json_int_t)(mono_ms() - t0), "dump_level", (int)level, "saved_by",
+			      (json_int_t)(clock_ms() - t0), "dump_level", (int)level, "saved_by",
 			      "hvdump save --from");
 		if (!sc.resume || format == SAVE_ELF)
 			json_object_set_new(c, "pages_left_out", json_integer((json_int_t)left_out));
@@ -508,7 +502,7 @@ int save_offline(const char *from, const struct save_offline_opts *opt)
 	}
 	log_info("dump saved: %s (%s of memory, %s) in %.1f s", out, size_human(total, a, sizeof(a)),
 		 stat(out, &st) == 0 ? size_human((uint64_t)st.st_size, b, sizeof(b)) : "?",
-		 (double)(mono_ms() - t0) / 1000.0);
+		 (double)(clock_ms() - t0) / 1000.0);
 	log_info("the crashed memory is still kept in %s%s; other crashes may be preserved in it "
 		 "too: remove it (and the run directory %s) once every crash record naming it says "
 		 "saved", o->ram_file, o->ndimms ? " and its DIMM files" : "", run_dir);

@@ -46,7 +46,7 @@ static void add_path_opt(struct argv *a, const char *prefix, const char *path, c
 
 int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 {
-	const struct vm_config *c = b->cfg;
+	const struct qemu_boot *c = b;
 	char suffix[128];
 
 	argv_add(a, c->qemu);

@@ -3,10 +3,10 @@
 #ifndef HVDUMP_QEMU_CMDLINE_H
 #define HVDUMP_QEMU_CMDLINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/argv.h"
-#include "vm/config.h"
 
 /* The virtio-serial port of the guest saver (phyp's release_region, over a socket). */
 #define HVDUMP_SAVE_PORT "org.hvdump.save"
@@ -20,7 +20,12 @@ struct qemu_dimm {
 };
 
 struct qemu_boot {
-	const struct vm_config *cfg;
+	const char *qemu;        /* the qemu-system-x86_64 binary */
+	const char *name;        /* the VM's name (-name guest=) */
+	unsigned cpus;
+	const char *kernel, *initrd; /* initrd may be NULL */
+	const char *const *disks; /* NDISKS disk images, attached as virtio drives */
+	size_t ndisks;
 	const char *accel;       /* "kvm" or "tcg" */
 	const char *cpu_model;   /* resolved -cpu */
 	const char *ram_path;    /* file backing guest RAM */

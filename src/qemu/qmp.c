@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qemu/qmp.h"
+#include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 
@@ -30,12 +31,6 @@ struct qmp {
 	unsigned stray;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int qmp_new_detached(struct qmp **out)
 {
@@ -228,7 +223,7 @@ json_t *qmp_next_event(struct qmp *q)
 static int wait_and_pump(struct qmp *q, long long deadline)
 {
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-	long long left = deadline - now_ms();
+	long long left = deadline - clock_ms();
 	int r;
 
 	if (left <= 0)
@@ -243,7 +238,7 @@ static int wait_and_pump(struct qmp *q, long long deadline)
 
 int qmp_handshake(struct qmp *q, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int r;
 
 	while (!q->greeted) {
@@ -251,7 +246,7 @@ int qmp_handshake(struct qmp *q, int timeout_ms)
 		if (r < 0)
 			return r;
 	}
-	return qmp_command(q, "qmp_capabilities", NULL, (int)(deadline - now_ms()) + 1, NULL, NULL);
+	return qmp_command(q, "qmp_capabilities", NULL, (int)(deadline - clock_ms()) + 1, NULL, NULL);
 }
 
 static int send_all(struct qmp *q, const char *buf, size_t len, long long deadline)
@@ -267,7 +262,7 @@ static int send_all(struct qmp *q, const char *buf, size_t len, long long deadli
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			struct pollfd pfd = { .fd = q->fd, .events = POLLOUT };
-			long long left = deadline - now_ms();
+			long long left = deadline - clock_ms();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
@@ -298,7 +293,7 @@ static json_t *claim_reply(struct qmp *q, const char *id)
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, json_t **ret,
 		char **err)
 {
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	long long deadline = clock_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 	char id[32];
 	json_t *req, *reply = NULL, *e;
 	char *text;

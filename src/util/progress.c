@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/progress.h"
 #include "util/size.h"
 
@@ -12,13 +13,6 @@
 #define LOG_EVERY_MS 5000
 #define BAR 30
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void progress_start(struct progress *p, const char *what, uint64_t total, bool enabled)
 {
@@ -27,12 +21,12 @@ void progress_start(struct progress *p, const char *what, uint64_t total, bool e
 	p->total = total;
 	p->enabled = enabled;
 	p->tty = enabled && isatty(STDERR_FILENO);
-	p->start_ms = p->last_ms = now_ms();
+	p->start_ms = p->last_ms = clock_ms();
 }
 
 void progress_update(struct progress *p, uint64_t done)
 {
-	long long now = now_ms(), ms;
+	long long now = clock_ms(), ms;
 	char a[32], b[32];
 	int pct;
 

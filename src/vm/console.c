@@ -34,7 +34,7 @@ static void console_line(struct vm *vm, const char *s, size_t n)
 			len = sizeof(vm->panic_text) - 1;
 		memcpy(vm->panic_text, s + off, len);
 		vm->panic_text[len] = '\0';
-		vm->console_panic_ms = vm_now_ms();
+		vm->console_panic_ms = clock_ms();
 	}
 	/* A boot region too small for the initramfs: the kernel says so only here, and the
 	 * capture guest then comes up without half its files.  Said once per boot. */

@@ -229,7 +229,7 @@ static void crash_pause(struct vm *vm)
 static void crash_assisted(struct vm *vm, const char *how)
 {
 	char path[4200], why[512];
-	long long t0 = vm_now_ms();
+	long long t0 = clock_ms();
 	int r;
 
 	snprintf(path, sizeof(path), "%s/notes.elf", vm->crash_dir);
@@ -246,7 +246,7 @@ static void crash_assisted(struct vm *vm, const char *how)
 		crash_pause(vm);
 		return;
 	}
-	log_info("collected %u vCPU notes in %lld ms%s", vm->notes.ncpus, vm_now_ms() - t0,
+	log_info("collected %u vCPU notes in %lld ms%s", vm->notes.ncpus, clock_ms() - t0,
 		 vm->notes.vmcoreinfo_source ? " with VMCOREINFO" : " (no VMCOREINFO from QEMU)");
 	vm->end = END_CAPTURE;
 	vm_request_quit(vm);
@@ -256,7 +256,7 @@ static void crash_dump_restart(struct vm *vm, const char *how)
 {
 	char path[4200], proto[4300], *err = NULL, sz[32];
 	const char *fmt = vm->cfg->dump_format;
-	long long t0 = vm_now_ms();
+	long long t0 = clock_ms();
 	struct stat st;
 	json_t *rec, *args;
 	int r;
@@ -279,12 +279,12 @@ static void crash_dump_restart(struct vm *vm, const char *how)
 	}
 	chmod(path, 0600);
 	if (stat(path, &st) == 0)
-		log_info("dump written in %lld ms (%s); restarting the guest", vm_now_ms() - t0,
+		log_info("dump written in %lld ms (%s); restarting the guest", clock_ms() - t0,
 			 size_human((uint64_t)st.st_size, sz, sizeof(sz)));
 	json_object_set_new(rec, "state", json_string("dumped"));
 	json_object_set_new(rec, "dump_file", json_string(path));
 	json_object_set_new(rec, "dump_format", json_string(fmt));
-	json_object_set_new(rec, "dump_ms", json_integer(vm_now_ms() - t0));
+	json_object_set_new(rec, "dump_ms", json_integer(clock_ms() - t0));
 	record_write(vm->crash_dir, rec);
 	vm->end = END_DUMPED;
 	vm_request_quit(vm);
@@ -298,7 +298,7 @@ void crash_handle(struct vm *vm, const char *when, const char *how)
 	vm->ncrash++;
 	dimms_crashed(vm);
 	vm->console_panic_ms = 0;
-	vm->crash_mono_ms = vm_now_ms();
+	vm->crash_mono_ms = clock_ms();
 	snprintf(vm->crash_time, sizeof(vm->crash_time), "%s", when);
 	memset(&vm->notes, 0, sizeof(vm->notes));
 	log_err("guest kernel panicked at %s (detected by %s)%s%s", when, how,
@@ -495,7 +495,7 @@ int crash_prepare_capture(struct vm *vm)
 	};
 	struct capture_plan *plan;
 	char why[512], sz[32];
-	long long t0 = vm_now_ms();
+	long long t0 = clock_ms();
 	json_t *rec;
 	int fd, r;
 
@@ -544,7 +544,7 @@ int crash_prepare_capture(struct vm *vm)
 		goto close_fd;
 	}
 	log_info("capture layout ready in %lld ms: %zu segments, %s relocated, ELF core header at "
-		 "0x%llx", vm_now_ms() - t0, plan->nloads,
+		 "0x%llx", clock_ms() - t0, plan->nloads,
 		 size_human(plan->ext_size - (plan->ext_size ? 0 : 0), sz, sizeof(sz)),
 		 (unsigned long long)plan->hdr_gpa);
 	if (in.ndimms)
@@ -589,7 +589,7 @@ static const char *hook_dimms(const struct vm *vm)
 void crash_run_hook(struct vm *vm)
 {
 	char num[32];
-	long long t0 = vm_now_ms();
+	long long t0 = clock_ms();
 	pid_t pid;
 	int status;
 
@@ -623,20 +623,20 @@ void crash_run_hook(struct vm *vm)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_warn("crash hook failed (status 0x%x); continuing with the capture", status);
 	else
-		log_info("crash hook ran in %lld ms", vm_now_ms() - t0);
+		log_info("crash hook ran in %lld ms", clock_ms() - t0);
 }
 
 void crash_capture_started(struct vm *vm)
 {
-	long long ms = vm_now_ms() - vm->crash_mono_ms;
+	long long ms = clock_ms() - vm->crash_mono_ms;
 
 	log_info("capture guest booting %lld ms after the crash; /proc/vmcore in the guest holds "
 		 "the crashed kernel's memory", ms);
 	if (!vm->hotplug_after_ms)
-		vm->hotplug_after_ms = vm_now_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
-	vm->boot_start_ms = vm_now_ms();
-	vm->boot_start_cpu_us[0] = vm_cpu_us(true);
-	vm->boot_start_cpu_us[1] = vm_cpu_us(false);
+		vm->hotplug_after_ms = clock_ms() + (long long)vm->cfg->hotplug_delay_s * 1000;
+	vm->boot_start_ms = clock_ms();
+	vm->boot_start_cpu_us[0] = clock_cpu_us(true);
+	vm->boot_start_cpu_us[1] = clock_cpu_us(false);
 	if (!vm->npreserved)
 		return;
 	record_update(vm->preserved[vm->npreserved - 1].dir, "capture-running",

@@ -166,7 +166,7 @@ static void handle(struct vm *vm, char *line)
 			return;
 		}
 		i = vm->gsave.crash;
-		vm->preserved[i].saved_ms = vm_now_ms();
+		vm->preserved[i].saved_ms = clock_ms();
 		record_update(vm->preserved[i].dir, "saved-by-guest",
 			      json_pack("{s:I}", "released_bytes", (json_int_t)vm->released));
 		log_info("the guest saved its dump (%s released on its request)",

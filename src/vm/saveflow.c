@@ -105,7 +105,7 @@ static int probe_find(struct vm *vm)
 {
 	struct boot_probe *p = &vm->probe;
 	struct probe_mem m = { .fd = vm->ram_fd, .limit = vm->cfg->boot_region };
-	long long t0 = vm_now_us(), t1, wait;
+	long long t0 = clock_us(), t1, wait;
 	uint64_t at, vaddr, paddr;
 	const char *text;
 	size_t note, tlen;
@@ -127,11 +127,11 @@ static int probe_find(struct vm *vm)
 	} else {
 		r = -EAGAIN;
 	}
-	t1 = vm_now_us();
+	t1 = clock_us();
 	p->scans++;
 	p->scan_us += t1 - t0;
 	wait = PROBE_IDLE_FACTOR * (t1 - t0) / 1000;
-	p->next_ms = vm_now_ms() + (wait < PROBE_INTERVAL_MS ? PROBE_INTERVAL_MS
+	p->next_ms = clock_ms() + (wait < PROBE_INTERVAL_MS ? PROBE_INTERVAL_MS
 				    : wait > PROBE_MAX_WAIT_MS ? PROBE_MAX_WAIT_MS
 							       : wait);
 	log_debug("boot probe: scan %u took %lld us (%s)", p->scans, t1 - t0,
@@ -141,7 +141,7 @@ static int probe_find(struct vm *vm)
 
 bool save_guest_running(struct vm *vm)
 {
-	long long now = vm_now_ms();
+	long long now = clock_ms();
 	uint32_t v;
 
 	if (vm->probe.state == 1)
@@ -173,8 +173,8 @@ bool save_guest_running(struct vm *vm)
 	}
 	if (v >= 2 && now - vm->probe.last_ms >= 500) {
 		long long ms = now - vm->boot_start_ms;
-		long long sup = vm_cpu_us(true) - vm->boot_start_cpu_us[0];
-		long long all = vm_cpu_us(false) - vm->boot_start_cpu_us[1];
+		long long sup = clock_cpu_us(true) - vm->boot_start_cpu_us[0];
+		long long all = clock_cpu_us(false) - vm->boot_start_cpu_us[1];
 		log_info("the capture kernel is up (system_state %u); giving memory back", v);
 		log_info("while the capture guest booted (%lld ms) hvdump's supervisor used %.1f ms of "
 			 "CPU (%.1f%% of a core; boot probe: %u scans, %.1f ms), the rest of hvdump "
@@ -193,7 +193,7 @@ static void release_durable(struct vm *vm);
  * freed. */
 static void save_full_speed(struct vm *vm)
 {
-	long long now = vm_now_ms(), ms = now - vm->save_bg_ms;
+	long long now = clock_ms(), ms = now - vm->save_bg_ms;
 
 	if (!vm->saver || !vm->save_bg_ms)
 		return;
@@ -209,7 +209,7 @@ long long save_wake_ms(struct vm *vm)
 {
 	/* a held saver or memory due wait for the capture kernel: the boot probe's next look */
 	if ((vm->release_pending || (vm->saver && vm->save_bg_ms)) && vm->probe.state != 1) {
-		long long wait = vm->probe.next_ms - vm_now_ms();
+		long long wait = vm->probe.next_ms - clock_ms();
 		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;
 	}
 	if (!vm->release_pending)
@@ -346,7 +346,7 @@ int save_start(struct vm *vm, bool resume)
 		return r;
 	}
 	vm->saving = i;
-	vm->save_start_ms = vm->progress_ms = vm_now_ms();
+	vm->save_start_ms = vm->progress_ms = clock_ms();
 	if (!vm->release_target)
 		vm->release_target = crash_return_bytes(vm->cfg);
 	log_info("%s the dump to %s while the guest runs%s%s", sc.resume ? "resuming" : "saving", out,
@@ -360,7 +360,7 @@ int save_start(struct vm *vm, bool resume)
 static void progress(struct vm *vm, int final)
 {
 	uint64_t done, total;
-	long long now = vm_now_ms(), ms = now - vm->save_start_ms;
+	long long now = clock_ms(), ms = now - vm->save_start_ms;
 	char a[32], b[32], c[32], d[32];
 
 	saver_progress(vm->saver, &done, &total);
@@ -401,12 +401,12 @@ static void mark_saved(struct vm *vm, unsigned i, long long ms)
 	char out[4200];
 
 	snprintf(out, sizeof(out), "%s/%s", pc->dir, dump_name(vm));
-	pc->saved_ms = vm_now_ms();
+	pc->saved_ms = clock_ms();
 	record_saved(pc->dir, out, dump_format(vm), ms, vm->released, vm->save_dump_level,
 		     vm->save_left_out);
 	if (vm->save_fg_ms) {
 		uint64_t done = vm->save_done;
-		long long fg = vm_now_ms() - vm->save_fg_ms;
+		long long fg = clock_ms() - vm->save_fg_ms;
 		log_info("dump saved: %s in %.1f s (%.0f MB/s once the guest was up)",
 			 out, (double)ms / 1000.0,
 			 fg > 0 ? (double)done / 1e3 / (double)fg : 0.0);
@@ -486,7 +486,7 @@ void save_on_event(struct vm *vm)
 			vm->rd.ram, vm->cfg->name);
 		return;
 	}
-	mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
+	mark_saved(vm, vm->saving, clock_ms() - vm->save_start_ms);
 	/* all saved? then the capture guest is the production guest, with all its memory */
 	if (!all_saved(vm)) {
 		save_maybe_start(vm);
@@ -498,7 +498,7 @@ void save_on_event(struct vm *vm)
 
 void save_tick(struct vm *vm)
 {
-	if (vm->saver && vm_now_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
+	if (vm->saver && clock_ms() - vm->progress_ms >= PROGRESS_EVERY_MS)
 		progress(vm, 0);
 	if (vm->saver && vm->save_bg_ms && save_guest_running(vm))
 		save_on_event(vm); /* full speed, free what is saved, finish if it has */
@@ -521,7 +521,7 @@ void save_stop(struct vm *vm)
 	release_durable(vm);
 	saver_progress(vm->saver, &vm->save_done, &total);
 	if (saver_finished(vm->saver, &result, why, sizeof(why)) && result == 0) {
-		mark_saved(vm, vm->saving, vm_now_ms() - vm->save_start_ms);
+		mark_saved(vm, vm->saving, clock_ms() - vm->save_start_ms);
 		all_saved(vm);
 	} else {
 		if (result < 0 && result != -ECANCELED)
@@ -579,7 +579,7 @@ int save_discard(struct vm *vm)
 		json_decref(j);
 		record_update(pc->dir, "discarded", NULL);
 		dimms_drop_crash(vm, pc->crash);
-		pc->saved_ms = vm_now_ms();
+		pc->saved_ms = clock_ms();
 		dropped++;
 		log_warn("dump of %s discarded on request; its memory is freed", pc->dir);
 	}

@@ -35,30 +35,6 @@
 #define QMP_CMD_TIMEOUT_MS 5000
 #define CONSOLE_PANIC_GRACE_MS 2000
 
-long long vm_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-long long vm_cpu_us(bool thread)
-{
-	struct rusage ru;
-
-	if (getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &ru) < 0)
-		return 0;
-	return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
-
-long long vm_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ---- state record ------------------------------------------------------------------------ */
 
 void vm_write_state(struct vm *vm, const char *state)
@@ -241,7 +217,7 @@ static void signal_input(struct vm *vm)
 			log_info("%s: asking the guest to power off (ACPI), up to %u s",
 				 strsignal((int)si.ssi_signo), vm->cfg->shutdown_timeout_s);
 			vm->powerdown_sent = true;
-			vm->stop_deadline = vm_now_ms() + (long long)vm->cfg->shutdown_timeout_s * 1000;
+			vm->stop_deadline = clock_ms() + (long long)vm->cfg->shutdown_timeout_s * 1000;
 			qmp_simple(vm, "system_powerdown");
 		} else {
 			log_info("%s again: stopping QEMU now", strsignal((int)si.ssi_signo));
@@ -306,7 +282,13 @@ static unsigned capture_slots(const struct vm *vm)
 static int start_qemu(struct vm *vm)
 {
 	struct qemu_boot b = {
-		.cfg = vm->cfg,
+		.qemu = vm->cfg->qemu,
+		.name = vm->cfg->name,
+		.cpus = vm->cfg->cpus,
+		.kernel = vm->cfg->kernel,
+		.initrd = vm->cfg->initrd,
+		.disks = vm->cfg->disks,
+		.ndisks = vm->cfg->ndisks,
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
 		.ram_path = vm->rd.ram,
@@ -510,7 +492,7 @@ static enum boot_end boot_once(struct vm *vm)
 			handle_event(vm, ev);
 			json_decref(ev);
 		}
-		now = vm_now_ms();
+		now = clock_ms();
 		if (vm->stop_deadline) {
 			if (now >= vm->stop_deadline) {
 				log_info("guest did not power off in time; stopping QEMU");
@@ -765,7 +747,7 @@ int vm_run(const struct vm_config *cfg)
 	production_boot(&vm);
 
 	for (;;) {
-		last_start = vm_now_ms();
+		last_start = clock_ms();
 		end = boot_once(&vm);
 		if (vm.stop_requested && end == END_CAPTURE) {
 			log_info("stop requested during the crash: keeping the crashed RAM instead of "
@@ -785,7 +767,7 @@ int vm_run(const struct vm_config *cfg)
 		if (end == END_CAPTURE) {
 			/* a capture guest that crashed before it was in service: a loop? */
 			bool unserved = vm.capture && (vm.probe.state != 1 ||
-						       vm_now_ms() - last_start < CRASH_LOOP_WINDOW_MS);
+						       clock_ms() - last_start < CRASH_LOOP_WINDOW_MS);
 			loop = unserved ? loop + 1 : 0;
 			crash_run_hook(&vm);
 			if (crash_prepare_capture(&vm) < 0) {
@@ -825,7 +807,7 @@ int vm_run(const struct vm_config *cfg)
 			vm.npreserved = 0;
 		}
 		production_boot(&vm);
-		quick_resets = vm_now_ms() - last_start < 5000 ? quick_resets + 1 : 0;
+		quick_resets = clock_ms() - last_start < 5000 ? quick_resets + 1 : 0;
 		if (quick_resets >= 5) {
 			log_err("guest rebooted %u times within seconds of starting; giving up",
 				quick_resets);

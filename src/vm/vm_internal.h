@@ -17,6 +17,7 @@
 #include "qemu/cmdline.h"
 #include "qemu/process.h"
 #include "qemu/qmp.h"
+#include "util/clock.h"
 #include "vm/config.h"
 #include "vm/record.h"
 #include "vm/rundir.h"
@@ -158,11 +159,6 @@ struct vm {
 	size_t err_len;
 	char err_last[512];
 };
-
-long long vm_now_ms(void);
-long long vm_now_us(void);
-/* CPU time (user + system, µs) of the calling thread (THREAD) or of the whole process. */
-long long vm_cpu_us(bool thread);
 
 /* console.c: drain the console socket (relay, log, panic watch), flush a partial last line,
  * drain QEMU's stderr into the log. */

@@ -87,7 +87,13 @@ int main(void)
 	c.ndisks = 1;
 	c.initrd = "/boot/initrd";
 	memset(&b, 0, sizeof(b));
-	b.cfg = &c;
+	b.qemu = c.qemu;
+	b.name = c.name;
+	b.cpus = c.cpus;
+	b.kernel = c.kernel;
+	b.initrd = c.initrd;
+	b.disks = c.disks;
+	b.ndisks = c.ndisks;
 	b.accel = "tcg";
 	b.cpu_model = "max";
 	b.ram_path = "/dev/shm/x/ram";
