@@ -250,18 +250,15 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 				log_err("--save-format '%s': use kdump or elf", optarg);
 				return -EINVAL;
 			}
-			c->save_format = optarg;
+			c->save_format = strcmp(optarg, "elf") ? SAVE_KDUMP : SAVE_ELF;
 			break;
-		case OPT_COMPRESS: {
-			enum kdump_compression kc;
-			if (kdump_compression_parse(optarg, &kc) < 0) {
+		case OPT_COMPRESS:
+			if (kdump_compression_parse(optarg, &c->compress) < 0) {
 				log_err("--compress '%s': use zstd, lzo, zlib or none%s", optarg,
 					!strcmp(optarg, "lz4") ? " (the kdump format has no LZ4)" : "");
 				return -EINVAL;
 			}
-			c->compress = optarg;
 			break;
-		}
 		case OPT_SAVE_THREADS:
 			r = uint_parse(optarg, 1, 64, &v);
 			if (r < 0) {

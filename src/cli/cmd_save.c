@@ -16,6 +16,7 @@
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/size.h"
+#include "dump/saver.h"
 #include "vm/config.h"
 #include "vm/rundir.h"
 
@@ -51,122 +52,15 @@ static void save_usage(FILE *f)
 "printed), 2 bad usage, no VM, or an unusable CRASH-DIR or record.\n");
 }
 
-int cmd_save(int argc, char **argv)
+/* Send CMD to the running hvdump of NAME (or of RUN_DIR) and print its reply.  An exit code. */
+static int ask_running(const char *name, const char *run_dir, const char *cmd)
 {
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "status", no_argument, NULL, 's' },
-		{ "resume", no_argument, NULL, 'R' },
-		{ "discard", no_argument, NULL, 'D' },
-		{ "from", required_argument, NULL, 'F' },
-		{ "save-format", required_argument, NULL, 'f' },
-		{ "compress", required_argument, NULL, 'c' },
-		{ "dump-level", required_argument, NULL, 'd' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = "hvdump", *run_dir = NULL, *cmd = "status", *from = NULL;
-	struct save_offline_opts so = { 0 };
-	bool online_opt = false, offline_opt = false;
-	uint64_t v;
 	char path[4200], buf[65536], *text;
 	size_t len = 0;
 	json_t *reply;
 	json_error_t je;
-	int opt, fd, ok;
+	int fd, ok;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			name = optarg;
-			online_opt = true;
-			break;
-		case 'r':
-			run_dir = optarg;
-			online_opt = true;
-			break;
-		case 's':
-			cmd = "status";
-			online_opt = true;
-			break;
-		case 'R':
-			cmd = "save-resume";
-			online_opt = true;
-			break;
-		case 'D':
-			cmd = "save-discard";
-			online_opt = true;
-			break;
-		case 'F':
-			from = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
-				log_err("--save-format '%s': use kdump or elf", optarg);
-				return 2;
-			}
-			so.format = optarg;
-			offline_opt = true;
-			break;
-		case 'c': {
-			enum kdump_compression kc;
-			if (kdump_compression_parse(optarg, &kc) < 0) {
-				log_err("--compress '%s': use zstd, lzo, zlib or none", optarg);
-				return 2;
-			}
-			so.compress = optarg;
-			offline_opt = true;
-			break;
-		}
-		case 'd':
-			if (uint_parse(optarg, 0, 31, &v) < 0) {
-				log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
-				return 2;
-			}
-			so.dump_level = (unsigned)v;
-			offline_opt = true;
-			break;
-		case 't':
-			if (uint_parse(optarg, 1, 64, &v) < 0) {
-				log_err("--threads '%s': 1 to 64", optarg);
-				return 2;
-			}
-			so.threads = (unsigned)v;
-			offline_opt = true;
-			break;
-		case 'h':
-			save_usage(stdout);
-			return 0;
-		default:
-			log_err("unknown option or missing value (see hvdump save --help)");
-			return 2;
-		}
-	}
-	if (optind < argc || !vm_name_valid(name)) {
-		log_err("unexpected argument or bad --name (see hvdump save --help)");
-		return 2;
-	}
-	if (from && online_opt) {
-		log_err("--from works without a running hvdump; --name, --run-dir, --status, "
-			"--resume and --discard are for one that runs");
-		return 2;
-	}
-	if (!from && offline_opt) {
-		log_err("--save-format, --compress, --dump-level and --threads go with --from (a "
-			"running hvdump saves as its `hvdump run` options say)");
-		return 2;
-	}
-	if (from) {
-		if (so.dump_level && so.format && !strcmp(so.format, "elf")) {
-			log_err("--dump-level leaves pages out of kdump files only");
-			return 2;
-		}
-		return save_offline(from, &so);
-	}
 	if (run_dir)
 		snprintf(path, sizeof(path), "%s/control.sock", run_dir);
 	else
@@ -212,4 +106,117 @@ int cmd_save(int argc, char **argv)
 	}
 	json_decref(reply);
 	return ok ? 0 : 1;
+}
+
+int cmd_save(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "status", no_argument, NULL, 's' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "discard", no_argument, NULL, 'D' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "save-format", required_argument, NULL, 'f' },
+		{ "compress", required_argument, NULL, 'c' },
+		{ "dump-level", required_argument, NULL, 'd' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = "hvdump", *run_dir = NULL, *cmd = "status", *from = NULL;
+	struct save_offline_opts so = { .format = -1 };
+	bool online_opt = false, offline_opt = false;
+	uint64_t v;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			name = optarg;
+			online_opt = true;
+			break;
+		case 'r':
+			run_dir = optarg;
+			online_opt = true;
+			break;
+		case 's':
+			cmd = "status";
+			online_opt = true;
+			break;
+		case 'R':
+			cmd = "save-resume";
+			online_opt = true;
+			break;
+		case 'D':
+			cmd = "save-discard";
+			online_opt = true;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
+				log_err("--save-format '%s': use kdump or elf", optarg);
+				return 2;
+			}
+			so.format = strcmp(optarg, "elf") ? SAVE_KDUMP : SAVE_ELF;
+			offline_opt = true;
+			break;
+		case 'c':
+			if (kdump_compression_parse(optarg, &so.compress) < 0) {
+				log_err("--compress '%s': use zstd, lzo, zlib or none", optarg);
+				return 2;
+			}
+			so.compress_set = true;
+			offline_opt = true;
+			break;
+		case 'd':
+			if (uint_parse(optarg, 0, 31, &v) < 0) {
+				log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
+				return 2;
+			}
+			so.dump_level = (unsigned)v;
+			offline_opt = true;
+			break;
+		case 't':
+			if (uint_parse(optarg, 1, 64, &v) < 0) {
+				log_err("--threads '%s': 1 to 64", optarg);
+				return 2;
+			}
+			so.threads = (unsigned)v;
+			offline_opt = true;
+			break;
+		case 'h':
+			save_usage(stdout);
+			return 0;
+		default:
+			log_err("unknown option or missing value (see hvdump save --help)");
+			return 2;
+		}
+	}
+	if (optind < argc || !vm_name_valid(name)) {
+		log_err("unexpected argument or bad --name (see hvdump save --help)");
+		return 2;
+	}
+	if (from && online_opt) {
+		log_err("--from works without a running hvdump; --name, --run-dir, --status, "
+			"--resume and --discard are for one that runs");
+		return 2;
+	}
+	if (!from && offline_opt) {
+		log_err("--save-format, --compress, --dump-level and --threads go with --from (a "
+			"running hvdump saves as its `hvdump run` options say)");
+		return 2;
+	}
+	if (from) {
+		if (so.dump_level && so.format == SAVE_ELF) {
+			log_err("--dump-level leaves pages out of kdump files only");
+			return 2;
+		}
+		return save_offline(from, &so);
+	}
+	return ask_running(name, run_dir, cmd);
 }

@@ -3,9 +3,14 @@
 #ifndef HVDUMP_CLI_SAVE_OFFLINE_H
 #define HVDUMP_CLI_SAVE_OFFLINE_H
 
+#include <stdbool.h>
+
+#include "format/kdump.h"
+
 struct save_offline_opts {
-	const char *format;    /* "kdump", "elf", or NULL: continue a partial dump's, else kdump */
-	const char *compress;  /* kdump: zstd (NULL), lzo, zlib, none */
+	int format;            /* enum save_format, or -1: continue a partial dump's, else kdump */
+	enum kdump_compression compress; /* kdump: page compression */
+	bool compress_set;     /* ... given on the command line (zstd if not) */
 	unsigned dump_level;   /* kdump: makedumpfile's -d bits */
 	unsigned threads;      /* kdump: compression threads, 0: one per CPU */
 };

@@ -24,8 +24,8 @@ void vm_config_init(struct vm_config *c)
 	c->dump_format = "elf";
 	c->save = SAVE_HOST;
 	c->hotplug_delay_s = 30;
-	c->save_format = "kdump";
-	c->compress = "zstd";
+	c->save_format = SAVE_KDUMP;
+	c->compress = KDUMP_COMPRESS_ZSTD;
 	c->console = true;
 	c->shutdown_timeout_s = 10;
 }
@@ -90,7 +90,7 @@ int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, si
 			 c->cpus, host_cpus, max_cpus);
 		return -EINVAL;
 	}
-	if (c->dump_level && (c->save != SAVE_HOST || strcmp(c->save_format, "kdump") != 0)) {
+	if (c->dump_level && (c->save != SAVE_HOST || c->save_format != SAVE_KDUMP)) {
 		snprintf(msg, msglen, "--dump-level %u: pages are left out by the host saver's "
 			 "kdump writer only (--save host --save-format kdump)", c->dump_level);
 		return -EINVAL;

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dump/saver.h"
+#include "format/kdump.h"
+
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum on_crash {
 	ON_CRASH_ASSISTED,     /* preserve RAM, boot a fresh kernel with the crash as /proc/vmcore */
@@ -54,8 +57,8 @@ struct vm_config {
 	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
 	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
 	enum save_mode { SAVE_HOST, SAVE_GUEST, SAVE_NONE } save; /* who saves assisted dumps */
-	const char *save_format; /* "kdump" (default) or "elf" */
-	const char *compress;    /* kdump page compression: zstd (default), lzo, zlib, none */
+	enum save_format save_format; /* SAVE_KDUMP (default) or SAVE_ELF */
+	enum kdump_compression compress; /* kdump page compression (default zstd) */
 	unsigned save_threads;   /* compression threads; 0 = one per online CPU */
 	unsigned dump_level;     /* host saver: makedumpfile -d bits left out (0..31) */
 	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */

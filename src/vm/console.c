@@ -1,126 +1,115 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The guest's serial console and QEMU's stderr: relayed to the operator, written to the log a
-// line at a time with host timestamps, and watched for a kernel panic pvpanic did not report.
-#include <errno.h>
+// The guest's serial console and QEMU's stderr: written to the log a line at a time with host
+// timestamps, and watched for a kernel panic pvpanic did not report.
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "util/fsutil.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/size.h"
-#include "vm/vm_internal.h"
+#include "vm/console.h"
 
 #define PANIC_TEXT "Kernel panic - not syncing: "
+#define UNPACK_FAILED "Initramfs unpacking failed"
 
-static void console_line(struct vm *vm, const char *s, size_t n)
+void console_reset(struct console *c)
 {
-	char ts[40];
+	bool watch = c->watch_panic;
+	uint64_t region = c->capture_region;
+
+	memset(c, 0, sizeof(*c));
+	c->watch_panic = watch;
+	c->capture_region = region;
+}
+
+static void console_line(struct console *c, const char *s, size_t n)
+{
+	char ts[40], hdr[64];
 	const char *p;
+	int h;
 
 	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
 	log_timestamp(ts, sizeof(ts));
-	{
-		char hdr[64];
-		int h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
-		log_raw_file(hdr, (size_t)h);
-		log_raw_file(s, n);
-		log_raw_file("\n", 1);
-	}
+	h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
+	log_raw_file(hdr, (size_t)h);
+	log_raw_file(s, n);
+	log_raw_file("\n", 1);
 	p = memmem(s, n, PANIC_TEXT, strlen(PANIC_TEXT));
-	if (p && !vm->console_panic_ms && !vm->crashed) {
+	if (p && c->watch_panic && !c->panic_ms) {
 		size_t off = (size_t)(p - s) + strlen(PANIC_TEXT), len = n - off;
-		if (len >= sizeof(vm->panic_text))
-			len = sizeof(vm->panic_text) - 1;
-		memcpy(vm->panic_text, s + off, len);
-		vm->panic_text[len] = '\0';
-		vm->console_panic_ms = clock_ms();
+		if (len >= sizeof(c->panic_text))
+			len = sizeof(c->panic_text) - 1;
+		memcpy(c->panic_text, s + off, len);
+		c->panic_text[len] = '\0';
+		c->panic_ms = clock_ms();
 	}
 	/* A boot region too small for the initramfs: the kernel says so only here, and the
 	 * capture guest then comes up without half its files.  Said once per boot. */
-	if (vm->capture && !vm->unpack_warned &&
-	    memmem(s, n, "Initramfs unpacking failed", strlen("Initramfs unpacking failed"))) {
+	if (c->capture_region && !c->unpack_failed &&
+	    memmem(s, n, UNPACK_FAILED, strlen(UNPACK_FAILED))) {
 		char sz[32];
-		vm->unpack_warned = true;
+		c->unpack_failed = true;
 		log_err("the capture kernel could not unpack its initramfs in the %s boot region: "
 			"its guest may lack files; give it more with --boot-region",
-			size_format(vm->cfg->boot_region, sz, sizeof(sz)));
+			size_format(c->capture_region, sz, sizeof(sz)));
 	}
 }
 
-void vm_console_input(struct vm *vm)
+void console_feed(struct console *c, const char *buf, size_t n)
 {
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(vm->console_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) {
-				close(vm->console_fd);
-				vm->console_fd = -1;
-			}
-			break;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' || c->line_len == sizeof(c->line)) {
+			console_line(c, c->line, c->line_len);
+			c->line_len = 0;
+			if (buf[i] == '\n')
+				continue;
 		}
-		if (vm->cfg->console && write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
-			log_debug("console relay to stdout failed: %s", strerror(errno));
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || vm->line_len == sizeof(vm->line)) {
-				console_line(vm, vm->line, vm->line_len);
-				vm->line_len = 0;
-				if (buf[i] == '\n')
-					continue;
-			}
-			vm->line[vm->line_len++] = buf[i];
-		}
+		c->line[c->line_len++] = buf[i];
 	}
 }
 
-void vm_qemu_stderr_input(struct vm *vm)
+void console_flush(struct console *c)
 {
-	for (;;) {
-		ssize_t n = read(vm->proc.stderr_fd, vm->errbuf + vm->err_len,
-				 sizeof(vm->errbuf) - 1 - vm->err_len);
+	if (c->line_len) {
+		console_line(c, c->line, c->line_len);
+		c->line_len = 0;
+	}
+}
+
+static void err_line(struct console *c, const char *s)
+{
+	log_warn("qemu: %s", s);
+	snprintf(c->err_last, sizeof(c->err_last), "%s", s);
+}
+
+void console_err_feed(struct console *c, const char *buf, size_t n, bool at_eof)
+{
+	while (n) {
+		size_t take = sizeof(c->errbuf) - 1 - c->err_len;
 		char *nl;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) {
-				close(vm->proc.stderr_fd);
-				vm->proc.stderr_fd = -1;
-				if (vm->err_len) {
-					vm->errbuf[vm->err_len] = '\0';
-					log_warn("qemu: %s", vm->errbuf);
-					snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
-					vm->err_len = 0;
-				}
-			}
-			return;
-		}
-		vm->err_len += (size_t)n;
-		vm->errbuf[vm->err_len] = '\0';
-		while ((nl = strchr(vm->errbuf, '\n')) != NULL) {
+		take = take < n ? take : n;
+		memcpy(c->errbuf + c->err_len, buf, take);
+		buf += take;
+		n -= take;
+		c->err_len += take;
+		c->errbuf[c->err_len] = '\0';
+		while ((nl = strchr(c->errbuf, '\n')) != NULL) {
 			*nl = '\0';
-			if (*vm->errbuf) {
-				log_warn("qemu: %s", vm->errbuf);
-				snprintf(vm->err_last, sizeof(vm->err_last), "%s", vm->errbuf);
-			}
-			vm->err_len -= (size_t)(nl + 1 - vm->errbuf);
-			memmove(vm->errbuf, nl + 1, vm->err_len + 1);
+			if (*c->errbuf)
+				err_line(c, c->errbuf);
+			c->err_len -= (size_t)(nl + 1 - c->errbuf);
+			memmove(c->errbuf, nl + 1, c->err_len + 1);
 		}
-		if (vm->err_len == sizeof(vm->errbuf) - 1) {
-			log_warn("qemu: %s", vm->errbuf);
-			vm->err_len = 0;
+		if (c->err_len == sizeof(c->errbuf) - 1) {
+			log_warn("qemu: %s", c->errbuf);
+			c->err_len = 0;
 		}
 	}
-}
-
-void vm_console_flush(struct vm *vm)
-{
-	if (vm->line_len) {
-		console_line(vm, vm->line, vm->line_len);
-		vm->line_len = 0;
+	if (at_eof && c->err_len) {
+		c->errbuf[c->err_len] = '\0';
+		err_line(c, c->errbuf);
+		c->err_len = 0;
 	}
 }

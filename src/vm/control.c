@@ -1,58 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Control requests.  A client is served synchronously with short timeouts: the supervisor's
-// loop must never wait on an operator's terminal.
+// Control requests.  A client is served with short timeouts: the supervisor's loop must never
+// wait on an operator's terminal.
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dump/saver.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "vm/control.h"
-#include "vm/vm_internal.h"
 
 #define CONTROL_MAX_REQUEST 4096
 #define CONTROL_TIMEOUT_MS 2000
 
-static json_t *status(struct vm *vm)
+enum control_cmd control_parse(const char *text, size_t len)
 {
-	json_t *crashes = json_array();
-	uint64_t done = 0, total = 0;
+	static const struct {
+		const char *name;
+		enum control_cmd cmd;
+	} cmds[] = {
+		{ "status", CONTROL_STATUS },
+		{ "save-resume", CONTROL_SAVE_RESUME },
+		{ "save-discard", CONTROL_SAVE_DISCARD },
+	};
+	json_error_t je;
+	json_t *req = json_loadb(text, len, 0, &je);
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	enum control_cmd c = cmd ? CONTROL_UNKNOWN : CONTROL_BAD;
 
-	for (unsigned i = 0; i < vm->npreserved; i++)
-		json_array_append_new(crashes, json_pack("{s:s, s:b}", "dir", vm->preserved[i].dir,
-							 "saved", vm->preserved[i].saved_ms != 0));
-	if (vm->saver)
-		saver_progress(vm->saver, &done, &total);
-	return json_pack("{s:b, s:s, s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "vm",
-			 vm->cfg->name, "capture", vm->capture, "crashes", crashes, "saving",
-			 vm->saver != NULL, "saved_bytes", (json_int_t)done, "total_bytes",
-			 (json_int_t)total, "released_bytes", (json_int_t)vm->released,
-			 "returned_bytes", (json_int_t)vm->release_added, "return_target_bytes",
-			 (json_int_t)vm->release_target);
+	for (size_t i = 0; cmd && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i].name))
+			c = cmds[i].cmd;
+	json_decref(req);
+	return c;
 }
 
-static json_t *error_reply(const char *msg)
-{
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
-
-void control_serve(struct vm *vm, int lfd)
+int control_accept(int lfd, enum control_cmd *cmd)
 {
 	char buf[CONTROL_MAX_REQUEST + 1];
 	size_t len = 0;
-	json_t *req, *reply;
-	json_error_t je;
-	const char *cmd;
-	char *text;
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), r;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return -1;
 	while (len < CONTROL_MAX_REQUEST && !memchr(buf, '\n', len)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -64,30 +56,14 @@ void control_serve(struct vm *vm, int lfd)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	req = json_loadb(buf, strcspn(buf, "\n"), 0, &je);
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	if (!cmd) {
-		reply = error_reply("expected {\"cmd\": \"status|save-resume|save-discard\"}");
-	} else if (!strcmp(cmd, "status")) {
-		reply = status(vm);
-	} else if (!strcmp(cmd, "save-resume")) {
-		log_info("operator asked to resume saving");
-		r = save_start(vm, true);
-		reply = r == 0 ? json_pack("{s:b}", "ok", 1)
-		      : error_reply(r == -EBUSY ? "a save is already running"
-				    : r == -ENOENT ? "no unsaved dump in a running capture boot"
-						   : strerror(-r));
-	} else if (!strcmp(cmd, "save-discard")) {
-		log_info("operator asked to discard the unsaved dumps");
-		r = save_discard(vm);
-		reply = r == 0 ? json_pack("{s:b}", "ok", 1)
-		      : error_reply(r == -EBUSY ? "a save is running; wait for it or let it fail"
-						: strerror(-r));
-	} else {
-		reply = error_reply("unknown command");
-	}
-	json_decref(req);
-	text = json_dumps(reply, JSON_COMPACT);
+	*cmd = control_parse(buf, strcspn(buf, "\n"));
+	return fd;
+}
+
+void control_reply(int fd, json_t *reply)
+{
+	char *text = json_dumps(reply, JSON_COMPACT);
+
 	json_decref(reply);
 	if (text) {
 		if (write_full(fd, text, strlen(text)) == 0 && write_full(fd, "\n", 1) < 0)
@@ -95,4 +71,14 @@ void control_serve(struct vm *vm, int lfd)
 		free(text);
 	}
 	close(fd);
+}
+
+json_t *control_error(const char *msg)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+json_t *control_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
 }

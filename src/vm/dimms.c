@@ -12,30 +12,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dump/release.h"
 #include "util/log.h"
 #include "util/size.h"
-#include "vm/vm_internal.h"
+#include "vm/dimms.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
-/* Hot-added DIMMs go at or above this address. */
-static uint64_t dimm_window(const struct vm *vm)
+uint64_t dimms_window(const struct machine_layout *cur)
 {
-	return layout_device_memory_base(&vm->cur) + VM_DIMM_HEADROOM;
+	return layout_device_memory_base(cur) + VM_DIMM_HEADROOM;
 }
 
-/* The lowest address at or above the window where SIZE bytes overlap no DIMM QEMU may still
- * hold (dropped ones included: the guest may not have ejected them yet). */
-static uint64_t plan_addr(const struct vm *vm, uint64_t size)
+uint64_t dimms_place(const struct dimm_set *s, uint64_t window, uint64_t size)
 {
-	uint64_t a = dimm_window(vm);
+	uint64_t a = window;
 	bool moved = true;
 
 	while (moved) {
 		moved = false;
-		for (unsigned i = 0; i < vm->ndimm; i++) {
-			const struct vm_dimm *d = &vm->dimms[i];
+		for (unsigned i = 0; i < s->n; i++) {
+			const struct vm_dimm *d = &s->d[i];
 			if (a < d->gpa + d->size && d->gpa < a + size) {
 				a = align_up(d->gpa + d->size, RELEASE_DIMM_ALIGN);
 				moved = true;
@@ -45,46 +41,57 @@ static uint64_t plan_addr(const struct vm *vm, uint64_t size)
 	return a;
 }
 
-int dimms_add(struct vm *vm, uint64_t size, char *why, size_t whylen)
+int dimms_add(struct dimm_set *s, struct qmp *q, uint64_t window, uint64_t size, char *why,
+	      size_t whylen)
 {
+	uint64_t addr = dimms_place(s, window, size);
 	struct vm_dimm *d;
-	uint64_t addr = plan_addr(vm, size);
 	int r;
 
-	if (vm->ndimm == VM_MAX_DIMMS) {
-		snprintf(why, whylen, "%u DIMMs already registered", vm->ndimm);
+	if (s->n == VM_MAX_DIMMS) {
+		snprintf(why, whylen, "%u DIMMs already registered", s->n);
 		return -ENOSPC;
 	}
-	d = &vm->dimms[vm->ndimm];
+	d = &s->d[s->n];
 	memset(d, 0, sizeof(*d));
-	d->index = vm->dimm_next;
+	d->index = s->next;
 	d->size = size;
-	snprintf(d->path, sizeof(d->path), "%s/dimm-%u", vm->rd.path, d->index);
-	r = release_add_dimm(vm->qmp, d->path, size, addr, d->index, &d->gpa, why, whylen);
+	{
+		char path[sizeof(d->path)];
+		snprintf(path, sizeof(path), "%s/dimm-%u", s->dir, d->index);
+		memcpy(d->path, path, sizeof(path));
+	}
+	r = release_add_dimm(q, d->path, size, addr, d->index, &d->gpa, why, whylen);
 	if (r < 0)
 		return r;
 	if (d->gpa != addr)
 		log_warn("QEMU placed DIMM %u at 0x%llx, not 0x%llx", d->index,
 			 (unsigned long long)d->gpa, (unsigned long long)addr);
-	vm->ndimm++;
-	vm->dimm_next++;
+	s->n++;
+	s->next++;
 	return 0;
 }
 
-static void remove_entry(struct vm *vm, unsigned i)
+static void remove_entry(struct dimm_set *s, unsigned i)
 {
-	memmove(&vm->dimms[i], &vm->dimms[i + 1], (vm->ndimm - i - 1) * sizeof(vm->dimms[0]));
-	vm->ndimm--;
+	memmove(&s->d[i], &s->d[i + 1], (s->n - i - 1) * sizeof(s->d[0]));
+	s->n--;
 }
 
-void dimms_crashed(struct vm *vm)
+void dimms_crashed(struct dimm_set *s, unsigned crash)
 {
-	for (unsigned i = vm->ndimm; i-- > 0;) {
-		if (vm->dimms[i].gone)
-			remove_entry(vm, i);
-		else if (!vm->dimms[i].crash)
-			vm->dimms[i].crash = vm->ncrash;
+	for (unsigned i = s->n; i-- > 0;) {
+		if (s->d[i].gone)
+			remove_entry(s, i);
+		else if (!s->d[i].crash)
+			s->d[i].crash = crash;
 	}
+}
+
+/* Does D hold crashed memory (of CRASH; 0: of any crash) not yet saved? */
+static bool holds(const struct vm_dimm *d, unsigned crash)
+{
+	return !d->gone && d->crash && (!crash || d->crash == crash);
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -93,53 +100,60 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-size_t dimms_ranges(const struct vm *vm, unsigned crash, struct mem_range *out, size_t max)
+size_t dimms_ranges(const struct dimm_set *s, unsigned crash, struct mem_range *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < vm->ndimm && n < max; i++) {
-		const struct vm_dimm *d = &vm->dimms[i];
-		if (d->gone || !d->crash || (crash && d->crash != crash))
-			continue;
-		out[n++] = (struct mem_range){ d->gpa, d->size };
-	}
+	for (unsigned i = 0; i < s->n && n < max; i++)
+		if (holds(&s->d[i], crash))
+			out[n++] = (struct mem_range){ s->d[i].gpa, s->d[i].size };
 	qsort(out, n, sizeof(*out), cmp_range);
 	return n;
 }
 
-size_t dimms_for_qemu(const struct vm *vm, struct qemu_dimm *out, size_t max)
+size_t dimms_for_qemu(const struct dimm_set *s, struct qemu_dimm *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < vm->ndimm && n < max; i++) {
-		const struct vm_dimm *d = &vm->dimms[i];
-		if (!d->gone && d->crash)
+	for (unsigned i = 0; i < s->n && n < max; i++) {
+		const struct vm_dimm *d = &s->d[i];
+		if (holds(d, 0))
 			out[n++] = (struct qemu_dimm){ d->index, d->path, d->gpa, d->size };
 	}
 	return n;
 }
 
-size_t dimms_for_saver(const struct vm *vm, struct saver_dimm *out, size_t max)
+size_t dimms_for_saver(const struct dimm_set *s, struct saver_dimm *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned i = 0; i < vm->ndimm && n < max; i++) {
-		const struct vm_dimm *d = &vm->dimms[i];
-		if (!d->gone && d->crash)
+	for (unsigned i = 0; i < s->n && n < max; i++) {
+		const struct vm_dimm *d = &s->d[i];
+		if (holds(d, 0))
 			out[n++] = (struct saver_dimm){ d->path, d->gpa, d->size };
 	}
 	return n;
 }
 
-uint64_t dimms_span(const struct vm *vm)
+uint64_t dimms_span(const struct dimm_set *s, uint64_t base, uint64_t window, uint64_t memory)
 {
-	uint64_t base = layout_device_memory_base(&vm->cur), top = dimm_window(vm);
+	uint64_t top = window;
 
-	for (unsigned i = 0; i < vm->ndimm; i++)
-		if (vm->dimms[i].gpa + vm->dimms[i].size > top)
-			top = vm->dimms[i].gpa + vm->dimms[i].size;
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->d[i].gpa + s->d[i].size > top)
+			top = s->d[i].gpa + s->d[i].size;
 	/* hot-added DIMMs fill gaps first fit, so they never end above top + what is returned */
-	return top - base + align_up(vm->cfg->memory, RELEASE_DIMM_ALIGN);
+	return top - base + align_up(memory, RELEASE_DIMM_ALIGN);
+}
+
+const struct vm_dimm *dimms_holding(const struct dimm_set *s, uint64_t gpa)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct vm_dimm *d = &s->d[i];
+		if (holds(d, 0) && gpa >= d->gpa && gpa - d->gpa < d->size)
+			return d;
+	}
+	return NULL;
 }
 
 /* Punch all of DIMM D's file; returns the bytes that were still allocated. */
@@ -160,58 +174,57 @@ static uint64_t punch_file(const struct vm_dimm *d)
 	return r < 0 ? 0 : held;
 }
 
-void dimms_drop_crash(struct vm *vm, unsigned crash)
+uint64_t dimms_drop_crash(struct dimm_set *s, struct qmp *q, unsigned crash)
 {
 	char why[256], sz[32];
+	uint64_t freed = 0;
 
-	for (unsigned i = 0; i < vm->ndimm; i++) {
-		struct vm_dimm *d = &vm->dimms[i];
-		uint64_t held;
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vm_dimm *d = &s->d[i];
 
 		if (d->gone || d->crash != crash)
 			continue;
-		held = punch_file(d);
-		vm->released += held;
-		vm->release_pending += held;
+		freed += punch_file(d);
 		if (unlink(d->path) < 0)
 			log_warn("cannot remove %s: %s", d->path, strerror(errno));
 		d->gone = true;
 		log_info("DIMM %u (%s at 0x%llx) of crash %u is saved: file removed, unplugging it",
 			 d->index, size_human(d->size, sz, sizeof(sz)), (unsigned long long)d->gpa,
 			 crash);
-		if (vm->qmp && release_del_dimm(vm->qmp, d->index, why, sizeof(why)) < 0)
+		if (q && release_del_dimm(q, d->index, why, sizeof(why)) < 0)
 			log_warn("cannot unplug DIMM %u (its slot stays taken): %s", d->index, why);
 	}
+	return freed;
 }
 
-void dimms_deleted(struct vm *vm, const char *device)
+void dimms_deleted(struct dimm_set *s, struct qmp *q, const char *device)
 {
 	unsigned index;
 	char extra;
 
 	if (!device || sscanf(device, "dimm%u%c", &index, &extra) != 1)
 		return;
-	for (unsigned i = 0; i < vm->ndimm; i++) {
-		if (vm->dimms[i].index != index)
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->d[i].index != index)
 			continue;
-		if (!vm->dimms[i].gone) {
+		if (!s->d[i].gone) {
 			log_warn("QEMU deleted DIMM %u, which hvdump did not unplug", index);
 			return;
 		}
-		if (vm->qmp && release_del_backend(vm->qmp, index) < 0)
+		if (q && release_del_backend(q, index) < 0)
 			log_warn("cannot drop the backend of DIMM %u", index);
 		log_info("the guest gave up DIMM %u: its slot and addresses are free", index);
-		remove_entry(vm, i);
+		remove_entry(s, i);
 		return;
 	}
 }
 
-json_t *dimms_json(const struct vm *vm, unsigned crash)
+json_t *dimms_json(const struct dimm_set *s, unsigned crash)
 {
 	json_t *a = json_array();
 
-	for (unsigned i = 0; i < vm->ndimm; i++) {
-		const struct vm_dimm *d = &vm->dimms[i];
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct vm_dimm *d = &s->d[i];
 		if (d->gone || d->crash != crash)
 			continue;
 		json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "file", d->path, "gpa",
@@ -220,17 +233,17 @@ json_t *dimms_json(const struct vm *vm, unsigned crash)
 	return a;
 }
 
-int dimms_keep(struct vm *vm)
+int dimms_keep(struct dimm_set *s, unsigned ncrash)
 {
 	int r = 0;
 
-	for (unsigned i = 0; i < vm->ndimm; i++) {
-		struct vm_dimm *d = &vm->dimms[i];
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vm_dimm *d = &s->d[i];
 		char kept[4200];
 
-		if (d->gone || !d->crash)
+		if (!holds(d, 0))
 			continue;
-		snprintf(kept, sizeof(kept), "%s/crash-%u.dimm-%u", vm->rd.path, vm->ncrash, d->index);
+		snprintf(kept, sizeof(kept), "%s/crash-%u.dimm-%u", s->dir, ncrash, d->index);
 		if (rename(d->path, kept) < 0) {
 			r = r ? r : -errno;
 			log_err("cannot keep %s as %s: %s; it stays under its old name", d->path, kept,
@@ -239,77 +252,21 @@ int dimms_keep(struct vm *vm)
 		}
 		snprintf(d->path, sizeof(d->path), "%s", kept);
 	}
-	for (unsigned i = 0; i < vm->npreserved; i++)
-		if (!vm->preserved[i].saved_ms)
-			record_update(vm->preserved[i].dir, NULL,
-				      json_pack("{s:o}", "dimms", dimms_json(vm, vm->preserved[i].crash)));
-	for (unsigned i = vm->ndimm; i-- > 0;)
-		if (!vm->dimms[i].gone && vm->dimms[i].crash)
-			remove_entry(vm, i); /* kept: dimms_forget() must not remove them */
 	return r;
 }
 
-void dimms_forget(struct vm *vm)
+void dimms_unregister_crashed(struct dimm_set *s)
 {
-	for (unsigned i = 0; i < vm->ndimm; i++)
-		if (!vm->dimms[i].gone && unlink(vm->dimms[i].path) < 0 && errno != ENOENT)
-			log_warn("cannot remove %s: %s", vm->dimms[i].path, strerror(errno));
-	vm->ndimm = 0;
-	vm->dimm_next = 0;
+	for (unsigned i = s->n; i-- > 0;)
+		if (holds(&s->d[i], 0))
+			remove_entry(s, i); /* kept: dimms_forget() must not remove them */
 }
 
-/* The part of [GPA, GPA+LEN) that starts at GPA and lies in one file: *FD (the RAM file or an
- * opened DIMM file, *OWNED then set), *OFF and *N. */
-static int locate_piece(struct vm *vm, uint64_t gpa, uint64_t len, int *fd, bool *owned,
-			uint64_t *off, uint64_t *n)
+void dimms_forget(struct dimm_set *s)
 {
-	const struct machine_layout *m = &vm->cur;
-
-	*owned = false;
-	if (layout_gpa_to_off(m, gpa, off) == 0) {
-		uint64_t end = gpa < m->lowmem ? m->lowmem : LAYOUT_4G + (m->ram_size - m->lowmem);
-		if (vm->ram_fd < 0 && (vm->ram_fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC)) < 0)
-			return -errno;
-		*fd = vm->ram_fd;
-		*n = end - gpa < len ? end - gpa : len;
-		return 0;
-	}
-	for (unsigned i = 0; i < vm->ndimm; i++) {
-		const struct vm_dimm *d = &vm->dimms[i];
-		if (d->gone || !d->crash || gpa < d->gpa || gpa - d->gpa >= d->size)
-			continue;
-		*fd = open(d->path, O_RDWR | O_CLOEXEC);
-		if (*fd < 0)
-			return -errno;
-		*owned = true;
-		*off = gpa - d->gpa;
-		*n = d->size - *off < len ? d->size - *off : len;
-		return 0;
-	}
-	return -ERANGE;
-}
-
-int vm_mem_punch(struct vm *vm, uint64_t gpa, uint64_t len, uint64_t *freed)
-{
-	uint64_t end;
-
-	*freed = 0;
-	if (__builtin_add_overflow(gpa, len, &end))
-		return -ERANGE;
-	while (gpa < end) {
-		uint64_t off = 0, n = 0;
-		bool owned = false;
-		int fd = -1, r = locate_piece(vm, gpa, end - gpa, &fd, &owned, &off, &n);
-
-		if (r < 0)
-			return r;
-		*freed += release_allocated(fd, off, n);
-		r = release_punch(fd, off, n);
-		if (owned)
-			close(fd);
-		if (r < 0)
-			return r;
-		gpa += n;
-	}
-	return 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (!s->d[i].gone && unlink(s->d[i].path) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s: %s", s->d[i].path, strerror(errno));
+	s->n = 0;
+	s->next = 0;
 }

@@ -1,27 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The guest saver's requests: phyp's `echo START SIZE > /sys/kernel/release_region`, over a
-// virtio-serial port.  A tool in the capture guest saves /proc/vmcore to the guest's own
-// storage and asks hvdump to release what it saved.  In this mode hvdump releases nothing
-// the guest did not ask for, and the guest can release nothing but the crash's own pages.
+// The guest saver's requests.  In this mode hvdump releases nothing the guest did not ask
+// for, and the guest can release nothing but the crash's own pages.
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <unistd.h>
 
-#include "dump/release.h"
+#include "dump/capture.h"
 #include "util/fsutil.h"
 #include "util/log.h"
-#include "util/size.h"
-#include "vm/vm_internal.h"
+#include "vm/guestsave.h"
 
-#define HDR_READ (1u << 20)
+void guestsave_parse(const char *line, struct gs_request *r)
+{
+	unsigned long long a, b;
+	char extra;
 
-static void reply(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(struct vm *vm, const char *fmt, ...)
+	memset(r, 0, sizeof(*r));
+	if (!strcmp(line, "hello 1"))
+		r->kind = GS_HELLO;
+	else if (!strcmp(line, "status"))
+		r->kind = GS_STATUS;
+	else if (!strcmp(line, "done"))
+		r->kind = GS_DONE;
+	else if (!strncmp(line, "release ", 8) &&
+		 sscanf(line, "release %llx %llx %c", &a, &b, &extra) == 2) {
+		r->kind = GS_RELEASE;
+		r->paddr = a;
+		r->size = b;
+	}
+}
+
+/* The part of segment S inside [PADDR, END): [*A, *B), empty if *A >= *B. */
+static void overlap(const struct elfcore_segment *s, uint64_t paddr, uint64_t end, uint64_t *a,
+		    uint64_t *b)
+{
+	uint64_t send = s->paddr + s->memsz < s->paddr ? UINT64_MAX : s->paddr + s->memsz;
+
+	*a = paddr > s->paddr ? paddr : s->paddr;
+	*b = end < send ? end : send;
+}
+
+int guestsave_check(const struct elfcore_segment *segs, size_t n, uint64_t paddr, uint64_t size,
+		    const char **why)
+{
+	uint64_t end, covered = 0;
+
+	if (!size || paddr % LAYOUT_PAGE || size % LAYOUT_PAGE ||
+	    __builtin_add_overflow(paddr, size, &end)) {
+		*why = "range must be non-empty and page-aligned";
+		return -EINVAL;
+	}
+	/* the whole range must be crash memory (segments do not overlap: we wrote them) */
+	for (size_t k = 0; k < n; k++) {
+		uint64_t a, b;
+		overlap(&segs[k], paddr, end, &a, &b);
+		if (a < b)
+			covered += b - a;
+	}
+	if (covered != size) {
+		*why = "range is not all memory of the crashed kernel";
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static void reply(struct guestsave *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct guestsave *g, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -35,95 +84,81 @@ static void reply(struct vm *vm, const char *fmt, ...)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write_full(vm->gsave.fd, buf, (size_t)n) < 0)
+	if (write_full(g->fd, buf, (size_t)n) < 0)
 		log_debug("guest saver went away before our reply");
 }
 
-void guestsave_close(struct vm *vm)
+void guestsave_init(struct guestsave *g)
 {
-	if (vm->gsave.fd >= 0)
-		close(vm->gsave.fd);
-	vm->gsave.fd = -1;
-	free(vm->gsave.segs);
-	vm->gsave.segs = NULL;
-	vm->gsave.nsegs = 0;
-	vm->gsave.len = 0;
-	vm->gsave.overlong = false;
+	memset(g, 0, sizeof(*g));
+	g->fd = -1;
+	g->crash = -1;
 }
 
-/* The crash the guest sees as /proc/vmcore, the newest one, and its PT_LOADs, from the
- * header we wrote.  An older crash still unsaved (the capture guest before crashed while it
- * saved) is not the guest's to save or release: it stays preserved. */
-static int load_segments(struct vm *vm)
+static void forget_segments(struct guestsave *g)
 {
-	uint8_t *hdr;
-	size_t need, n = 0;
-	unsigned i = vm->npreserved - 1;
-	int r;
+	free(g->segs);
+	g->segs = NULL;
+	g->nsegs = 0;
+	g->crash = -1;
+}
 
-	if (!vm->npreserved || vm->preserved[i].saved_ms)
+void guestsave_close(struct guestsave *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	forget_segments(g);
+	guestsave_init(g);
+}
+
+/* The crash the guest sees as /proc/vmcore, the newest one, and its PT_LOADs, from the header
+ * we wrote.  An older crash still unsaved (the capture guest before crashed while it saved) is
+ * not the guest's to save or release: it stays preserved. */
+static int load_segments(struct guestsave *g, const struct crash_list *crashes,
+			 struct guest_mem *gm)
+{
+	int i = crashes_newest_unsaved(crashes), r;
+	size_t n = 0;
+
+	if (i < 0)
 		return -ENOENT;
-	if (vm->gsave.segs && vm->gsave.crash == i)
+	if (g->segs && g->crash == i)
 		return 0;
-	free(vm->gsave.segs);
-	vm->gsave.segs = NULL;
-	if (vm->ram_fd < 0 && (vm->ram_fd = open(vm->rd.ram, O_RDWR | O_CLOEXEC)) < 0)
-		return -errno;
-	hdr = malloc(HDR_READ);
-	if (!hdr)
-		return -ENOMEM;
-	r = pread(vm->ram_fd, hdr, HDR_READ, (off_t)vm->preserved[i].hdr_off) == HDR_READ
-		    ? elfcore_parse(hdr, HDR_READ, 0, &vm->gsave.segs, &vm->gsave.nsegs, &need)
-		    : -EIO;
-	free(hdr);
+	forget_segments(g);
+	if ((r = guestmem_open(gm)) < 0)
+		return r;
+	r = capture_read_header(gm->ram_fd, crashes->c[i].hdr_off, &g->segs, &g->nsegs);
 	if (r < 0)
 		return r;
-	for (size_t k = 0; k < vm->gsave.nsegs; k++)
-		if (vm->gsave.segs[k].type == 1 /* PT_LOAD */)
-			vm->gsave.segs[n++] = vm->gsave.segs[k];
-	vm->gsave.nsegs = n;
-	vm->gsave.crash = i;
+	for (size_t k = 0; k < g->nsegs; k++)
+		if (g->segs[k].type == PT_LOAD)
+			g->segs[n++] = g->segs[k];
+	g->nsegs = n;
+	g->crash = i;
 	return 0;
 }
 
 /* Free the crash's pages in [PADDR, PADDR+SIZE); *FREED = bytes actually given up. */
-static int release_range(struct vm *vm, uint64_t paddr, uint64_t size, uint64_t *freed,
+static int release_range(struct guestsave *g, const struct crash_list *crashes,
+			 struct guest_mem *gm, uint64_t paddr, uint64_t size, uint64_t *freed,
 			 const char **why)
 {
-	uint64_t end, covered = 0;
-	int r;
+	int r = load_segments(g, crashes, gm);
 
 	*freed = 0;
-	if (!size || paddr % LAYOUT_PAGE || size % LAYOUT_PAGE ||
-	    __builtin_add_overflow(paddr, size, &end)) {
-		*why = "range must be non-empty and page-aligned";
-		return -EINVAL;
-	}
-	r = load_segments(vm);
 	if (r < 0) {
 		*why = r == -ENOENT ? "no unsaved dump" : "cannot read the crash's ELF header";
 		return r;
 	}
-	/* the whole range must be crash memory: count what the segments cover first */
-	for (size_t k = 0; k < vm->gsave.nsegs; k++) {
-		const struct elfcore_segment *s = &vm->gsave.segs[k];
-		uint64_t a = paddr > s->paddr ? paddr : s->paddr;
-		uint64_t b = end < s->paddr + s->memsz ? end : s->paddr + s->memsz;
-		if (a < b)
-			covered += b - a;
-	}
-	if (covered != size) {
-		*why = "range is not all memory of the crashed kernel";
-		return -ERANGE;
-	}
-	for (size_t k = 0; k < vm->gsave.nsegs; k++) {
-		const struct elfcore_segment *s = &vm->gsave.segs[k];
-		uint64_t a = paddr > s->paddr ? paddr : s->paddr;
-		uint64_t b = end < s->paddr + s->memsz ? end : s->paddr + s->memsz;
-		uint64_t held;
+	if ((r = guestsave_check(g->segs, g->nsegs, paddr, size, why)) < 0)
+		return r;
+	for (size_t k = 0; k < g->nsegs; k++) {
+		const struct elfcore_segment *s = &g->segs[k];
+		uint64_t a, b, held;
+		overlap(s, paddr, paddr + size, &a, &b);
 		if (a >= b)
 			continue;
-		r = vm_mem_punch(vm, s->offset + (a - s->paddr), b - a, &held);
+		r = guestmem_punch(gm, s->offset + (a - s->paddr), b - a, &held);
 		if (r < 0) {
 			*why = r == -ERANGE ? "segment outside the RAM and DIMM files"
 					    : "cannot free the range on the host";
@@ -134,88 +169,80 @@ static int release_range(struct vm *vm, uint64_t paddr, uint64_t size, uint64_t 
 	return 0;
 }
 
-static void handle(struct vm *vm, char *line)
+static void handle(struct guestsave *g, const struct crash_list *crashes, struct guest_mem *gm,
+		   struct memback *mb, struct gs_outcome *out)
 {
-	unsigned long long a, b;
+	struct gs_request rq;
 	const char *why = "";
-	char extra;
-	char sz[32];
+	uint64_t freed;
 
-	if (!strcmp(line, "hello 1")) {
-		reply(vm, "ok hvdump 1");
-	} else if (!strcmp(line, "status")) {
-		reply(vm, "ok preserved=%u released=%" PRIu64 " returned=%" PRIu64, vm->npreserved,
-		      vm->released, vm->release_added);
-	} else if (sscanf(line, "release %llx %llx %c", &a, &b, &extra) == 2) {
-		uint64_t freed;
-		int r = release_range(vm, a, b, &freed, &why);
-		if (r < 0) {
-			log_warn("guest saver: release 0x%llx+0x%llx refused: %s", a, b, why);
-			reply(vm, "err %s", why);
-			return;
+	guestsave_parse(g->line, &rq);
+	switch (rq.kind) {
+	case GS_HELLO:
+		reply(g, "ok hvdump 1");
+		break;
+	case GS_STATUS:
+		reply(g, "ok preserved=%u released=%" PRIu64 " returned=%" PRIu64, crashes->n,
+		      mb->released, mb->added);
+		break;
+	case GS_RELEASE:
+		if (release_range(g, crashes, gm, rq.paddr, rq.size, &freed, &why) < 0) {
+			log_warn("guest saver: release 0x%" PRIx64 "+0x%" PRIx64 " refused: %s",
+				 rq.paddr, rq.size, why);
+			reply(g, "err %s", why);
+			break;
 		}
-		vm->released += freed;
-		vm->release_pending += freed;
-		reply(vm, "ok released=%" PRIu64, freed);
-		log_debug("guest saver released 0x%llx+0x%llx (%" PRIu64 " bytes freed)", a, b, freed);
-		save_give_back(vm, 0);
-	} else if (!strcmp(line, "done")) {
-		unsigned i;
-		if (load_segments(vm) < 0) {
-			reply(vm, "err no unsaved dump");
-			return;
+		memback_credit(mb, freed);
+		out->released = true;
+		reply(g, "ok released=%" PRIu64, freed);
+		log_debug("guest saver released 0x%" PRIx64 "+0x%" PRIx64 " (%" PRIu64 " bytes freed)",
+			  rq.paddr, rq.size, freed);
+		break;
+	case GS_DONE:
+		if (load_segments(g, crashes, gm) < 0) {
+			reply(g, "err no unsaved dump");
+			break;
 		}
-		i = vm->gsave.crash;
-		vm->preserved[i].saved_ms = clock_ms();
-		record_update(vm->preserved[i].dir, "saved-by-guest",
-			      json_pack("{s:I}", "released_bytes", (json_int_t)vm->released));
-		log_info("the guest saved its dump (%s released on its request)",
-			 size_human(vm->released, sz, sizeof(sz)));
-		dimms_drop_crash(vm, vm->preserved[i].crash);
-		free(vm->gsave.segs);
-		vm->gsave.segs = NULL;
-		for (i = 0; i < vm->npreserved && vm->preserved[i].saved_ms; i++)
-			;
-		if (i == vm->npreserved) {
-			vm->npreserved = 0;
-			vm_write_state(vm, "running");
-			save_give_back(vm, 1);
-		}
-		reply(vm, "ok");
-	} else {
-		reply(vm, "err unknown request");
+		out->saved = g->crash;
+		forget_segments(g);
+		reply(g, "ok");
+		break;
+	case GS_UNKNOWN:
+		reply(g, "err unknown request");
+		break;
 	}
 }
 
-void guestsave_input(struct vm *vm)
+void guestsave_input(struct guestsave *g, const struct crash_list *crashes, struct guest_mem *gm,
+		     struct memback *mb, struct gs_outcome *out)
 {
 	char buf[4096];
-	ssize_t n;
+	ssize_t n = -1;
 
-	while ((n = read(vm->gsave.fd, buf, sizeof(buf))) > 0) {
+	out->released = false;
+	out->saved = -1;
+	while (out->saved < 0 && (n = read(g->fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			char c = buf[i];
 			if (c == '\n') {
-				if (!vm->gsave.overlong) {
-					vm->gsave.line[vm->gsave.len] = '\0';
-					handle(vm, vm->gsave.line);
+				if (!g->overlong) {
+					g->line[g->len] = '\0';
+					handle(g, crashes, gm, mb, out);
 				} else {
-					reply(vm, "err line too long");
+					reply(g, "err line too long");
 				}
-				vm->gsave.len = 0;
-				vm->gsave.overlong = false;
-				if (vm->gsave.fd < 0)
-					return;
-			} else if (vm->gsave.len + 1 < sizeof(vm->gsave.line)) {
-				vm->gsave.line[vm->gsave.len++] = c;
+				g->len = 0;
+				g->overlong = false;
+			} else if (g->len + 1 < sizeof(g->line)) {
+				g->line[g->len++] = c;
 			} else {
-				vm->gsave.overlong = true;
+				g->overlong = true;
 			}
 		}
 	}
 	if (n == 0) {
 		/* QEMU closed the port (it is exiting) */
-		close(vm->gsave.fd);
-		vm->gsave.fd = -1;
+		close(g->fd);
+		g->fd = -1;
 	}
 }

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The crashes preserved in the current RAM file, oldest first, and which of them are saved.
+ * The only place their list changes. */
+#ifndef HVDUMP_VM_CRASHES_H
+#define HVDUMP_VM_CRASHES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_MAX_CRASHES 64
+
+struct preserved_crash {
+	char dir[4096];        /* its crash directory (crash.json, notes.elf, dump) */
+	unsigned crash;        /* its number in this run */
+	uint64_t hdr_off;      /* its ELF core header in the RAM file */
+	long long saved_ms;    /* when its dump was complete (or dropped), 0 while unsaved */
+};
+
+struct crash_list {
+	struct preserved_crash c[VM_MAX_CRASHES];
+	unsigned n;
+};
+
+/* Add crash CRASH (directory DIR, header at HDR_OFF), unsaved.  NULL when the list is full. */
+struct preserved_crash *crashes_add(struct crash_list *l, const char *dir, unsigned crash,
+				    uint64_t hdr_off);
+
+/* The oldest unsaved crash (the one the host saver writes next), or -1. */
+int crashes_oldest_unsaved(const struct crash_list *l);
+
+/* The newest crash if it is unsaved (the one the capture guest sees as /proc/vmcore), or -1:
+ * an older crash still unsaved is not the guest's. */
+int crashes_newest_unsaved(const struct crash_list *l);
+
+/* Crash I's dump is complete (or dropped) at NOW_MS. */
+void crashes_mark_saved(struct crash_list *l, unsigned i, long long now_ms);
+
+/* Is every preserved crash saved (true for none)? */
+bool crashes_all_saved(const struct crash_list *l);
+
+/* The RAM file holding them is saved or kept elsewhere: the list starts again. */
+void crashes_clear(struct crash_list *l);
+
+#endif

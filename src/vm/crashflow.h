@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What happens after a guest kernel panics: the crash record, the vCPU notes, the capture
+ * boot's layout in the RAM file, the operator's hook, keeping a RAM file of unsaved crashes.
+ * Each step returns what it did; the supervisor decides what follows. */
+#ifndef HVDUMP_VM_CRASHFLOW_H
+#define HVDUMP_VM_CRASHFLOW_H
+
+#include <stdint.h>
+
+#include "dump/layout.h"
+#include "dump/notes.h"
+#include "vm/boot.h"
+#include "vm/config.h"
+#include "vm/crashes.h"
+#include "vm/dimms.h"
+#include "vm/rundir.h"
+#include "vm/session.h"
+
+/* The crash being handled. */
+struct crash {
+	unsigned number;       /* in this hvdump run, from 1 */
+	char time[40];         /* when (UTC) */
+	const char *how;       /* what detected it: "pvpanic" or "console" */
+	char panic[512];       /* the console's panic text, "" if none */
+	char dir[4096];        /* its crash directory */
+	long long mono_ms;     /* when (monotonic) */
+	struct crash_notes notes;
+};
+
+/* What a crash step works on.  S is the paused QEMU, BOOT the boot that crashed. */
+struct crash_ctx {
+	const struct vm_config *cfg;
+	const struct rundir *rd;
+	struct session *s;
+	const struct boot *boot;
+	const struct dimm_set *dimms;
+	struct crash *c;
+};
+
+enum crash_action {
+	CRASH_ACT_CAPTURE,     /* notes taken: end QEMU, lay out and boot the capture */
+	CRASH_ACT_DUMPED,      /* dump-restart wrote its dump: end QEMU, boot afresh */
+	CRASH_ACT_PAUSE,       /* keep the guest paused (asked for, or a step failed) */
+	CRASH_ACT_DROP,        /* --on-crash poweroff: end QEMU, discard the guest */
+};
+
+/* Act on cfg->on_crash for the crash X->c (its number, time, how and panic set; QEMU paused,
+ * QMP alive): make its directory and record, take the notes or the dump. */
+enum crash_action crash_handle(const struct crash_ctx *x);
+
+/* Run the operator's --crash-hook, if any, on the preserved RAM (QEMU is gone, nothing has
+ * been written yet).  Its failure is logged, never fatal. */
+void crash_run_hook(const struct crash_ctx *x);
+
+/* Where the capture boot finds the crash. */
+struct capture_next {
+	struct machine_layout next;    /* the RAM file's layout for the capture boot */
+	uint64_t hdr_off, hdr_gpa;     /* its ELF core header */
+};
+
+/* After CRASH_ACT_CAPTURE and QEMU's end: lay out the capture boot in the RAM file, with the
+ * crashes of LIST still unsaved in it, and record it (state preserved).  STALE gains the
+ * crashed kernel.  0, or -errno after logging why (the crashed RAM is then kept). */
+__attribute__((warn_unused_result)) int crash_prepare_capture(const struct crash_ctx *x,
+							       const struct crash_list *list,
+							       struct notes_stale *stale,
+							       struct capture_next *out);
+
+/* The capture QEMU of the newest crash of LIST runs (crashed at CRASH_MONO_MS): say so and
+ * note it in its record. */
+void crash_capture_started(const struct crash_list *list, long long crash_mono_ms);
+
+/* The guest of a boot whose RAM file holds the unsaved crashes of LIST is going away: keep the
+ * file as RUN-DIR/crash-NCRASH.ram and the DIMM files with crashed memory beside it, and say
+ * so in their records; the DIMMs are forgotten.  0 or -errno (then the RAM file is where it
+ * was and the run directory must be kept). */
+__attribute__((warn_unused_result)) int crash_keep_ram_file(const struct rundir *rd,
+							     const struct crash_list *list,
+							     struct dimm_set *dimms, unsigned ncrash);
+
+#endif

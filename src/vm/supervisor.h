@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The supervisor's own state, shared by its two files only: supervise.c (the run: one boot
+ * after another, and what each end means) and runloop.c (one boot: the event loop of one QEMU
+ * process).  Everything else in src/vm is a part the supervisor owns and calls down into. */
+#ifndef HVDUMP_VM_SUPERVISOR_H
+#define HVDUMP_VM_SUPERVISOR_H
+
+#include <stdbool.h>
+
+#include "dump/notes.h"
+#include "vm/boot.h"
+#include "vm/config.h"
+#include "vm/crashes.h"
+#include "vm/crashflow.h"
+#include "vm/guestmem.h"
+#include "vm/guestsave.h"
+#include "vm/memback.h"
+#include "vm/rundir.h"
+#include "vm/saveflow.h"
+#include "vm/session.h"
+
+/* How one boot ended. */
+enum boot_end {
+	END_NONE,
+	END_POWEROFF,      /* guest powered off */
+	END_RESET,         /* guest rebooted: start a fresh QEMU */
+	END_QEMU_FAILED,   /* QEMU did not start */
+	END_QEMU_DIED,     /* QEMU went away on its own */
+	END_STOPPED,       /* operator stopped the VM */
+	END_CRASH_KEPT,    /* crashed; QEMU gone, RAM file kept */
+	END_CRASH_DROPPED, /* crashed; discarded by --on-crash poweroff */
+	END_CAPTURE,       /* crashed; notes taken, QEMU gone: lay out and boot the capture */
+	END_DUMPED,        /* crashed; dump-restart wrote its dump: boot afresh */
+	END_CRASH_LOOP,    /* capture guests crashed CRASH_LOOP_MAX times in a row before they
+			    * were in service: unsaved crashes kept, no more capture boots */
+};
+
+/* A crash loop: this many capture guests in a row crashed before they were in service
+ * (before their kernel was up, or within CRASH_LOOP_WINDOW_MS of their start). */
+#define CRASH_LOOP_MAX 3
+#define CRASH_LOOP_WINDOW_MS 60000
+
+/* What state.json says the VM does. */
+enum vm_state { VM_RUNNING, VM_CAPTURE, VM_CRASHED, VM_STOPPED_UNSAVED };
+
+struct vm {
+	const struct vm_config *cfg;
+	struct rundir rd;
+	const char *accel;
+	const char *cpu_model;
+	int sig_fd;
+	int control_fd;                /* listening control socket, -1 if none */
+	unsigned nboot;                /* QEMU processes started */
+	bool stop_requested;           /* a termination signal arrived: do not boot again */
+	bool stdin_open;               /* relay our stdin to the console */
+	unsigned nkept;                /* RAM files kept with unsaved crashes */
+
+	struct boot boot;              /* the next (or current) boot */
+	struct crash_list crashes;     /* preserved in the current RAM file */
+	unsigned ncrash;               /* crashes seen in this run */
+	struct crash crash;            /* the last one */
+	struct notes_stale stale;      /* kernels crashed since the last fresh boot */
+	struct memback mb;
+	struct guest_mem gm;
+	struct save_flow save;
+	struct guestsave gs;
+
+	/* per QEMU process */
+	struct session s;
+	bool crashed;
+	bool powerdown_sent;
+	enum boot_end end;
+	long long stop_deadline;       /* force quit after this (ms, monotonic), 0 = none */
+};
+
+/* runloop.c: start QEMU for vm->boot and run it until it is gone; how it ended. */
+enum boot_end vm_boot_once(struct vm *vm);
+
+/* runloop.c: write state.json (PRESERVED: unsaved crashes are kept). */
+void vm_write_state(struct vm *vm, enum vm_state state, bool preserved);
+
+#endif
