@@ -150,6 +150,13 @@ $(FUZZ_O)/fuzz_pagefilter: tests/fuzz/fuzz_pagefilter.c $(FUZZ_PF_DEPS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PF_LIB) -lzstd -llzo2 -lz
 
+# fuzz_saveproto: the guest saver's requests and the release check (src/vm, pure)
+$(FUZZ_O)/fuzz_saveproto: tests/fuzz/fuzz_saveproto.c src/vm/saveproto.c src/vm/saveproto.h \
+		src/format/elfcore.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/vm/saveproto.c
+
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS)
 	@mkdir -p $(dir $@)

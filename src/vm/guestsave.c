@@ -15,60 +15,6 @@
 #include "util/log.h"
 #include "vm/guestsave.h"
 
-void guestsave_parse(const char *line, struct gs_request *r)
-{
-	unsigned long long a, b;
-	char extra;
-
-	memset(r, 0, sizeof(*r));
-	if (!strcmp(line, "hello 1"))
-		r->kind = GS_HELLO;
-	else if (!strcmp(line, "status"))
-		r->kind = GS_STATUS;
-	else if (!strcmp(line, "done"))
-		r->kind = GS_DONE;
-	else if (!strncmp(line, "release ", 8) &&
-		 sscanf(line, "release %llx %llx %c", &a, &b, &extra) == 2) {
-		r->kind = GS_RELEASE;
-		r->paddr = a;
-		r->size = b;
-	}
-}
-
-/* The part of segment S inside [PADDR, END): [*A, *B), empty if *A >= *B. */
-static void overlap(const struct elfcore_segment *s, uint64_t paddr, uint64_t end, uint64_t *a,
-		    uint64_t *b)
-{
-	uint64_t send = s->paddr + s->memsz < s->paddr ? UINT64_MAX : s->paddr + s->memsz;
-
-	*a = paddr > s->paddr ? paddr : s->paddr;
-	*b = end < send ? end : send;
-}
-
-int guestsave_check(const struct elfcore_segment *segs, size_t n, uint64_t paddr, uint64_t size,
-		    const char **why)
-{
-	uint64_t end, covered = 0;
-
-	if (!size || paddr % LAYOUT_PAGE || size % LAYOUT_PAGE ||
-	    __builtin_add_overflow(paddr, size, &end)) {
-		*why = "range must be non-empty and page-aligned";
-		return -EINVAL;
-	}
-	/* the whole range must be crash memory (segments do not overlap: we wrote them) */
-	for (size_t k = 0; k < n; k++) {
-		uint64_t a, b;
-		overlap(&segs[k], paddr, end, &a, &b);
-		if (a < b)
-			covered += b - a;
-	}
-	if (covered != size) {
-		*why = "range is not all memory of the crashed kernel";
-		return -ERANGE;
-	}
-	return 0;
-}
-
 static void reply(struct guestsave *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reply(struct guestsave *g, const char *fmt, ...)
 {
@@ -152,13 +98,14 @@ static int release_range(struct guestsave *g, const struct crash_list *crashes,
 	}
 	if ((r = guestsave_check(g->segs, g->nsegs, paddr, size, why)) < 0)
 		return r;
-	for (size_t k = 0; k < g->nsegs; k++) {
-		const struct elfcore_segment *s = &g->segs[k];
-		uint64_t a, b, held;
-		overlap(s, paddr, paddr + size, &a, &b);
-		if (a >= b)
-			continue;
-		r = guestmem_punch(gm, s->offset + (a - s->paddr), b - a, &held);
+	for (uint64_t pos = paddr, next; pos < paddr + size; pos = next) {
+		const struct elfcore_segment *s =
+			guestsave_piece(g->segs, g->nsegs, pos, paddr + size, &next);
+		uint64_t held, at;
+		if (__builtin_add_overflow(s->offset, pos - s->paddr, &at))
+			r = -ERANGE;
+		else
+			r = guestmem_punch(gm, at, next - pos, &held);
 		if (r < 0) {
 			*why = r == -ERANGE ? "segment outside the RAM and DIMM files"
 					    : "cannot free the range on the host";

@@ -11,33 +11,10 @@
 #include <stdint.h>
 
 #include "format/elfcore.h"
+#include "vm/saveproto.h"
 #include "vm/crashes.h"
 #include "vm/guestmem.h"
 #include "vm/memback.h"
-
-/* One request line (at most GUESTSAVE_LINE - 1 bytes):
- *   hello 1                  -> ok hvdump 1
- *   status                   -> ok preserved=N released=BYTES returned=BYTES
- *   release PADDR SIZE       -> ok released=BYTES | err WHY   (hex, page-aligned)
- *   done                     -> ok | err WHY                  (the dump is saved) */
-#define GUESTSAVE_LINE 256
-
-enum gs_kind { GS_UNKNOWN, GS_HELLO, GS_STATUS, GS_RELEASE, GS_DONE };
-
-struct gs_request {
-	enum gs_kind kind;
-	uint64_t paddr, size;  /* GS_RELEASE */
-};
-
-/* Parse LINE (NUL-terminated, no newline). */
-void guestsave_parse(const char *line, struct gs_request *r);
-
-/* May the guest release [PADDR, PADDR+SIZE)?  It must be non-empty, page-aligned, and all of
- * it memory of the crash: inside the PT_LOAD segments SEGS (N of them).  0, or -EINVAL /
- * -ERANGE with WHY. */
-__attribute__((warn_unused_result)) int guestsave_check(const struct elfcore_segment *segs,
-							 size_t n, uint64_t paddr, uint64_t size,
-							 const char **why);
 
 struct guestsave {
 	int fd;                    /* connected to the capture QEMU's port, -1 if none */
