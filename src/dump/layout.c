@@ -127,15 +127,13 @@ static int check_dimms(const struct capture_inputs *in, const struct capture_pla
 	return 0;
 }
 
-int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, char *why,
-		       size_t whylen)
+/* The machine layout, boot region and RAM ranges a plan starts from: -EINVAL with WHY if
+ * they make no sense. */
+static int check_inputs(const struct capture_inputs *in, char *why, size_t whylen)
 {
 	const struct machine_layout *cur = &in->cur;
-	uint64_t L = cur->lowmem, B = in->boot_region, F = in->firmware_zone;
-	uint64_t initrd_top, initrd_start, next_dst, hdr_area, end;
-	size_t nloads = 0;
+	uint64_t L = cur->lowmem, B = in->boot_region;
 
-	memset(p, 0, sizeof(*p));
 	if (L == 0 || L % LAYOUT_PAGE || cur->ram_size < L || cur->ram_size % LAYOUT_ALIGN ||
 	    (cur->ram_size > L && L > LAYOUT_4G)) {
 		snprintf(why, whylen, "inconsistent machine layout (RAM %llu, low %llu)",
@@ -152,6 +150,20 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 			 LAYOUT_MAX_RANGES);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, char *why,
+		       size_t whylen)
+{
+	const struct machine_layout *cur = &in->cur;
+	uint64_t L = cur->lowmem, B = in->boot_region, F = in->firmware_zone;
+	uint64_t initrd_top, initrd_start, next_dst, hdr_area, end;
+	size_t nloads = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (check_inputs(in, why, whylen) < 0)
+		return -EINVAL;
 
 	/* The zones the capture boot will overwrite, in its own (same-L) address space. */
 	add_zone(p, 0, B);

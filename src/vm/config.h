@@ -29,7 +29,7 @@ enum on_crash {
 #define VM_BOOT_REGION_STEP (128ull << 20)
 /* What a capture boot takes from its boot region (bench/boot-region, stock Debian 6.1 cloud
  * kernel): the kernel, its struct pages and tables (about 64 MiB), the bounce buffer the
- * crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without, see crash_boot_append()),
+ * crashed kernel had (64 MiB with RAM above 4 GiB; 2 MiB without, see boot_append()),
  * and VM_BOOT_INITRD_FACTOR times the initramfs: the archive stays reserved while it is
  * unpacked into the rootfs, a tmpfs the kernel limits to half the memory it has then, and the
  * files take about twice the archive (distro images pack about 2:1), so the rootfs needs
