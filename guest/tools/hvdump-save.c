@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,6 +30,7 @@
 #include "format/elfcore.h"
 #include "format/kdump.h"
 #include "format/kdump_disk.h"
+#include "format/kdump_pool.h"
 #include "saveport.h"
 
 #define PAGE KDUMP_PAGE_SIZE
@@ -396,58 +396,6 @@ static void host_release(struct host *h, const struct core *c, uint64_t limit)
 		h->upto = limit;
 }
 
-struct job {
-	struct kdump_compressor *comp;
-	const uint8_t *in;
-	uint8_t *out;
-	struct kdump_cpage *cp;
-	size_t n;
-	int err;
-	int started;                  /* runs on its own thread */
-	pthread_t tid;
-};
-
-static void *job_run(void *arg)
-{
-	struct job *j = arg;
-
-	for (size_t i = 0; i < j->n && !j->err; i++)
-		j->err = kdump_compress_page(j->comp, j->in + i * PAGE, j->out + i * PAGE, &j->cp[i]);
-	return NULL;
-}
-
-/* Compress BUF's N pages into OUT and CP: job 0 on this thread, the others on their own (or
- * here too, if a thread cannot be made). */
-static int compress_chunk(struct job *jobs, int threads, const uint8_t *buf, uint8_t *out,
-			  struct kdump_cpage *cp, size_t n)
-{
-	size_t per = (n + (size_t)threads - 1) / (size_t)threads, at = 0;
-	int used, ret = 0;
-
-	for (used = 0; used < threads && at < n; used++) {
-		struct job *j = &jobs[used];
-		j->n = n - at < per ? n - at : per;
-		j->in = buf + at * PAGE;
-		j->out = out + at * PAGE;
-		j->cp = cp + at;
-		j->err = 0;
-		at += j->n;
-	}
-	for (int t = 1; t < used; t++) {
-		jobs[t].started = pthread_create(&jobs[t].tid, NULL, job_run, &jobs[t]) == 0;
-		if (!jobs[t].started)
-			job_run(&jobs[t]);
-	}
-	job_run(&jobs[0]);
-	for (int t = 0; t < used; t++) {
-		if (t > 0 && jobs[t].started)
-			pthread_join(jobs[t].tid, NULL);
-		if (jobs[t].err && !ret)
-			ret = jobs[t].err;
-	}
-	return ret;
-}
-
 static int save(const struct opts *o, struct core *c, struct host *h, char *why, size_t whylen)
 {
 	char part[4096];
@@ -477,9 +425,10 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 	uint8_t *buf = malloc((size_t)CHUNK_PAGES * PAGE);
 	uint8_t *out = malloc((size_t)CHUNK_PAGES * PAGE);
 	struct kdump_cpage *cp = calloc(CHUNK_PAGES, sizeof(*cp));
-	struct job jobs[MAX_THREADS] = { { 0 } };
+	struct kdump_pool_opts po = { .threads = (unsigned)o->threads, .compress = 1,
+				      .compression = o->alg, .level = o->level };
+	struct kdump_pool *pool = NULL;
 	struct kdump_writer *w = NULL;
-	int threads = 0;
 
 	ret = -ENOMEM;
 	snprintf(why, whylen, "out of memory");
@@ -487,12 +436,11 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 		goto out_free;
 	for (size_t i = 0; i < c->npfns; i++)
 		ranges[i] = (struct kdump_range){ c->pfns[i].start, c->pfns[i].end };
-	for (threads = 0; threads < o->threads; threads++)
-		if ((ret = kdump_compressor_new(o->alg, o->level, &jobs[threads].comp)) < 0) {
-			snprintf(why, whylen, "compressor %s level %d: %s",
-				 kdump_compression_name(o->alg), o->level, strerror(-ret));
-			goto out_free;
-		}
+	if ((ret = kdump_pool_new(&po, &pool)) < 0) {
+		snprintf(why, whylen, "compressor %s level %d: %s",
+			 kdump_compression_name(o->alg), o->level, strerror(-ret));
+		goto out_free;
+	}
 
 	struct kdump_writer_opts wo = {
 		.path = blockdev ? o->out : part,
@@ -524,7 +472,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 					 strerror(-ret));
 				goto out_free;
 			}
-			if ((ret = compress_chunk(jobs, threads, buf, out, cp, n)) < 0) {
+			if ((ret = kdump_pool_run(pool, buf, n, out, cp, NULL)) < 0) {
 				snprintf(why, whylen, "compressing: %s", strerror(-ret));
 				goto out_free;
 			}
@@ -580,8 +528,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 
 out_free:
 	kdump_writer_free(w);
-	for (int t = 0; t < threads; t++)
-		kdump_compressor_free(jobs[t].comp);
+	kdump_pool_free(pool);
 	free(cp);
 	free(out);
 	free(buf);

@@ -18,6 +18,7 @@
 #include "format/elfcore.h"
 #include "format/dumpfile.h"
 #include "format/kdump.h"
+#include "format/kdump_pool.h"
 #include "format/pagefilter.h"
 #include "util/fsutil.h"
 
@@ -224,60 +225,6 @@ int saver_read_progress(const char *out_path, uint64_t *done)
 /* ---- kdump-compressed ------------------------------------------------------------------- */
 
 #define KD_CHUNK_PAGES (COPY_BUF / KDUMP_PAGE_SIZE)
-#define KD_MAX_THREADS 64
-
-struct kd_work {
-	struct kdump_compressor *c;
-	const uint8_t *pages;
-	uint8_t *out;
-	struct kdump_cpage *cp;
-	size_t n;
-	int r;
-};
-
-static void *kd_compress(void *arg)
-{
-	struct kd_work *w = arg;
-
-	w->r = 0;
-	for (size_t i = 0; i < w->n && w->r == 0; i++)
-		w->r = kdump_compress_page(w->c, w->pages + i * KDUMP_PAGE_SIZE,
-					   w->out + i * KDUMP_PAGE_SIZE, &w->cp[i]);
-	return NULL;
-}
-
-/* Compress N pages of PAGES with the T contexts in parallel into OUT/CP. */
-static int kd_compress_chunk(struct kdump_compressor **c, unsigned t, const uint8_t *pages,
-			     uint8_t *out, struct kdump_cpage *cp, size_t n)
-{
-	struct kd_work w[KD_MAX_THREADS];
-	pthread_t th[KD_MAX_THREADS];
-	bool created[KD_MAX_THREADS] = { false };
-	size_t per = (n + t - 1) / t;
-	int r = 0;
-
-	for (unsigned i = 0; i < t; i++) {
-		size_t first = (size_t)i * per;
-		w[i] = (struct kd_work){ .c = c[i], .pages = pages + first * KDUMP_PAGE_SIZE,
-					 .out = out + first * KDUMP_PAGE_SIZE, .cp = cp + first,
-					 .n = first < n ? (n - first < per ? n - first : per) : 0 };
-	}
-	for (unsigned i = 1; i < t; i++) {
-		if (!w[i].n)
-			continue;
-		created[i] = pthread_create(&th[i], NULL, kd_compress, &w[i]) == 0;
-		if (!created[i])
-			kd_compress(&w[i]); /* no thread to be had: do it here */
-	}
-	kd_compress(&w[0]);
-	for (unsigned i = 1; i < t; i++)
-		if (created[i])
-			pthread_join(th[i], NULL);
-	for (unsigned i = 0; i < t; i++)
-		if (w[i].r < 0)
-			r = w[i].r;
-	return r;
-}
 
 /* The crashed memory as the saver sees it, for the page filter: crashed guest-physical
  * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
@@ -355,7 +302,7 @@ static uint8_t *choose_exclusions(struct saver *s, const struct elfcore_segment 
 static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_t nsegs,
 		      const uint8_t *notes, size_t notes_len, uint8_t *buf)
 {
-	struct kdump_compressor *comp[KD_MAX_THREADS] = { 0 };
+	struct kdump_pool *pool = NULL;
 	struct kdump_range *ranges = NULL;
 	struct kdump_writer *w = NULL;
 	struct kdump_cpage *cp = NULL;
@@ -372,8 +319,8 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		t = n > 0 ? (unsigned)n : 1;
 	}
-	if (t > KD_MAX_THREADS)
-		t = KD_MAX_THREADS;
+	if (t > KDUMP_POOL_MAX_THREADS)
+		t = KDUMP_POOL_MAX_THREADS;
 	ranges = calloc(nsegs, sizeof(*ranges));
 	cp = calloc(KD_CHUNK_PAGES, sizeof(*cp));
 	kept = calloc(KD_CHUNK_PAGES, sizeof(*kept));
@@ -431,12 +378,13 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 			goto out;
 		}
 	}
-	for (unsigned i = 0; i < t; i++) {
-		r = kdump_compressor_new(kdump_writer_compression(w), kdump_writer_level(w), &comp[i]);
-		if (r < 0) {
-			fail(s, r, "compressor");
-			goto out;
-		}
+	struct kdump_pool_opts po = { .threads = t, .compress = 1,
+				      .compression = kdump_writer_compression(w),
+				      .level = kdump_writer_level(w) };
+	r = kdump_pool_new(&po, &pool);
+	if (r < 0) {
+		fail(s, r, "compressor");
+		goto out;
 	}
 	next_pfn = kdump_writer_next_pfn(w);
 
@@ -480,7 +428,7 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 				if (kept[j] != j)
 					memcpy(buf + j * KDUMP_PAGE_SIZE,
 					       buf + kept[j] * KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE);
-			r = kd_compress_chunk(comp, t, buf, cbuf, cp, m);
+			r = kdump_pool_run(pool, buf, m, cbuf, cp, NULL);
 			for (size_t j = 0; r == 0 && j < m; j++)
 				r = kdump_writer_append(w, pfn + kept[j], &cp[j]);
 			if (r < 0) {
@@ -517,8 +465,7 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 		report_range(s, pend[k].gpa, pend[k].len, k + 1 == npend ? pending_saved : 0);
 out:
 	kdump_writer_free(w);
-	for (unsigned i = 0; i < t; i++)
-		kdump_compressor_free(comp[i]);
+	kdump_pool_free(pool);
 	free(cbuf);
 	free(cp);
 	free(kept);
