@@ -15,6 +15,7 @@
 // answer.  "hello 1" -> "ok hvdump 1"; "release 0xPADDR 0xSIZE" -> "ok released=BYTES";
 // "done" -> "ok"; "status" -> "ok TEXT".  An answer starting with "err" (or none) ends the
 // releasing; the dump itself is saved regardless.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -172,7 +173,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 		const struct elfcore_segment *s = &segs[i];
 		uint64_t end;
 
-		if (s->type == 4 /* PT_NOTE */) {
+		if (s->type == PT_NOTE) {
 			if (s->filesz > KDUMP_NOTES_MAX) {
 				ret = -E2BIG;
 				snprintf(why, whylen, "PT_NOTE of %" PRIu64 " bytes: too large",
@@ -192,7 +193,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 			}
 			continue;
 		}
-		if (s->type != 1 /* PT_LOAD */ || s->memsz == 0)
+		if (s->type != PT_LOAD || s->memsz == 0)
 			continue;
 		if (__builtin_add_overflow(s->paddr, s->memsz, &end) ||
 		    end > MAX_PADDR) {

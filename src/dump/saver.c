@@ -3,6 +3,7 @@
 // header the capture kernel reads, so the dump on disk and /proc/vmcore can never disagree
 // about which bytes are which page.  Every chunk is fdatasync'ed before its source range is
 // reported: the supervisor releases nothing that is not durable.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -242,7 +243,7 @@ static int view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
 
 	for (size_t i = 0; i < v->nsegs; i++) {
 		const struct elfcore_segment *g = &v->segs[i];
-		if (g->type == 4 || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
+		if (g->type == PT_NOTE || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
 		    len > g->memsz - (paddr - g->paddr))
 			continue;
 		if (locate(v->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
@@ -275,7 +276,7 @@ static uint8_t *choose_exclusions(struct saver *s, const struct elfcore_segment 
 	}
 	if (rg && excl) {
 		for (size_t i = 0; i < nsegs; i++)
-			if (segs[i].type != 4)
+			if (segs[i].type != PT_NOTE)
 				rg[src.nranges++] = (struct dumpfile_range){ segs[i].paddr,
 									     segs[i].memsz };
 		r = dumpfile_open_source(&src, &d);
@@ -331,7 +332,7 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 		goto out;
 	}
 	for (size_t i = 0; i < nsegs; i++) {
-		if (segs[i].type == 4)
+		if (segs[i].type == PT_NOTE)
 			continue;
 		if (segs[i].paddr % KDUMP_PAGE_SIZE || segs[i].memsz % KDUMP_PAGE_SIZE) {
 			r = -EINVAL;
@@ -392,7 +393,7 @@ static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_
 	for (size_t i = 0; i < nsegs; i++) {
 		uint64_t src, pfn0, pfn1, pfn;
 		int in;
-		if (segs[i].type == 4)
+		if (segs[i].type == PT_NOTE)
 			continue;
 		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
 			continue; /* checked by the caller */
@@ -520,7 +521,7 @@ static void *saver_main(void *arg)
 			s->result = -EINVAL;
 			goto done;
 		}
-		if (segs[i].type == 4 /* PT_NOTE */) {
+		if (segs[i].type == PT_NOTE) {
 			free(notes);
 			notes = malloc(segs[i].filesz);
 			if (!notes || segs[i].filesz > segs[i].memsz ||
@@ -573,7 +574,7 @@ static void *saver_main(void *arg)
 	/* The loads, in order, chunk by chunk: copy, make durable, report. */
 	for (size_t i = 0, li = 0; i < nsegs && !atomic_load(&s->stop); i++) {
 		uint64_t src, done = 0;
-		if (segs[i].type == 4)
+		if (segs[i].type == PT_NOTE)
 			continue;
 		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
 			continue; /* checked above */

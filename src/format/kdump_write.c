@@ -9,6 +9,7 @@
 // zero page.  So a checkpoint only has to make data and descriptors durable, then say so in
 // the resume record; and a file cut short anywhere is a valid *incomplete* kdump file, the
 // way makedumpfile leaves one on ENOSPC: descriptors not yet written read as offset 0.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -27,9 +28,6 @@
 
 #define DATA_BUF (1u << 20)
 #define DESC_BUF 4096u               /* descriptors (96 KiB) */
-#ifndef NT_PRSTATUS
-#define NT_PRSTATUS 1
-#endif
 
 struct kdump_writer {
 	int fd;
