@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <libgen.h>
 
+#include "dump/capture.h"
 #include "dump/saver.h"
 #include "format/elfcore.h"
 #include "format/dumpfile.h"
@@ -24,7 +25,6 @@
 #include "util/fsutil.h"
 
 #define SAVER_MAX_RANGES 4096
-#define SAVER_HDR_READ (1u << 20)
 
 struct saver {
 	struct saver_config cfg;
@@ -480,8 +480,8 @@ static void *saver_main(void *arg)
 	struct saver *s = arg;
 	struct elfcore_segment *segs = NULL;
 	struct elfcore_load *loads = NULL;
-	uint8_t *hdr = NULL, *notes = NULL, *outhdr = NULL;
-	size_t nsegs = 0, need, nloads = 0, notes_len = 0, hs;
+	uint8_t *notes = NULL, *outhdr = NULL;
+	size_t nsegs = 0, nloads = 0, notes_len = 0, hs;
 	uint64_t pos, total = 0;
 	int in, out = -1, r, dfd;
 	uint8_t *buf = NULL;
@@ -497,13 +497,11 @@ static void *saver_main(void *arg)
 	if (open_sources(s) < 0)
 		goto done;
 	buf = malloc(COPY_BUF);
-	hdr = malloc(SAVER_HDR_READ);
-	if (!buf || !hdr ||
-	    pread(s->fds[0], hdr, SAVER_HDR_READ, (off_t)s->cfg.hdr_off) != SAVER_HDR_READ) {
-		fail(s, -EIO, s->ram_path);
+	if (!buf) {
+		fail(s, -ENOMEM, "saver");
 		goto done;
 	}
-	r = elfcore_parse(hdr, SAVER_HDR_READ, 0, &segs, &nsegs, &need);
+	r = capture_read_header(s->fds[0], s->cfg.hdr_off, &segs, &nsegs);
 	if (r < 0) {
 		fail(s, r, s->ram_path);
 		goto done;
@@ -643,7 +641,6 @@ done:
 	free(notes);
 	free(loads);
 	free(segs);
-	free(hdr);
 	pthread_mutex_lock(&s->lock);
 	s->finished = true;
 	pthread_mutex_unlock(&s->lock);
