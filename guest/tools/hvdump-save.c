@@ -119,6 +119,50 @@ static void core_close(struct core *c)
 	free(c->rel);
 }
 
+/* C's pfn runs (any byte of a load) and releasable byte ranges (whole pages of loads), from
+ * its loads sorted by paddr.  0 or -ENOMEM. */
+static int core_ranges(struct core *c)
+{
+	struct range bytes = { 1, 0 };
+
+	c->pfns = calloc(c->nloads, sizeof(*c->pfns));
+	c->rel = calloc(c->nloads, sizeof(*c->rel));
+	if (!c->pfns || !c->rel)
+		return -ENOMEM;
+	for (size_t i = 0; i <= c->nloads; i++) {
+		const struct load *l = i < c->nloads ? &c->loads[i] : NULL;
+		uint64_t s = 0, e = 0;
+
+		if (l) {
+			s = l->paddr / PAGE;
+			e = (l->paddr + l->memsz + PAGE - 1) / PAGE;
+			if (c->npfns && s <= c->pfns[c->npfns - 1].end) {
+				if (e > c->pfns[c->npfns - 1].end)
+					c->pfns[c->npfns - 1].end = e;
+			} else {
+				c->pfns[c->npfns++] = (struct range){ s, e };
+			}
+			if (bytes.start <= bytes.end && l->paddr <= bytes.end) {
+				if (l->paddr + l->memsz > bytes.end)
+					bytes.end = l->paddr + l->memsz;
+				continue;
+			}
+		}
+		if (bytes.start <= bytes.end) {
+			uint64_t rs = (bytes.start + PAGE - 1) / PAGE * PAGE;
+			uint64_t re = bytes.end / PAGE * PAGE;
+			if (rs < re)
+				c->rel[c->nrel++] = (struct range){ rs, re };
+		}
+		if (l)
+			bytes = (struct range){ l->paddr, l->paddr + l->memsz };
+	}
+	for (size_t i = 0; i < c->npfns; i++)
+		c->pages += c->pfns[i].end - c->pfns[i].start;
+	c->max_pfn = c->pfns[c->npfns - 1].end;
+	return 0;
+}
+
 /* Open and check PATH, an ELF64 core; WHY says what is wrong on failure. */
 static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 {
@@ -211,44 +255,9 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 	}
 	qsort(c->loads, c->nloads, sizeof(*c->loads), cmp_load);
 
-	/* pfn runs (any byte of a load) and releasable byte ranges (whole pages of loads) */
-	ret = -ENOMEM;
-	c->pfns = calloc(c->nloads, sizeof(*c->pfns));
-	c->rel = calloc(c->nloads, sizeof(*c->rel));
-	if (!c->pfns || !c->rel)
+	ret = core_ranges(c);
+	if (ret < 0)
 		goto fail;
-	struct range bytes = { 1, 0 };
-	for (size_t i = 0; i <= c->nloads; i++) {
-		const struct load *l = i < c->nloads ? &c->loads[i] : NULL;
-		uint64_t s = 0, e = 0;
-
-		if (l) {
-			s = l->paddr / PAGE;
-			e = (l->paddr + l->memsz + PAGE - 1) / PAGE;
-			if (c->npfns && s <= c->pfns[c->npfns - 1].end) {
-				if (e > c->pfns[c->npfns - 1].end)
-					c->pfns[c->npfns - 1].end = e;
-			} else {
-				c->pfns[c->npfns++] = (struct range){ s, e };
-			}
-			if (bytes.start <= bytes.end && l->paddr <= bytes.end) {
-				if (l->paddr + l->memsz > bytes.end)
-					bytes.end = l->paddr + l->memsz;
-				continue;
-			}
-		}
-		if (bytes.start <= bytes.end) {
-			uint64_t rs = (bytes.start + PAGE - 1) / PAGE * PAGE;
-			uint64_t re = bytes.end / PAGE * PAGE;
-			if (rs < re)
-				c->rel[c->nrel++] = (struct range){ rs, re };
-		}
-		if (l)
-			bytes = (struct range){ l->paddr, l->paddr + l->memsz };
-	}
-	for (size_t i = 0; i < c->npfns; i++)
-		c->pages += c->pfns[i].end - c->pfns[i].start;
-	c->max_pfn = c->pfns[c->npfns - 1].end;
 	free(nbuf);
 	free(segs);
 	free(hdr);
@@ -397,30 +406,58 @@ static void host_release(struct host *h, const struct core *c, uint64_t limit)
 		h->upto = limit;
 }
 
+/* Is OUT a block device (*BLOCKDEV), or a file to write as PART (PARTLEN bytes) first? */
+static int check_out(const char *out, int *blockdev, char *part, size_t partlen, char *why,
+		     size_t whylen)
+{
+	struct stat st;
+
+	*blockdev = 0;
+	if (stat(out, &st) == 0) {
+		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "%s: neither a block device nor a regular file", out);
+			return -EINVAL;
+		}
+		*blockdev = S_ISBLK(st.st_mode);
+	}
+	if (!*blockdev && strncmp(out, "/dev/", 5) == 0) {
+		/* never fill the guest's RAM (devtmpfs) with a file meant for a disk */
+		snprintf(why, whylen, "%s: no such block device", out);
+		return -ENODEV;
+	}
+	if ((size_t)snprintf(part, partlen, "%s.part", out) >= partlen) {
+		snprintf(why, whylen, "%s: path too long", out);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The dump is saved: say "done" (also after an err answer to a release: the dump is saved
+ * either way) and show the host's status. */
+static void host_done(struct host *h)
+{
+	char ans[SAVEPORT_LINE_MAX];
+	int ret;
+
+	if (h->dead)
+		return;
+	ret = saveport_request(&h->ch, "done", ans, sizeof(ans));
+	if (ret < 0)
+		host_stop(h, 1, "done: %s", host_strerror(ret));
+	else if (!saveport_is_ok(ans))
+		host_stop(h, 0, "done: the host answered: %s", ans);
+	else if (saveport_request(&h->ch, "status", ans, sizeof(ans)) == 0)
+		say("host status: %s", ans);
+}
+
 static int save(const struct opts *o, struct core *c, struct host *h, char *why, size_t whylen)
 {
 	char part[4096];
-	struct stat st;
 	int blockdev, ret;
 
-	blockdev = 0;
-	if (stat(o->out, &st) == 0) {
-		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-			snprintf(why, whylen, "%s: neither a block device nor a regular file",
-				 o->out);
-			return -EINVAL;
-		}
-		blockdev = S_ISBLK(st.st_mode);
-	}
-	if (!blockdev && strncmp(o->out, "/dev/", 5) == 0) {
-		/* never fill the guest's RAM (devtmpfs) with a file meant for a disk */
-		snprintf(why, whylen, "%s: no such block device", o->out);
-		return -ENODEV;
-	}
-	if ((size_t)snprintf(part, sizeof(part), "%s.part", o->out) >= sizeof(part)) {
-		snprintf(why, whylen, "%s: path too long", o->out);
-		return -ENAMETOOLONG;
-	}
+	ret = check_out(o->out, &blockdev, part, sizeof(part), why, whylen);
+	if (ret < 0)
+		return ret;
 
 	struct kdump_range *ranges = calloc(c->npfns, sizeof(*ranges));
 	uint8_t *buf = malloc((size_t)CHUNK_PAGES * PAGE);
@@ -506,18 +543,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 		goto out_free;
 	}
 	host_release(h, c, c->max_pfn * PAGE);
-
-	char ans[SAVEPORT_LINE_MAX];
-	if (!h->dead) {
-		/* "done" also after an err answer to a release: the dump is saved either way */
-		ret = saveport_request(&h->ch, "done", ans, sizeof(ans));
-		if (ret < 0)
-			host_stop(h, 1, "done: %s", host_strerror(ret));
-		else if (!saveport_is_ok(ans))
-			host_stop(h, 0, "done: the host answered: %s", ans);
-		else if (saveport_request(&h->ch, "status", ans, sizeof(ans)) == 0)
-			say("host status: %s", ans);
-	}
+	host_done(h);
 
 	struct kdump_writer_stats s;
 	kdump_writer_get_stats(w, &s);
@@ -537,7 +563,8 @@ out_free:
 	return ret;
 }
 
-static void usage(void)
+/* Print the usage; returns the exit code for main. */
+static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hvdump-save [options] OUT\n"
@@ -555,7 +582,7 @@ static void usage(void)
 		"  --threads N        compression threads, 1..%d (default: 2, or 1 on one CPU)\n"
 		"  --status           print the host's status line and exit\n",
 		MAX_THREADS);
-	exit(EXIT_USAGE);
+	return EXIT_USAGE;
 }
 
 static int parse_num(const char *s, long long lo, long long hi, long long *out)
@@ -590,36 +617,36 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--status")) {
 			o.status_only = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			return usage();
 		} else if (a[0] == '-' && a[1] == '-' && !val) {
-			usage();
+			return usage();
 		} else if (!strcmp(a, "--vmcore")) {
 			o.vmcore = argv[++i];
 		} else if (!strcmp(a, "--port")) {
 			o.port = argv[++i];
 		} else if (!strcmp(a, "--sync-every")) {
 			if (parse_num(argv[++i], 0, 1 << 20, &v) < 0)
-				usage();
+				return usage();
 			o.sync_every = (uint64_t)v << 20;
 		} else if (!strcmp(a, "--compress")) {
 			if (kdump_compression_parse(argv[++i], &o.alg) < 0)
-				usage();
+				return usage();
 		} else if (!strcmp(a, "--level")) {
 			if (parse_num(argv[++i], 0, 22, &v) < 0)
-				usage();
+				return usage();
 			o.level = (int)v;
 		} else if (!strcmp(a, "--threads")) {
 			if (parse_num(argv[++i], 1, MAX_THREADS, &v) < 0)
-				usage();
+				return usage();
 			o.threads = (int)v;
 		} else if (a[0] == '-' || o.out) {
-			usage();
+			return usage();
 		} else {
 			o.out = a;
 		}
 	}
 	if (o.status_only ? o.out || o.no_release : !o.out)
-		usage();
+		return usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
