@@ -15,10 +15,10 @@
 // answer.  "hello 1" -> "ok hvdump 1"; "release 0xPADDR 0xSIZE" -> "ok released=BYTES";
 // "done" -> "ok"; "status" -> "ok TEXT".  An answer starting with "err" (or none) ends the
 // releasing; the dump itself is saved regardless.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,6 +31,7 @@
 #include "format/elfcore.h"
 #include "format/kdump.h"
 #include "format/kdump_disk.h"
+#include "format/kdump_pool.h"
 #include "saveport.h"
 
 #define PAGE KDUMP_PAGE_SIZE
@@ -118,6 +119,50 @@ static void core_close(struct core *c)
 	free(c->rel);
 }
 
+/* C's pfn runs (any byte of a load) and releasable byte ranges (whole pages of loads), from
+ * its loads sorted by paddr.  0 or -ENOMEM. */
+static int core_ranges(struct core *c)
+{
+	struct range bytes = { 1, 0 };
+
+	c->pfns = calloc(c->nloads, sizeof(*c->pfns));
+	c->rel = calloc(c->nloads, sizeof(*c->rel));
+	if (!c->pfns || !c->rel)
+		return -ENOMEM;
+	for (size_t i = 0; i <= c->nloads; i++) {
+		const struct load *l = i < c->nloads ? &c->loads[i] : NULL;
+		uint64_t s = 0, e = 0;
+
+		if (l) {
+			s = l->paddr / PAGE;
+			e = (l->paddr + l->memsz + PAGE - 1) / PAGE;
+			if (c->npfns && s <= c->pfns[c->npfns - 1].end) {
+				if (e > c->pfns[c->npfns - 1].end)
+					c->pfns[c->npfns - 1].end = e;
+			} else {
+				c->pfns[c->npfns++] = (struct range){ s, e };
+			}
+			if (bytes.start <= bytes.end && l->paddr <= bytes.end) {
+				if (l->paddr + l->memsz > bytes.end)
+					bytes.end = l->paddr + l->memsz;
+				continue;
+			}
+		}
+		if (bytes.start <= bytes.end) {
+			uint64_t rs = (bytes.start + PAGE - 1) / PAGE * PAGE;
+			uint64_t re = bytes.end / PAGE * PAGE;
+			if (rs < re)
+				c->rel[c->nrel++] = (struct range){ rs, re };
+		}
+		if (l)
+			bytes = (struct range){ l->paddr, l->paddr + l->memsz };
+	}
+	for (size_t i = 0; i < c->npfns; i++)
+		c->pages += c->pfns[i].end - c->pfns[i].start;
+	c->max_pfn = c->pfns[c->npfns - 1].end;
+	return 0;
+}
+
 /* Open and check PATH, an ELF64 core; WHY says what is wrong on failure. */
 static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 {
@@ -172,7 +217,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 		const struct elfcore_segment *s = &segs[i];
 		uint64_t end;
 
-		if (s->type == 4 /* PT_NOTE */) {
+		if (s->type == PT_NOTE) {
 			if (s->filesz > KDUMP_NOTES_MAX) {
 				ret = -E2BIG;
 				snprintf(why, whylen, "PT_NOTE of %" PRIu64 " bytes: too large",
@@ -192,7 +237,7 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 			}
 			continue;
 		}
-		if (s->type != 1 /* PT_LOAD */ || s->memsz == 0)
+		if (s->type != PT_LOAD || s->memsz == 0)
 			continue;
 		if (__builtin_add_overflow(s->paddr, s->memsz, &end) ||
 		    end > MAX_PADDR) {
@@ -210,44 +255,9 @@ static int core_open(const char *path, struct core *c, char *why, size_t whylen)
 	}
 	qsort(c->loads, c->nloads, sizeof(*c->loads), cmp_load);
 
-	/* pfn runs (any byte of a load) and releasable byte ranges (whole pages of loads) */
-	ret = -ENOMEM;
-	c->pfns = calloc(c->nloads, sizeof(*c->pfns));
-	c->rel = calloc(c->nloads, sizeof(*c->rel));
-	if (!c->pfns || !c->rel)
+	ret = core_ranges(c);
+	if (ret < 0)
 		goto fail;
-	struct range bytes = { 1, 0 };
-	for (size_t i = 0; i <= c->nloads; i++) {
-		const struct load *l = i < c->nloads ? &c->loads[i] : NULL;
-		uint64_t s = 0, e = 0;
-
-		if (l) {
-			s = l->paddr / PAGE;
-			e = (l->paddr + l->memsz + PAGE - 1) / PAGE;
-			if (c->npfns && s <= c->pfns[c->npfns - 1].end) {
-				if (e > c->pfns[c->npfns - 1].end)
-					c->pfns[c->npfns - 1].end = e;
-			} else {
-				c->pfns[c->npfns++] = (struct range){ s, e };
-			}
-			if (bytes.start <= bytes.end && l->paddr <= bytes.end) {
-				if (l->paddr + l->memsz > bytes.end)
-					bytes.end = l->paddr + l->memsz;
-				continue;
-			}
-		}
-		if (bytes.start <= bytes.end) {
-			uint64_t rs = (bytes.start + PAGE - 1) / PAGE * PAGE;
-			uint64_t re = bytes.end / PAGE * PAGE;
-			if (rs < re)
-				c->rel[c->nrel++] = (struct range){ rs, re };
-		}
-		if (l)
-			bytes = (struct range){ l->paddr, l->paddr + l->memsz };
-	}
-	for (size_t i = 0; i < c->npfns; i++)
-		c->pages += c->pfns[i].end - c->pfns[i].start;
-	c->max_pfn = c->pfns[c->npfns - 1].end;
 	free(nbuf);
 	free(segs);
 	free(hdr);
@@ -396,90 +406,67 @@ static void host_release(struct host *h, const struct core *c, uint64_t limit)
 		h->upto = limit;
 }
 
-struct job {
-	struct kdump_compressor *comp;
-	const uint8_t *in;
-	uint8_t *out;
-	struct kdump_cpage *cp;
-	size_t n;
-	int err;
-	int started;                  /* runs on its own thread */
-	pthread_t tid;
-};
-
-static void *job_run(void *arg)
+/* Is OUT a block device (*BLOCKDEV), or a file to write as PART (PARTLEN bytes) first? */
+static int check_out(const char *out, int *blockdev, char *part, size_t partlen, char *why,
+		     size_t whylen)
 {
-	struct job *j = arg;
+	struct stat st;
 
-	for (size_t i = 0; i < j->n && !j->err; i++)
-		j->err = kdump_compress_page(j->comp, j->in + i * PAGE, j->out + i * PAGE, &j->cp[i]);
-	return NULL;
+	*blockdev = 0;
+	if (stat(out, &st) == 0) {
+		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "%s: neither a block device nor a regular file", out);
+			return -EINVAL;
+		}
+		*blockdev = S_ISBLK(st.st_mode);
+	}
+	if (!*blockdev && strncmp(out, "/dev/", 5) == 0) {
+		/* never fill the guest's RAM (devtmpfs) with a file meant for a disk */
+		snprintf(why, whylen, "%s: no such block device", out);
+		return -ENODEV;
+	}
+	if ((size_t)snprintf(part, partlen, "%s.part", out) >= partlen) {
+		snprintf(why, whylen, "%s: path too long", out);
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
-/* Compress BUF's N pages into OUT and CP: job 0 on this thread, the others on their own (or
- * here too, if a thread cannot be made). */
-static int compress_chunk(struct job *jobs, int threads, const uint8_t *buf, uint8_t *out,
-			  struct kdump_cpage *cp, size_t n)
+/* The dump is saved: say "done" (also after an err answer to a release: the dump is saved
+ * either way) and show the host's status. */
+static void host_done(struct host *h)
 {
-	size_t per = (n + (size_t)threads - 1) / (size_t)threads, at = 0;
-	int used, ret = 0;
+	char ans[SAVEPORT_LINE_MAX];
+	int ret;
 
-	for (used = 0; used < threads && at < n; used++) {
-		struct job *j = &jobs[used];
-		j->n = n - at < per ? n - at : per;
-		j->in = buf + at * PAGE;
-		j->out = out + at * PAGE;
-		j->cp = cp + at;
-		j->err = 0;
-		at += j->n;
-	}
-	for (int t = 1; t < used; t++) {
-		jobs[t].started = pthread_create(&jobs[t].tid, NULL, job_run, &jobs[t]) == 0;
-		if (!jobs[t].started)
-			job_run(&jobs[t]);
-	}
-	job_run(&jobs[0]);
-	for (int t = 0; t < used; t++) {
-		if (t > 0 && jobs[t].started)
-			pthread_join(jobs[t].tid, NULL);
-		if (jobs[t].err && !ret)
-			ret = jobs[t].err;
-	}
-	return ret;
+	if (h->dead)
+		return;
+	ret = saveport_request(&h->ch, "done", ans, sizeof(ans));
+	if (ret < 0)
+		host_stop(h, 1, "done: %s", host_strerror(ret));
+	else if (!saveport_is_ok(ans))
+		host_stop(h, 0, "done: the host answered: %s", ans);
+	else if (saveport_request(&h->ch, "status", ans, sizeof(ans)) == 0)
+		say("host status: %s", ans);
 }
 
 static int save(const struct opts *o, struct core *c, struct host *h, char *why, size_t whylen)
 {
 	char part[4096];
-	struct stat st;
 	int blockdev, ret;
 
-	blockdev = 0;
-	if (stat(o->out, &st) == 0) {
-		if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
-			snprintf(why, whylen, "%s: neither a block device nor a regular file",
-				 o->out);
-			return -EINVAL;
-		}
-		blockdev = S_ISBLK(st.st_mode);
-	}
-	if (!blockdev && strncmp(o->out, "/dev/", 5) == 0) {
-		/* never fill the guest's RAM (devtmpfs) with a file meant for a disk */
-		snprintf(why, whylen, "%s: no such block device", o->out);
-		return -ENODEV;
-	}
-	if ((size_t)snprintf(part, sizeof(part), "%s.part", o->out) >= sizeof(part)) {
-		snprintf(why, whylen, "%s: path too long", o->out);
-		return -ENAMETOOLONG;
-	}
+	ret = check_out(o->out, &blockdev, part, sizeof(part), why, whylen);
+	if (ret < 0)
+		return ret;
 
 	struct kdump_range *ranges = calloc(c->npfns, sizeof(*ranges));
 	uint8_t *buf = malloc((size_t)CHUNK_PAGES * PAGE);
 	uint8_t *out = malloc((size_t)CHUNK_PAGES * PAGE);
 	struct kdump_cpage *cp = calloc(CHUNK_PAGES, sizeof(*cp));
-	struct job jobs[MAX_THREADS] = { { 0 } };
+	struct kdump_pool_opts po = { .threads = (unsigned)o->threads, .compress = 1,
+				      .compression = o->alg, .level = o->level };
+	struct kdump_pool *pool = NULL;
 	struct kdump_writer *w = NULL;
-	int threads = 0;
 
 	ret = -ENOMEM;
 	snprintf(why, whylen, "out of memory");
@@ -487,12 +474,11 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 		goto out_free;
 	for (size_t i = 0; i < c->npfns; i++)
 		ranges[i] = (struct kdump_range){ c->pfns[i].start, c->pfns[i].end };
-	for (threads = 0; threads < o->threads; threads++)
-		if ((ret = kdump_compressor_new(o->alg, o->level, &jobs[threads].comp)) < 0) {
-			snprintf(why, whylen, "compressor %s level %d: %s",
-				 kdump_compression_name(o->alg), o->level, strerror(-ret));
-			goto out_free;
-		}
+	if ((ret = kdump_pool_new(&po, &pool)) < 0) {
+		snprintf(why, whylen, "compressor %s level %d: %s",
+			 kdump_compression_name(o->alg), o->level, strerror(-ret));
+		goto out_free;
+	}
 
 	struct kdump_writer_opts wo = {
 		.path = blockdev ? o->out : part,
@@ -524,7 +510,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 					 strerror(-ret));
 				goto out_free;
 			}
-			if ((ret = compress_chunk(jobs, threads, buf, out, cp, n)) < 0) {
+			if ((ret = kdump_pool_run(pool, buf, n, out, cp, NULL)) < 0) {
 				snprintf(why, whylen, "compressing: %s", strerror(-ret));
 				goto out_free;
 			}
@@ -557,18 +543,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 		goto out_free;
 	}
 	host_release(h, c, c->max_pfn * PAGE);
-
-	char ans[SAVEPORT_LINE_MAX];
-	if (!h->dead) {
-		/* "done" also after an err answer to a release: the dump is saved either way */
-		ret = saveport_request(&h->ch, "done", ans, sizeof(ans));
-		if (ret < 0)
-			host_stop(h, 1, "done: %s", host_strerror(ret));
-		else if (!saveport_is_ok(ans))
-			host_stop(h, 0, "done: the host answered: %s", ans);
-		else if (saveport_request(&h->ch, "status", ans, sizeof(ans)) == 0)
-			say("host status: %s", ans);
-	}
+	host_done(h);
 
 	struct kdump_writer_stats s;
 	kdump_writer_get_stats(w, &s);
@@ -580,8 +555,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 
 out_free:
 	kdump_writer_free(w);
-	for (int t = 0; t < threads; t++)
-		kdump_compressor_free(jobs[t].comp);
+	kdump_pool_free(pool);
 	free(cp);
 	free(out);
 	free(buf);
@@ -589,7 +563,8 @@ out_free:
 	return ret;
 }
 
-static void usage(void)
+/* Print the usage; returns the exit code for main. */
+static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hvdump-save [options] OUT\n"
@@ -607,7 +582,7 @@ static void usage(void)
 		"  --threads N        compression threads, 1..%d (default: 2, or 1 on one CPU)\n"
 		"  --status           print the host's status line and exit\n",
 		MAX_THREADS);
-	exit(EXIT_USAGE);
+	return EXIT_USAGE;
 }
 
 static int parse_num(const char *s, long long lo, long long hi, long long *out)
@@ -642,36 +617,36 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--status")) {
 			o.status_only = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			return usage();
 		} else if (a[0] == '-' && a[1] == '-' && !val) {
-			usage();
+			return usage();
 		} else if (!strcmp(a, "--vmcore")) {
 			o.vmcore = argv[++i];
 		} else if (!strcmp(a, "--port")) {
 			o.port = argv[++i];
 		} else if (!strcmp(a, "--sync-every")) {
 			if (parse_num(argv[++i], 0, 1 << 20, &v) < 0)
-				usage();
+				return usage();
 			o.sync_every = (uint64_t)v << 20;
 		} else if (!strcmp(a, "--compress")) {
 			if (kdump_compression_parse(argv[++i], &o.alg) < 0)
-				usage();
+				return usage();
 		} else if (!strcmp(a, "--level")) {
 			if (parse_num(argv[++i], 0, 22, &v) < 0)
-				usage();
+				return usage();
 			o.level = (int)v;
 		} else if (!strcmp(a, "--threads")) {
 			if (parse_num(argv[++i], 1, MAX_THREADS, &v) < 0)
-				usage();
+				return usage();
 			o.threads = (int)v;
 		} else if (a[0] == '-' || o.out) {
-			usage();
+			return usage();
 		} else {
 			o.out = a;
 		}
 	}
 	if (o.status_only ? o.out || o.no_release : !o.out)
-		usage();
+		return usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 

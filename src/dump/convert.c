@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Dump conversion (see convert.h).  Pages go in batches: the batch is cut into one slice per
-// worker, each worker reads its pages through its own dumpfile handle (a kdump input is
-// decompressed in parallel too) and compresses them, then this thread appends the batch in
-// pfn order.
+// Dump conversion (see convert.h).  Pages go in batches through format/kdump_pool.h: the batch
+// is cut into one slice per worker, each worker reads its pages through its own dumpfile
+// handle (a kdump input is decompressed in parallel too) and compresses them, then this thread
+// appends the batch in pfn order.
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +17,14 @@
 #include "format/dumpfile.h"
 #include "format/elfcore.h"
 #include "format/kdump_disk.h"
+#include "format/kdump_pool.h"
 #include "format/vmcoreinfo.h"
 #include "util/fsutil.h"
 
 #define PAGE 4096u
 #define BATCH 4096u                         /* pages per round: 16 MiB */
 #define RUN_PAGES 64u                       /* consecutive pages read with one call */
-#define MAX_THREADS 64u
+#define MAX_THREADS KDUMP_POOL_MAX_THREADS
 #define MAX_PFN (UINT64_C(1) << 36)          /* 256 TiB of guest-physical address space */
 
 struct conv {
@@ -40,20 +40,10 @@ struct conv {
 	struct kdump_range *ranges;
 	size_t nranges;
 	char part[4200];
-};
-
-struct worker {
-	struct conv *cv;
-	struct dumpfile *d;
-	struct kdump_compressor *c;
-	uint8_t *stage;                      /* RUN_PAGES pages read at once (kdump output) */
-	const uint64_t *pfn;                 /* the slice */
-	size_t n;
-	uint8_t *out;                        /* n pages */
-	struct kdump_cpage *cp;
-	int err;
-	uint64_t err_pfn;
-	pthread_t th;
+	struct kdump_pool *pool;             /* reads (and compresses) a batch */
+	struct dumpfile **wd;                /* a handle of the input per worker */
+	unsigned nw;
+	const uint64_t *batch;               /* the pfns of the batch the pool runs */
 };
 
 __attribute__((format(printf, 4, 5))) static int failf(struct conv *cv, int err, bool bad_input,
@@ -231,79 +221,43 @@ static uint64_t next_dumped(const struct conv *cv, uint64_t pfn)
 	return pfn;
 }
 
-/* Read the RUN pages from PFN[0] on into DST; on failure find the first bad page. */
-static int read_run(struct worker *w, const uint64_t *pfn, size_t run, uint8_t *dst)
+/* kdump_pool_read_fn: the pages of the batch from FIRST on, as many as are consecutive (up to
+ * *N), through the worker's own handle; on failure, find the first bad page. */
+static int read_pages(void *ctx, unsigned worker, size_t first, size_t *n, void *dst)
 {
-	int r = dumpfile_read_phys(w->d, pfn[0] * PAGE, dst, run * PAGE);
+	struct conv *cv = ctx;
+	struct dumpfile *d = cv->wd[worker];
+	const uint64_t *pfn = cv->batch + first;
+	size_t run = 1;
+	int r;
 
+	while (run < *n && pfn[run] == pfn[0] + run)
+		run++;
+	*n = run;
+	r = dumpfile_read_phys(d, pfn[0] * PAGE, dst, run * PAGE);
 	for (size_t k = 0; r < 0 && k < run; k++) {
-		int e = dumpfile_read_phys(w->d, pfn[k] * PAGE, dst + k * PAGE, PAGE);
+		int e = dumpfile_read_phys(d, pfn[k] * PAGE, (uint8_t *)dst + k * PAGE, PAGE);
 		if (e < 0) {
-			w->err_pfn = pfn[k];
+			*n = k;
 			return e;
 		}
 	}
 	return 0;
 }
 
-static void *work(void *arg)
-{
-	struct worker *w = arg;
-	bool elf = w->cv->o->format == CONVERT_ELF;
-
-	for (size_t i = 0; i < w->n && !w->err;) {
-		size_t run = 1;
-		while (i + run < w->n && run < RUN_PAGES && w->pfn[i + run] == w->pfn[i] + run)
-			run++;
-		uint8_t *src = elf ? w->out + i * PAGE : w->stage;
-		int r = read_run(w, w->pfn + i, run, src);
-		for (size_t k = 0; r == 0 && !elf && k < run; k++) {
-			r = kdump_compress_page(w->c, src + k * PAGE, w->out + (i + k) * PAGE,
-						&w->cp[i + k]);
-			if (r < 0)
-				w->err_pfn = w->pfn[i + k];
-		}
-		if (r < 0)
-			w->err = r;
-		i += run;
-	}
-	return NULL;
-}
-
 /* Read (and compress) the N pages PFN[] with the workers; 0 or the first error. */
-static int run_batch(struct conv *cv, struct worker *ws, unsigned nw, const uint64_t *pfn,
-		     size_t n, uint8_t *out, struct kdump_cpage *cp)
+static int run_batch(struct conv *cv, const uint64_t *pfn, size_t n, uint8_t *out,
+		     struct kdump_cpage *cp)
 {
-	size_t per = (n + nw - 1) / nw;
-	unsigned used = 0;
-	int r = 0;
+	size_t bad = 0;
+	int r;
 
-	for (unsigned i = 0; i < nw && (size_t)i * per < n; i++, used++) {
-		struct worker *w = &ws[i];
-		size_t lo = (size_t)i * per;
-		w->pfn = pfn + lo;
-		w->n = n - lo < per ? n - lo : per;
-		w->out = out + lo * PAGE;
-		w->cp = cp + lo;
-		w->err = 0;
-		if (i > 0 && pthread_create(&w->th, NULL, work, w) != 0) {
-			w->err = -EAGAIN;
-			w->n = 0;
-		}
-	}
-	if (used)
-		work(&ws[0]);
-	for (unsigned i = 1; i < used; i++)
-		if (ws[i].n)
-			pthread_join(ws[i].th, NULL);
-	for (unsigned i = 0; i < used && !r; i++) {
-		if (ws[i].err == -EAGAIN && !ws[i].n)
-			r = failf(cv, -EAGAIN, false, "cannot start a worker thread");
-		else if (ws[i].err)
-			r = failf(cv, ws[i].err, false, "cannot read the page at %#llx of the input: %s",
-				  (unsigned long long)(ws[i].err_pfn * PAGE), strerror(-ws[i].err));
-	}
-	return r;
+	cv->batch = pfn;
+	r = kdump_pool_run(cv->pool, NULL, n, out, cp, &bad);
+	if (r < 0)
+		return failf(cv, r, false, "cannot read the page at %#llx of the input: %s",
+			     (unsigned long long)(pfn[bad] * PAGE), strerror(-r));
+	return 0;
 }
 
 static void progress(struct conv *cv, uint64_t done)
@@ -337,7 +291,7 @@ static void dump_time(struct conv *cv, int64_t *sec, int64_t *usec)
 		*usec = 1; /* the writer reads 0/0 as "now" */
 }
 
-static int write_kdump(struct conv *cv, struct worker *ws, unsigned nw)
+static int write_kdump(struct conv *cv)
 {
 	const struct kdump_info *ki = dumpfile_kdump_info(cv->d);
 	struct kdump_writer_opts wo = {
@@ -377,7 +331,7 @@ static int write_kdump(struct conv *cv, struct worker *ws, unsigned nw)
 		size_t n = 0;
 		for (; p < cv->max_pfn && n < BATCH; p = next_dumped(cv, p + 1))
 			pfn[n++] = p;
-		r = run_batch(cv, ws, nw, pfn, n, out, cp);
+		r = run_batch(cv, pfn, n, out, cp);
 		for (size_t i = 0; i < n && r == 0; i++) {
 			r = kdump_writer_append(w, pfn[i], &cp[i]);
 			if (r < 0)
@@ -459,7 +413,7 @@ static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *da
 	return 0;
 }
 
-static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
+static int write_elf(struct conv *cv)
 {
 	uint8_t *hdr = NULL, *out = malloc((size_t)BATCH * PAGE);
 	uint64_t *pfn = malloc(BATCH * sizeof(*pfn)), data_off = 0, done = 0;
@@ -483,7 +437,7 @@ static int write_elf(struct conv *cv, struct worker *ws, unsigned nw)
 		size_t n = 0;
 		for (; p < cv->max_pfn && n < BATCH; p = next_dumped(cv, p + 1))
 			pfn[n++] = p;
-		r = run_batch(cv, ws, nw, pfn, n, out, NULL);
+		r = run_batch(cv, pfn, n, out, NULL);
 		if (r < 0)
 			goto out_close;
 		r = kdump_pwrite_full(fd, out, n * PAGE, data_off + done * PAGE);
@@ -524,38 +478,44 @@ static unsigned pick_threads(unsigned want)
 	return want > MAX_THREADS ? MAX_THREADS : want;
 }
 
-static int start_workers(struct conv *cv, struct worker *ws, unsigned nw)
+/* The pool, and a handle of the input for each of its NW workers. */
+static int start_workers(struct conv *cv, unsigned nw)
 {
+	struct kdump_pool_opts po = {
+		.threads = nw,
+		.compress = cv->o->format == CONVERT_KDUMP,
+		.compression = cv->o->compression,
+		.level = cv->o->level,
+		.read = read_pages,
+		.ctx = cv,
+		.read_pages = RUN_PAGES,
+	};
 	char why[256];
 	int r;
 
+	r = kdump_pool_new(&po, &cv->pool);
+	if (r < 0)
+		return failf(cv, r, r == -EINVAL, "compression %s level %d: %s",
+			     kdump_compression_name(cv->o->compression), cv->o->level,
+			     strerror(-r));
+	cv->wd = calloc(nw, sizeof(*cv->wd));
+	if (!cv->wd)
+		return failf(cv, -ENOMEM, false, "out of memory");
+	cv->nw = nw;
 	for (unsigned i = 0; i < nw; i++) {
-		ws[i].cv = cv;
-		ws[i].stage = malloc((size_t)RUN_PAGES * PAGE);
-		if (!ws[i].stage)
-			return failf(cv, -ENOMEM, false, "out of memory");
-		r = dumpfile_open(cv->o->in, 0, &ws[i].d, why, sizeof(why));
+		r = dumpfile_open(cv->o->in, 0, &cv->wd[i], why, sizeof(why));
 		if (r < 0)
 			return failf(cv, r, false, "reopening %s: %s", cv->o->in, why);
-		if (cv->o->format == CONVERT_KDUMP) {
-			r = kdump_compressor_new(cv->o->compression, cv->o->level, &ws[i].c);
-			if (r < 0)
-				return failf(cv, r, r == -EINVAL, "compression %s level %d: %s",
-					     kdump_compression_name(cv->o->compression),
-					     cv->o->level, strerror(-r));
-		}
 	}
 	return 0;
 }
 
-static void stop_workers(struct worker *ws, unsigned nw)
+static void stop_workers(struct conv *cv)
 {
-	for (unsigned i = 0; ws && i < nw; i++) {
-		dumpfile_close(ws[i].d);
-		kdump_compressor_free(ws[i].c);
-		free(ws[i].stage);
-	}
-	free(ws);
+	for (unsigned i = 0; cv->wd && i < cv->nw; i++)
+		dumpfile_close(cv->wd[i]);
+	free(cv->wd);
+	kdump_pool_free(cv->pool);
 }
 
 static int open_input(struct conv *cv)
@@ -583,7 +543,6 @@ int convert_run(const struct convert_opts *o, struct convert_result *res, char *
 		size_t whylen)
 {
 	struct conv cv = { .o = o, .res = res, .why = why, .whylen = whylen };
-	struct worker *ws = NULL;
 	unsigned nw = pick_threads(o->threads);
 	double t0 = now_s();
 	struct stat st;
@@ -614,21 +573,16 @@ int convert_run(const struct convert_opts *o, struct convert_result *res, char *
 			      (ki && res->excluded_before && ki->dump_level > 0
 				       ? (unsigned)ki->dump_level & PAGEFILTER_LEVEL_MAX : 0);
 
-	ws = calloc(nw, sizeof(*ws));
-	if (!ws) {
-		r = failf(&cv, -ENOMEM, false, "out of memory");
-		goto out;
-	}
 	res->threads = nw;
-	r = start_workers(&cv, ws, nw);
+	r = start_workers(&cv, nw);
 	if (r == 0)
-		r = o->format == CONVERT_ELF ? write_elf(&cv, ws, nw) : write_kdump(&cv, ws, nw);
+		r = o->format == CONVERT_ELF ? write_elf(&cv) : write_kdump(&cv);
 	if (r < 0)
 		unlink(cv.part);
 	else if (stat(o->out, &st) == 0)
 		res->out_bytes = (uint64_t)st.st_size;
 out:
-	stop_workers(ws, nw);
+	stop_workers(&cv);
 	dumpfile_close(cv.d);
 	free(cv.valid);
 	free(cv.excl);

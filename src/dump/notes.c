@@ -3,6 +3,7 @@
 // NT_PRSTATUS and "QEMU" CPU-state notes are what crash(8) understands, so they are reused
 // byte for byte.  VMCOREINFO is in them only when the guest loaded qemu_fw_cfg; otherwise the
 // kernel's own page-aligned copy is found in guest memory.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -87,7 +88,7 @@ int notes_from_qemu(struct qmp *q, const char *path, struct crash_notes *n, char
 	}
 	for (size_t i = 0; i < nsegs; i++) {
 		uint8_t *nb;
-		if (segs[i].type != 1 /* PT_LOAD */ && segs[i].filesz) {
+		if (segs[i].type != PT_LOAD && segs[i].filesz) {
 			nb = realloc(n->buf, n->len + segs[i].filesz + VMCOREINFO_MAX + 64);
 			if (!nb) {
 				r = -ENOMEM;

@@ -2,7 +2,9 @@
 // Host saver thread.  It reads the ELF core header hvdump wrote into the RAM file, the same
 // header the capture kernel reads, so the dump on disk and /proc/vmcore can never disagree
 // about which bytes are which page.  Every chunk is fdatasync'ed before its source range is
-// reported: the supervisor releases nothing that is not durable.
+// reported: the supervisor releases nothing that is not durable.  The ELF format is written
+// here, the kdump-compressed one in saver_kdump.c.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,17 +14,14 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-#include <libgen.h>
 
+#include "dump/capture.h"
 #include "dump/saver.h"
+#include "dump/saver_internal.h"
 #include "format/elfcore.h"
-#include "format/dumpfile.h"
-#include "format/kdump.h"
-#include "format/pagefilter.h"
 #include "util/fsutil.h"
 
 #define SAVER_MAX_RANGES 4096
-#define SAVER_HDR_READ (1u << 20)
 
 struct saver {
 	struct saver_config cfg;
@@ -54,7 +53,7 @@ struct saver {
  * SCHED_IDLE still slowed a TCG capture boot by 10-15% (4 GiB guest: its kernel reached
  * /init in 4.3-5.2 s instead of 3.8-4.0 s), sharing the memory bandwidth and caches the
  * vCPU threads need even when it only ran on idle CPU time. */
-static void wait_released(struct saver *s)
+void saver_wait_released(struct saver *s)
 {
 	pthread_mutex_lock(&s->lock);
 	while (s->held && !atomic_load(&s->stop))
@@ -78,7 +77,12 @@ static void post(struct saver *s)
 	}
 }
 
-static void report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t saved)
+bool saver_stopping(struct saver *s)
+{
+	return atomic_load(&s->stop);
+}
+
+void saver_report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t saved)
 {
 	pthread_mutex_lock(&s->lock);
 	if (len == 0)
@@ -100,9 +104,19 @@ static void fail(struct saver *s, int r, const char *what)
 	snprintf(s->why, sizeof(s->why), "%s: %s", what, strerror(-r));
 }
 
-/* The open file and offset holding [GPA, GPA+LEN) in the capture boot: the RAM file, or the
- * DIMM file mapped there.  -ERANGE when no single file holds all of it. */
-static int locate(const struct saver *s, uint64_t gpa, uint64_t len, int *fd, uint64_t *off)
+void saver_filter_done(struct saver *s, bool ran, uint64_t left_out, const char *warning)
+{
+	pthread_mutex_lock(&s->lock);
+	if (ran) {
+		snprintf(s->warning, sizeof(s->warning), "%s", warning);
+		s->filtered = true;
+	}
+	s->left_out = left_out;
+	pthread_mutex_unlock(&s->lock);
+	post(s);
+}
+
+int saver_locate(const struct saver *s, uint64_t gpa, uint64_t len, int *fd, uint64_t *off)
 {
 	uint64_t end, last;
 
@@ -142,10 +156,8 @@ static int open_sources(struct saver *s)
 	return 0;
 }
 
-#define COPY_BUF (8u << 20)
-
 /* Copy LEN bytes RAM[src] -> OUT[dst]: in the kernel when both files allow it, else
- * through BUF (COPY_BUF bytes). */
+ * through BUF (SAVER_COPY_BUF bytes). */
 static int copy_bytes(int in, uint64_t src, int out, uint64_t dst, uint64_t len, uint8_t *buf,
 		      bool *no_cfr)
 {
@@ -167,7 +179,7 @@ static int copy_bytes(int in, uint64_t src, int out, uint64_t dst, uint64_t len,
 		len -= (uint64_t)n;
 	}
 	while (len) {
-		size_t want = len < COPY_BUF ? (size_t)len : COPY_BUF;
+		size_t want = len < SAVER_COPY_BUF ? (size_t)len : SAVER_COPY_BUF;
 		ssize_t n = pread(in, buf, want, si);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -221,481 +233,226 @@ int saver_read_progress(const char *out_path, uint64_t *done)
 	return r;
 }
 
-/* ---- kdump-compressed ------------------------------------------------------------------- */
+/* ---- the crash ------------------------------------------------------------------------- */
 
-#define KD_CHUNK_PAGES (COPY_BUF / KDUMP_PAGE_SIZE)
-#define KD_MAX_THREADS 64
-
-struct kd_work {
-	struct kdump_compressor *c;
-	const uint8_t *pages;
-	uint8_t *out;
-	struct kdump_cpage *cp;
-	size_t n;
-	int r;
-};
-
-static void *kd_compress(void *arg)
-{
-	struct kd_work *w = arg;
-
-	w->r = 0;
-	for (size_t i = 0; i < w->n && w->r == 0; i++)
-		w->r = kdump_compress_page(w->c, w->pages + i * KDUMP_PAGE_SIZE,
-					   w->out + i * KDUMP_PAGE_SIZE, &w->cp[i]);
-	return NULL;
-}
-
-/* Compress N pages of PAGES with the T contexts in parallel into OUT/CP. */
-static int kd_compress_chunk(struct kdump_compressor **c, unsigned t, const uint8_t *pages,
-			     uint8_t *out, struct kdump_cpage *cp, size_t n)
-{
-	struct kd_work w[KD_MAX_THREADS];
-	pthread_t th[KD_MAX_THREADS];
-	bool created[KD_MAX_THREADS] = { false };
-	size_t per = (n + t - 1) / t;
-	int r = 0;
-
-	for (unsigned i = 0; i < t; i++) {
-		size_t first = (size_t)i * per;
-		w[i] = (struct kd_work){ .c = c[i], .pages = pages + first * KDUMP_PAGE_SIZE,
-					 .out = out + first * KDUMP_PAGE_SIZE, .cp = cp + first,
-					 .n = first < n ? (n - first < per ? n - first : per) : 0 };
-	}
-	for (unsigned i = 1; i < t; i++) {
-		if (!w[i].n)
-			continue;
-		created[i] = pthread_create(&th[i], NULL, kd_compress, &w[i]) == 0;
-		if (!created[i])
-			kd_compress(&w[i]); /* no thread to be had: do it here */
-	}
-	kd_compress(&w[0]);
-	for (unsigned i = 1; i < t; i++)
-		if (created[i])
-			pthread_join(th[i], NULL);
-	for (unsigned i = 0; i < t; i++)
-		if (w[i].r < 0)
-			r = w[i].r;
-	return r;
-}
-
-/* The crashed memory as the saver sees it, for the page filter: crashed guest-physical
- * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
-struct crash_view {
-	struct saver *s;
-	const struct elfcore_segment *segs;
+/* The crash as the capture boot has it: the segments of the ELF core header, and the notes. */
+struct crash {
+	struct elfcore_segment *segs;
 	size_t nsegs;
+	uint8_t *notes;
+	size_t notes_len;
 };
 
-static int view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+/* Read the header and the notes into C, check that every segment is in the RAM file or a
+ * DIMM file, and publish the total of the loads.  0 or the error, recorded. */
+static int read_crash(struct saver *s, struct crash *c)
 {
-	const struct crash_view *v = ctx;
-	uint64_t off;
-	int fd;
+	uint64_t total = 0, off;
+	int r, in;
 
-	for (size_t i = 0; i < v->nsegs; i++) {
-		const struct elfcore_segment *g = &v->segs[i];
-		if (g->type == 4 || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
-		    len > g->memsz - (paddr - g->paddr))
-			continue;
-		if (locate(v->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
-			return -EFAULT;
-		ssize_t n = pread(fd, buf, len, (off_t)off);
-		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-	}
-	return -EFAULT;
-}
-
-/* Which pages S->cfg.dump_level leaves out: a bitmap over [0, MAX_PFN) (NULL when nothing
- * is to be filtered).  A dump that cannot be filtered is saved whole, and WARN says why. */
-static uint8_t *choose_exclusions(struct saver *s, const struct elfcore_segment *segs,
-				  size_t nsegs, const uint8_t *notes, size_t notes_len,
-				  uint64_t max_pfn, struct pagefilter_stats *st)
-{
-	struct crash_view v = { s, segs, nsegs };
-	struct dumpfile_range *rg = calloc(nsegs ? nsegs : 1, sizeof(*rg));
-	struct dumpfile_source src = { .read = view_read, .ctx = &v, .ranges = rg,
-				       .notes = notes, .notes_len = notes_len };
-	struct dumpfile *d = NULL;
-	uint8_t *excl = calloc(1, (size_t)((max_pfn + 7) / 8));
-	char why[256];
-	int r = -ENOMEM;
-
-	if (!(s->cfg.dump_level & PAGEFILTER_BY_TYPE)) {
-		free(rg);
-		free(excl);
-		return NULL;
-	}
-	if (rg && excl) {
-		for (size_t i = 0; i < nsegs; i++)
-			if (segs[i].type != 4)
-				rg[src.nranges++] = (struct dumpfile_range){ segs[i].paddr,
-									     segs[i].memsz };
-		r = dumpfile_open_source(&src, &d);
-	}
-	if (r == 0)
-		r = pagefilter_scan(d, s->cfg.dump_level, excl, max_pfn, st, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "%s", strerror(-r));
-	dumpfile_close(d);
-	free(rg);
-	pthread_mutex_lock(&s->lock);
-	if (r < 0)
-		snprintf(s->warning, sizeof(s->warning), "cannot leave out pages by type (dump "
-			 "level %u), saving every page: %s", s->cfg.dump_level, why);
-	s->filtered = true;
-	pthread_mutex_unlock(&s->lock);
+	r = capture_read_header(s->fds[0], s->cfg.hdr_off, &c->segs, &c->nsegs);
 	if (r < 0) {
-		free(excl);
-		return NULL;
+		fail(s, r, s->ram_path);
+		return r;
 	}
-	return excl;
+	for (size_t i = 0; i < c->nsegs; i++) {
+		const struct elfcore_segment *g = &c->segs[i];
+		if (saver_locate(s, g->offset, g->memsz, &in, &off) < 0) {
+			snprintf(s->why, sizeof(s->why), "segment at 0x%llx is in neither the RAM file "
+				 "nor a DIMM file", (unsigned long long)g->offset);
+			return s->result = -EINVAL;
+		}
+		if (g->type == PT_NOTE) {
+			free(c->notes);
+			c->notes = malloc(g->filesz);
+			if (!c->notes || g->filesz > g->memsz ||
+			    pread(in, c->notes, g->filesz, (off_t)off) != (ssize_t)g->filesz) {
+				fail(s, -EIO, s->ram_path);
+				return -EIO;
+			}
+			c->notes_len = g->filesz;
+			continue;
+		}
+		total += g->memsz;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->total = total;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
-static int save_kdump(struct saver *s, const struct elfcore_segment *segs, size_t nsegs,
-		      const uint8_t *notes, size_t notes_len, uint8_t *buf)
+/* ---- ELF --------------------------------------------------------------------------------- */
+
+/* The loads, in order, chunk by chunk into OUT: copy, make durable, record the progress,
+ * report.  The first RESUME_AT bytes of memory were saved (and released) before. */
+static int elf_copy_loads(const struct saver_job *j, const struct elfcore_load *loads, int out,
+			  uint64_t resume_at)
 {
-	struct kdump_compressor *comp[KD_MAX_THREADS] = { 0 };
-	struct kdump_range *ranges = NULL;
-	struct kdump_writer *w = NULL;
-	struct kdump_cpage *cp = NULL;
-	uint8_t *cbuf = NULL, *excl = NULL;
-	size_t *kept = NULL;
-	struct saver_range pend[64];
-	size_t npend = 0, nr = 0;
-	uint64_t max_pfn = 0, next_pfn, since_sync = 0, pending_saved = 0;
-	unsigned t = s->cfg.threads;
-	char why[256];
+	struct saver *s = j->s;
+	uint64_t offset_in_mem = 0;
+	bool no_cfr = false;
 	int r;
 
-	if (!t) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		t = n > 0 ? (unsigned)n : 1;
-	}
-	if (t > KD_MAX_THREADS)
-		t = KD_MAX_THREADS;
-	ranges = calloc(nsegs, sizeof(*ranges));
-	cp = calloc(KD_CHUNK_PAGES, sizeof(*cp));
-	kept = calloc(KD_CHUNK_PAGES, sizeof(*kept));
-	cbuf = malloc(COPY_BUF);
-	if (!ranges || !cp || !cbuf || !kept) {
-		r = -ENOMEM;
-		fail(s, r, "saver");
-		goto out;
-	}
-	for (size_t i = 0; i < nsegs; i++) {
-		if (segs[i].type == 4)
-			continue;
-		if (segs[i].paddr % KDUMP_PAGE_SIZE || segs[i].memsz % KDUMP_PAGE_SIZE) {
-			r = -EINVAL;
-			fail(s, r, "a segment is not page-aligned");
-			goto out;
-		}
-		ranges[nr].start_pfn = segs[i].paddr / KDUMP_PAGE_SIZE;
-		ranges[nr].end_pfn = (segs[i].paddr + segs[i].memsz) / KDUMP_PAGE_SIZE;
-		if (ranges[nr].end_pfn > max_pfn)
-			max_pfn = ranges[nr].end_pfn;
-		nr++;
-	}
-	if (s->cfg.resume) {
-		r = kdump_writer_resume(s->part_path, s->out_path, &w, why, sizeof(why));
-		if (r < 0) {
-			snprintf(s->why, sizeof(s->why), "cannot resume %s: %s", s->part_path,
-				 r == -EBADMSG ? why : strerror(-r));
-			s->result = r;
-			goto out;
-		}
-	} else {
-		struct pagefilter_stats st = { 0 };
-		excl = choose_exclusions(s, segs, nsegs, notes, notes_len, max_pfn, &st);
-		struct kdump_writer_opts o = {
-			.path = s->part_path,
-			.final_path = s->out_path,
-			.max_mapnr = max_pfn,
-			.ranges = ranges,
-			.nranges = nr,
-			.notes = notes,
-			.notes_len = notes_len,
-			.exclude = excl,
-			.dump_level = excl ? (int)s->cfg.dump_level : 0,
-			.compression = (enum kdump_compression)s->cfg.compression,
-			.level = s->cfg.level,
-		};
-		pthread_mutex_lock(&s->lock);
-		s->left_out = pagefilter_excluded(&st);
-		pthread_mutex_unlock(&s->lock);
-		post(s);
-		r = kdump_writer_create(&o, &w);
-		if (r < 0) {
-			fail(s, r, s->part_path);
-			goto out;
-		}
-	}
-	for (unsigned i = 0; i < t; i++) {
-		r = kdump_compressor_new(kdump_writer_compression(w), kdump_writer_level(w), &comp[i]);
-		if (r < 0) {
-			fail(s, r, "compressor");
-			goto out;
-		}
-	}
-	next_pfn = kdump_writer_next_pfn(w);
-
-	/* The loads are in pfn order: read, compress in parallel, append in order. */
-	for (size_t i = 0; i < nsegs; i++) {
-		uint64_t src, pfn0, pfn1, pfn;
+	for (size_t i = 0, li = 0; i < j->nsegs && !atomic_load(&s->stop); i++) {
+		const struct elfcore_segment *g = &j->segs[i];
+		uint64_t src, done = 0;
 		int in;
-		if (segs[i].type == 4)
+		if (g->type == PT_NOTE)
 			continue;
-		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
-			continue; /* checked by the caller */
-		pfn0 = segs[i].paddr / KDUMP_PAGE_SIZE;
-		pfn1 = pfn0 + segs[i].memsz / KDUMP_PAGE_SIZE;
-		pfn = pfn0 > next_pfn ? pfn0 : next_pfn;
-		if (pfn > pfn0)
-			report_range(s, 0, 0, ((pfn < pfn1 ? pfn : pfn1) - pfn0) * KDUMP_PAGE_SIZE);
-		while (pfn < pfn1) {
-			size_t n = pfn1 - pfn < KD_CHUNK_PAGES ? (size_t)(pfn1 - pfn) : KD_CHUNK_PAGES;
-			uint64_t off = src + (pfn - pfn0) * KDUMP_PAGE_SIZE, bytes = n * KDUMP_PAGE_SIZE;
-			uint64_t gpa = segs[i].offset + (pfn - pfn0) * KDUMP_PAGE_SIZE;
-			ssize_t got;
-
-			if (atomic_load(&s->stop)) {
-				r = -ECANCELED;
-				fail(s, r, s->part_path);
-				goto out;
-			}
-			wait_released(s);
-			/* the pages of the chunk the file gets, packed to the front */
-			size_t m = 0;
-			for (size_t k = 0; k < n; k++)
-				if (kdump_writer_dumps(w, pfn + k))
-					kept[m++] = k;
-			got = m ? pread(in, buf, bytes, (off_t)off) : (ssize_t)bytes;
-			if (got != (ssize_t)bytes) {
-				r = got < 0 ? -errno : -EIO;
-				fail(s, r, in == s->fds[0] ? s->ram_path : "a DIMM file");
-				goto out;
-			}
-			for (size_t j = 0; m < n && j < m; j++)
-				if (kept[j] != j)
-					memcpy(buf + j * KDUMP_PAGE_SIZE,
-					       buf + kept[j] * KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE);
-			r = kd_compress_chunk(comp, t, buf, cbuf, cp, m);
-			for (size_t j = 0; r == 0 && j < m; j++)
-				r = kdump_writer_append(w, pfn + kept[j], &cp[j]);
+		if (saver_locate(s, g->offset, g->memsz, &in, &src) < 0)
+			continue; /* checked by read_crash */
+		if (offset_in_mem + g->memsz <= resume_at) {
+			/* saved and released before the interruption */
+			offset_in_mem += g->memsz;
+			saver_report_range(s, 0, 0, g->memsz);
+			li++;
+			continue;
+		}
+		if (offset_in_mem < resume_at) {
+			done = resume_at - offset_in_mem;
+			saver_report_range(s, 0, 0, done);
+		}
+		while (done < g->memsz && !atomic_load(&s->stop)) {
+			uint64_t n = g->memsz - done;
+			saver_wait_released(s);
+			if (n > s->cfg.chunk)
+				n = s->cfg.chunk;
+			r = copy_bytes(in, src + done, out, loads[li].data_addr + done, n, j->buf,
+				       &no_cfr);
+			if (r == 0 && fdatasync(out) < 0)
+				r = -errno;
 			if (r < 0) {
 				fail(s, r, s->part_path);
-				goto out;
+				return r;
 			}
-			if (npend && pend[npend - 1].gpa + pend[npend - 1].len == gpa)
-				pend[npend - 1].len += bytes;
-			else
-				pend[npend++] = (struct saver_range){ gpa, bytes };
-			pending_saved += bytes;
-			since_sync += bytes;
-			pfn += n;
-			if (since_sync >= s->cfg.chunk || npend == sizeof(pend) / sizeof(pend[0])) {
-				r = kdump_writer_sync(w, NULL);
-				if (r < 0) {
-					fail(s, r, s->part_path);
-					goto out;
-				}
-				for (size_t k = 0; k < npend; k++)
-					report_range(s, pend[k].gpa, pend[k].len,
-						     k + 1 == npend ? pending_saved : 0);
-				npend = 0;
-				pending_saved = since_sync = 0;
+			r = write_progress(s, offset_in_mem + done + n);
+			if (r < 0) {
+				fail(s, r, "cannot record the save's progress");
+				return r;
 			}
+			saver_report_range(s, g->offset + done, n, n);
+			done += n;
+		}
+		offset_in_mem += g->memsz;
+		li++;
+	}
+	if (atomic_load(&s->stop)) {
+		fail(s, -ECANCELED, s->part_path);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/* Make OUT.part durable and rename it to OUT; its progress record goes. */
+static int elf_finish(struct saver *s, int out)
+{
+	char prog[4300];
+
+	if (fsync(out) < 0 || rename(s->part_path, s->out_path) < 0) {
+		fail(s, -errno, s->out_path);
+		return s->result;
+	}
+	snprintf(prog, sizeof(prog), "%s.progress", s->part_path);
+	unlink(prog);
+	if (fsync_parent(s->out_path) < 0) {
+		/* best effort: the dump itself is durable */
+	}
+	return 0;
+}
+
+/* ELF: the header, then each load's bytes at its offset; a resumed save continues OUT.part
+ * from its progress record. */
+static int save_elf(const struct saver_job *j)
+{
+	struct saver *s = j->s;
+	struct elfcore_load *loads = calloc(j->nsegs, sizeof(*loads));
+	uint8_t *hdr = NULL;
+	uint64_t resume_at = 0, pos;
+	size_t nloads = 0, hs;
+	int out = -1, r;
+
+	if (!loads) {
+		fail(s, -ENOMEM, "saver");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < j->nsegs; i++)
+		if (j->segs[i].type != PT_NOTE)
+			loads[nloads++] = (struct elfcore_load){ .paddr = j->segs[i].paddr,
+								 .size = j->segs[i].memsz,
+								 .vaddr = j->segs[i].vaddr };
+	if (s->cfg.resume) {
+		r = saver_read_progress(s->out_path, &resume_at);
+		if (r < 0) {
+			fail(s, r, "no progress record to resume from");
+			goto out;
 		}
 	}
-	r = kdump_writer_finish(w);
-	if (r < 0) {
-		fail(s, r, s->out_path);
+	out = open(s->part_path, O_RDWR | O_CREAT | O_CLOEXEC | (s->cfg.resume ? 0 : O_TRUNC), 0600);
+	if (out < 0) {
+		r = -errno;
+		fail(s, r, s->part_path);
 		goto out;
 	}
-	for (size_t k = 0; k < npend; k++)
-		report_range(s, pend[k].gpa, pend[k].len, k + 1 == npend ? pending_saved : 0);
+	hs = elfcore_header_size(nloads, j->notes_len);
+	pos = (hs + 4095) & ~4095ull;
+	for (size_t i = 0; i < nloads; i++) {
+		loads[i].data_addr = pos;
+		pos += loads[i].size;
+	}
+	hdr = calloc(1, hs);
+	r = hdr ? elfcore_build(hdr, hs, 0, loads, nloads, j->notes, j->notes_len) : -ENOMEM;
+	if (r == 0 && pwrite(out, hdr, hs, 0) != (ssize_t)hs)
+		r = errno ? -errno : -EIO;
+	if (r < 0) {
+		fail(s, r, s->part_path);
+		goto out;
+	}
+	r = elf_copy_loads(j, loads, out, resume_at);
+	if (r == 0)
+		r = elf_finish(s, out);
 out:
-	kdump_writer_free(w);
-	for (unsigned i = 0; i < t; i++)
-		kdump_compressor_free(comp[i]);
-	free(cbuf);
-	free(cp);
-	free(kept);
-	free(excl);
-	free(ranges);
+	if (out >= 0)
+		close(out);
+	free(hdr);
+	free(loads);
 	return r;
 }
+
+/* ---- the thread -------------------------------------------------------------------------- */
 
 static void *saver_main(void *arg)
 {
 	struct saver *s = arg;
-	struct elfcore_segment *segs = NULL;
-	struct elfcore_load *loads = NULL;
-	uint8_t *hdr = NULL, *notes = NULL, *outhdr = NULL;
-	size_t nsegs = 0, need, nloads = 0, notes_len = 0, hs;
-	uint64_t pos, total = 0;
-	int in, out = -1, r, dfd;
+	struct crash c = { 0 };
 	uint8_t *buf = NULL;
-	bool no_cfr = false;
-	uint64_t resume_at = 0, offset_in_mem = 0;
-	char dir[4096];
 
-	wait_released(s);
+	saver_wait_released(s);
 	if (atomic_load(&s->stop)) {
 		fail(s, -ECANCELED, s->part_path); /* stopped while held: nothing was written */
 		goto done;
 	}
 	if (open_sources(s) < 0)
 		goto done;
-	buf = malloc(COPY_BUF);
-	hdr = malloc(SAVER_HDR_READ);
-	if (!buf || !hdr ||
-	    pread(s->fds[0], hdr, SAVER_HDR_READ, (off_t)s->cfg.hdr_off) != SAVER_HDR_READ) {
-		fail(s, -EIO, s->ram_path);
-		goto done;
-	}
-	r = elfcore_parse(hdr, SAVER_HDR_READ, 0, &segs, &nsegs, &need);
-	if (r < 0) {
-		fail(s, r, s->ram_path);
-		goto done;
-	}
-	loads = calloc(nsegs, sizeof(*loads));
-	if (!loads) {
+	buf = malloc(SAVER_COPY_BUF);
+	if (!buf) {
 		fail(s, -ENOMEM, "saver");
 		goto done;
 	}
-	for (size_t i = 0; i < nsegs; i++) {
-		uint64_t off;
-		if (locate(s, segs[i].offset, segs[i].memsz, &in, &off) < 0) {
-			snprintf(s->why, sizeof(s->why), "segment at 0x%llx is in neither the RAM file "
-				 "nor a DIMM file", (unsigned long long)segs[i].offset);
-			s->result = -EINVAL;
-			goto done;
-		}
-		if (segs[i].type == 4 /* PT_NOTE */) {
-			free(notes);
-			notes = malloc(segs[i].filesz);
-			if (!notes || segs[i].filesz > segs[i].memsz ||
-			    pread(in, notes, segs[i].filesz, (off_t)off) != (ssize_t)segs[i].filesz) {
-				fail(s, -EIO, s->ram_path);
-				goto done;
-			}
-			notes_len = segs[i].filesz;
-			continue;
-		}
-		loads[nloads++] = (struct elfcore_load){ .paddr = segs[i].paddr, .size = segs[i].memsz,
-							 .vaddr = segs[i].vaddr };
-		total += segs[i].memsz;
-	}
-	pthread_mutex_lock(&s->lock);
-	s->total = total;
-	pthread_mutex_unlock(&s->lock);
-
-	if (s->cfg.format == SAVE_KDUMP) {
-		if (save_kdump(s, segs, nsegs, notes, notes_len, buf) == 0)
-			s->result = 0;
+	if (read_crash(s, &c) < 0)
 		goto done;
-	}
-	if (s->cfg.resume) {
-		r = saver_read_progress(s->out_path, &resume_at);
-		if (r < 0) {
-			fail(s, r, "no progress record to resume from");
-			goto done;
-		}
-	}
-	out = open(s->part_path, O_RDWR | O_CREAT | O_CLOEXEC | (s->cfg.resume ? 0 : O_TRUNC), 0600);
-	if (out < 0) {
-		fail(s, -errno, s->part_path);
-		goto done;
-	}
-	hs = elfcore_header_size(nloads, notes_len);
-	pos = (hs + 4095) & ~4095ull;
-	for (size_t i = 0; i < nloads; i++) {
-		loads[i].data_addr = pos;
-		pos += loads[i].size;
-	}
-	outhdr = calloc(1, hs);
-	r = outhdr ? elfcore_build(outhdr, hs, 0, loads, nloads, notes, notes_len) : -ENOMEM;
-	if (r == 0 && pwrite(out, outhdr, hs, 0) != (ssize_t)hs)
-		r = errno ? -errno : -EIO;
-	if (r < 0) {
-		fail(s, r, s->part_path);
-		goto done;
-	}
-	/* The loads, in order, chunk by chunk: copy, make durable, report. */
-	for (size_t i = 0, li = 0; i < nsegs && !atomic_load(&s->stop); i++) {
-		uint64_t src, done = 0;
-		if (segs[i].type == 4)
-			continue;
-		if (locate(s, segs[i].offset, segs[i].memsz, &in, &src) < 0)
-			continue; /* checked above */
-		if (offset_in_mem + segs[i].memsz <= resume_at) {
-			/* saved and released before the interruption */
-			offset_in_mem += segs[i].memsz;
-			report_range(s, 0, 0, segs[i].memsz);
-			li++;
-			continue;
-		}
-		if (offset_in_mem < resume_at) {
-			done = resume_at - offset_in_mem;
-			report_range(s, 0, 0, done);
-		}
-		while (done < segs[i].memsz && !atomic_load(&s->stop)) {
-			uint64_t n = segs[i].memsz - done;
-			wait_released(s);
-			if (n > s->cfg.chunk)
-				n = s->cfg.chunk;
-			r = copy_bytes(in, src + done, out, loads[li].data_addr + done, n, buf, &no_cfr);
-			if (r == 0 && fdatasync(out) < 0)
-				r = -errno;
-			if (r < 0) {
-				fail(s, r, s->part_path);
-				goto done;
-			}
-			r = write_progress(s, offset_in_mem + done + n);
-			if (r < 0) {
-				fail(s, r, "cannot record the save's progress");
-				goto done;
-			}
-			report_range(s, segs[i].offset + done, n, n);
-			done += n;
-		}
-		offset_in_mem += segs[i].memsz;
-		li++;
-	}
-	if (atomic_load(&s->stop)) {
-		fail(s, -ECANCELED, s->part_path);
-		goto done;
-	}
-	if (fsync(out) < 0 || rename(s->part_path, s->out_path) < 0) {
-		fail(s, -errno, s->out_path);
-		goto done;
-	}
-	{
-		char prog[4300];
-		snprintf(prog, sizeof(prog), "%s.progress", s->part_path);
-		unlink(prog);
-	}
-	snprintf(dir, sizeof(dir), "%s", s->out_path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	s->result = 0;
+	struct saver_job job = {
+		.s = s, .cfg = &s->cfg, .part_path = s->part_path, .ram_fd = s->fds[0],
+		.segs = c.segs, .nsegs = c.nsegs, .notes = c.notes, .notes_len = c.notes_len,
+		.buf = buf, .why = s->why, .whylen = sizeof(s->why),
+	};
+	s->result = s->cfg.format == SAVE_KDUMP ? saver_save_kdump(&job) : save_elf(&job);
 done:
-	if (out >= 0)
-		close(out);
 	for (size_t i = 0; i <= s->cfg.ndimms; i++)
 		if (s->fds[i] >= 0)
 			close(s->fds[i]);
 	free(buf);
-	free(outhdr);
-	free(notes);
-	free(loads);
-	free(segs);
-	free(hdr);
+	free(c.notes);
+	free(c.segs);
 	pthread_mutex_lock(&s->lock);
 	s->finished = true;
 	pthread_mutex_unlock(&s->lock);

@@ -9,6 +9,7 @@
 // zero page.  So a checkpoint only has to make data and descriptors durable, then say so in
 // the resume record; and a file cut short anywhere is a valid *incomplete* kdump file, the
 // way makedumpfile leaves one on ENOSPC: descriptors not yet written read as offset 0.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -27,9 +28,6 @@
 
 #define DATA_BUF (1u << 20)
 #define DESC_BUF 4096u               /* descriptors (96 KiB) */
-#ifndef NT_PRSTATUS
-#define NT_PRSTATUS 1
-#endif
 
 struct kdump_writer {
 	int fd;
@@ -218,6 +216,42 @@ static struct kdump_writer *writer_alloc(const char *path, const char *final_pat
 	return w;
 }
 
+/* Create W's file and write all of it up to the page data: the header, the sub-header blocks
+ * SUB (the first resume record goes into their last block) and both bitmaps (BM1 and W's);
+ * the shared zero page is a hole.  fsync'd, with the directory. */
+static int write_prefix(struct kdump_writer *w, uint8_t *sub, const uint8_t *bm1)
+{
+	size_t sub_len = (size_t)w->l.sub_hdr_blocks * KDUMP_PAGE_SIZE;
+	uint64_t bm_len = (w->max_mapnr + 7) / 8;
+	uint8_t rec[64];
+	int ret;
+
+	w->fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		return -errno;
+	w->next_pfn = kdump_bit_next(w->bm, 0, w->max_mapnr);
+	w->data_end = w->l.data_off + KDUMP_PAGE_SIZE; /* the shared zero page: a hole */
+	w->dbuf_off = w->data_end;
+	w->st.file_bytes = w->data_end;
+	ret = zero_prefix(w->fd, w->data_end);
+	if (ret < 0)
+		return ret;
+	struct kdump_disk_resume r = { .seq = 0, .next_pfn = w->next_pfn,
+				       .data_end = w->data_end, .state = KDUMP_RESUME_WRITING,
+				       .level = w->level, .data_off = w->l.data_off };
+	kdump_resume_encode(rec, &r);
+	if (!w->oneshot)
+		memcpy(sub + sub_len - KDUMP_PAGE_SIZE, rec, sizeof(rec));
+	if ((ret = kdump_pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, sub, sub_len, KDUMP_PAGE_SIZE)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, bm1, bm_len, w->l.bitmap1_off)) < 0 ||
+	    (ret = kdump_pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap2_off)) < 0)
+		return ret;
+	if (fsync(w->fd) < 0)
+		return -errno;
+	return fsync_dir_of(w->path);
+}
+
 int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer **out)
 {
 	struct kdump_writer *w;
@@ -309,36 +343,7 @@ int kdump_writer_create(const struct kdump_writer_opts *o, struct kdump_writer *
 	}
 	le64_put(sub + KDUMP_KH(max_mapnr_64), w->max_mapnr);
 
-	w->fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (w->fd < 0) {
-		ret = -errno;
-		goto fail_free;
-	}
-	w->next_pfn = kdump_bit_next(w->bm, 0, w->max_mapnr);
-	w->data_end = w->l.data_off + KDUMP_PAGE_SIZE; /* the shared zero page: a hole */
-	w->dbuf_off = w->data_end;
-	w->st.file_bytes = w->data_end;
-	ret = zero_prefix(w->fd, w->data_end);
-	if (ret < 0)
-		goto fail_free;
-	size_t sub_len = (size_t)w->l.sub_hdr_blocks * KDUMP_PAGE_SIZE;
-	uint8_t rec[64];
-	struct kdump_disk_resume r = { .seq = 0, .next_pfn = w->next_pfn,
-				       .data_end = w->data_end, .state = KDUMP_RESUME_WRITING,
-				       .level = w->level, .data_off = w->l.data_off };
-	kdump_resume_encode(rec, &r);
-	if (!w->oneshot)
-		memcpy(sub + sub_len - KDUMP_PAGE_SIZE, rec, sizeof(rec));
-	if ((ret = kdump_pwrite_full(w->fd, w->hdr, sizeof(w->hdr), 0)) < 0 ||
-	    (ret = kdump_pwrite_full(w->fd, sub, sub_len, KDUMP_PAGE_SIZE)) < 0 ||
-	    (ret = kdump_pwrite_full(w->fd, bm1, bm_len, w->l.bitmap1_off)) < 0 ||
-	    (ret = kdump_pwrite_full(w->fd, w->bm, bm_len, w->l.bitmap2_off)) < 0)
-		goto fail_free;
-	if (fsync(w->fd) < 0) {
-		ret = -errno;
-		goto fail_free;
-	}
-	ret = fsync_dir_of(w->path);
+	ret = write_prefix(w, sub, bm1);
 	if (ret < 0)
 		goto fail_free;
 	free(sub);
