@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dump/notes.h"
+#include "util/clock.h"
 #include "format/elfcore.h"
 #include "format/hmpregs.h"
 #include "format/vmcoreinfo.h"
@@ -210,13 +211,6 @@ long long notes_scan_buf(const uint8_t *buf, size_t len, size_t avail,
 			const struct notes_stale *stale, size_t *note_len)
 {
 	return vmcoreinfo_scan(buf, len, avail, LAYOUT_PAGE, skip_stale, (void *)stale, note_len);
-}
-
-static long long clock_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 _Static_assert(NOTES_NOTE_READ >= 12 + 12 + VMCOREINFO_MAX, "room for a whole note");

@@ -90,7 +90,9 @@ void console_err_feed(struct console *c, const char *buf, size_t n, bool at_eof)
 		char *nl;
 
 		take = take < n ? take : n;
-		memcpy(c->errbuf + c->err_len, buf, take);
+		/* a NUL byte is shown, not taken for the end of the text */
+		for (size_t i = 0; i < take; i++)
+			c->errbuf[c->err_len + i] = buf[i] ? buf[i] : '?';
 		buf += take;
 		n -= take;
 		c->err_len += take;

@@ -151,6 +151,10 @@ void memback_give(struct memback *mb, struct qmp *q, const struct machine_layout
 long long memback_wake_ms(const struct memback *mb, bool saver_held, bool final)
 {
 	/* a held saver or memory due wait for the capture kernel: the boot probe's next look */
+	if ((mb->pending || saver_held) && mb->probe.state == PROBE_BLIND) {
+		long long wait = mb->hotplug_after_ms - clock_ms();
+		return wait > 0 ? wait : 0; /* the delay decides */
+	}
 	if ((mb->pending || saver_held) && mb->probe.state != PROBE_UP) {
 		long long wait = mb->probe.next_ms - clock_ms();
 		return wait > PROBE_INTERVAL_MS ? wait : PROBE_INTERVAL_MS;

@@ -119,8 +119,16 @@ static void t_wake(void)
 		   "a saver held, nothing pending: the probe interval too");
 	mb.probe.state = PROBE_BLIND;
 	mb.pending = 4096;
-	tap_is_int(memback_wake_ms(&mb, false, false), PROBE_INTERVAL_MS,
-		   "blind probe, memory due: the probe interval");
+	mb.hotplug_after_ms = 0;
+	tap_is_int(memback_wake_ms(&mb, false, false), 0,
+		   "blind probe, memory due, the delay over: now");
+	mb.hotplug_after_ms = clock_ms() + 60000;
+	{
+		long long due = memback_wake_ms(&mb, false, false);
+		tap_ok(due > 59000 && due <= 60000,
+		       "blind probe, memory due: when the delay ends (%lld ms)", due);
+	}
+	mb.hotplug_after_ms = 0;
 
 	/* the capture kernel is up */
 	mb.probe.state = PROBE_UP;
