@@ -17,10 +17,10 @@ start_hvdump "$T/g" run --name gsave --kernel "$VMLINUZ" --initrd "$INITRD" --me
 wait_for "$T/g.log" 'the guest saved its dump' 300
 ok $? "the guest saved its dump and said so"
 diag "$(grep -aE 'console: hvdump-guest: save|guest saved|gave|capture kernel is up' "$T/g.log" | cut -c1-160 | tail -6)"
-ok $(! grep -q 'saving the dump to' "$T/g.log"; echo $?) "hvdump's own saver stayed out of it"
-ok $(! grep -q 'refused' "$T/g.log"; echo $?) "every release the guest asked for was inside the crash"
+check "hvdump's own saver stayed out of it" grep_none 'saving the dump to' "$T/g.log"
+check "every release the guest asked for was inside the crash" grep_none 'refused' "$T/g.log"
 rec=$(ls "$T"/dumps/*/crash.json | head -1)
-ok $(grep -q '"state": "saved-by-guest"' "$rec"; echo $?) "crash record: saved-by-guest"
+check "crash record: saved-by-guest" grep -q '"state": "saved-by-guest"' "$rec"
 wait_for "$T/g.log" 'the guest has all its memory back' 60
 ok $? "memory given back as the guest released it"
 chk=$("$TOOLS/kdump-check" "$T/guestdisk.img" --hash "$T/guest.hsh" 2>&1)

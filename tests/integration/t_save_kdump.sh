@@ -17,7 +17,8 @@ ok $? "dump saved and memory given back"
 diag "$(grep -E 'dump saved|every dump' "$T/k.log" | cut -c1-160)"
 rec=$(ls "$T"/dumps/*/crash.json | head -1)
 dump=$(dirname "$rec")/vmcore.kdump
-ok $([ -s "$dump" ] && [ ! -e "$dump.part" ] && grep -q '"dump_format": "kdump-zstd"' "$rec"; echo $?) "vmcore.kdump complete, record says kdump-zstd"
+complete_zstd() { [ -s "$dump" ] && [ ! -e "$dump.part" ] && grep -q '"dump_format": "kdump-zstd"' "$rec"; }
+check "vmcore.kdump complete, record says kdump-zstd" complete_zstd
 chk=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved.hsh" 2>&1)
 ok $? "kdump-check validates every header, bitmap and descriptor"
 diag "$(head -3 <<<"$chk")"
@@ -25,14 +26,16 @@ out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
 ok $? "kdump dump is page-exact against the crashed RAM"
 diag "$out"
 size=$(stat -c %s "$dump")
-ok $([ "$size" -lt 400000000 ]; echo $?) "compressed: $size bytes for a 2 GiB guest"
+check "compressed: $size bytes for a 2 GiB guest" test "$size" -lt 400000000
 
 VMLINUX=$(eval "$("$ROOT/guest/fetch-kernel" --print 2>/dev/null)"; echo "${VMLINUX:-}")
 [ -n "$VMLINUX" ] || VMLINUX=$(ls "$ROOT"/.cache/linux/*-dbg/usr/lib/debug/boot/vmlinux-* 2>/dev/null | head -1)
 if command -v crash >/dev/null && [ -r "$VMLINUX" ]; then
 	printf 'bt\nlog\nquit\n' | timeout 300 crash -s "$VMLINUX" "$dump" >"$T/crash.out" 2>&1
-	ok $(grep -q 'sysrq_handle_crash' "$T/crash.out"; echo $?) "crash: bt shows the panicking task in sysrq_handle_crash"
-	ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/crash.out"; echo $?) "crash: log shows the panic line"
+	check "crash: bt shows the panicking task in sysrq_handle_crash" \
+		grep -q 'sysrq_handle_crash' "$T/crash.out"
+	check "crash: log shows the panic line" \
+		grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/crash.out"
 	diag "$(grep -m3 -E 'PID:|#[0-9] .*sysrq' "$T/crash.out")"
 else
 	echo "ok $((_tap_n + 1)) # SKIP crash or the debug vmlinux is missing (guest/fetch-kernel --dbg)"

@@ -32,25 +32,31 @@ ok $? "the second save stops: the dump file system is full"
 diag "$(grep -E 'panicked|re-attached|dump saved|saving the dump failed' "$T/r.log" | cut -c1-170)"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 90
-ok $([ "$RC" -eq 4 ]; echo $?) "hvdump exits 4 with the second crash kept unsaved (rc=$RC)"
+check "hvdump exits 4 with the second crash kept unsaved (rc=$RC)" test "$RC" -eq 4
 recs=($(ls "$T"/small/dumps/*/crash.json))
 rec=${recs[1]}
 dir=$(dirname "$rec")
 kept=$T/run/offdimm/crash-2.ram
 ndimm=$(grep -c . "$T/dimms2.txt")
-ok $([ -f "$kept" ] && grep -q '"state": "preserved-unsaved"' "$rec" && [ "$ndimm" -ge 1 ] &&
-	[ "$(grep -c '"file": ".*/crash-2.dimm-' "$rec")" -eq "$ndimm" ] && [ -e "$dir/vmcore.kdump.part" ]; echo $?) "crash-2.ram and $ndimm crash-2.dimm-I kept, named by the record; a partial vmcore.kdump.part"
+kept_partial() {
+	[ -f "$kept" ] && grep -q '"state": "preserved-unsaved"' "$rec" && [ "$ndimm" -ge 1 ] &&
+		[ "$(grep -c '"file": ".*/crash-2.dimm-' "$rec")" -eq "$ndimm" ] && [ -e "$dir/vmcore.kdump.part" ]
+}
+check "crash-2.ram and $ndimm crash-2.dimm-I kept, named by the record; a partial vmcore.kdump.part" \
+	kept_partial
 grep -E '"released_bytes"' "$rec" | head -1 | sed 's/^/# /'
 
 "$HVDUMP" save --from "$dir" >"$T/s0.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'No space left' "$T/s0.out"; echo $?) "offline save on the full file system fails and says why (rc=$rc)"
+check "offline save on the full file system fails and says why (rc=$rc)" \
+	exit_says "$rc" 1 "$T/s0.out" 'No space left'
 diag "$(cut -c1-200 "$T/s0.out")"
 mount -o remount,size=2G "$T/small"
 "$HVDUMP" save --from "$dir" >"$T/s1.out" 2>&1
 ok $? "after space is freed, hvdump save --from completes"
 diag "$(cut -c1-200 "$T/s1.out")"
-ok $(grep -q 'resuming the dump' "$T/s1.out" && grep -q '"state": "saved"' "$rec"; echo $?) "it continued the partial dump; record says saved"
+resumed_saved() { grep -q 'resuming the dump' "$T/s1.out" && grep -q '"state": "saved"' "$rec"; }
+check "it continued the partial dump; record says saved" resumed_saved
 out=$("$TOOLS/kdump-check" "$dir/vmcore.kdump" --hash "$T/saved2.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -2 <<<"$out")"
@@ -62,5 +68,6 @@ while read -r gpa bytes path; do
 	f=$T/run/offdimm/crash-2.dimm-${path##*dimm-}
 	[ -e "$f" ] && left=$((left + 1))
 done <"$T/dimms2.txt"
-ok $([ -f "$kept" ] && [ "$left" -eq "$ndimm" ]; echo $?) "kept RAM and DIMM files are left in place ($left of $ndimm DIMM files)"
+all_kept() { [ -f "$kept" ] && [ "$left" -eq "$ndimm" ]; }
+check "kept RAM and DIMM files are left in place ($left of $ndimm DIMM files)" all_kept
 done_testing

@@ -27,7 +27,7 @@ wait_count "$T/r.log" 'console: hvdump-guest: vmcheck (loads|FAILED)' 2 240
 ok $? "the second capture guest hashed its /proc/vmcore"
 cp "$T/check.img" "$T/guest2.hsh"
 ndimm=$(grep -c . "$T/dimms2.txt")
-ok $([ "$ndimm" -ge 1 ]; echo $?) "the second crash had $ndimm DIMMs"
+check "the second crash had $ndimm DIMMs" test "$ndimm" -ge 1
 out=$("$TOOLS/pagecmp" "$T/host2.hsh" $(ls "$T"/host2.dimm*.hsh) "$T/guest2.hsh" --skip 0xa0000-0x100000)
 ok $? "/proc/vmcore of the second capture guest is page-exact, DIMMs included"
 diag "$out"
@@ -35,10 +35,10 @@ wait_count "$T/r.log" 'the guest saved its dump' 2 240
 ok $? "the guest saved the second dump"
 wait_count "$T/r.log" 'the guest has all its memory back' 2 60
 ok $? "all memory back again"
-ok $(! grep -q 'refused' "$T/r.log"; echo $?) "every release the guest asked for was inside the crash"
+check "every release the guest asked for was inside the crash" grep_none 'refused' "$T/r.log"
 left=0
 while read -r gpa bytes path; do [ -e "$path" ] && left=$((left + 1)); done <"$T/dimms2.txt"
-ok $([ "$left" -eq 0 ]; echo $?) "the second crash's DIMM files are gone ($left left)"
+check "the second crash's DIMM files are gone ($left left)" test "$left" -eq 0
 diag "$(grep -E 'panicked|gave|re-attached|guest saved|is saved: file|gave up' "$T/r.log" | cut -c1-170)"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
