@@ -86,8 +86,7 @@ if [ -n "$MAP" ] && [ -n "$koff" ]; then
 	done
 else
 	for n in "${NAMES[@]}"; do
-		_tap_n=$((_tap_n + 1))
-		echo "ok $_tap_n # SKIP $n: no real System.map for $KVER (guest/fetch-kernel --dbg)"
+		skip "$n: no real System.map for $KVER (guest/fetch-kernel --dbg)"
 	done
 fi
 check "init_uts_ns agrees with VMCOREINFO's SYMBOL(init_uts_ns)" \
