@@ -146,6 +146,30 @@ guest_env() {
 	export VMLINUZ INITRD
 }
 
+# debug_vmlinux [N]: set VMLINUX to the debug vmlinux of the guest kernel, for crash(8) as an
+# independent reader of a dump: VMLINUX if set, else the one guest/fetch-kernel --dbg extracts
+# (.cache/linux/KVER-dbg), else Debian's installed one; of the release VMLINUZ is.  When crash
+# or that file is missing, emits N skipped test points (default 1) saying which, and returns 1.
+debug_vmlinux() {
+	local n=${1:-1} kver=${VMLINUZ##*/vmlinuz-} why= f i
+	if [ -z "${VMLINUX:-}" ]; then
+		for f in "$(dirname "$(dirname "$(dirname "$VMLINUZ")")")/$kver-dbg/usr/lib/debug/boot/vmlinux-$kver" \
+			"/usr/lib/debug/boot/vmlinux-$kver"; do
+			[ -r "$f" ] && VMLINUX=$f && break
+		done
+	fi
+	if ! command -v crash >/dev/null; then
+		why="crash(8) not installed"
+	elif [ ! -r "${VMLINUX:-}" ]; then
+		why="no debug vmlinux for $kver (guest/fetch-kernel --dbg)"
+	fi
+	[ -z "$why" ] && return 0
+	for ((i = 0; i < n; i++)); do
+		skip "$why"
+	done
+	return 1
+}
+
 # A private scratch area on tmpfs; everything a test makes lives here and is removed.
 T=$(mktemp -d /dev/shm/hvdump-test.XXXXXX)
 chmod 700 "$T"
