@@ -3,6 +3,7 @@
 # Assisted dump of a 5 GiB guest (2 GiB of it above 4 GiB), KASLR on, 4-level paging, with a
 # 20 MB initramfs: page-exact /proc/vmcore, notes, dmesg oracle.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 . "$(dirname "$0")/../lib/assisted.sh"
 guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"

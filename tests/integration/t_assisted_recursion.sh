@@ -4,6 +4,7 @@
 # dumps stay page-exact: the second through the second capture guest's /proc/vmcore, the first
 # rebuilt on the host from its own ELF header after the second capture boot.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
 
@@ -11,11 +12,10 @@ B=256M
 disk=$T/vmcheck.img
 truncate -s 32M "$disk"
 TOOLS=$ROOT/build/tests/tools
-hook="if [ \$HVDUMP_IN_CAPTURE = 1 ]; then n=$B; else n=\$HVDUMP_RAM_BYTES; fi; $TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host\$HVDUMP_CRASH.hsh \$n"
 start_hvdump "$T/r" run --name recur --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$disk" --save none \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.crash_capture=4 hvdump.vmcheck=/dev/vda" \
-	--crash-hook "$hook"
+	--crash-hook "$(pagehash_hook $B)"
 
 wait_count "$T/r.log" 'console: hvdump-guest: vmcheck (loads|FAILED)' 1 120
 ok $? "first capture guest checked its vmcore"
@@ -30,21 +30,15 @@ check "second crash noticed as a crash of the capture guest" \
 check "capture kernel's VMCOREINFO found by scanning guest memory" \
 	grep -q 'VMCOREINFO found in guest memory' "$T/r.log"
 
-out=$("$TOOLS/pagecmp" "$T/host1.hsh" "$T/guest1.hsh" --skip 0xa0000-0x100000)
-ok $? "dump 1 page-exact through the first capture guest's /proc/vmcore"
-diag "$out"
-out=$("$TOOLS/pagecmp" "$T/host2.hsh" "$disk" --skip 0xa0000-0x100000)
-ok $? "dump 2 page-exact through the second capture guest's /proc/vmcore"
-diag "$out"
+check_pages "dump 1 page-exact through the first capture guest's /proc/vmcore" 1 "$T/guest1.hsh"
+check_pages "dump 2 page-exact through the second capture guest's /proc/vmcore" 2 "$disk"
 
 recs=($(ls "$T"/dumps/*/crash.json))
 check "two crash records" test ${#recs[@]} -eq 2
 "$TOOLS/vmcore-extract" "${recs[0]}" "$T/v1.elf" >/dev/null &&
 	"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/again1.hsh" "$T/v1.elf" >/dev/null
 ok $? "dump 1 rebuilt from the RAM file after the second capture boot"
-out=$("$TOOLS/pagecmp" "$T/host1.hsh" "$T/again1.hsh" --skip 0xa0000-0x100000)
-ok $? "dump 1 still page-exact after the second crash and capture boot"
-diag "$out"
+check_pages "dump 1 still page-exact after the second crash and capture boot" 1 "$T/again1.hsh"
 "$TOOLS/vmcore-extract" "${recs[1]}" "$T/v2.elf" >/dev/null
 makedumpfile --dump-dmesg "$T/v2.elf" "$T/d2.txt" >/dev/null 2>&1
 check "makedumpfile reads dump 2: the capture kernel's panic" \

@@ -4,9 +4,9 @@
 # the saved part is released, the guest keeps running; after space is freed, `hvdump save
 # --resume` completes a dump that is page-exact against the crashed RAM.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
-TOOLS=$ROOT/build/tests/tools
 mkdir -p "$T/small"
 mount -t tmpfs -o size=700M,mode=0700 hvdump-test "$T/small" 2>/dev/null ||
 	skip_all "cannot mount a small tmpfs (needs root)"
@@ -15,7 +15,7 @@ trap 'umount -l "$T/small" 2>/dev/null; cleanup' EXIT
 start_hvdump "$T/f" run --name faults --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
 	--dump-dir "$T/small/dumps" --log "$T/f.log" --no-console --save-format elf \
 	--append "console=ttyS0 quiet hvdump.crash=0" \
-	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+	--crash-hook "$(pagehash_hook)"
 wait_for "$T/f.log" 'saving the dump failed' 120
 ok $? "saving stops when the dump directory is full"
 diag "$(grep -E 'saving the dump failed|stays preserved' "$T/f.log" | cut -c1-220)"
@@ -44,10 +44,7 @@ ok $? "the resumed save completes"
 wait_for "$T/f.log" 'the guest has all its memory back' 60
 ok $? "the guest gets all its memory back"
 dump=$(dirname "$rec")/vmcore.elf
-"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/saved.hsh" "$dump" >/dev/null
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
-ok $? "resumed dump is page-exact: nothing unsaved was released"
-diag "$out"
+check_pages "resumed dump is page-exact: nothing unsaved was released" 1 "$dump"
 makedumpfile --dump-dmesg "$dump" "$T/d.txt" >/dev/null 2>&1
 check "makedumpfile reads the resumed dump" \
 	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"

@@ -6,6 +6,7 @@
 # and leaves the kept memory alone.  It refuses while hvdump still runs the VM, a second time,
 # and a bogus directory or record (exit 2, one line).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 TOOLS=$ROOT/build/tests/tools
 mkdir -m 700 -p "$T/dumps"
@@ -13,7 +14,7 @@ mkdir -m 700 -p "$T/dumps"
 start_hvdump "$T/o" run --name off --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--dump-dir "$T/dumps" --log "$T/o.log" --no-console --save none \
 	--append "console=ttyS0 quiet hvdump.pattern=64:0xfeed hvdump.crash=0" \
-	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+	--crash-hook "$(pagehash_hook)"
 wait_for "$T/o.log" 'capture guest booting' 120
 ok $? "crashed; capture guest booting"
 wait_for "$T/o.log" 'console: HVDUMP-GUEST-READY' 120
@@ -93,9 +94,7 @@ check "vmcore.kdump complete, record says saved" complete_saved
 chk=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -3 <<<"$chk")"
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
-ok $? "offline dump is page-exact against the crashed RAM"
-diag "$out"
+check_pages "offline dump is page-exact against the crashed RAM" 1 "$T/saved.hsh"
 kept_untouched() { grep -q "still kept in $kept" "$T/s2.out" && [ "$(stat -c '%s %b' "$kept")" = "$blocks0" ]; }
 check "kept memory untouched, and the output says where it is" kept_untouched
 
@@ -136,10 +135,7 @@ fi
 "$HVDUMP" save --from "$T/elf" >"$T/e2.out" 2>&1
 ok $? "hvdump save --from completes the ELF dump (its format chosen by the partial file)"
 diag "$(grep -E 'resuming|saving the' "$T/e2.out" | cut -c1-200)"
-"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/elf.hsh" "$T/elf/vmcore.elf" >/dev/null
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/elf.hsh" --skip 0xa0000-0x100000)
-ok $? "offline ELF dump is page-exact against the crashed RAM"
-diag "$out"
+check_pages "offline ELF dump is page-exact against the crashed RAM" 1 "$T/elf/vmcore.elf"
 check "its record says saved, elf" grep_all "$T/elf/crash.json" '"dump_format": "elf"' '"state": "saved"'
 
 rm -f "$kept"

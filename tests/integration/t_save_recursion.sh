@@ -7,6 +7,7 @@
 # second dump is page-exact for all of the second kernel's memory, DIMMs included, and the
 # guest again ends with its pre-crash MemTotal, the old DIMM files gone.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 TOOLS=$ROOT/build/tests/tools
 [ -x "$TOOLS/kdump-check" ] || skip_all "build/tests/tools not built (run make)"
@@ -22,12 +23,12 @@ SAVE_ARGS=${SAVE_ARGS:-}
 MEM=${MEM:-1G}
 EXTRA=${EXTRA:-}
 
-# The hook (tests/tools/hash-crash) hashes the crashed memory before anything is written: the
-# RAM file (in a capture boot only its boot region is the crashed kernel's) and every DIMM file.
+# The hook (pagehash_hook) hashes the crashed memory before anything is written: the RAM file
+# (in a capture boot only its boot region is the crashed kernel's) and every DIMM file.
 start_hvdump "$T/r" run --name srecur --kernel "$VMLINUZ" --initrd "$INITRD" --memory $MEM \
 	--boot-region $B --dump-dir "$T/dumps" --log "$T/r.log" --no-console --disk "$T/mark.img" $SAVE_ARGS \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.memwatch=1 hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda $EXTRA" \
-	--crash-hook "$ROOT/tests/tools/hash-crash $T $B $SEED $((MIB * 256))"
+	--crash-hook "$(pagehash_hook $B $SEED $((MIB * 256)))"
 
 # the log from the second crash on
 after2() { awk '/guest kernel panicked/ { n++ } n >= 2' "$T/r.log"; }
@@ -82,15 +83,9 @@ check "the second record lists the crashed kernel's DIMMs" dimms_listed
 
 for n in 1 2; do
 	dump=$(ls "$(dirname "${recs[n - 1]}")"/vmcore.* | head -1)
-	case $dump in
-	*.kdump) out=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved$n.hsh" 2>&1) ;;
-	*) out=$("$TOOLS/hvdump-vmcheck" --out "$T/saved$n.hsh" "$dump" 2>&1) ;;
-	esac
-	ok $? "dump $n ($(basename "$dump")) read back"
-	diag "$out"
-	out=$("$TOOLS/pagecmp" "$T/host$n.hsh" $(ls "$T"/host$n.dimm*.hsh 2>/dev/null) "$T/saved$n.hsh" --skip 0xa0000-0x100000)
-	ok $? "dump $n page-exact against the crashed memory$([ $n = 2 ] && echo ', DIMMs included')"
-	diag "$out"
+	check "dump $n ($(basename "$dump")) read back" dump_pages "$dump" "$T/saved$n.hsh" && diag "$CHECK_OUT"
+	check_pages "dump $n page-exact against the crashed memory$([ $n = 2 ] && echo ', DIMMs included')" \
+		$n "$T/saved$n.hsh"
 done
 
 # the second dump is the first capture kernel's: its own VMCOREINFO, not a stale copy

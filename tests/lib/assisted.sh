@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The page-exact test of the assisted dump (DESIGN.md section 3), shared by the 2 GiB and
-# 5 GiB variants.  The guest fills memory with a pattern and crashes; a --crash-hook hashes
+# 5 GiB variants (each sources common.sh and pagehash.sh first).  The guest fills memory with a
+# pattern and crashes; a --crash-hook (pagehash_hook) hashes
 # every page of the crashed RAM on the host before anything is written; the capture guest
 # hashes every page of every PT_LOAD of /proc/vmcore onto a virtio disk; the two must match
 # page for page.  Independent oracles: readelf -n on the notes, makedumpfile --dump-dmesg on
@@ -22,7 +23,7 @@ assisted_test() {
 		--memory "$mem" --cpus "$cpus" --dump-dir "$dumps" --log "$T/as.log" --no-console --save none \
 		--disk "$disk" --cpu "$cpu" \
 		--append "console=ttyS0 quiet hvdump.pattern=$mib:$seed hvdump.crash=0 hvdump.vmcheck=/dev/vda" \
-		--crash-hook "$ROOT/build/tests/tools/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+		--crash-hook "$(pagehash_hook)"
 	wait_for "$T/as.log" 'console: hvdump-guest: vmcheck (loads|FAILED)' 300
 	ok $? "capture guest ran the vmcore check"
 	wait_count "$T/as.log" 'console: HVDUMP-GUEST-READY' 2 60
@@ -47,10 +48,7 @@ assisted_test() {
 	local l5
 	l5=$(sed -n 's/.*NUMBER(pgtable_l5_enabled)=\([0-9]\).*/\1/p' <(strings "$(dirname "$rec")/notes.elf") | head -1)
 	diag "guest paging: $([ "$l5" = 1 ] && echo 5-level || echo 4-level) (-cpu $cpu)"
-	local cmp
-	cmp=$("$ROOT/build/tests/tools/pagecmp" "$T/host.hsh" "$disk" --skip 0xa0000-0x100000 2>&1)
-	ok $? "page-exact: every page of /proc/vmcore equals the crashed RAM"
-	diag "$cmp"
+	check_pages "page-exact: every page of /proc/vmcore equals the crashed RAM" 1 "$disk"
 
 	# independent oracles on the notes and on the vmcore as the capture kernel sees it
 	local dir
