@@ -41,29 +41,30 @@ ok() {
 # variables; its stdin is check's), one test point: ok when CMD exits 0.  On failure the
 # diagnostics show CMD's exit status, what ran as a shell trace (the last 20 steps: for a
 # function each step with its values), then CMD's output (stdout and stderr, the last 40
-# lines).  Leaves that output in CHECK_OUT and returns CMD's status.
+# lines).  Leaves that output in CHECK_OUT and returns CMD's status.  (Its own variables are
+# named _check_*: a function CMD sees its callers' variables, and must not find them hidden.)
 check() {
-	local what=$1 st trace=$T/.check-trace
+	local _check_what=$1 _check_st _check_trace=$T/.check-trace
 	shift
 	CHECK_OUT=$(
-		exec 9>"$trace"
+		exec 9>"$_check_trace"
 		BASH_XTRACEFD=9
 		PS4='+ '
 		set -x
 		"$@" 2>&1
 	)
-	st=$?
-	ok "$st" "$what"
-	if [ "$st" -ne 0 ]; then
-		diag "  exit $st from:"
-		diag "$(tail -n 20 "$trace" | sed 's/^+//; s/^/    /')"
+	_check_st=$?
+	ok "$_check_st" "$_check_what"
+	if [ "$_check_st" -ne 0 ]; then
+		diag "  exit $_check_st from:"
+		diag "$(tail -n 20 "$_check_trace" | sed 's/^+//; s/^/    /')"
 		if [ -n "$CHECK_OUT" ]; then
 			diag "  output:"
 			diag "$(tail -n 40 <<<"$CHECK_OUT" | sed 's/^/    /')"
 		fi
 	fi
-	rm -f "$trace"
-	return "$st"
+	rm -f "$_check_trace"
+	return "$_check_st"
 }
 
 # skip REASON: one test point that was not run.
