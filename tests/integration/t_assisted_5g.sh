@@ -3,12 +3,13 @@
 # Assisted dump of a 5 GiB guest (2 GiB of it above 4 GiB), KASLR on, 4-level paging, with a
 # 20 MB initramfs: page-exact /proc/vmcore, notes, dmesg oracle.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 . "$(dirname "$0")/../lib/assisted.sh"
 guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
 eval "$("$ROOT/guest/build-demo" --pad 20 --print 2>/dev/null)" || skip_all "padded initramfs not built"
 size=$(stat -c %s "$INITRD")
-ok $([ "$size" -ge 20000000 ]; echo $?) "initramfs is $size bytes (>= 20 MB)"
-ok $(! grep -qw nokaslr <<<"console=ttyS0"; echo $?) "KASLR left on"
+check "initramfs is $size bytes (>= 20 MB)" test "$size" -ge 20000000
+check "KASLR left on" grep_none -w nokaslr <<<"console=ttyS0"
 assisted_test 5G 2 "$INITRD" max,la57=off
 done_testing

@@ -4,15 +4,17 @@
 . "$(dirname "$0")/../lib/common.sh"
 guest_env
 
+# refused_one_line RC LINES ERE: exit 2, and one line of stderr, matching ERE
+refused_one_line() { [ "$1" -eq 2 ] && [ "$2" -eq 1 ] && grep -qE -- "$3" "$T/err"; }
 expect_refusal() { # DESCRIPTION REGEX ARGS...
 	local what=$1 re=$2
 	shift 2
 	"$HVDUMP" run --name bad --no-console "$@" >"$T/out" 2>"$T/err"
 	local rc=$? lines
 	lines=$(wc -l <"$T/err")
-	ok $([ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -qE -- "$re" "$T/err"; echo $?) "$what (rc=$rc): $(head -c 200 "$T/err")"
+	check "$what (rc=$rc): $(head -c 200 "$T/err")" refused_one_line "$rc" "$lines" "$re"
 	left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
-	ok $([ "$left" -eq 0 ]; echo $?) "  nothing left behind ($left)"
+	check "  nothing left behind ($left)" test "$left" -eq 0
 }
 
 mkdir -p "$T/adir"
@@ -42,9 +44,11 @@ start_hvdump "$T/live" run --name live --kernel "$VMLINUZ" --initrd "$INITRD" \
 wait_for "$T/live.log" 'console: HVDUMP-GUEST-READY' 60
 "$HVDUMP" run --name live --kernel "$VMLINUZ" --initrd "$INITRD" --no-console >"$T/out" 2>"$T/err"
 rc=$?
-ok $([ $rc -eq 2 ] && grep -q "a live VM already uses run directory .*/live (hvdump pid $HV_PID)" "$T/err"; echo $?) "second VM on a live run directory refused (rc=$rc): $(cat "$T/err")"
-ok $([ -s "$HVDUMP_RUN_BASE/live/ram" ] && kill -0 "$HV_PID"; echo $?) "the live VM is untouched"
+check "second VM on a live run directory refused (rc=$rc): $(cat "$T/err")" \
+	exit_says "$rc" 2 "$T/err" "a live VM already uses run directory .*/live (hvdump pid $HV_PID)"
+live_untouched() { [ -s "$HVDUMP_RUN_BASE/live/ram" ] && kill -0 "$HV_PID"; }
+check "the live VM is untouched" live_untouched
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 30
-ok $([ "$RC" -eq 0 ]; echo $?) "live VM stopped cleanly afterwards (rc=$RC)"
+check "live VM stopped cleanly afterwards (rc=$RC)" test "$RC" -eq 0
 done_testing

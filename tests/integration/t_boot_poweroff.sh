@@ -8,19 +8,21 @@ guest_env
 start_hvdump "$T/a" run --name boot --kernel "$VMLINUZ" --initrd "$INITRD" \
 	--append "console=ttyS0 quiet hvdump.poweroff=0" --cpus 2 --memory 1G --log "$T/boot.log"
 wait_exit "$HV_PID" 60
-ok $([ "$RC" -eq 0 ]; echo $?) "hvdump exits 0 when the guest powers off (rc=$RC)"
+check "hvdump exits 0 when the guest powers off (rc=$RC)" test "$RC" -eq 0
 line=$(grep -a 'hvdump-guest: kernel=' "$T/a.stdout" | tr -d '\r')
 diag "$line"
 nproc=$(sed -n 's/.*nproc=\([0-9]*\).*/\1/p' <<<"$line")
 mem=$(sed -n 's/.*memtotal_kb=\([0-9]*\).*/\1/p' <<<"$line")
-ok $([ "${nproc:-0}" -eq 2 ]; echo $?) "guest sees 2 CPUs (nproc=$nproc)"
+check "guest sees 2 CPUs (nproc=$nproc)" test "${nproc:-0}" -eq 2
 # 1 GiB minus what the kernel keeps for itself: between 900 MiB and 1 GiB
-ok $([ "${mem:-0}" -gt 921600 ] && [ "${mem:-0}" -le 1048576 ]; echo $?) "guest MemTotal fits 1 GiB ($mem kB)"
-ok $(grep -aq '^HVDUMP-GUEST-READY' "$T/a.stdout"; echo $?) "console relayed to stdout"
-ok $(grep -q 'console: hvdump-guest: service ok' "$T/boot.log"; echo $?) "console lines are in the log with timestamps"
-ok $(grep -q 'guest powered off' "$T/boot.log"; echo $?) "log says the guest powered off"
-ok $(grep -qE 'accelerator: (KVM|TCG)' "$T/a.stderr"; echo $?) "accelerator choice is logged"
+mem_fits() { [ "${mem:-0}" -gt 921600 ] && [ "${mem:-0}" -le 1048576 ]; }
+check "guest MemTotal fits 1 GiB ($mem kB)" mem_fits
+check "console relayed to stdout" grep -aq '^HVDUMP-GUEST-READY' "$T/a.stdout"
+check "console lines are in the log with timestamps" \
+	grep -q 'console: hvdump-guest: service ok' "$T/boot.log"
+check "log says the guest powered off" grep -q 'guest powered off' "$T/boot.log"
+check "accelerator choice is logged" grep -qE 'accelerator: (KVM|TCG)' "$T/a.stderr"
 left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
-ok $([ "$left" -eq 0 ]; echo $?) "no runtime files left ($left)"
-ok $(pgrep -f "$T/run" >/dev/null; [ $? -ne 0 ]; echo $?) "no QEMU left running"
+check "no runtime files left ($left)" test "$left" -eq 0
+check "no QEMU left running" no_process "$T/run"
 done_testing

@@ -18,16 +18,18 @@ wait_for "$T/c.log" 'every dump is saved' 300
 ok $? "both dumps saved"
 wait_for "$T/c.log" 'the guest has all its memory back' 60
 diag "$(grep -E 'panicked|saving:|gave|dump saved|every dump|memtotal_kb=|crashing now' "$T/c.log" | cut -c1-180)"
-ok $([ "$(grep -c 'guest kernel panicked' "$T/c.log")" -eq 2 ]; echo $?) "two crashes: the guest's, then its first capture guest's"
+check "two crashes: the guest's, then its first capture guest's" \
+	test "$(grep -c 'guest kernel panicked' "$T/c.log")" -eq 2
 
 # What the first capture guest left: what the saver had saved of crash 1 when it died is freed
 # on the host and must come back in the next capture boot, with everything else.
 second=$(grep -n 'guest kernel panicked' "$T/c.log" | sed -n 2p | cut -d: -f1)
 freed=$(sed -n 's/.*saving stopped after \([0-9.]* [KMG]*i*B\) of .*/\1/p' "$T/c.log" | head -1)
 diag "when the first capture guest died: ${freed:-all} of the first crash saved and freed; $(head -n "${second:-1}" "$T/c.log" | grep -c 'gave .* back to the guest') DIMM batches given back"
-ok $(tail -n +"${second:-1}" "$T/c.log" | grep -q 'hvdump-guest: memtotal_kb='; echo $?) "the second capture guest came up and reports its memory"
+check "the second capture guest came up and reports its memory" \
+	grep -q 'hvdump-guest: memtotal_kb=' < <(tail -n +"${second:-1}" "$T/c.log")
 memtotal_back "$T/c.log"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
-ok $([ "$RC" -eq 4 ] || [ "$RC" -eq 0 ]; echo $?) "stops cleanly (rc=$RC)"
+check "stops cleanly (rc=$RC)" one_of "$RC" 4 0
 done_testing

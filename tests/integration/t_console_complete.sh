@@ -22,18 +22,23 @@ abc=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 awk -v n=$n -v abc="$abc$abc$abc" 'BEGIN { for (i = 0; i < n; i++) printf "hvdump-text %d %s\n", i, substr(abc, i % 62 + 1, 96) }' >"$T/want.txt"
 sed -n 's/^[^ ]* console: \(hvdump-text .*\)$/\1/p' "$T/k.log" >"$T/got.txt"
 missing=$(comm -23 <(sort "$T/want.txt") <(sort "$T/got.txt") | wc -l)
-ok $([ "$missing" -eq 0 ] && cmp -s "$T/want.txt" "$T/got.txt"; echo $?) "all $n lines in the log, in order, byte for byte ($missing missing or damaged)"
+all_lines() { [ "$missing" -eq 0 ] && cmp -s "$T/want.txt" "$T/got.txt"; }
+check "all $n lines in the log, in order, byte for byte ($missing missing or damaged)" all_lines
 [ "$missing" -eq 0 ] || diag "$(diff "$T/want.txt" "$T/got.txt" | head -6)"
 first=$(grep -m1 'console: hvdump-text 0 ' "$T/k.log" | cut -d' ' -f1)
 saved=$(grep -m1 'dump saved:' "$T/k.log" | cut -d' ' -f1)
-ok $([ -n "$first" ] && [ -n "$saved" ] && [[ "$first" < "$saved" ]]; echo $?) "the text came while the saver was running (first line $first, dump saved $saved)"
+text_first() { [ -n "$first" ] && [ -n "$saved" ] && [[ "$first" < "$saved" ]]; }
+check "the text came while the saver was running (first line $first, dump saved $saved)" text_first
 
-ok $(grep -q 'info: VMCOREINFO found in guest memory' "$T/k.log"; echo $?) "VMCOREINFO found in guest memory (QEMU had none)"
+check "VMCOREINFO found in guest memory (QEMU had none)" \
+	grep -q 'info: VMCOREINFO found in guest memory' "$T/k.log"
 ms=$(sed -n 's/.*VMCOREINFO found in guest memory at 0x[0-9a-f]* in \([0-9]*\) ms.*/\1/p' "$T/k.log" | head -1)
-ok $([ -n "$ms" ] && [ "$ms" -lt 1000 ]; echo $?) "in ${ms:-?} ms (< 1 s)"
+under_1s() { [ -n "$ms" ] && [ "$ms" -lt 1000 ]; }
+check "in ${ms:-?} ms (< 1 s)" under_1s
 rec=$(ls "$T"/dumps/*/crash.json | head -1)
 makedumpfile --dump-dmesg "$(dirname "$rec")/vmcore.kdump" "$T/d.txt" >/dev/null 2>&1
-ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "the saved dump carries it: makedumpfile reads its kernel log"
+check "the saved dump carries it: makedumpfile reads its kernel log" \
+	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
 done_testing

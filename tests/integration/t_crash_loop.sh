@@ -14,23 +14,29 @@ start_hvdump "$T/l" run --name loop --kernel "$VMLINUZ" --initrd "$INITRD" --mem
 	--dump-dir "$T/dumps" --log "$T/l.log" --no-console --compress lzo \
 	--append "console=ttyS0 quiet hvdump.crash=0" --capture-append "rdinit=/no-such-init"
 wait_exit "$HV_PID" 300
-ok $([ "$RC" -eq 6 ]; echo $?) "hvdump stops the loop with exit 6 (rc=$RC)"
+check "hvdump stops the loop with exit 6 (rc=$RC)" test "$RC" -eq 6
 diag "$(grep -E 'panicked|crash loop|kept|preserved' "$T/l.log" | cut -c1-220)"
 ncrash=$(ls -d "$T"/dumps/*/ 2>/dev/null | wc -l)
-ok $([ "$ncrash" -eq 4 ]; echo $?) "4 crashes recorded: the guest's and 3 capture guests' ($ncrash)"
-ok $(grep -q 'error: crash loop: 3 capture guests in a row crashed before they were in service' "$T/l.log"; echo $?) "the log says why it stopped"
-ok $([ "$(grep -c 'started (boot .*capture boot)' "$T/l.log")" -eq 3 ]; echo $?) "no capture boot after the third"
+check "4 crashes recorded: the guest's and 3 capture guests' ($ncrash)" test "$ncrash" -eq 4
+check "the log says why it stopped" \
+	grep -q 'error: crash loop: 3 capture guests in a row crashed before they were in service' "$T/l.log"
+check "no capture boot after the third" \
+	test "$(grep -c 'started (boot .*capture boot)' "$T/l.log")" -eq 3
 ram=$(ls "$HVDUMP_RUN_BASE"/loop/crash-*.ram 2>/dev/null)
-ok $([ "$(echo "$ram" | grep -c .)" -eq 1 ]; echo $?) "the crashed memory is kept in one RAM file ($(basename "${ram:-none}"))"
+check "the crashed memory is kept in one RAM file ($(basename "${ram:-none}"))" \
+	test "$(echo "$ram" | grep -c .)" -eq 1
 sz=$(stat -c %s "$ram" 2>/dev/null || echo 0)
 # each crash adds an extension of about its boot region (256 MiB) plus the relocated firmware
 # and initrd zones (34 MiB here)
-ok $([ "$sz" -gt $((1 << 30)) ] && [ "$sz" -le $(((1024 + 4 * 320) << 20)) ]; echo $?) "the RAM file grew by boot regions only ($((sz >> 20)) MiB for a 1 GiB guest and 4 crashes)"
+grew_by_boot_regions() { [ "$sz" -gt $((1 << 30)) ] && [ "$sz" -le $(((1024 + 4 * 320) << 20)) ]; }
+check "the RAM file grew by boot regions only ($((sz >> 20)) MiB for a 1 GiB guest and 4 crashes)" \
+	grew_by_boot_regions
 # the capture guests lived seconds: the saver (held until a guest is up) saved none of them,
 # but a slower machine could let one reach service: saved or kept, each crash is accounted for
 unsaved=$(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json 2>/dev/null | wc -l)
 saved=$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json 2>/dev/null | wc -l)
-ok $([ "$unsaved" -ge 1 ] && [ $((saved + unsaved)) -eq 4 ]; echo $?) "every crash is saved ($saved) or kept preserved-unsaved ($unsaved)"
+all_accounted() { [ "$unsaved" -ge 1 ] && [ $((saved + unsaved)) -eq 4 ]; }
+check "every crash is saved ($saved) or kept preserved-unsaved ($unsaved)" all_accounted
 
 # every unsaved crash is still recoverable
 rc=0
@@ -38,8 +44,10 @@ for rec in $(grep -l '"state": "preserved-unsaved"' "$T"/dumps/*/crash.json); do
 	"$HVDUMP" save --from "$(dirname "$rec")" --compress lzo >>"$T/from.out" 2>&1 || rc=$?
 done
 diag "$(grep -E 'dump saved|error' "$T/from.out" | cut -c1-200)"
-ok $([ "$rc" -eq 0 ] && [ "$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json | wc -l)" -eq 4 ]; echo $?) "hvdump save --from writes every kept crash's dump (rc=$rc)"
+all_saved() { [ "$rc" -eq 0 ] && [ "$(grep -l '"state": "saved"' "$T"/dumps/*/crash.json | wc -l)" -eq 4 ]; }
+check "hvdump save --from writes every kept crash's dump (rc=$rc)" all_saved
 first=$(ls -d "$T"/dumps/*/ | sort | head -1)
 makedumpfile --dump-dmesg "${first%/}/vmcore.kdump" "$T/d.txt" >/dev/null 2>&1
-ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "the guest's own crash: makedumpfile --dump-dmesg finds its panic"
+check "the guest's own crash: makedumpfile --dump-dmesg finds its panic" \
+	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"
 done_testing

@@ -38,12 +38,12 @@ for variant in "max:5" "max,la57=off:4"; do
 
 	"$HVDUMP" dmesg -v "$d" >"$T/l$levels.qemu" 2>"$T/l$levels.err"
 	ok $? "$levels-level: hvdump dmesg reads QEMU's layout as written"
-	ok $(grep -q "lockless ring buffer (prb), .* $levels-level paging" "$T/l$levels.err"; echo $?) \
-		"$levels-level: lockless ring, $levels-level paging detected"
-	ok $(grep -q '^\[ *[0-9.]*\] printk: log_buf_len: 1048576 bytes$' "$T/l$levels.qemu"; echo $?) \
-		"$levels-level: the log lives in the boot-allocated 1 MiB buffer (page-table walk)"
-	ok $(grep -q '^\[ *[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/l$levels.qemu"; echo $?) \
-		"$levels-level: the panic line is in the log"
+	check "$levels-level: lockless ring, $levels-level paging detected" \
+		grep -q "lockless ring buffer (prb), .* $levels-level paging" "$T/l$levels.err"
+	check "$levels-level: the log lives in the boot-allocated 1 MiB buffer (page-table walk)" \
+		grep -q '^\[ *[0-9.]*\] printk: log_buf_len: 1048576 bytes$' "$T/l$levels.qemu"
+	check "$levels-level: the panic line is in the log" \
+		grep -q '^\[ *[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/l$levels.qemu"
 	"$PHDRS" "$d"
 	ok $? "$levels-level: program headers moved to offset 64 for makedumpfile"
 	compare "l$levels" "$d" "$levels-level"
@@ -55,31 +55,34 @@ done
 # is in the early static ring and in the boot-allocated one (printk copies it): patch both.
 d=$T/l4.elf
 offs=$(grep -obUa 'Command line: console=ttyS0 quiet hvdump' "$d" | cut -d: -f1)
-ok $([ -n "$offs" ]; echo $?) "found the command-line record in the dump ($(echo $offs | wc -w) copies)"
+check "found the command-line record in the dump ($(echo $offs | wc -w) copies)" test -n "$offs"
 if [ -n "$offs" ]; then
 	for off in $offs; do
 		printf '\xe2\x82\xac\x01\x7f\x0a\x09\x1b\x80\xff\x0d\x78' |
 			dd of="$d" bs=1 seek=$((off + 28)) conv=notrunc status=none
 	done
 	compare bytes "$d" "non-printable bytes and an embedded newline"
-	ok $(grep -q 'console=ttyS0 \\xffffffe2\\xffffff82\\xffffffac\\x01\\x7f$' "$T/bytes.hv"; echo $?) \
-		"escapes as makedumpfile writes them (sign-extended \\xffffffNN)"
+	check "escapes as makedumpfile writes them (sign-extended \\xffffffNN)" \
+		grep -q 'console=ttyS0 \\xffffffe2\\xffffff82\\xffffffac\\x01\\x7f$' "$T/bytes.hv"
 fi
 
 "$HVDUMP" dmesg -o "$T/out.txt" "$T/l5.elf"
 ok $? "-o OUT exits 0"
-ok $(cmp -s "$T/out.txt" "$T/l5.hv" && [ "$(stat -c %a "$T/out.txt")" = 600 ]; echo $?) \
-	"-o OUT: same text, mode 0600"
-ok $([ -z "$(ls "$T" | grep 'out.txt\.')" ]; echo $?) "-o OUT: no temporary file left"
+same_text_0600() { cmp -s "$T/out.txt" "$T/l5.hv" && [ "$(stat -c %a "$T/out.txt")" = 600 ]; }
+check "-o OUT: same text, mode 0600" same_text_0600
+check "-o OUT: no temporary file left" test -z "$(ls "$T" | grep 'out.txt\.')"
 
 # Errors: exit 2 and one line that names the problem.
+# refused_one_line RC ERE: exit 2, one line on stderr, matching ERE, nothing on stdout
+refused_one_line() {
+	[ "$1" -eq 2 ] && [ "$(wc -l <"$T/err.txt")" -eq 1 ] && grep -qE -- "$2" "$T/err.txt" && [ ! -s "$T/err.out" ]
+}
 err() { # err EXPECTED-REGEX DESCRIPTION ARGS...
 	local re=$1 what=$2
 	shift 2
 	"$HVDUMP" dmesg "$@" >"$T/err.out" 2>"$T/err.txt"
 	local rc=$?
-	ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/err.txt")" -eq 1 ] && grep -qE -- "$re" "$T/err.txt" &&
-	     [ ! -s "$T/err.out" ]; echo $?) "$what (rc=$rc): $(cat "$T/err.txt")"
+	check "$what (rc=$rc): $(cat "$T/err.txt")" refused_one_line "$rc" "$re"
 }
 err 'no vmcore given' "no FILE" 
 err "$T/nope: No such file or directory" "missing FILE" "$T/nope"

@@ -46,7 +46,7 @@ ok $? "2-vCPU guest crashed by sysrq and QEMU wrote an ELF vmcore"
 # the log's own account: "CPU: 1 PID: 116 Comm: init Not tainted ..."
 read -r pcpu ppid pcomm < <(tr -d '\r' <"$d.console" |
 	sed -n 's/.*\] CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\1 \2 \3/p' | head -1)
-ok $([ -n "$pcomm" ]; echo $?) "console names the panicking task: CPU ${pcpu:-?} PID ${ppid:-?} ${pcomm:-?}"
+check "console names the panicking task: CPU ${pcpu:-?} PID ${ppid:-?} ${pcomm:-?}" test -n "$pcomm"
 
 "$ELF2KDUMP" -c zstd "$d" "$T/vmcore.zstd" >"$T/conv.log" 2>&1 &&
 	"$ELF2KDUMP" -c lzo "$d" "$T/vmcore.lzo" >>"$T/conv.log" 2>&1
@@ -67,34 +67,34 @@ map_sym() { # map_sym ADDR-HEX: the System.map text symbol at or below ADDR (KAS
 		<(sort "$MAP")
 }
 
+quiet_success() { [ "$1" -eq 0 ] && [ ! -s "$2" ]; } # RC STDERR-FILE
+two_cpus() { grep -qx 'cpus        2' "$1" && [ "$(grep -c '^  cpu ' "$1")" -eq 2 ]; } # INFO-FILE
 check_dump() { # check_dump NAME FILE FORMAT
 	local n=$1 f=$2 fmt=$3 rc
 	"$HVDUMP" info "$f" >"$T/$n.txt" 2>"$T/$n.err"
 	rc=$?
-	ok $([ $rc -eq 0 ] && [ ! -s "$T/$n.err" ]; echo $?) "$n: hvdump info exits 0, no warning (rc=$rc)"
+	check "$n: hvdump info exits 0, no warning (rc=$rc)" quiet_success "$rc" "$T/$n.err"
 	[ -s "$T/$n.err" ] && diag "$(cat "$T/$n.err")"
-	ok $(grep -qx "format      $fmt" "$T/$n.txt"; echo $?) "$n: format $fmt"
-	ok $(grep -qx "kernel      $KVER" "$T/$n.txt"; echo $?) "$n: kernel release $KVER"
-	ok $(grep -q '^panic       \[[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/$n.txt"; echo $?) \
-		"$n: panic message from the log: $(grep '^panic' "$T/$n.txt")"
-	ok $(grep -qx "task        CPU $pcpu, PID $ppid, comm $pcomm" "$T/$n.txt"; echo $?) \
-		"$n: panicking task as the console names it"
-	ok $(grep -qx 'cpus        2' "$T/$n.txt" && [ "$(grep -c '^  cpu ' "$T/$n.txt")" -eq 2 ]; echo $?) \
-		"$n: one entry per vCPU"
-	ok $(grep -q "^  cpu $pcpu .*comm $pcomm  \[panicking\]$" "$T/$n.txt"; echo $?) \
-		"$n: the panicking CPU's comm, read through its current_task, is $pcomm"
+	check "$n: format $fmt" grep -qx "format      $fmt" "$T/$n.txt"
+	check "$n: kernel release $KVER" grep -qx "kernel      $KVER" "$T/$n.txt"
+	check "$n: panic message from the log: $(grep '^panic' "$T/$n.txt")" \
+		grep -q '^panic       \[[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/$n.txt"
+	check "$n: panicking task as the console names it" \
+		grep -qx "task        CPU $pcpu, PID $ppid, comm $pcomm" "$T/$n.txt"
+	check "$n: one entry per vCPU" two_cpus "$T/$n.txt"
+	check "$n: the panicking CPU's comm, read through its current_task, is $pcomm" \
+		grep -q "^  cpu $pcpu .*comm $pcomm  \[panicking\]$" "$T/$n.txt"
 	# pvpanic's notifier runs in a module: no kallsyms symbol, but the stack shows the way
-	ok $(grep -A1 "^  cpu $pcpu .*\[panicking\]" "$T/$n.txt" | grep -q 'stack .*panic+0x.*sysrq_handle_crash+0x'; echo $?) \
-		"$n: the panicking CPU's stack holds panic and sysrq_handle_crash"
-	ok $(grep -q "^  cpu [0-9]* .*comm swapper/[0-9]*\$" "$T/$n.txt"; echo $?) \
-		"$n: the other CPU was running its idle task"
+	check "$n: the panicking CPU's stack holds panic and sysrq_handle_crash" \
+		grep -q 'stack .*panic+0x.*sysrq_handle_crash+0x' < <(grep -A1 "^  cpu $pcpu .*\[panicking\]" "$T/$n.txt")
+	check "$n: the other CPU was running its idle task" \
+		grep -q "^  cpu [0-9]* .*comm swapper/[0-9]*\$" "$T/$n.txt"
 	"$HVDUMP" info --json "$f" >"$T/$n.json" 2>/dev/null
 	ok $? "$n: --json exits 0"
 	"$JSONCHECK" --json "$T/$n.json" >"$T/$n.jsoncheck" 2>&1
 	ok $? "$n: the JSON parses (jansson) and has every key"
-	ok $(grep -q "\"kernel_release\": \"$KVER\"" "$T/$n.json" &&
-	     grep -q '"message": "Kernel panic - not syncing: sysrq triggered crash"' "$T/$n.json"; echo $?) \
-		"$n: JSON release and panic message"
+	check "$n: JSON release and panic message" grep_all "$T/$n.json" "\"kernel_release\": \"$KVER\"" \
+		'"message": "Kernel panic - not syncing: sysrq triggered crash"'
 	"$HVDUMP" dmesg "$f" >"$T/$n.dmesg" 2>"$T/$n.dmesg.err"
 	ok $? "$n: hvdump dmesg exits 0"
 }
@@ -106,53 +106,51 @@ check_dump lzo "$T/vmcore.lzo" kdump-lzo
 other=$(grep '^  cpu ' "$T/elf.txt" | grep -v panicking | head -1)
 rip=$(sed -n 's/.* rip 0x\([0-9a-f]*\) .*/\1/p' <<<"$other")
 sym=$(sed -n 's/.* rip 0x[0-9a-f]* \([^ +]*\)+0x.*/\1/p' <<<"$other")
-ok $([ -n "$sym" ]; echo $?) "the idle CPU's RIP resolves: $other"
+check "the idle CPU's RIP resolves: $other" test -n "$sym"
 if [ -n "$MAP" ] && [ -n "$koff" ] && [ -n "$rip" ]; then
 	want=$(map_sym "$rip")
-	ok $([ "$sym" = "$want" ]; echo $?) "  and System.map agrees: ${want:-?} (KERNELOFFSET $koff)"
+	check "  and System.map agrees: ${want:-?} (KERNELOFFSET $koff)" test "$sym" = "$want"
 else
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # SKIP no real System.map for $KVER (guest/fetch-kernel --dbg)"
+	skip "no real System.map for $KVER (guest/fetch-kernel --dbg)"
 fi
 
 # crash(8) with the debug vmlinux is the reference reader: its sys and bt agree with info
-VMLINUX=${VMLINUX:-$(ls "$CACHE_LINUX/$KVER-dbg/usr/lib/debug/boot/vmlinux-$KVER" 2>/dev/null)}
-if command -v crash >/dev/null && [ -r "$VMLINUX" ]; then
+if debug_vmlinux 4; then
 	printf 'sys\nbt\nquit\n' | timeout 300 crash -s "$VMLINUX" "$T/vmcore.zstd" >"$T/crash.out" 2>&1
 	crel=$(awk '$1 == "RELEASE:" {print $2; exit}' "$T/crash.out")
 	ccpus=$(awk '$1 == "CPUS:" {print $2; exit}' "$T/crash.out")
 	read -r cpid ccpu ccomm < <(sed -n 's/^PID: *\([0-9]*\) .*CPU: *\([0-9]*\) *COMMAND: "\([^"]*\)".*/\1 \2 \3/p' \
 		"$T/crash.out" | head -1)
-	ok $([ "$crel" = "$KVER" ] && grep -qx "kernel      $crel" "$T/zstd.txt"; echo $?) \
-		"crash's RELEASE ${crel:-?} is info's kernel"
-	ok $([ -n "$ccpus" ] && grep -qx "cpus        $ccpus" "$T/zstd.txt"; echo $?) \
-		"crash's CPUS ${ccpus:-?} is info's cpu count"
-	ok $(grep -q '^ *PANIC: .*sysrq triggered crash' "$T/crash.out" &&
-	     grep -q '^panic .*sysrq triggered crash$' "$T/zstd.txt"; echo $?) \
-		"crash's PANIC and info's panic are the same sysrq panic"
-	ok $([ -n "$ccomm" ] && grep -qx "task        CPU $ccpu, PID $cpid, comm $ccomm" "$T/zstd.txt"; echo $?) \
-		"crash's bt task (CPU ${ccpu:-?} PID ${cpid:-?} ${ccomm:-?}) is info's panicking task"
+	same_release() { [ "$crel" = "$KVER" ] && grep -qx "kernel      $crel" "$T/zstd.txt"; }
+	check "crash's RELEASE ${crel:-?} is info's kernel" same_release
+	same_cpus() { [ -n "$ccpus" ] && grep -qx "cpus        $ccpus" "$T/zstd.txt"; }
+	check "crash's CPUS ${ccpus:-?} is info's cpu count" same_cpus
+	same_panic() {
+		grep -q '^ *PANIC: .*sysrq triggered crash' "$T/crash.out" &&
+			grep -q '^panic .*sysrq triggered crash$' "$T/zstd.txt"
+	}
+	check "crash's PANIC and info's panic are the same sysrq panic" same_panic
+	same_task() { [ -n "$ccomm" ] && grep -qx "task        CPU $ccpu, PID $cpid, comm $ccomm" "$T/zstd.txt"; }
+	check "crash's bt task (CPU ${ccpu:-?} PID ${cpid:-?} ${ccomm:-?}) is info's panicking task" same_task
 	[ -n "$ccomm" ] || diag "$(head -30 "$T/crash.out")"
-else
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # SKIP crash or the debug vmlinux is missing (guest/fetch-kernel --dbg)"
 fi
 
 # The formats agree on everything but the file itself
 strip() { grep -vE '^(file|size|format|kdump) ' "$1"; }
-ok $(cmp -s <(strip "$T/elf.txt") <(strip "$T/zstd.txt") && cmp -s <(strip "$T/elf.txt") <(strip "$T/lzo.txt"); echo $?) \
-	"ELF, kdump-zstd and kdump-lzo give the same summary"
-ok $(grep -q '^pages       [0-9]* total: [0-9]* present, [0-9]* zero, 0 excluded, 0 missing, 0 unreadable$' "$T/elf.txt"; echo $?) \
-	"page statistics: $(grep '^pages' "$T/elf.txt")"
-ok $(cmp -s "$T/elf.dmesg" "$T/zstd.dmesg" && cmp -s "$T/elf.dmesg" "$T/lzo.dmesg"; echo $?) \
-	"hvdump dmesg: the same kernel log from all three ($(wc -l <"$T/elf.dmesg") lines)"
+same_summary() { cmp -s <(strip "$T/elf.txt") <(strip "$T/zstd.txt") && cmp -s <(strip "$T/elf.txt") <(strip "$T/lzo.txt"); }
+check "ELF, kdump-zstd and kdump-lzo give the same summary" same_summary
+check "page statistics: $(grep '^pages' "$T/elf.txt")" \
+	grep -q '^pages       [0-9]* total: [0-9]* present, [0-9]* zero, 0 excluded, 0 missing, 0 unreadable$' "$T/elf.txt"
+same_dmesg() { cmp -s "$T/elf.dmesg" "$T/zstd.dmesg" && cmp -s "$T/elf.dmesg" "$T/lzo.dmesg"; }
+check "hvdump dmesg: the same kernel log from all three ($(wc -l <"$T/elf.dmesg") lines)" same_dmesg
 if command -v makedumpfile >/dev/null; then
 	makedumpfile --dump-dmesg "$T/vmcore.lzo" "$T/lzo.mdf" >"$T/mdf.log" 2>&1
 	ok $? "makedumpfile --dump-dmesg reads the LZO conversion"
-	ok $(cmp -s "$T/lzo.dmesg" "$T/lzo.mdf"; echo $?) "hvdump dmesg on kdump-lzo is byte-identical to makedumpfile's"
+	check "hvdump dmesg on kdump-lzo is byte-identical to makedumpfile's" \
+		cmp -s "$T/lzo.dmesg" "$T/lzo.mdf"
 else
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # SKIP makedumpfile not installed"
+	skip "makedumpfile not installed"
+	skip "makedumpfile not installed"
 fi
 
 # Hostile files, with the normal build and (when built) the sanitizer build
@@ -166,16 +164,22 @@ cp "$T/vmcore.lzo" "$T/badhdr.lzo"
 printf '\x45\x23\x01\x00' | dd of="$T/badhdr.lzo" bs=1 seek=428 conv=notrunc status=none # block_size
 cp "$T/vmcore.lzo" "$T/badsub.lzo"
 printf '\xff\xff\xff\xff\xff\xff\xff\x7f' | dd of="$T/badsub.lzo" bs=1 seek=$((4096 + 96)) conv=notrunc status=none # max_mapnr_64
+# hostile_refused RC WANT ERE LINES: exit WANT, stderr matching ERE (one line and nothing on
+# stdout for exit 2), and no sanitizer report
+hostile_refused() {
+	local rc=$1 want=$2 re=$3 lines=$4
+	[ $rc -eq "$want" ] && grep -qE -- "$re" "$T/h.err" &&
+		{ [ "$want" -ne 2 ] || { [ "$lines" -eq 1 ] && [ ! -s "$T/h.out" ]; }; } &&
+		! grep -qE 'Sanitizer|runtime error' "$T/h.err"
+}
 hostile() { # hostile FILE RC REGEX DESCRIPTION
 	local f=$1 want=$2 re=$3 what=$4 b rc lines
 	for b in "${bins[@]}"; do
 		"$b" info "$f" >"$T/h.out" 2>"$T/h.err"
 		rc=$?
 		lines=$(wc -l <"$T/h.err")
-		ok $([ $rc -eq "$want" ] && grep -qE -- "$re" "$T/h.err" &&
-		     { [ "$want" -ne 2 ] || { [ "$lines" -eq 1 ] && [ ! -s "$T/h.out" ]; }; } &&
-		     ! grep -qE 'Sanitizer|runtime error' "$T/h.err"; echo $?) \
-			"$what, ${b#"$ROOT"/} (rc=$rc): $(head -1 "$T/h.err")"
+		check "$what, ${b#"$ROOT"/} (rc=$rc): $(head -1 "$T/h.err")" \
+			hostile_refused "$rc" "$want" "$re" "$lines"
 	done
 }
 hostile "$T/cut-header.elf" 2 'cut-header.elf: malformed ELF core' "ELF cut inside its headers"
@@ -186,7 +190,7 @@ hostile "$T/badhdr.lzo" 2 'badhdr.lzo: malformed kdump-compressed file: block_si
 hostile "$T/badsub.lzo" 2 'badsub.lzo: malformed kdump-compressed file: max_mapnr 9223372036854775807$' "kdump sub header with an absurd max_mapnr"
 hostile "$T/nope" 2 'nope: No such file or directory' "missing file"
 "$HVDUMP" info --bogus "$d" >/dev/null 2>"$T/h.err"
-ok $([ $? -eq 2 ] && grep -q 'unknown option --bogus' "$T/h.err"; echo $?) "unknown option: exit 2"
+check "unknown option: exit 2" exit_says $? 2 "$T/h.err" 'unknown option --bogus'
 "$HVDUMP" info --help | grep -q '^Usage: hvdump info'
 ok $? "--help prints the usage"
 done_testing

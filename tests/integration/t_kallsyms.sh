@@ -48,7 +48,7 @@ declare -A live
 while read -r _ addr _ name; do
 	live[$name]=$addr
 done < <(tr -d '\r' <"$T/con" | grep -E '^KSYM [0-9a-f]{16} [A-Za-z] ')
-ok $([ ${#live[@]} -eq 3 ]; echo $?) "guest booted; its /proc/kallsyms shows ${!live[*]}"
+check "guest booted; its /proc/kallsyms shows ${!live[*]}" test ${#live[@]} -eq 3
 [ ${#live[@]} -eq 3 ] || diag "$(tail -20 "$T/con")"
 
 echo 'echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger' >&3
@@ -73,37 +73,37 @@ while read -r name a b c; do
 done <"$T/ksym.out"
 koff=${va[KERNELOFFSET]:-}
 
+as_live() { [ -n "${va[$1]:-}" ] && [ "${va[$1]}" = "${live[$1]:-none}" ]; } # NAME
 for n in "${NAMES[@]}"; do
-	ok $([ -n "${va[$n]:-}" ] && [ "${va[$n]}" = "${live[$n]:-none}" ]; echo $?) \
-		"$n: ${va[$n]:-?} is the address /proc/kallsyms showed in the same boot"
+	check "$n: ${va[$n]:-?} is the address /proc/kallsyms showed in the same boot" as_live "$n"
 done
+as_map() { [ -n "$2" ] && [ "${va[$1]:-}" = "$2" ]; } # NAME ADDRESS
 if [ -n "$MAP" ] && [ -n "$koff" ]; then
 	for n in "${NAMES[@]}"; do
 		m=$(awk -v n="$n" '$3 == n { print $1; exit }' "$MAP")
 		want=$([ -n "$m" ] && printf '%016x' $((0x$m + 0x$koff)))
-		ok $([ -n "$want" ] && [ "${va[$n]:-}" = "$want" ]; echo $?) \
-			"$n: System.map $m + KERNELOFFSET $koff = ${want:-?}"
+		check "$n: System.map $m + KERNELOFFSET $koff = ${want:-?}" as_map "$n" "$want"
 	done
 else
 	for n in "${NAMES[@]}"; do
-		_tap_n=$((_tap_n + 1))
-		echo "ok $_tap_n # SKIP $n: no real System.map for $KVER (guest/fetch-kernel --dbg)"
+		skip "$n: no real System.map for $KVER (guest/fetch-kernel --dbg)"
 	done
 fi
-ok $([ "${va[init_uts_ns]:-x}" = "${va['SYMBOL(init_uts_ns)']:-y}" ]; echo $?) \
-	"init_uts_ns agrees with VMCOREINFO's SYMBOL(init_uts_ns)"
+check "init_uts_ns agrees with VMCOREINFO's SYMBOL(init_uts_ns)" \
+	test "${va[init_uts_ns]:-x}" = "${va['SYMBOL(init_uts_ns)']:-y}"
 # The physical side: what the kernel keeps at those addresses.
-ok $([ "${val[init_uts_ns]:-}" = 0x756e694c ]; echo $?) \
-	"init_uts_ns at physical ${pa[init_uts_ns]:-?} starts with \"Linu\" (${val[init_uts_ns]:-?})"
+check "init_uts_ns at physical ${pa[init_uts_ns]:-?} starts with \"Linu\" (${val[init_uts_ns]:-?})" \
+	test "${val[init_uts_ns]:-}" = 0x756e694c
 # 6.1: SYSTEM_BOOTING, SYSTEM_SCHEDULING, SYSTEM_FREEING_INITMEM, SYSTEM_RUNNING = 3
-ok $([ "${val[system_state]:-}" = 0x00000003 ]; echo $?) \
-	"system_state at physical ${pa[system_state]:-?} is SYSTEM_RUNNING (${val[system_state]:-?})"
+check "system_state at physical ${pa[system_state]:-?} is SYSTEM_RUNNING (${val[system_state]:-?})" \
+	test "${val[system_state]:-}" = 0x00000003
 # jiffies starts at INITIAL_JIFFIES = -300 * HZ (low 32 bits); the guest ran for T seconds.
 t=$(tr -d '\r' <"$T/con" | sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] Kernel panic.*/\1/p' | head -1)
 if [ -n "$HZ" ] && [ -n "$t" ] && [ -n "${val[jiffies]:-}" ]; then
 	ticks=$(((${val[jiffies]} + 300 * HZ) & 0xffffffff))
-	ok $([ "$ticks" -gt 0 ] && [ "$ticks" -le $(((t + 5) * HZ)) ]; echo $?) \
-		"jiffies at physical ${pa[jiffies]} is $ticks ticks past INITIAL_JIFFIES (HZ=$HZ, panic at ${t}s)"
+	ticks_in_run() { [ "$ticks" -gt 0 ] && [ "$ticks" -le $(((t + 5) * HZ)) ]; }
+	check "jiffies at physical ${pa[jiffies]} is $ticks ticks past INITIAL_JIFFIES (HZ=$HZ, panic at ${t}s)" \
+		ticks_in_run
 else
 	ok 1 "jiffies: value, HZ or panic time missing"
 fi

@@ -12,11 +12,12 @@ ok $? "guest is up"
 qpid=$(sed -n 's/.*QEMU pid \([0-9]*\).*/\1/p' "$T/dies.log" | head -1)
 kill -KILL "$qpid"
 wait_exit "$HV_PID" 20
-ok $([ "$RC" -eq 3 ]; echo $?) "QEMU killed: hvdump exits 3 (rc=$RC)"
-ok $(grep -q 'error: QEMU was killed by signal 9 (Killed) unexpectedly' "$T/d.stderr"; echo $?) "error names what happened"
+check "QEMU killed: hvdump exits 3 (rc=$RC)" test "$RC" -eq 3
+check "error names what happened" \
+	grep -q 'error: QEMU was killed by signal 9 (Killed) unexpectedly' "$T/d.stderr"
 diag "$(grep error "$T/d.stderr")"
 left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
-ok $([ "$left" -eq 0 ]; echo $?) "no runtime files left for a guest that had not crashed ($left)"
+check "no runtime files left for a guest that had not crashed ($left)" test "$left" -eq 0
 
 # A guest that ignores the ACPI power button (no acpid: rdinit shell loop)
 start_hvdump "$T/e" run --name stubborn --kernel "$VMLINUZ" --initrd "$INITRD" \
@@ -31,12 +32,12 @@ wait_for "$T/e.stderr" 'asking the guest to power off' 5
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 20
 if grep -q 'stopping QEMU now' "$T/e.stderr"; then
-	ok $([ "$RC" -eq 5 ]; echo $?) "second SIGTERM forces QEMU off: exit 5 (rc=$RC)"
+	check "second SIGTERM forces QEMU off: exit 5 (rc=$RC)" test "$RC" -eq 5
 else
 	# the guest powered off before the second signal arrived
-	ok $([ "$RC" -eq 0 ]; echo $?) "guest powered off before the second SIGTERM (rc=$RC)"
+	check "guest powered off before the second SIGTERM (rc=$RC)" test "$RC" -eq 0
 fi
 left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
-ok $([ "$left" -eq 0 ]; echo $?) "no runtime files left ($left)"
-ok $(pgrep -f "$T/run" >/dev/null; [ $? -ne 0 ]; echo $?) "no QEMU left running"
+check "no runtime files left ($left)" test "$left" -eq 0
+check "no QEMU left running" no_process "$T/run"
 done_testing

@@ -12,17 +12,17 @@ start_hvdump "$T/r" run --name reboot --kernel "$VMLINUZ" --initrd "$INITRD" \
 	--log "$T/reboot.log"
 wait_for "$T/r.stdout" 'booted again after a reboot' 60
 ok $? "guest booted a second time and found its disk marker"
-ok $([ "$(head -c 8 "$T/disk.img")" = REBOOTED ]; echo $?) "the guest's write reached the disk image"
-ok $(grep -q 'guest rebooted' "$T/reboot.log"; echo $?) "log says the guest rebooted"
+check "the guest's write reached the disk image" test "$(head -c 8 "$T/disk.img")" = REBOOTED
+check "log says the guest rebooted" grep -q 'guest rebooted' "$T/reboot.log"
 pids=$(sed -n 's/.*guest .reboot. started (boot [0-9]*, QEMU pid \([0-9]*\).*/\1/p' "$T/reboot.log" | sort -u | wc -l)
-ok $([ "$pids" -eq 2 ]; echo $?) "two boots, two different QEMU processes ($pids)"
-ok $(grep -q 'started (boot 2,' "$T/reboot.log"; echo $?) "second boot numbered 2"
+check "two boots, two different QEMU processes ($pids)" test "$pids" -eq 2
+check "second boot numbered 2" grep -q 'started (boot 2,' "$T/reboot.log"
 wait_for "$T/r.stdout" '^HVDUMP-GUEST-READY' 5
 sleep 0.5
 kill -INT "$HV_PID"
 wait_exit "$HV_PID" 30
-ok $([ "$RC" -eq 0 ]; echo $?) "SIGINT: guest powered off via ACPI, exit 0 (rc=$RC)"
-ok $(grep -q 'power button: powering off' "$T/reboot.log"; echo $?) "guest saw the power button"
+check "SIGINT: guest powered off via ACPI, exit 0 (rc=$RC)" test "$RC" -eq 0
+check "guest saw the power button" grep -q 'power button: powering off' "$T/reboot.log"
 left=$(find "$HVDUMP_RUN_BASE" -mindepth 1 2>/dev/null | wc -l)
-ok $([ "$left" -eq 0 ]; echo $?) "no runtime files left ($left)"
+check "no runtime files left ($left)" test "$left" -eq 0
 done_testing

@@ -4,9 +4,9 @@
 # the saved part is released, the guest keeps running; after space is freed, `hvdump save
 # --resume` completes a dump that is page-exact against the crashed RAM.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 command -v makedumpfile >/dev/null || skip_all "makedumpfile not installed"
-TOOLS=$ROOT/build/tests/tools
 mkdir -p "$T/small"
 mount -t tmpfs -o size=700M,mode=0700 hvdump-test "$T/small" 2>/dev/null ||
 	skip_all "cannot mount a small tmpfs (needs root)"
@@ -15,18 +15,22 @@ trap 'umount -l "$T/small" 2>/dev/null; cleanup' EXIT
 start_hvdump "$T/f" run --name faults --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
 	--dump-dir "$T/small/dumps" --log "$T/f.log" --no-console --save-format elf \
 	--append "console=ttyS0 quiet hvdump.crash=0" \
-	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+	--crash-hook "$(pagehash_hook)"
 wait_for "$T/f.log" 'saving the dump failed' 120
 ok $? "saving stops when the dump directory is full"
 diag "$(grep -E 'saving the dump failed|stays preserved' "$T/f.log" | cut -c1-220)"
-ok $(grep -q 'saving the dump failed: .*No space left on device' "$T/f.log"; echo $?) "the error names the cause"
+check "the error names the cause" \
+	grep -q 'saving the dump failed: .*No space left on device' "$T/f.log"
 rec=$(ls "$T"/small/dumps/*/crash.json | head -1)
 # the record lives on the full file system too: the space kept beside it lets it say so
-ok $(grep -q '"state": "save-failed"' "$rec" && grep -q 'No space left' "$rec"; echo $?) "crash record on the full file system says save-failed: No space left"
+check "crash record on the full file system says save-failed: No space left" \
+	grep_all "$rec" '"state": "save-failed"' 'No space left'
 grep -q 'the crash record was written into the space kept for it' "$T/f.log"
 ok $? "the log says the record used the space kept for it"
-ok $(kill -0 "$HV_PID" && grep -q 'console: HVDUMP-GUEST-READY' "$T/f.log"; echo $?) "the guest keeps running"
-ok $([ -e "$(dirname "$rec")/vmcore.elf.part" ] && [ ! -e "$(dirname "$rec")/vmcore.elf" ]; echo $?) "no complete-looking dump: only vmcore.elf.part"
+still_running() { kill -0 "$HV_PID" && grep -q 'console: HVDUMP-GUEST-READY' "$T/f.log"; }
+check "the guest keeps running" still_running
+only_part() { [ -e "$(dirname "$rec")/vmcore.elf.part" ] && [ ! -e "$(dirname "$rec")/vmcore.elf" ]; }
+check "no complete-looking dump: only vmcore.elf.part" only_part
 status=$("$HVDUMP" save --name faults --status)
 ok $? "hvdump save --status answers"
 diag "$(tr -d '\n ' <<<"$status" | cut -c1-300)"
@@ -40,16 +44,14 @@ ok $? "the resumed save completes"
 wait_for "$T/f.log" 'the guest has all its memory back' 60
 ok $? "the guest gets all its memory back"
 dump=$(dirname "$rec")/vmcore.elf
-"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/saved.hsh" "$dump" >/dev/null
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
-ok $? "resumed dump is page-exact: nothing unsaved was released"
-diag "$out"
+check_pages "resumed dump is page-exact: nothing unsaved was released" 1 "$dump"
 makedumpfile --dump-dmesg "$dump" "$T/d.txt" >/dev/null 2>&1
-ok $(grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"; echo $?) "makedumpfile reads the resumed dump"
-ok $(grep -q '"state": "saved"' "$rec"; echo $?) "record says saved"
+check "makedumpfile reads the resumed dump" \
+	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"
+check "record says saved" grep -q '"state": "saved"' "$rec"
 "$HVDUMP" save --name faults --resume >"$T/again.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'no unsaved dump' "$T/again.out"; echo $?) "resume with nothing to save is refused clearly (rc=$rc)"
+check "resume with nothing to save is refused clearly (rc=$rc)" exit_says "$rc" 1 "$T/again.out" 'no unsaved dump'
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
 done_testing

@@ -5,6 +5,7 @@
 # over the org.hvdump.save virtio-serial port, to release each saved range.  hvdump releases
 # only what the guest asked for; the dump is page-exact; the guest ends with its memory.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 TOOLS=$ROOT/build/tests/tools
 grep -q 'hvdump.save=' "$ROOT/guest/init" || skip_all "demo guest has no hvdump-save"
@@ -13,22 +14,20 @@ truncate -s 512M "$T/guestdisk.img"
 start_hvdump "$T/g" run --name gsave --kernel "$VMLINUZ" --initrd "$INITRD" --memory 2G \
 	--save guest --dump-dir "$T/dumps" --log "$T/g.log" --no-console --disk "$T/guestdisk.img" \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.save=/dev/vda hvdump.memwatch=1" \
-	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+	--crash-hook "$(pagehash_hook)"
 wait_for "$T/g.log" 'the guest saved its dump' 300
 ok $? "the guest saved its dump and said so"
 diag "$(grep -aE 'console: hvdump-guest: save|guest saved|gave|capture kernel is up' "$T/g.log" | cut -c1-160 | tail -6)"
-ok $(! grep -q 'saving the dump to' "$T/g.log"; echo $?) "hvdump's own saver stayed out of it"
-ok $(! grep -q 'refused' "$T/g.log"; echo $?) "every release the guest asked for was inside the crash"
+check "hvdump's own saver stayed out of it" grep_none 'saving the dump to' "$T/g.log"
+check "every release the guest asked for was inside the crash" grep_none 'refused' "$T/g.log"
 rec=$(ls "$T"/dumps/*/crash.json | head -1)
-ok $(grep -q '"state": "saved-by-guest"' "$rec"; echo $?) "crash record: saved-by-guest"
+check "crash record: saved-by-guest" grep -q '"state": "saved-by-guest"' "$rec"
 wait_for "$T/g.log" 'the guest has all its memory back' 60
 ok $? "memory given back as the guest released it"
 chk=$("$TOOLS/kdump-check" "$T/guestdisk.img" --hash "$T/guest.hsh" 2>&1)
 ok $? "the dump on the guest's disk is a valid kdump-compressed file"
 diag "$(head -1 <<<"$chk" | cut -c1-200)"
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/guest.hsh" --skip 0xa0000-0x100000)
-ok $? "the guest's dump is page-exact against the crashed RAM"
-diag "$out"
+check_pages "the guest's dump is page-exact against the crashed RAM" 1 "$T/guest.hsh"
 memtotal_back "$T/g.log"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60

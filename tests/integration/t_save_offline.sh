@@ -6,6 +6,7 @@
 # and leaves the kept memory alone.  It refuses while hvdump still runs the VM, a second time,
 # and a bogus directory or record (exit 2, one line).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 TOOLS=$ROOT/build/tests/tools
 mkdir -m 700 -p "$T/dumps"
@@ -13,7 +14,7 @@ mkdir -m 700 -p "$T/dumps"
 start_hvdump "$T/o" run --name off --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--dump-dir "$T/dumps" --log "$T/o.log" --no-console --save none \
 	--append "console=ttyS0 quiet hvdump.pattern=64:0xfeed hvdump.crash=0" \
-	--crash-hook "$TOOLS/pagehash \"\$HVDUMP_RAM_FILE\" \$HVDUMP_LOWMEM_BYTES $T/host.hsh \$HVDUMP_RAM_BYTES"
+	--crash-hook "$(pagehash_hook)"
 wait_for "$T/o.log" 'capture guest booting' 120
 ok $? "crashed; capture guest booting"
 wait_for "$T/o.log" 'console: HVDUMP-GUEST-READY' 120
@@ -23,35 +24,41 @@ dir=$(dirname "$rec")
 # while hvdump runs the VM, it is the one to save
 "$HVDUMP" save --from "$dir" >"$T/busy.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'hvdump save --name off --resume' "$T/busy.out"; echo $?) "refused while hvdump runs the VM, pointing at --resume (rc=$rc)"
+check "refused while hvdump runs the VM, pointing at --resume (rc=$rc)" \
+	exit_says "$rc" 1 "$T/busy.out" 'hvdump save --name off --resume'
 diag "$(cat "$T/busy.out")"
 
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
-ok $([ "$RC" -eq 4 ]; echo $?) "hvdump exits 4 with the crash kept unsaved (rc=$RC)"
+check "hvdump exits 4 with the crash kept unsaved (rc=$RC)" test "$RC" -eq 4
 kept=$T/run/off/crash-1.ram
-ok $([ -f "$kept" ] && grep -q '"state": "preserved-unsaved"' "$rec" && grep -q "\"ram_file\": \"$kept\"" "$rec"; echo $?) "memory kept in crash-1.ram, record says preserved-unsaved"
+kept_unsaved() { [ -f "$kept" ] && grep_all "$rec" '"state": "preserved-unsaved"' "\"ram_file\": \"$kept\""; }
+check "memory kept in crash-1.ram, record says preserved-unsaved" kept_unsaved
 blocks0=$(stat -c '%s %b' "$kept")
 
 # bogus input: exit 2, one line
+one_line_refusal() { [ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]; } # RC OUTPUT-FILE
 "$HVDUMP" save --from "$T/nonexistent" >"$T/b1.out" 2>&1
 rc=$?
-ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/b1.out")" -eq 1 ]; echo $?) "missing directory: exit 2, one line (rc=$rc): $(cat "$T/b1.out")"
+check "missing directory: exit 2, one line (rc=$rc): $(cat "$T/b1.out")" \
+	one_line_refusal "$rc" "$T/b1.out"
 mkdir -m 700 "$T/bad1" "$T/bad2" "$T/bad3"
 echo '{"format": "hvdump-crash-record/1", "vm": ' >"$T/bad1/crash.json"
 "$HVDUMP" save --from "$T/bad1" >"$T/b2.out" 2>&1
 rc=$?
-ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/b2.out")" -eq 1 ]; echo $?) "truncated record: exit 2, one line (rc=$rc): $(cat "$T/b2.out")"
+check "truncated record: exit 2, one line (rc=$rc): $(cat "$T/b2.out")" \
+	one_line_refusal "$rc" "$T/b2.out"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["capture"]["elfcorehdr_offset"]+=4096; json.dump(r,open(sys.argv[2],"w"))' "$rec" "$T/bad2/crash.json"
 "$HVDUMP" save --from "$T/bad2" >"$T/b3.out" 2>&1
 rc=$?
-ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/b3.out")" -eq 1 ]; echo $?) "header offset edited: exit 2, one line (rc=$rc): $(cat "$T/b3.out")"
+check "header offset edited: exit 2, one line (rc=$rc): $(cat "$T/b3.out")" \
+	one_line_refusal "$rc" "$T/b3.out"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["capture"]["segments"][1]["bytes"]+=4096; json.dump(r,open(sys.argv[2],"w"))' "$rec" "$T/bad3/crash.json"
 "$HVDUMP" save --from "$T/bad3" >"$T/b4.out" 2>&1
 rc=$?
-ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/b4.out")" -eq 1 ]; echo $?) "segment edited (differs from the header in the RAM file): exit 2, one line (rc=$rc): $(cat "$T/b4.out")"
-ls -A "$T/bad2" "$T/bad3" | grep -q vmcore
-ok $([ $? -ne 0 ]; echo $?) "nothing written for a bad record"
+check "segment edited (differs from the header in the RAM file): exit 2, one line (rc=$rc): $(cat "$T/b4.out")" \
+	one_line_refusal "$rc" "$T/b4.out"
+check "nothing written for a bad record" grep_none vmcore < <(ls -A "$T/bad2" "$T/bad3")
 
 # a save killed part-way, then continued
 dump=$dir/vmcore.kdump
@@ -69,36 +76,39 @@ if [ -e "$dump.part" ] && [ ! -e "$dump" ]; then
 	ok 0 "first offline save killed part-way: $(stat -c %s "$dump.part") bytes in vmcore.kdump.part"
 	resumed=1
 else
-	echo "ok $((_tap_n + 1)) # SKIP the first save finished before it could be killed"
-	_tap_n=$((_tap_n + 1))
+	skip "the first save finished before it could be killed"
 	resumed=0
 fi
 "$HVDUMP" save --from "$dir" >"$T/s2.out" 2>&1
 ok $? "hvdump save --from completes"
 diag "$(cut -c1-200 "$T/s2.out")"
 if [ $resumed = 1 ]; then
-	ok $(grep -q 'resuming the dump' "$T/s2.out"; echo $?) "it continued the partial dump"
+	check "it continued the partial dump" grep -q 'resuming the dump' "$T/s2.out"
+else
+	skip "no partial dump to continue"
 fi
-ok $([ -s "$dump" ] && [ ! -e "$dump.part" ] && grep -q '"state": "saved"' "$rec" &&
-	grep -q "\"dump_file\": \"$dump\"" "$rec"; echo $?) "vmcore.kdump complete, record says saved"
+complete_saved() {
+	[ -s "$dump" ] && [ ! -e "$dump.part" ] && grep_all "$rec" '"state": "saved"' "\"dump_file\": \"$dump\""
+}
+check "vmcore.kdump complete, record says saved" complete_saved
 chk=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -3 <<<"$chk")"
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/saved.hsh" --skip 0xa0000-0x100000)
-ok $? "offline dump is page-exact against the crashed RAM"
-diag "$out"
-ok $(grep -q "still kept in $kept" "$T/s2.out" && [ "$(stat -c '%s %b' "$kept")" = "$blocks0" ]; echo $?) "kept memory untouched, and the output says where it is"
+check_pages "offline dump is page-exact against the crashed RAM" 1 "$T/saved.hsh"
+kept_untouched() { grep -q "still kept in $kept" "$T/s2.out" && [ "$(stat -c '%s %b' "$kept")" = "$blocks0" ]; }
+check "kept memory untouched, and the output says where it is" kept_untouched
 
 "$HVDUMP" save --from "$dir" >"$T/again.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'saved already' "$T/again.out"; echo $?) "a second --from is refused: saved already (rc=$rc)"
+check "a second --from is refused: saved already (rc=$rc)" exit_says "$rc" 1 "$T/again.out" 'saved already'
 # the same crash as ELF, from a copy of its record: page-exact too
 mkdir -m 700 "$T/elf"
 sed 's/"state": "saved"/"state": "preserved-unsaved"/' "$rec" >"$T/elf/crash.json"
 : >"$T/elf/vmcore.kdump.part"
 "$HVDUMP" save --from "$T/elf" --save-format elf >"$T/e0.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'continue it with --save-format kdump' "$T/e0.out"; echo $?) "a partial kdump file is not restarted as ELF (rc=$rc)"
+check "a partial kdump file is not restarted as ELF (rc=$rc)" \
+	exit_says "$rc" 1 "$T/e0.out" 'continue it with --save-format kdump'
 rm "$T/elf/vmcore.kdump.part"
 # SIGTERM stops it cleanly: exit 1, the record keeps its state and says why
 "$HVDUMP" save --from "$T/elf" --save-format elf >"$T/e1.out" 2>&1 &
@@ -113,26 +123,25 @@ kill -TERM "$pid" 2>/dev/null
 wait "$pid"
 rc=$?
 if [ ! -e "$T/elf/vmcore.elf" ]; then
-	ok $([ $rc -eq 1 ] && grep -q 'stopped' "$T/e1.out" && grep -q '"save_error": "stopped"' "$T/elf/crash.json" &&
-		grep -q '"state": "preserved-unsaved"' "$T/elf/crash.json"; echo $?) "SIGTERM stops the offline save: exit 1, record keeps its state, says stopped (rc=$rc)"
+	stopped_kept() {
+		exit_says "$rc" 1 "$T/e1.out" 'stopped' &&
+			grep_all "$T/elf/crash.json" '"save_error": "stopped"' '"state": "preserved-unsaved"'
+	}
+	check "SIGTERM stops the offline save: exit 1, record keeps its state, says stopped (rc=$rc)" stopped_kept
 	diag "$(cut -c1-200 "$T/e1.out")"
 else
-	echo "ok $((_tap_n + 1)) # SKIP the ELF save finished before SIGTERM"
-	_tap_n=$((_tap_n + 1))
+	skip "the ELF save finished before SIGTERM"
 fi
 "$HVDUMP" save --from "$T/elf" >"$T/e2.out" 2>&1
 ok $? "hvdump save --from completes the ELF dump (its format chosen by the partial file)"
 diag "$(grep -E 'resuming|saving the' "$T/e2.out" | cut -c1-200)"
-"$ROOT/build/tests/tools/hvdump-vmcheck" --out "$T/elf.hsh" "$T/elf/vmcore.elf" >/dev/null
-out=$("$TOOLS/pagecmp" "$T/host.hsh" "$T/elf.hsh" --skip 0xa0000-0x100000)
-ok $? "offline ELF dump is page-exact against the crashed RAM"
-diag "$out"
-ok $(grep -q '"dump_format": "elf"' "$T/elf/crash.json" && grep -q '"state": "saved"' "$T/elf/crash.json"; echo $?) "its record says saved, elf"
+check_pages "offline ELF dump is page-exact against the crashed RAM" 1 "$T/elf/vmcore.elf"
+check "its record says saved, elf" grep_all "$T/elf/crash.json" '"dump_format": "elf"' '"state": "saved"'
 
 rm -f "$kept"
 cp "$rec" "$T/bad3/crash.json"
 sed -i 's/"state": "saved"/"state": "preserved-unsaved"/' "$T/bad3/crash.json"
 "$HVDUMP" save --from "$T/bad3" >"$T/gone.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'is gone' "$T/gone.out"; echo $?) "kept memory removed: refused (rc=$rc): $(cat "$T/gone.out")"
+check "kept memory removed: refused (rc=$rc): $(cat "$T/gone.out")" exit_says "$rc" 1 "$T/gone.out" 'is gone'
 done_testing

@@ -7,6 +7,7 @@
 # After space is freed, `hvdump save --from` continues the partial kdump file from the kept RAM
 # and DIMM files, and the dump is page-exact for all of the second kernel's memory.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pagehash.sh"
 guest_env
 TOOLS=$ROOT/build/tests/tools
 B=256M
@@ -22,7 +23,7 @@ truncate -s 1M "$T/mark.img"
 start_hvdump "$T/r" run --name offdimm --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--boot-region $B --dump-dir "$T/small/dumps" --log "$T/r.log" --no-console --disk "$T/mark.img" \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.capture_pattern=$MIB:$SEED hvdump.crash_capture=1 hvdump.capture_once=/dev/vda" \
-	--crash-hook "$ROOT/tests/tools/hash-crash $T $B"
+	--crash-hook "$(pagehash_hook $B)"
 wait_for "$T/r.log" 'info: dump saved: ' 120
 ok $? "first dump saved while the capture guest ran"
 wait_count "$T/r.log" 'guest kernel panicked' 2 120
@@ -32,35 +33,40 @@ ok $? "the second save stops: the dump file system is full"
 diag "$(grep -E 'panicked|re-attached|dump saved|saving the dump failed' "$T/r.log" | cut -c1-170)"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 90
-ok $([ "$RC" -eq 4 ]; echo $?) "hvdump exits 4 with the second crash kept unsaved (rc=$RC)"
+check "hvdump exits 4 with the second crash kept unsaved (rc=$RC)" test "$RC" -eq 4
 recs=($(ls "$T"/small/dumps/*/crash.json))
 rec=${recs[1]}
 dir=$(dirname "$rec")
 kept=$T/run/offdimm/crash-2.ram
 ndimm=$(grep -c . "$T/dimms2.txt")
-ok $([ -f "$kept" ] && grep -q '"state": "preserved-unsaved"' "$rec" && [ "$ndimm" -ge 1 ] &&
-	[ "$(grep -c '"file": ".*/crash-2.dimm-' "$rec")" -eq "$ndimm" ] && [ -e "$dir/vmcore.kdump.part" ]; echo $?) "crash-2.ram and $ndimm crash-2.dimm-I kept, named by the record; a partial vmcore.kdump.part"
+kept_partial() {
+	[ -f "$kept" ] && grep -q '"state": "preserved-unsaved"' "$rec" && [ "$ndimm" -ge 1 ] &&
+		[ "$(grep -c '"file": ".*/crash-2.dimm-' "$rec")" -eq "$ndimm" ] && [ -e "$dir/vmcore.kdump.part" ]
+}
+check "crash-2.ram and $ndimm crash-2.dimm-I kept, named by the record; a partial vmcore.kdump.part" \
+	kept_partial
 grep -E '"released_bytes"' "$rec" | head -1 | sed 's/^/# /'
 
 "$HVDUMP" save --from "$dir" >"$T/s0.out" 2>&1
 rc=$?
-ok $([ $rc -eq 1 ] && grep -q 'No space left' "$T/s0.out"; echo $?) "offline save on the full file system fails and says why (rc=$rc)"
+check "offline save on the full file system fails and says why (rc=$rc)" \
+	exit_says "$rc" 1 "$T/s0.out" 'No space left'
 diag "$(cut -c1-200 "$T/s0.out")"
 mount -o remount,size=2G "$T/small"
 "$HVDUMP" save --from "$dir" >"$T/s1.out" 2>&1
 ok $? "after space is freed, hvdump save --from completes"
 diag "$(cut -c1-200 "$T/s1.out")"
-ok $(grep -q 'resuming the dump' "$T/s1.out" && grep -q '"state": "saved"' "$rec"; echo $?) "it continued the partial dump; record says saved"
+resumed_saved() { grep -q 'resuming the dump' "$T/s1.out" && grep -q '"state": "saved"' "$rec"; }
+check "it continued the partial dump; record says saved" resumed_saved
 out=$("$TOOLS/kdump-check" "$dir/vmcore.kdump" --hash "$T/saved2.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -2 <<<"$out")"
-out=$("$TOOLS/pagecmp" "$T/host2.hsh" $(ls "$T"/host2.dimm*.hsh) "$T/saved2.hsh" --skip 0xa0000-0x100000)
-ok $? "offline dump page-exact against the second crash's memory, DIMMs included"
-diag "$out"
+check_pages "offline dump page-exact against the second crash's memory, DIMMs included" 2 "$T/saved2.hsh"
 left=0
 while read -r gpa bytes path; do
 	f=$T/run/offdimm/crash-2.dimm-${path##*dimm-}
 	[ -e "$f" ] && left=$((left + 1))
 done <"$T/dimms2.txt"
-ok $([ -f "$kept" ] && [ "$left" -eq "$ndimm" ]; echo $?) "kept RAM and DIMM files are left in place ($left of $ndimm DIMM files)"
+all_kept() { [ -f "$kept" ] && [ "$left" -eq "$ndimm" ]; }
+check "kept RAM and DIMM files are left in place ($left of $ndimm DIMM files)" all_kept
 done_testing
