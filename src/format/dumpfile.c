@@ -2,6 +2,7 @@
 // One reader over ELF vmcores and kdump-compressed files: format detection, physical reads
 // (kdump through a small page cache), ranges, page statistics, and the x86-64 translation
 // of vmcore.h over either.  The format readers do the checking of the file itself.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -160,7 +161,7 @@ int dumpfile_open(const char *path, unsigned flags, struct dumpfile **out, char 
 		r = fail(why, whylen, -ENOEXEC, "empty file");
 		goto out_free;
 	}
-	if ((size_t)n >= 4 && memcmp(magic, "\177ELF", 4) == 0) {
+	if ((size_t)n >= SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0) {
 		close(d->fd);
 		d->fd = -1;
 		r = open_elf(d, path, why, whylen);
