@@ -856,8 +856,8 @@ static int kinfo_synthetic(const char *dir)
 }
 
 /* A real dump, cut down.  Its kallsyms tables (1.4 MB of a 6.1 kernel's) make each run take
- * a quarter of a second under the sanitizers: the seed goes to kinfo-real/, which the quick
- * run leaves out (docs/fuzzing.md). */
+ * over 100 ms under the sanitizers: the seed goes to kinfo-real/, which the quick run leaves
+ * out (docs/fuzzing.md). */
 static int kinfo_from_dump(const char *dir, const char *path)
 {
 	struct vmcore *v;
