@@ -122,8 +122,9 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 # the format code the targets reach (a list, not a wildcard: other format files need zlib &c.)
-FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c panicscan.c)
-FUZZ_DEPS  := $(FUZZ_LIB) $(FUZZ_LIB:.c=.h) tests/unit/synth.h
+FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c \
+		panicscan.c kinfo.c)
+FUZZ_DEPS  := $(FUZZ_LIB) $(FUZZ_LIB:.c=.h) tests/unit/synth.h tests/unit/synth_kinfo.h
 FUZZ_CFLAGS := -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -Isrc -Itests
 
 .PHONY: fuzz fuzz-clean

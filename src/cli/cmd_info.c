@@ -3,7 +3,6 @@
 // (the panic and oops lines of the kernel log), where each CPU was, and whether the dump
 // is whole.  Everything is gathered into one JSON tree; the text form is printed from it,
 // so the two cannot disagree.
-#include <elf.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,22 +15,14 @@
 
 #include "cli/cli.h"
 #include "format/dumpfile.h"
-#include "format/elfcore.h"
 #include "format/kallsyms.h"
+#include "format/kinfo.h"
 #include "format/panicscan.h"
 #include "format/printk.h"
 #include "format/prstatus.h"
 #include "format/vmcoreinfo.h"
 #include "util/log.h"
 #include "util/size.h"
-
-#define MAX_SYMBOLIZED_CPUS 1024u
-#define STACK_CPUS 16u          /* CPUs whose stacks are scanned for kernel text addresses */
-#define STACK_ENTRIES 8u
-#define STACK_BYTES (16u << 10) /* THREAD_SIZE on x86-64 */
-#define PERCPU_SCAN 8192u       /* __per_cpu_offset entries compared with GS_BASE (NR_CPUS) */
-#define MODULES_END 0xffffffffff000000ull
-#define SYM_MAX (KALLSYMS_NAME_MAX + 48u)
 
 static void info_usage(FILE *f)
 {
@@ -116,12 +107,19 @@ static void problem(struct info_ctx *c, const char *fmt, ...)
 	json_array_append_new(c->problems, jstr(buf));
 }
 
-/* ---- the kernel log: panic, oops and the panicking task ---------------------------------- */
-
-static int log_read(void *ctx, uint64_t kvaddr, void *buf, size_t len)
+/* The dump's memory for the format library: kernel virtual (printk.h, kinfo.h) and physical
+ * (kallsyms.h) reads. */
+static int virt_read(void *ctx, uint64_t kvaddr, void *buf, size_t len)
 {
 	return dumpfile_read_virt(ctx, kvaddr, buf, len);
 }
+
+static int ks_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return dumpfile_read_phys(ctx, paddr, buf, len);
+}
+
+/* ---- the kernel log: panic, oops and the panicking task ---------------------------------- */
 
 static json_t *line_json(const struct panicscan_line *l)
 {
@@ -131,7 +129,7 @@ static json_t *line_json(const struct panicscan_line *l)
 static void gather_panic(struct info_ctx *c)
 {
 	struct printk_source src = {
-		.info = c->vmci, .info_len = c->vmci_len, .read = log_read, .read_ctx = c->d,
+		.info = c->vmci, .info_len = c->vmci_len, .read = virt_read, .read_ctx = c->d,
 	};
 	struct printk_result res;
 	struct panicscan *s = calloc(1, sizeof(*s));
@@ -175,178 +173,42 @@ static void gather_panic(struct info_ctx *c)
 	free(s);
 }
 
-/* ---- CPUs: NT_PRSTATUS, symbols, tasks ---------------------------------------------------- */
+/* ---- CPUs: NT_PRSTATUS, symbols, tasks (kinfo.h) ------------------------------------------ */
 
-struct tasks {
-	int ok;                  /* the fields below were found */
-	uint64_t current_task;   /* per-CPU offset of the current task pointer */
-	uint64_t comm_off;       /* offset of task_struct.comm */
-	uint64_t *percpu;        /* __per_cpu_offset[0, npercpu) */
-	size_t npercpu;
-};
-
-static int read_u64v(struct dumpfile *d, uint64_t va, uint64_t *v)
+/* One CPU's object; the keys keep the order the summary has always had. */
+static json_t *cpu_json(const struct kinfo_cpu *k, int qemu, const json_t *panic, long panic_cpu)
 {
-	uint8_t b[8];
-	int r = dumpfile_read_virt(d, va, b, sizeof(b));
+	const struct prstatus *p = &k->regs;
+	json_t *cpu = json_object();
 
-	if (r == 0) {
-		*v = 0;
-		for (int i = 7; i >= 0; i--)
-			*v = *v << 8 | b[i];
+	json_object_set_new(cpu, "note", json_integer(k->note));
+	if (k->cpu_from_gs)
+		json_object_set_new(cpu, "cpu", json_integer(k->cpu));
+	if (k->have_task) {
+		json_object_set_new(cpu, "comm", jstr(k->comm));
+		json_object_set_new(cpu, "task", jhex(k->task));
 	}
-	return r;
-}
+	if (!k->cpu_from_gs)
+		json_object_set_new(cpu, "cpu", json_integer(k->cpu));
+	json_object_set_new(cpu, "pid", qemu ? json_null() : json_integer(p->pid));
+	json_object_set_new(cpu, "rip", jhex(p->reg[PR_RIP]));
+	json_object_set_new(cpu, "rsp", jhex(p->reg[PR_RSP]));
+	json_object_set_new(cpu, "mode", json_string((p->reg[PR_CS] & 3) == 3 ? "user" : "kernel"));
+	json_object_set_new(cpu, "rip_area", json_string(kinfo_area_name(k->rip_area)));
+	json_object_set_new(cpu, "rip_symbol", k->rip_symbol[0] ? jstr(k->rip_symbol) : json_null());
+	if (!k->have_task)
+		json_object_set_new(cpu, "comm", json_null());
+	json_object_set_new(cpu, "panicking", json_boolean((long)k->cpu == panic_cpu));
+	if ((long)k->cpu == panic_cpu && qemu)
+		json_object_set_new(cpu, "pid", json_deep_copy(json_object_get(panic, "pid")));
+	if (k->have_stack) {
+		json_t *stack = json_array();
 
-/* The offset of task_struct.comm, from init_task: its comm is "swapper/0" (set by
- * init_idle) or "swapper".  VMCOREINFO does not carry it, and neither does kallsyms. */
-static int find_comm_offset(struct info_ctx *c, uint64_t init_task, uint64_t *off)
-{
-	static const char *const names[] = { "swapper/0", "swapper" };
-	size_t want = STACK_BYTES; /* task_struct is under 16 KiB */
-	uint8_t *buf = malloc(want);
-	int r = -ENOENT;
-
-	if (!buf)
-		return -ENOMEM;
-	if (dumpfile_read_virt(c->d, init_task, buf, want) < 0)
-		goto out_free;
-	for (size_t n = 0; n < 2 && r; n++) {
-		size_t len = strlen(names[n]) + 1;
-
-		for (size_t i = 0; i + 16 <= want; i += 8) {
-			if (memcmp(buf + i, names[n], len) == 0) {
-				*off = i;
-				r = 0;
-				break;
-			}
-		}
+		for (unsigned i = 0; i < k->nstack; i++)
+			json_array_append_new(stack, jstr(k->stack[i]));
+		json_object_set_new(cpu, "stack", stack);
 	}
-out_free:
-	free(buf);
-	return r;
-}
-
-static void tasks_setup(struct info_ctx *c, struct tasks *t)
-{
-	uint64_t pco, init_task;
-
-	memset(t, 0, sizeof(*t));
-	if (!c->ks || kallsyms_find(c->ks, "__per_cpu_offset", &pco) < 0 ||
-	    kallsyms_find(c->ks, "init_task", &init_task) < 0)
-		return;
-	/* 6.1 and before: a per-CPU current_task; 6.2 and later: pcpu_hot.current_task, its
-	 * first member */
-	if (kallsyms_find(c->ks, "current_task", &t->current_task) < 0 &&
-	    kallsyms_find(c->ks, "pcpu_hot", &t->current_task) < 0)
-		return;
-	if (find_comm_offset(c, init_task, &t->comm_off) < 0)
-		return;
-	t->percpu = calloc(PERCPU_SCAN, sizeof(*t->percpu));
-	if (!t->percpu)
-		return;
-	for (t->npercpu = 0; t->npercpu < PERCPU_SCAN; t->npercpu++)
-		if (read_u64v(c->d, pco + 8 * t->npercpu, &t->percpu[t->npercpu]) < 0)
-			break;
-	t->ok = t->npercpu > 0;
-}
-
-/* Which CPU a note is, and its current task's comm.  In kernel mode GS_BASE is that CPU's
- * __per_cpu_offset; otherwise (or if it matches none) the note's position is taken as the
- * CPU number, the order QEMU and the kernel both write them in. */
-static void cpu_task(struct info_ctx *c, const struct tasks *t, const struct prstatus *p,
-		     unsigned note, json_t *cpu)
-{
-	uint64_t base, task = 0, va;
-	long n = -1;
-	char comm[17];
-	size_t len;
-
-	if (!t->ok)
-		return;
-	if ((p->reg[PR_CS] & 3) == 0)
-		for (size_t i = 0; i < t->npercpu && n < 0; i++)
-			if (t->percpu[i] == p->reg[PR_GS_BASE])
-				n = (long)i;
-	if (n >= 0)
-		json_object_set_new(cpu, "cpu", json_integer(n));
-	else if (note < t->npercpu)
-		n = (long)note;
-	else
-		return;
-	/* per_cpu_ptr() adds modulo 2^64 (the offset may be "negative"); reads check the rest */
-	base = t->percpu[n];
-	if (read_u64v(c->d, base + t->current_task, &task) < 0 ||
-	    __builtin_add_overflow(task, t->comm_off, &va) ||
-	    dumpfile_read_virt(c->d, va, comm, 16) < 0)
-		return;
-	comm[16] = '\0';
-	len = strnlen(comm, 16);
-	if (len == 0 || len == 16)
-		return; /* not a comm: the guess of the offset or the task pointer is wrong */
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)comm[i] < 0x20 || (unsigned char)comm[i] >= 0x7f)
-			return;
-	json_object_set_new(cpu, "comm", jstr(comm));
-	json_object_set_new(cpu, "task", jhex(task));
-}
-
-/* "panic+0x118/0x2f4", or NULL when kallsyms does not cover ADDR. */
-static json_t *symbolize(struct info_ctx *c, uint64_t addr)
-{
-	char name[KALLSYMS_NAME_MAX + 1], buf[SYM_MAX];
-	uint64_t off, size;
-
-	if (!c->ks || kallsyms_addr_to_name(c->ks, addr, name, sizeof(name), &off, &size) < 0)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s+0x%" PRIx64 "/0x%" PRIx64, name, off, size);
-	return jstr(buf);
-}
-
-static const char *area_of(uint64_t cs, uint64_t addr, uint64_t image_size)
-{
-	if ((cs & 3) == 3)
-		return "user";
-	if (addr >= KALLSYMS_START_KERNEL_MAP && addr - KALLSYMS_START_KERNEL_MAP < image_size)
-		return "kernel";
-	if (addr >= KALLSYMS_START_KERNEL_MAP + image_size && addr < MODULES_END)
-		return "module";
-	return "unknown";
-}
-
-/* Kernel text addresses on the stack from RSP to the top of its 16 KiB stack, resolved: the
- * return addresses of the call chain, and stale ones (like crash's "bt -t"). */
-static void cpu_stack(struct info_ctx *c, uint64_t rsp, uint64_t stext, uint64_t etext,
-		      json_t *cpu)
-{
-	uint64_t top = (rsp | (STACK_BYTES - 1)) + 1, va = rsp & ~7ull;
-	json_t *stack = json_array();
-	uint8_t page[DUMPFILE_PAGE_SIZE];
-
-	if (top == 0)
-		top = UINT64_MAX & ~7ull;
-	while (va < top && json_array_size(stack) < STACK_ENTRIES) {
-		size_t n = DUMPFILE_PAGE_SIZE - va % DUMPFILE_PAGE_SIZE;
-
-		if (n > top - va)
-			n = (size_t)(top - va);
-		if (dumpfile_read_virt(c->d, va, page, n) < 0)
-			break;
-		for (size_t i = 0; i + 8 <= n && json_array_size(stack) < STACK_ENTRIES; i += 8) {
-			uint64_t w = 0;
-			json_t *s;
-
-			for (int k = 7; k >= 0; k--)
-				w = w << 8 | page[i + (size_t)k];
-			if (w < stext || w >= etext)
-				continue;
-			s = symbolize(c, w);
-			if (s)
-				json_array_append_new(stack, s);
-		}
-		va += n;
-	}
-	json_object_set_new(cpu, "stack", stack);
+	return cpu;
 }
 
 static void gather_cpus(struct info_ctx *c)
@@ -354,84 +216,35 @@ static void gather_cpus(struct info_ctx *c)
 	const json_t *panic = json_object_get(c->root, "panic");
 	long panic_cpu = json_is_object(panic) && json_is_integer(json_object_get(panic, "cpu")) ?
 			 (long)json_integer_value(json_object_get(panic, "cpu")) : -1;
+	struct kinfo_source src = {
+		.info = c->vmci, .info_len = c->vmci_len, .ks = c->ks, .read = virt_read,
+		.read_ctx = c->d, .panic_cpu = panic_cpu,
+	};
+	struct kinfo_cpu *cpu = malloc(sizeof(*cpu));
 	json_t *cpus = json_array();
-	uint64_t image_size = KALLSYMS_IMAGE_SIZE_DEFAULT, stext = 0, etext = 0;
-	const uint8_t *notes;
-	struct elfnote n;
-	struct tasks t;
-	size_t len, pos = 0;
-	int qemu = 0, r;
-	unsigned idx = 0;
+	struct kinfo *k = NULL;
+	int r;
 
-	notes = dumpfile_notes(c->d, &len);
-	if (vmcoreinfo_get_u64(c->vmci, c->vmci_len, "NUMBER(KERNEL_IMAGE_SIZE)", &image_size) < 0)
-		image_size = KALLSYMS_IMAGE_SIZE_DEFAULT;
-	if (c->ks && (kallsyms_find(c->ks, "_stext", &stext) < 0 ||
-		      kallsyms_find(c->ks, "_etext", &etext) < 0))
-		stext = etext = 0;
-	/* QEMU (and hvdump's fallback from its register dump, hmpregs.h) write pr_pid = CPU
-	 * index + 1, not a pid: then pids come from the log only.  Told by QEMU's own notes,
-	 * or by every pr_pid being exactly that. */
-	{
-		unsigned k = 0;
-		int seq = 1;
-		struct prstatus p;
-
-		while (notes && elfnote_next(notes, len, &pos, &n) == 1) {
-			if (elfnote_is(&n, "QEMU"))
-				qemu = 1;
-			if (prstatus_decode(&n, &p) == 0 && p.pid != ++k)
-				seq = 0;
-		}
-		if (k && seq)
-			qemu = 1;
+	src.notes = dumpfile_notes(c->d, &src.notes_len);
+	if (!cpu || kinfo_open(&src, &k) < 0) {
+		problem(c, "out of memory reading the CPU notes");
+		goto out;
 	}
-	tasks_setup(c, &t);
-	pos = 0;
-	while (notes && (r = elfnote_next(notes, len, &pos, &n)) != 0) {
-		struct prstatus p;
-		json_t *cpu, *sym;
-		json_int_t cpu_no;
-
-		if (r < 0) {
-			problem(c, "the ELF notes are malformed after %u CPU notes", idx);
+	while ((r = kinfo_next_cpu(k, cpu)) != 0) {
+		if (r == -EBADMSG) {
+			problem(c, "the ELF notes are malformed after %u CPU notes", cpu->note);
 			break;
 		}
-		if (n.type != NT_PRSTATUS || !elfnote_is(&n, "CORE"))
-			continue;
-		if (prstatus_decode(&n, &p) < 0) {
-			problem(c, "NT_PRSTATUS note %u has %u bytes, not %u", idx, n.descsz,
+		if (r < 0) {
+			problem(c, "NT_PRSTATUS note %u has %u bytes, not %u", cpu->note, cpu->descsz,
 				PRSTATUS_X86_64_SIZE);
-			idx++;
 			continue;
 		}
-		cpu = json_object();
-		json_object_set_new(cpu, "note", json_integer(idx));
-		cpu_task(c, &t, &p, idx, cpu);
-		if (!json_object_get(cpu, "cpu"))
-			json_object_set_new(cpu, "cpu", json_integer(idx));
-		cpu_no = json_integer_value(json_object_get(cpu, "cpu"));
-		json_object_set_new(cpu, "pid", qemu ? json_null() : json_integer(p.pid));
-		json_object_set_new(cpu, "rip", jhex(p.reg[PR_RIP]));
-		json_object_set_new(cpu, "rsp", jhex(p.reg[PR_RSP]));
-		json_object_set_new(cpu, "mode", json_string((p.reg[PR_CS] & 3) == 3 ? "user"
-										     : "kernel"));
-		json_object_set_new(cpu, "rip_area",
-				    json_string(area_of(p.reg[PR_CS], p.reg[PR_RIP], image_size)));
-		sym = idx < MAX_SYMBOLIZED_CPUS && (p.reg[PR_CS] & 3) == 0 ?
-		      symbolize(c, p.reg[PR_RIP]) : NULL;
-		json_object_set_new(cpu, "rip_symbol", sym ? sym : json_null());
-		if (!json_object_get(cpu, "comm"))
-			json_object_set_new(cpu, "comm", json_null());
-		json_object_set_new(cpu, "panicking", json_boolean(cpu_no == panic_cpu));
-		if (cpu_no == panic_cpu && qemu)
-			json_object_set_new(cpu, "pid", json_deep_copy(json_object_get(panic, "pid")));
-		if (etext && (p.reg[PR_CS] & 3) == 0 && (idx < STACK_CPUS || cpu_no == panic_cpu))
-			cpu_stack(c, p.reg[PR_RSP], stext, etext, cpu);
-		json_array_append_new(cpus, cpu);
-		idx++;
+		json_array_append_new(cpus, cpu_json(cpu, kinfo_qemu_pids(k), panic, panic_cpu));
 	}
-	free(t.percpu);
+out:
+	kinfo_close(k);
+	free(cpu);
 	json_object_set_new(c->root, "cpus", cpus);
 }
 
@@ -537,11 +350,6 @@ static void gather_header(struct info_ctx *c)
 		json_object_set_new(c->root, "crash_time", json_null());
 	json_object_set_new(c->root, "paging_levels",
 			    json_integer(dumpfile_paging_levels(c->d)));
-}
-
-static int ks_read(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, paddr, buf, len);
 }
 
 /* ---- text ------------------------------------------------------------------------------------ */

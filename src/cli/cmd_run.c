@@ -126,192 +126,242 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Each parse_*_opt() below takes one option of its group of run_usage() into C: 0 when OPT
+ * was one of the group's, 1 when it was not, -EINVAL after printing what is wrong with
+ * OPTARG. */
+
+/* The guest: kernel, initrd, command line, memory, CPUs, disks, name. */
+static int parse_guest_opt(int opt, struct vm_config *c)
+{
+	uint64_t v;
+	int r;
+
+	switch (opt) {
+	case 'k':
+		c->kernel = optarg;
+		return 0;
+	case 'i':
+		c->initrd = optarg;
+		return 0;
+	case 'a':
+		c->append = optarg;
+		return 0;
+	case 'm':
+		r = size_parse(optarg, 1ull << 20, &c->memory);
+		if (r < 0) {
+			log_err("--memory '%s': %s", optarg,
+				r == -ERANGE ? "too large" : "not a size (try 2G or 1536M)");
+			return -EINVAL;
+		}
+		return 0;
+	case 'c':
+		r = uint_parse(optarg, 1, 1u << 20, &v);
+		if (r < 0) {
+			log_err("--cpus '%s': not a positive whole number", optarg);
+			return -EINVAL;
+		}
+		c->cpus = (unsigned)v;
+		return 0;
+	case 'd':
+		if (c->ndisks == VM_MAX_DISKS) {
+			log_err("--disk: at most %d disks", VM_MAX_DISKS);
+			return -EINVAL;
+		}
+		c->disks[c->ndisks++] = optarg;
+		return 0;
+	case 'n':
+		c->name = optarg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The host, console and logging options. */
+static int parse_host_opt(int opt, struct vm_config *c)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_RUN_DIR:
+		c->run_dir = optarg;
+		return 0;
+	case OPT_LOG:
+		c->log_file = optarg;
+		return 0;
+	case OPT_ACCEL:
+		if (!strcmp(optarg, "auto"))
+			c->accel = ACCEL_AUTO;
+		else if (!strcmp(optarg, "kvm"))
+			c->accel = ACCEL_KVM;
+		else if (!strcmp(optarg, "tcg"))
+			c->accel = ACCEL_TCG;
+		else {
+			log_err("--accel '%s': use auto, kvm or tcg", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_CPU:
+		c->cpu_model = optarg;
+		return 0;
+	case OPT_QEMU:
+		c->qemu = optarg;
+		return 0;
+	case OPT_SHUTDOWN_TIMEOUT:
+		if (uint_parse(optarg, 0, 3600, &v) < 0) {
+			log_err("--shutdown-timeout '%s': seconds from 0 to 3600", optarg);
+			return -EINVAL;
+		}
+		c->shutdown_timeout_s = (unsigned)v;
+		return 0;
+	case OPT_NO_CONSOLE:
+		c->console = false;
+		return 0;
+	case 'v':
+		log_set_level(LOG_DEBUG);
+		return 0;
+	case 'q':
+		log_set_level(LOG_WARN);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* What happens at a crash: the action, the capture boot, the crash record. */
+static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
+{
+	switch (opt) {
+	case OPT_ON_CRASH:
+		if (on_crash_parse(optarg, &c->on_crash) < 0) {
+			log_err("--on-crash '%s': use assisted, pause, dump-restart or poweroff",
+				optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_BOOT_REGION:
+		if (size_parse(optarg, 1ull << 20, &c->boot_region) < 0) {
+			log_err("--boot-region '%s': not a size (try 256M)", optarg);
+			return -EINVAL;
+		}
+		*boot_region_set = 1;
+		return 0;
+	case OPT_CAPTURE_APPEND:
+		c->capture_append = optarg;
+		return 0;
+	case OPT_CPU_STATE:
+		if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {
+			c->cpu_state_registers = optarg[0] == 'r';
+			return 0;
+		}
+		log_err("--cpu-state '%s': use dump or registers", optarg);
+		return -EINVAL;
+	case OPT_CRASH_HOOK:
+		c->crash_hook = optarg;
+		return 0;
+	case OPT_DUMP_DIR:
+		c->dump_dir = optarg;
+		return 0;
+	case OPT_DUMP_FORMAT:
+		if (strcmp(optarg, "elf") && strcmp(optarg, "kdump-zlib") &&
+		    strcmp(optarg, "kdump-lzo") && strcmp(optarg, "kdump-snappy")) {
+			log_err("--dump-format '%s': use elf, kdump-zlib, kdump-lzo or "
+				"kdump-snappy", optarg);
+			return -EINVAL;
+		}
+		c->dump_format = optarg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Saving the dump and giving memory back. */
+static int parse_save_opt(int opt, struct vm_config *c)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_SAVE:
+		if (!strcmp(optarg, "host"))
+			c->save = SAVE_HOST;
+		else if (!strcmp(optarg, "guest"))
+			c->save = SAVE_GUEST;
+		else if (!strcmp(optarg, "none"))
+			c->save = SAVE_NONE;
+		else {
+			log_err("--save '%s': use host, guest or none", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_SAVE_FORMAT:
+		if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
+			log_err("--save-format '%s': use kdump or elf", optarg);
+			return -EINVAL;
+		}
+		c->save_format = strcmp(optarg, "elf") ? SAVE_KDUMP : SAVE_ELF;
+		return 0;
+	case OPT_COMPRESS:
+		if (kdump_compression_parse(optarg, &c->compress) < 0) {
+			log_err("--compress '%s': use zstd, lzo, zlib or none%s", optarg,
+				!strcmp(optarg, "lz4") ? " (the kdump format has no LZ4)" : "");
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_SAVE_THREADS:
+		if (uint_parse(optarg, 1, 64, &v) < 0) {
+			log_err("--save-threads '%s': 1 to 64", optarg);
+			return -EINVAL;
+		}
+		c->save_threads = (unsigned)v;
+		return 0;
+	case OPT_DUMP_LEVEL:
+		if (uint_parse(optarg, 0, 31, &v) < 0) {
+			log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
+			return -EINVAL;
+		}
+		c->dump_level = (unsigned)v;
+		return 0;
+	case OPT_HOTPLUG_DELAY:
+		if (uint_parse(optarg, 0, 600, &v) < 0) {
+			log_err("--hotplug-delay '%s': seconds from 0 to 600", optarg);
+			return -EINVAL;
+		}
+		c->hotplug_delay_s = (unsigned)v;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 /* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem.
  * *BOOT_REGION_SET tells whether --boot-region was given. */
 static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_region_set)
 {
-	uint64_t v;
 	int opt, r;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:d:n:vqh", run_options, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			c->kernel = optarg;
-			break;
-		case 'i':
-			c->initrd = optarg;
-			break;
-		case 'a':
-			c->append = optarg;
-			break;
-		case 'm':
-			r = size_parse(optarg, 1ull << 20, &c->memory);
-			if (r < 0) {
-				log_err("--memory '%s': %s", optarg,
-					r == -ERANGE ? "too large" : "not a size (try 2G or 1536M)");
-				return -EINVAL;
-			}
-			break;
-		case 'c':
-			r = uint_parse(optarg, 1, 1u << 20, &v);
-			if (r < 0) {
-				log_err("--cpus '%s': not a positive whole number", optarg);
-				return -EINVAL;
-			}
-			c->cpus = (unsigned)v;
-			break;
-		case 'd':
-			if (c->ndisks == VM_MAX_DISKS) {
-				log_err("--disk: at most %d disks", VM_MAX_DISKS);
-				return -EINVAL;
-			}
-			c->disks[c->ndisks++] = optarg;
-			break;
-		case 'n':
-			c->name = optarg;
-			break;
-		case OPT_RUN_DIR:
-			c->run_dir = optarg;
-			break;
-		case OPT_LOG:
-			c->log_file = optarg;
-			break;
-		case OPT_ACCEL:
-			if (!strcmp(optarg, "auto"))
-				c->accel = ACCEL_AUTO;
-			else if (!strcmp(optarg, "kvm"))
-				c->accel = ACCEL_KVM;
-			else if (!strcmp(optarg, "tcg"))
-				c->accel = ACCEL_TCG;
-			else {
-				log_err("--accel '%s': use auto, kvm or tcg", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CPU:
-			c->cpu_model = optarg;
-			break;
-		case OPT_QEMU:
-			c->qemu = optarg;
-			break;
-		case OPT_ON_CRASH:
-			if (on_crash_parse(optarg, &c->on_crash) < 0) {
-				log_err("--on-crash '%s': use assisted, pause, dump-restart or poweroff",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_SHUTDOWN_TIMEOUT:
-			r = uint_parse(optarg, 0, 3600, &v);
-			if (r < 0) {
-				log_err("--shutdown-timeout '%s': seconds from 0 to 3600", optarg);
-				return -EINVAL;
-			}
-			c->shutdown_timeout_s = (unsigned)v;
-			break;
-		case OPT_NO_CONSOLE:
-			c->console = false;
-			break;
-		case OPT_BOOT_REGION:
-			r = size_parse(optarg, 1ull << 20, &c->boot_region);
-			if (r < 0) {
-				log_err("--boot-region '%s': not a size (try 256M)", optarg);
-				return -EINVAL;
-			}
-			*boot_region_set = 1;
-			break;
-		case OPT_CAPTURE_APPEND:
-			c->capture_append = optarg;
-			break;
-		case OPT_SAVE:
-			if (!strcmp(optarg, "host"))
-				c->save = SAVE_HOST;
-			else if (!strcmp(optarg, "guest"))
-				c->save = SAVE_GUEST;
-			else if (!strcmp(optarg, "none"))
-				c->save = SAVE_NONE;
-			else {
-				log_err("--save '%s': use host, guest or none", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_HOTPLUG_DELAY:
-			r = uint_parse(optarg, 0, 600, &v);
-			if (r < 0) {
-				log_err("--hotplug-delay '%s': seconds from 0 to 600", optarg);
-				return -EINVAL;
-			}
-			c->hotplug_delay_s = (unsigned)v;
-			break;
-		case OPT_SAVE_FORMAT:
-			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
-				log_err("--save-format '%s': use kdump or elf", optarg);
-				return -EINVAL;
-			}
-			c->save_format = strcmp(optarg, "elf") ? SAVE_KDUMP : SAVE_ELF;
-			break;
-		case OPT_COMPRESS:
-			if (kdump_compression_parse(optarg, &c->compress) < 0) {
-				log_err("--compress '%s': use zstd, lzo, zlib or none%s", optarg,
-					!strcmp(optarg, "lz4") ? " (the kdump format has no LZ4)" : "");
-				return -EINVAL;
-			}
-			break;
-		case OPT_SAVE_THREADS:
-			r = uint_parse(optarg, 1, 64, &v);
-			if (r < 0) {
-				log_err("--save-threads '%s': 1 to 64", optarg);
-				return -EINVAL;
-			}
-			c->save_threads = (unsigned)v;
-			break;
-		case OPT_DUMP_LEVEL:
-			r = uint_parse(optarg, 0, 31, &v);
-			if (r < 0) {
-				log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
-				return -EINVAL;
-			}
-			c->dump_level = (unsigned)v;
-			break;
-		case OPT_CPU_STATE:
-			if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {
-				c->cpu_state_registers = optarg[0] == 'r';
-				break;
-			}
-			log_err("--cpu-state '%s': use dump or registers", optarg);
-			return -EINVAL;
-		case OPT_CRASH_HOOK:
-			c->crash_hook = optarg;
-			break;
-		case OPT_DUMP_DIR:
-			c->dump_dir = optarg;
-			break;
-		case OPT_DUMP_FORMAT:
-			if (strcmp(optarg, "elf") && strcmp(optarg, "kdump-zlib") &&
-			    strcmp(optarg, "kdump-lzo") && strcmp(optarg, "kdump-snappy")) {
-				log_err("--dump-format '%s': use elf, kdump-zlib, kdump-lzo or "
-					"kdump-snappy", optarg);
-				return -EINVAL;
-			}
-			c->dump_format = optarg;
-			break;
-		case 'v':
-			log_set_level(LOG_DEBUG);
-			break;
-		case 'q':
-			log_set_level(LOG_WARN);
-			break;
-		case 'h':
+		if (opt == 'h')
 			return 1;
-		case ':':
+		if (opt == ':') {
 			log_err("option %s needs a value", argv[optind - 1]);
 			return -EINVAL;
-		default:
+		}
+		r = parse_guest_opt(opt, c);
+		if (r == 1)
+			r = parse_host_opt(opt, c);
+		if (r == 1)
+			r = parse_crash_opt(opt, c, boot_region_set);
+		if (r == 1)
+			r = parse_save_opt(opt, c);
+		if (r == 1) {
 			log_err("unknown option %s (see hvdump run --help)", argv[optind - 1]);
 			return -EINVAL;
 		}
+		if (r < 0)
+			return r;
 	}
 	if (optind < argc) {
 		log_err("unexpected argument '%s' (see hvdump run --help)", argv[optind]);

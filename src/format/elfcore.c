@@ -3,6 +3,7 @@
 // order, never by casting untrusted buffers to structs.
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,25 +14,32 @@ _Static_assert(sizeof(Elf64_Ehdr) == ELFCORE_EHDR_SIZE, "Elf64_Ehdr is 64 bytes"
 _Static_assert(sizeof(Elf64_Phdr) == ELFCORE_PHDR_SIZE, "Elf64_Phdr is 56 bytes");
 _Static_assert(sizeof(Elf64_Nhdr) == 12, "Elf64_Nhdr is 12 bytes");
 
+/* Where each field sits, by <elf.h>'s names (the structs are never laid over input). */
+#define EH(field) offsetof(Elf64_Ehdr, field)
+#define PH(field) offsetof(Elf64_Phdr, field)
+#define NH(field) offsetof(Elf64_Nhdr, field)
+#define NHDR_SIZE sizeof(Elf64_Nhdr)
+
 static size_t pad4(size_t n) { return (n + 3) & ~(size_t)3; }
 
 int elfnote_next(const uint8_t *buf, size_t len, size_t *pos, struct elfnote *n)
 {
 	size_t off = *pos, namesz, descsz, name_end, desc_end;
 
-	if (off >= len || len - off < 12)
+	if (off >= len || len - off < NHDR_SIZE)
 		return 0;
-	namesz = le32_get(buf + off);
-	descsz = le32_get(buf + off + 4);
+	namesz = le32_get(buf + off + NH(n_namesz));
+	descsz = le32_get(buf + off + NH(n_descsz));
 	if (namesz == 0 && descsz == 0)
 		return 0; /* zero padding after the last note */
 	/* namesz and descsz are at most 2^32-1, so none of these sums overflow size_t */
-	name_end = off + 12 + pad4(namesz);
+	name_end = off + NHDR_SIZE + pad4(namesz);
 	desc_end = name_end + pad4(descsz);
-	if (name_end > len || desc_end > len || off + 12 + namesz > len || name_end + descsz > len)
+	if (name_end > len || desc_end > len || off + NHDR_SIZE + namesz > len ||
+	    name_end + descsz > len)
 		return -EBADMSG;
-	n->type = le32_get(buf + off + 8);
-	n->name = (const char *)buf + off + 12;
+	n->type = le32_get(buf + off + NH(n_type));
+	n->name = (const char *)buf + off + NHDR_SIZE;
 	n->namesz = (uint32_t)namesz;
 	n->desc = buf + name_end;
 	n->descsz = (uint32_t)descsz;
@@ -53,7 +61,7 @@ int elfnote_is(const struct elfnote *n, const char *name)
 
 size_t elfnote_size(const char *name, size_t descsz)
 {
-	return 12 + pad4(strlen(name) + 1) + pad4(descsz);
+	return NHDR_SIZE + pad4(strlen(name) + 1) + pad4(descsz);
 }
 
 int elfnote_append(uint8_t *out, size_t cap, size_t *len, const char *name, uint32_t type,
@@ -66,12 +74,12 @@ int elfnote_append(uint8_t *out, size_t cap, size_t *len, const char *name, uint
 		return -ENOSPC;
 	p = out + *len;
 	memset(p, 0, need);
-	le32_put(p, (uint32_t)nl);
-	le32_put(p + 4, (uint32_t)descsz);
-	le32_put(p + 8, type);
-	memcpy(p + 12, name, nl);
+	le32_put(p + NH(n_namesz), (uint32_t)nl);
+	le32_put(p + NH(n_descsz), (uint32_t)descsz);
+	le32_put(p + NH(n_type), type);
+	memcpy(p + NHDR_SIZE, name, nl);
 	if (descsz)
-		memcpy(p + 12 + pad4(nl), desc, descsz);
+		memcpy(p + NHDR_SIZE + pad4(nl), desc, descsz);
 	*len += need;
 	return 0;
 }
@@ -95,13 +103,13 @@ int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 	if (hdr[EI_CLASS] != ELFCLASS64 || hdr[EI_DATA] != ELFDATA2LSB ||
 	    hdr[EI_VERSION] != EV_CURRENT)
 		return -EPROTONOSUPPORT;
-	if (le16_get(hdr + 16) != ET_CORE)
+	if (le16_get(hdr + EH(e_type)) != ET_CORE)
 		return -EINVAL;
-	if (le16_get(hdr + 18) != EM_X86_64)
+	if (le16_get(hdr + EH(e_machine)) != EM_X86_64)
 		return -EPROTONOSUPPORT;
-	phoff = le64_get(hdr + 32);
-	phentsize = le16_get(hdr + 54);
-	phnum = le16_get(hdr + 56);
+	phoff = le64_get(hdr + EH(e_phoff));
+	phentsize = le16_get(hdr + EH(e_phentsize));
+	phnum = le16_get(hdr + EH(e_phnum));
 	if (phentsize != ELFCORE_PHDR_SIZE || phnum == 0 || phnum == PN_XNUM)
 		return -EINVAL;
 	if (__builtin_add_overflow(phoff, (uint64_t)phnum * ELFCORE_PHDR_SIZE, &end) ||
@@ -118,12 +126,12 @@ int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *p = hdr + phoff + (uint64_t)i * ELFCORE_PHDR_SIZE;
 		struct elfcore_segment s = {
-			.type = le32_get(p),
-			.offset = le64_get(p + 8),
-			.vaddr = le64_get(p + 16),
-			.paddr = le64_get(p + 24),
-			.filesz = le64_get(p + 32),
-			.memsz = le64_get(p + 40),
+			.type = le32_get(p + PH(p_type)),
+			.offset = le64_get(p + PH(p_offset)),
+			.vaddr = le64_get(p + PH(p_vaddr)),
+			.paddr = le64_get(p + PH(p_paddr)),
+			.filesz = le64_get(p + PH(p_filesz)),
+			.memsz = le64_get(p + PH(p_memsz)),
 		};
 		uint64_t send;
 
@@ -150,14 +158,14 @@ size_t elfcore_header_size(size_t nloads, size_t notes_len)
 static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr,
 		     uint64_t paddr, uint64_t filesz, uint64_t memsz, uint64_t align)
 {
-	le32_put(p, type);
-	le32_put(p + 4, flags);
-	le64_put(p + 8, offset);
-	le64_put(p + 16, vaddr);
-	le64_put(p + 24, paddr);
-	le64_put(p + 32, filesz);
-	le64_put(p + 40, memsz);
-	le64_put(p + 48, align);
+	le32_put(p + PH(p_type), type);
+	le32_put(p + PH(p_flags), flags);
+	le64_put(p + PH(p_offset), offset);
+	le64_put(p + PH(p_vaddr), vaddr);
+	le64_put(p + PH(p_paddr), paddr);
+	le64_put(p + PH(p_filesz), filesz);
+	le64_put(p + PH(p_memsz), memsz);
+	le64_put(p + PH(p_align), align);
 }
 
 int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elfcore_load *loads,
@@ -174,13 +182,13 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 	out[EI_DATA] = ELFDATA2LSB;
 	out[EI_VERSION] = EV_CURRENT;
 	out[EI_OSABI] = ELFOSABI_NONE;
-	le16_put(out + 16, ET_CORE);
-	le16_put(out + 18, EM_X86_64);
-	le32_put(out + 20, EV_CURRENT);
-	le64_put(out + 32, ELFCORE_EHDR_SIZE);          /* e_phoff: right after the header */
-	le16_put(out + 52, ELFCORE_EHDR_SIZE);          /* e_ehsize */
-	le16_put(out + 54, ELFCORE_PHDR_SIZE);
-	le16_put(out + 56, (uint16_t)(nloads + 1));
+	le16_put(out + EH(e_type), ET_CORE);
+	le16_put(out + EH(e_machine), EM_X86_64);
+	le32_put(out + EH(e_version), EV_CURRENT);
+	le64_put(out + EH(e_phoff), ELFCORE_EHDR_SIZE); /* right after the header */
+	le16_put(out + EH(e_ehsize), ELFCORE_EHDR_SIZE);
+	le16_put(out + EH(e_phentsize), ELFCORE_PHDR_SIZE);
+	le16_put(out + EH(e_phnum), (uint16_t)(nloads + 1));
 
 	notes_off = ELFCORE_EHDR_SIZE + (nloads + 1) * ELFCORE_PHDR_SIZE;
 	p = out + ELFCORE_EHDR_SIZE;

@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,8 +91,8 @@ static int read_headers(struct vmcore *v)
 		return -ENOEXEC;
 	if (v->size < ELFCORE_EHDR_SIZE)
 		return -EINVAL;
-	phoff = le64_get(ehdr + 32);
-	phnum = (uint16_t)(ehdr[56] | ehdr[57] << 8);
+	phoff = le64_get(ehdr + offsetof(Elf64_Ehdr, e_phoff));
+	phnum = le16_get(ehdr + offsetof(Elf64_Ehdr, e_phnum));
 	tab = (uint64_t)phnum * ELFCORE_PHDR_SIZE;
 	if (phoff > v->size || tab > v->size - phoff)
 		return -EINVAL;
@@ -99,8 +100,7 @@ static int read_headers(struct vmcore *v)
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, ehdr, sizeof(ehdr));
-	memset(buf + 32, 0, 8);
-	buf[32] = ELFCORE_EHDR_SIZE;
+	le64_put(buf + offsetof(Elf64_Ehdr, e_phoff), ELFCORE_EHDR_SIZE);
 	r = file_read(v, phoff, buf + ELFCORE_EHDR_SIZE, (size_t)tab);
 	if (r < 0)
 		goto out_buf;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // VMCOREINFO parsing.  Values are found by whole-line key match, so "SYMBOL(log_buf)" never
 // matches "SYMBOL(log_buf_len)".
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,11 @@ size_t vmcoreinfo_note_at(const uint8_t *page, size_t avail)
 	struct elfnote n;
 	size_t pos = 0;
 
-	if (avail < 12 + 12 + 10)
+	if (avail < sizeof(Elf64_Nhdr) + 12 + 10)
 		return 0;
-	/* cheap pre-check: namesz == 11, then the name */
-	if (page[0] != 11 || page[1] || page[2] || page[3] || memcmp(page + 12, "VMCOREINFO", 11))
+	/* cheap pre-check: n_namesz == 11 (the first field), then the name */
+	if (page[0] != 11 || page[1] || page[2] || page[3] ||
+	    memcmp(page + sizeof(Elf64_Nhdr), "VMCOREINFO", 11))
 		return 0;
 	if (elfnote_next(page, avail, &pos, &n) != 1 || n.descsz > VMCOREINFO_MAX ||
 	    n.descsz < 10 || memcmp(n.desc, "OSRELEASE=", 10) != 0)

@@ -11,6 +11,11 @@
 // struct page walk of three windows of its first memory section reads (mem_section root and
 // entries, page tables, the windows' struct pages; the windows' other pages read as zeros),
 // each checked with pagefilter_scan() at level 31.
+// Writes OUTDIR/kinfo/: synthetic crashed kernels for the CPU walk (synth_kinfo.h: 4- and
+// 5-level paging, current_task and pcpu_hot, both kallsyms layouts, QEMU's pids, 20 CPUs),
+// cut down to the pages the walk reads and checked with kinfo; and, given VMCORE,
+// OUTDIR/kinfo-real/: the same cut of it (kallsyms tables, per-CPU offsets, tasks, stacks,
+// the log).
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -19,11 +24,14 @@
 #include <string.h>
 
 #include "format/dumpfile.h"
+#include "format/kinfo.h"
 #include "format/pagefilter.h"
+#include "format/panicscan.h"
 #include "format/printk.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
 #include "unit/synth.h"
+#include "unit/synth_kinfo.h"
 
 struct pages {
 	uint64_t *pfn;
@@ -51,6 +59,30 @@ static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* The traced pages as PT_LOADs: sorted, each run of adjacent pages one segment. */
+static struct elfcore_load *pages_loads(struct pages *pg, size_t *nloads)
+{
+	struct elfcore_load *loads;
+
+	qsort(pg->pfn, pg->n, sizeof(*pg->pfn), cmp_u64);
+	loads = calloc(pg->n + 1, sizeof(*loads));
+	if (!loads)
+		abort();
+	*nloads = 0;
+	for (size_t i = 0; i < pg->n; i++) {
+		struct elfcore_load *last = *nloads ? &loads[*nloads - 1] : NULL;
+
+		if (i && pg->pfn[i] == pg->pfn[i - 1])
+			continue;
+		if (last && last->paddr + last->size == pg->pfn[i] * 4096) {
+			last->size += 4096;
+			continue;
+		}
+		loads[(*nloads)++] = (struct elfcore_load){ .paddr = pg->pfn[i] * 4096, .size = 4096 };
+	}
+	return loads;
 }
 
 static int write_file(const char *dir, const char *sub, const char *name, const void *buf,
@@ -141,19 +173,7 @@ static int from_dump(const char *dir, const char *path)
 		fprintf(stderr, "mkseed: %s: %s\n", path, res.why);
 		goto fail;
 	}
-	qsort(pg.pfn, pg.n, sizeof(*pg.pfn), cmp_u64);
-	loads = calloc(pg.n + 1, sizeof(*loads));
-	if (!loads)
-		abort();
-	for (size_t i = 0; i < pg.n; i++) {
-		if (i && pg.pfn[i] == pg.pfn[i - 1])
-			continue;
-		if (nloads && loads[nloads - 1].paddr + loads[nloads - 1].size == pg.pfn[i] * 4096) {
-			loads[nloads - 1].size += 4096;
-			continue;
-		}
-		loads[nloads++] = (struct elfcore_load){ .paddr = pg.pfn[i] * 4096, .size = 4096 };
-	}
+	loads = pages_loads(&pg, &nloads);
 	notes = vmcore_notes(v, &nlen);
 	out = cut_image(v, loads, nloads, notes, nlen, &hdr, &off);
 	r = put_all(dir, "real-dump.elf", out, off, notes, nlen);
@@ -698,15 +718,170 @@ fail:
 	return -1;
 }
 
+/* --- kinfo ------------------------------------------------------------------------------ */
+
+static int read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	return vmcore_read_phys(ctx, pa, buf, len);
+}
+
+/* What fuzz_kinfo does with a seed: the log's panicking CPU, kallsyms, every CPU.  Returns
+ * the CPUs with a task (*NCPUS: all of them), or -1 without kallsyms. */
+static int kinfo_walk_vmcore(struct vmcore *v, unsigned *ncpus)
+{
+	static struct panicscan ps;
+	static struct kinfo_cpu c;
+	struct printk_source ps_src = { .read = read_virt, .read_ctx = v };
+	struct kinfo_source src = { .read = read_virt, .read_ctx = v, .panic_cpu = -1 };
+	struct printk_result res;
+	struct kinfo *k;
+	unsigned long cpu, pid;
+	char comm[64];
+	int tasks = 0, r;
+
+	src.info = ps_src.info = vmcore_info(v, &ps_src.info_len);
+	src.info_len = ps_src.info_len;
+	src.notes = vmcore_notes(v, &src.notes_len);
+	panicscan_init(&ps);
+	(void)printk_dump(&ps_src, panicscan_feed, &ps, &res);
+	panicscan_finish(&ps);
+	if (panicscan_task(&ps, &cpu, &pid, comm, sizeof(comm)) == 0)
+		src.panic_cpu = (long)cpu;
+	*ncpus = 0;
+	if (!src.info || kallsyms_open(src.info, src.info_len, read_phys, v, &src.ks) < 0)
+		return -1;
+	if (kinfo_open(&src, &k) < 0)
+		abort();
+	while ((r = kinfo_next_cpu(k, &c)) != 0 && r != -EBADMSG) {
+		if (r == 1) {
+			(*ncpus)++;
+			tasks += c.have_task;
+		}
+	}
+	kinfo_close(k);
+	kallsyms_close(src.ks);
+	return tasks;
+}
+
+static int kinfo_walk(const uint8_t *img, size_t len, unsigned *ncpus)
+{
+	struct vmcore *v;
+	int r;
+
+	*ncpus = 0;
+	if (vmcore_open_mem(img, len, &v) < 0)
+		return -1;
+	r = kinfo_walk_vmcore(v, ncpus);
+	vmcore_close(v);
+	return r;
+}
+
+/* Cut V down to the pages fuzz_kinfo's walk reads, less the pfns in [DROP_LO, DROP_HI); check
+ * that the copy gives the same CPUs and tasks, and (WANT_TASKS >= 0) that many tasks; write
+ * it to DIR/SUB/NAME. */
+static int kinfo_cut(struct vmcore *v, const char *dir, const char *sub, const char *name,
+		     uint64_t drop_lo, uint64_t drop_hi, int want_tasks)
+{
+	struct pages pg = { 0 };
+	struct elfcore_load *loads;
+	const uint8_t *notes;
+	uint8_t *out;
+	size_t nlen, nloads, hdr, len, kept = 0;
+	unsigned ncpus, cut_ncpus;
+	int tasks, r;
+
+	vmcore_set_trace(v, trace_page, &pg);
+	tasks = kinfo_walk_vmcore(v, &ncpus);
+	vmcore_set_trace(v, NULL, NULL);
+	if (tasks < 0 || (want_tasks >= 0 && tasks != want_tasks)) {
+		fprintf(stderr, "mkseed: %s: kinfo finds %d tasks on %u CPUs\n", name, tasks, ncpus);
+		free(pg.pfn);
+		return -1;
+	}
+	for (size_t i = 0; i < pg.n; i++)
+		if (pg.pfn[i] < drop_lo || pg.pfn[i] >= drop_hi)
+			pg.pfn[kept++] = pg.pfn[i];
+	pg.n = kept;
+	loads = pages_loads(&pg, &nloads);
+	notes = vmcore_notes(v, &nlen);
+	out = cut_image(v, loads, nloads, notes, nlen, &hdr, &len);
+	r = kinfo_walk(out, len, &cut_ncpus);
+	if (r != tasks || cut_ncpus != ncpus) {
+		fprintf(stderr, "mkseed: %s: the cut-down copy gives %d tasks on %u CPUs, the whole "
+			"%d on %u\n", name, r, cut_ncpus, tasks, ncpus);
+		r = -1;
+	} else {
+		r = write_file(dir, sub, name, out, len);
+		printf("mkseed: %s: %zu pages in %zu PT_LOADs, %zu bytes, %u CPUs, %d tasks\n",
+		       name, (size_t)(len - hdr) / 4096, nloads, len, ncpus, tasks);
+	}
+	free(out);
+	free(loads);
+	free(pg.pfn);
+	return r;
+}
+
+/* The synthetic kernels, cut down: all but the first page of __per_cpu_offset goes (its walk
+ * stops there, as at the end of memory), and the pages nothing reads. */
+static int kinfo_synthetic(const char *dir)
+{
+	static const struct { const char *name; struct synth_kinfo_opts o; } seeds[] = {
+		{ "synthetic-4level.elf", { .levels = 4, .ncpus = 4, .panic_cpu = 1, .bad_note = 1 } },
+		{ "synthetic-5level-pcpu_hot.elf", { .levels = 5, .ncpus = 4, .panic_cpu = 1,
+					      .pcpu_hot = 1, .addresses = 1, .qemu = 1,
+					      .swapper = 1 } },
+		{ "synthetic-20cpus.elf", { .levels = 4, .ncpus = 20, .panic_cpu = 19 } },
+	};
+	static uint8_t notes[16384];
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct synth s;
+		struct vmcore *v;
+		uint8_t *elf;
+		size_t nlen, len;
+
+		if (synth_kinfo(&s, &seeds[i].o, notes, sizeof(notes), &nlen))
+			return -1;
+		elf = synth_elf_notes(&s, 1, notes, nlen, &len);
+		if (vmcore_open_mem(elf, len, &v) < 0)
+			abort();
+		r |= kinfo_cut(v, dir, "kinfo", seeds[i].name, SK_PCO / 4096 + 1,
+			       SK_PCO / 4096 + 8 * KINFO_MAX_PERCPU / 4096, (int)seeds[i].o.ncpus);
+		vmcore_close(v);
+		free(elf);
+		synth_free(&s);
+	}
+	return r;
+}
+
+/* A real dump, cut down.  Its kallsyms tables (1.4 MB of a 6.1 kernel's) make each run take
+ * over 100 ms under the sanitizers: the seed goes to kinfo-real/, which the quick run leaves
+ * out (docs/fuzzing.md). */
+static int kinfo_from_dump(const char *dir, const char *path)
+{
+	struct vmcore *v;
+	int r = vmcore_open(path, &v);
+
+	if (r < 0) {
+		fprintf(stderr, "mkseed: %s: %s\n", path, strerror(-r));
+		return -1;
+	}
+	r = kinfo_cut(v, dir, "kinfo-real", "real-dump.elf", 0, 0, -1);
+	vmcore_close(v);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: mkseed OUTDIR [VMCORE]\n");
 		return 2;
 	}
-	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0)
+	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0)
 		return 1;
-	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0))
+	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
+			  kinfo_from_dump(argv[1], argv[2]) < 0))
 		return 1;
 	return 0;
 }

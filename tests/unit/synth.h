@@ -150,16 +150,20 @@ static inline uint64_t synth_map_range(struct synth *s, uint64_t paddr, size_t l
 	return synth_dmap(s) + paddr;
 }
 
-/* The ELF vmcore: one PT_NOTE with VMCOREINFO, PT_LOADs for guest memory.  NLOADS > 1
- * splits memory into that many adjacent segments.  Returns a malloc'd image. */
-static inline uint8_t *synth_elf(const struct synth *s, unsigned nloads, size_t *len)
+/* The ELF vmcore: one PT_NOTE with EXTRA[0, EXTRA_LEN) (whole notes, e.g. NT_PRSTATUS) and
+ * then VMCOREINFO, PT_LOADs for guest memory.  NLOADS > 1 splits memory into that many
+ * adjacent segments.  Returns a malloc'd image. */
+static inline uint8_t *synth_elf_notes(const struct synth *s, unsigned nloads,
+				       const uint8_t *extra, size_t extra_len, size_t *len)
 {
 	struct elfcore_load loads[8];
 	uint8_t notes[16384], *out;
-	size_t nlen = 0, hdr, chunk = s->size / nloads;
+	size_t nlen = extra_len, hdr, chunk = s->size / nloads;
 
-	if (nloads == 0 || nloads > 8 || chunk % 4096)
+	if (nloads == 0 || nloads > 8 || chunk % 4096 || extra_len > sizeof(notes))
 		abort();
+	if (extra_len)
+		memcpy(notes, extra, extra_len);
 	if (elfnote_append(notes, sizeof(notes), &nlen, "VMCOREINFO", 0, s->info, s->info_len))
 		abort();
 	hdr = (elfcore_header_size(nloads, nlen) + 4095) & ~(size_t)4095;
@@ -172,6 +176,90 @@ static inline uint8_t *synth_elf(const struct synth *s, unsigned nloads, size_t 
 		abort();
 	memcpy(out + hdr, s->mem, s->size);
 	return out;
+}
+
+/* The ELF vmcore with VMCOREINFO as its only note. */
+static inline uint8_t *synth_elf(const struct synth *s, unsigned nloads, size_t *len)
+{
+	return synth_elf_notes(s, nloads, NULL, 0, len);
+}
+
+/* --- kallsyms tables and CPU notes ----------------------------------------------------------- */
+
+struct synth_sym {
+	char type;                /* 'T', 'D', ... */
+	const char *name;         /* under 126 bytes */
+	uint64_t addr;            /* a per-CPU offset (below SYNTH_KMAP) or an image address */
+};
+
+/* The kallsyms tables of SYMS (N, in address order: per-CPU symbols first, the image's end
+ * last) in guest memory, and their SYMBOL() lines in VMCOREINFO.  Every token stands for its
+ * own byte, so a name is stored as it reads.  ADDRESSES: kallsyms_addresses (u64), else
+ * kallsyms_offsets with absolute per-CPU values (x86-64 up to 6.14) from the first image
+ * symbol as kallsyms_relative_base. */
+static inline void synth_kallsyms(struct synth *s, const struct synth_sym *syms, size_t n,
+				  int addresses)
+{
+	size_t names_len = 0, pos = 0;
+	uint64_t num, index, table, addrs, names, base = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		names_len += 2 + strlen(syms[i].name);
+		if (!base && syms[i].addr >= SYNTH_KMAP)
+			base = syms[i].addr;
+	}
+	num = synth_alloc(s, 4096);           /* kallsyms_num_syms, then relative_base at +8 */
+	index = synth_alloc(s, 4096);         /* token_index at 0, token_table at 512 */
+	table = index + 512;
+	addrs = synth_alloc(s, 8 * n);
+	names = synth_alloc(s, names_len);
+	synth_put(s->mem + num, n, 4);
+	synth_put(s->mem + num + 8, base, 8);
+	for (unsigned t = 0; t < 256; t++) {
+		synth_put(s->mem + index + 2 * t, 2 * t, 2);
+		s->mem[table + 2 * t] = (uint8_t)t;   /* token 0 is the empty string */
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(syms[i].name);
+		uint64_t a = syms[i].addr;
+
+		if (l > 125 || (!addresses && a >= SYNTH_KMAP && a - base >= (1ull << 31)))
+			abort();
+		s->mem[names + pos] = (uint8_t)(l + 1);
+		s->mem[names + pos + 1] = (uint8_t)syms[i].type;
+		memcpy(s->mem + names + pos + 2, syms[i].name, l);
+		pos += l + 2;
+		if (addresses)
+			synth_put(s->mem + addrs + 8 * i, a, 8);
+		else if (a < SYNTH_KMAP)
+			synth_put(s->mem + addrs + 4 * i, a, 4);
+		else
+			synth_put(s->mem + addrs + 4 * i, (base - 1 - a) & 0xffffffffu, 4);
+	}
+	synth_infof(s, "SYMBOL(kallsyms_names)=%llx\nSYMBOL(kallsyms_num_syms)=%llx\n"
+		    "SYMBOL(kallsyms_token_table)=%llx\nSYMBOL(kallsyms_token_index)=%llx\n",
+		    (unsigned long long)SYNTH_TEXT(names), (unsigned long long)SYNTH_TEXT(num),
+		    (unsigned long long)SYNTH_TEXT(table), (unsigned long long)SYNTH_TEXT(index));
+	if (addresses)
+		synth_infof(s, "SYMBOL(kallsyms_addresses)=%llx\n",
+			    (unsigned long long)SYNTH_TEXT(addrs));
+	else
+		synth_infof(s, "SYMBOL(kallsyms_offsets)=%llx\nSYMBOL(kallsyms_relative_base)=%llx\n",
+			    (unsigned long long)SYNTH_TEXT(addrs),
+			    (unsigned long long)SYNTH_TEXT(num + 8));
+}
+
+/* Append an x86-64 "CORE" NT_PRSTATUS note (pr_pid at 32, pr_reg at 112) to OUT. */
+static inline void synth_prstatus(uint8_t *out, size_t cap, size_t *len, uint32_t pid,
+				  const uint64_t reg[27])
+{
+	uint8_t desc[336] = { 0 };
+
+	synth_put(desc + 32, pid, 4);
+	for (unsigned i = 0; i < 27; i++)
+		synth_put(desc + 112 + 8 * i, reg[i], 8);
+	if (elfnote_append(out, cap, len, "CORE", NT_PRSTATUS, desc, sizeof(desc)))
+		abort();
 }
 
 /* --- printk rings, written as the kernel writes them -------------------------------------- */
