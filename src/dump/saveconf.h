@@ -37,6 +37,9 @@ struct save_source {
 	const struct saver_dimm *dimms;
 	size_t ndimms;
 	uint64_t hdr_off;
+	const struct elfcore_segment *segs; /* the header's segments as written (see
+					     * saver_config), or NULL */
+	size_t nsegs;
 };
 
 /* Fill SC for saving SRC to T: kdump pages compressed with COMP, DUMP_LEVEL bits left out

@@ -250,7 +250,16 @@ static int read_crash(struct saver *s, struct crash *c)
 	uint64_t total = 0, off;
 	int r, in;
 
-	r = capture_read_header(s->fds[0], s->cfg.hdr_off, &c->segs, &c->nsegs);
+	if (s->cfg.segs) {
+		c->segs = malloc(s->cfg.nsegs * sizeof(*c->segs));
+		r = c->segs ? 0 : -ENOMEM;
+		if (r == 0) {
+			memcpy(c->segs, s->cfg.segs, s->cfg.nsegs * sizeof(*c->segs));
+			c->nsegs = s->cfg.nsegs;
+		}
+	} else {
+		r = capture_read_header(s->fds[0], s->cfg.hdr_off, &c->segs, &c->nsegs);
+	}
 	if (r < 0) {
 		fail(s, r, s->ram_path);
 		return r;

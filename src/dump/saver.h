@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dump/layout.h"
+#include "format/elfcore.h"
 
 enum save_format { SAVE_ELF, SAVE_KDUMP };
 
@@ -27,6 +28,11 @@ struct saver_config {
 	const struct saver_dimm *dimms; /* the DIMM files the header's addresses may point into */
 	size_t ndimms;
 	uint64_t hdr_off;             /* the ELF core header hvdump wrote, as a file offset */
+	const struct elfcore_segment *segs; /* that header's segments as hvdump wrote them (kept
+				       * on the host: the copy in the RAM file is the capture
+				       * guest's to change), NSEGS of them; NULL: read the
+				       * header at HDR_OFF (no guest runs on that file) */
+	size_t nsegs;
 	const char *out_path;         /* final dump path; written as OUT.part, then renamed */
 	enum save_format format;
 	uint64_t chunk;               /* durability (and release) granularity, bytes */

@@ -5,7 +5,10 @@
 #define HVDUMP_VM_CRASHES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "format/elfcore.h"
 
 #define VM_MAX_CRASHES 64
 
@@ -13,6 +16,11 @@ struct preserved_crash {
 	char dir[4096];        /* its crash directory (crash.json, notes.elf, dump) */
 	unsigned crash;        /* its number in this run */
 	uint64_t hdr_off;      /* its ELF core header in the RAM file */
+	struct elfcore_segment *segs; /* that header's segments as hvdump wrote them, kept here:
+				       * the copy in guest memory is the capture guest's */
+	size_t nsegs;
+	uint64_t *released;    /* one bit per page of its PT_LOADs, in order: freed and
+				* credited (each page is credited once) */
 	long long saved_ms;    /* when its dump was complete (or dropped), 0 while unsaved */
 };
 
@@ -21,9 +29,13 @@ struct crash_list {
 	unsigned n;
 };
 
-/* Add crash CRASH (directory DIR, header at HDR_OFF), unsaved.  NULL when the list is full. */
+/* Add crash CRASH (directory DIR, header at HDR_OFF with NSEGS segments SEGS, malloc'd: the
+ * list takes them), unsaved.  NULL when the list is full or memory is short (SEGS freed). */
 struct preserved_crash *crashes_add(struct crash_list *l, const char *dir, unsigned crash,
-				    uint64_t hdr_off);
+				    uint64_t hdr_off, struct elfcore_segment *segs, size_t nsegs);
+
+/* The pages of crash PC's PT_LOADs (the bits of PC->released). */
+size_t crashes_npages(const struct preserved_crash *pc);
 
 /* The oldest unsaved crash (the one the host saver writes next), or -1. */
 int crashes_oldest_unsaved(const struct crash_list *l);
@@ -38,7 +50,8 @@ void crashes_mark_saved(struct crash_list *l, unsigned i, long long now_ms);
 /* Is every preserved crash saved (true for none)? */
 bool crashes_all_saved(const struct crash_list *l);
 
-/* The RAM file holding them is saved or kept elsewhere: the list starts again. */
+/* The RAM file holding them is saved or kept elsewhere: the list starts again (what it held
+ * is freed). */
 void crashes_clear(struct crash_list *l);
 
 #endif

@@ -335,6 +335,8 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 			  struct notes_stale *stale, struct capture_next *out)
 {
 	struct capture_plan *plan = calloc(1, sizeof(*plan));
+	struct elfcore_segment *segs = NULL;
+	size_t nsegs = 0;
 	long long t0 = clock_ms();
 	char sz[32];
 	json_t *rec;
@@ -350,6 +352,14 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 	}
 	complete_notes(x, fd, stale);
 	r = lay_out(x, list, fd, plan);
+	if (r == 0) {
+		/* the host keeps the header's segments: from now on the copy in the RAM file is
+		 * in the capture guest's memory, and the guest may change it */
+		r = capture_read_header(fd, plan->hdr_off, &segs, &nsegs);
+		if (r < 0)
+			log_err("cannot read back the ELF core header just written to %s: %s",
+				x->rd->ram, strerror(-r));
+	}
 	close(fd);
 	if (r < 0)
 		goto out;
@@ -360,8 +370,10 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 	json_object_set_new(rec, "capture", plan_json(plan));
 	json_object_set_new(rec, "boot_region_bytes", json_integer((json_int_t)x->cfg->boot_region));
 	record_write(x->c->dir, rec);
-	*out = (struct capture_next){ plan->next, plan->hdr_off, plan->hdr_gpa };
+	*out = (struct capture_next){ plan->next, plan->hdr_off, plan->hdr_gpa, segs, nsegs };
+	segs = NULL;
 out:
+	free(segs);
 	free(plan);
 	notes_free(&x->c->notes);
 	return r;

@@ -56,6 +56,9 @@ void crash_run_hook(const struct crash_ctx *x);
 struct capture_next {
 	struct machine_layout next;    /* the RAM file's layout for the capture boot */
 	uint64_t hdr_off, hdr_gpa;     /* its ELF core header */
+	struct elfcore_segment *segs;  /* ... and its segments as written, read back before any
+					* guest runs (malloc'd, the caller's) */
+	size_t nsegs;
 };
 
 /* After CRASH_ACT_CAPTURE and QEMU's end: lay out the capture boot in the RAM file, with the

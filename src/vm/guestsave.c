@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dump/capture.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "vm/guestsave.h"
@@ -57,13 +56,14 @@ void guestsave_close(struct guestsave *g)
 	guestsave_init(g);
 }
 
-/* The crash the guest sees as /proc/vmcore, the newest one, and its PT_LOADs, from the header
- * we wrote.  An older crash still unsaved (the capture guest before crashed while it saved) is
- * not the guest's to save or release: it stays preserved. */
-static int load_segments(struct guestsave *g, const struct crash_list *crashes,
-			 struct guest_mem *gm)
+/* The crash the guest sees as /proc/vmcore, the newest one, and its PT_LOADs as hvdump wrote
+ * them (kept on the host: the header in the RAM file is in the guest's memory and the guest
+ * may have changed it).  An older crash still unsaved (the capture guest before crashed while
+ * it saved) is not the guest's to save or release: it stays preserved. */
+static int load_segments(struct guestsave *g, const struct crash_list *crashes)
 {
-	int i = crashes_newest_unsaved(crashes), r;
+	int i = crashes_newest_unsaved(crashes);
+	const struct preserved_crash *pc;
 	size_t n = 0;
 
 	if (i < 0)
@@ -71,52 +71,86 @@ static int load_segments(struct guestsave *g, const struct crash_list *crashes,
 	if (g->segs && g->crash == i)
 		return 0;
 	forget_segments(g);
-	if ((r = guestmem_open(gm)) < 0)
-		return r;
-	r = capture_read_header(gm->ram_fd, crashes->c[i].hdr_off, &g->segs, &g->nsegs);
-	if (r < 0)
-		return r;
-	for (size_t k = 0; k < g->nsegs; k++)
-		if (g->segs[k].type == PT_LOAD)
-			g->segs[n++] = g->segs[k];
+	pc = &crashes->c[i];
+	g->segs = malloc((pc->nsegs ? pc->nsegs : 1) * sizeof(*g->segs));
+	if (!g->segs)
+		return -ENOMEM;
+	for (size_t k = 0; k < pc->nsegs; k++)
+		if (pc->segs[k].type == PT_LOAD)
+			g->segs[n++] = pc->segs[k];
 	g->nsegs = n;
 	g->crash = i;
 	return 0;
 }
 
-/* Free the crash's pages in [PADDR, PADDR+SIZE); *FREED = bytes actually given up. */
-static int release_range(struct guestsave *g, const struct crash_list *crashes,
-			 struct guest_mem *gm, uint64_t paddr, uint64_t size, uint64_t *freed,
-			 const char **why)
+static bool bit(const uint64_t *map, size_t i)
 {
-	int r = load_segments(g, crashes, gm);
+	return map[i / 64] >> (i % 64) & 1;
+}
+
+/* Free the piece [POS, END) of segment S (page-aligned, in the crash's bitmap from page IDX);
+ * *CREDIT = bytes freed of pages not freed before: each page is credited once, however often
+ * the guest asks (it may write to a freed page and ask again). */
+static int release_piece(struct guest_mem *gm, uint64_t *map, const struct elfcore_segment *s,
+			 uint64_t pos, uint64_t end, size_t idx, uint64_t *credit)
+{
+	uint64_t at;
+
+	if (__builtin_add_overflow(s->offset, pos - s->paddr, &at))
+		return -ERANGE;
+	while (pos < end) {
+		bool was = bit(map, idx);
+		uint64_t q = pos + LAYOUT_PAGE, held;
+		size_t k = idx + 1;
+		int r;
+
+		while (q < end && bit(map, k) == was)
+			q += LAYOUT_PAGE, k++;
+		r = guestmem_punch(gm, at, q - pos, &held);
+		if (r < 0)
+			return r;
+		if (!was) {
+			*credit += held;
+			for (size_t b = idx; b < k; b++)
+				map[b / 64] |= 1ull << (b % 64);
+		}
+		at += q - pos;
+		pos = q;
+		idx = k;
+	}
+	return 0;
+}
+
+/* Free the crash's pages in [PADDR, PADDR+SIZE); *FREED = bytes to credit. */
+static int release_range(struct guestsave *g, struct crash_list *crashes, struct guest_mem *gm,
+			 uint64_t paddr, uint64_t size, uint64_t *freed, const char **why)
+{
+	int r = load_segments(g, crashes);
+	uint64_t *map;
 
 	*freed = 0;
 	if (r < 0) {
-		*why = r == -ENOENT ? "no unsaved dump" : "cannot read the crash's ELF header";
+		*why = r == -ENOENT ? "no unsaved dump" : "out of memory";
 		return r;
 	}
 	if ((r = guestsave_check(g->segs, g->nsegs, paddr, size, why)) < 0)
 		return r;
+	map = crashes->c[g->crash].released;
 	for (uint64_t pos = paddr, next; pos < paddr + size; pos = next) {
 		const struct elfcore_segment *s =
 			guestsave_piece(g->segs, g->nsegs, pos, paddr + size, &next);
-		uint64_t held, at;
-		if (__builtin_add_overflow(s->offset, pos - s->paddr, &at))
-			r = -ERANGE;
-		else
-			r = guestmem_punch(gm, at, next - pos, &held);
+		r = release_piece(gm, map, s, pos, next,
+				  guestsave_page_index(g->segs, g->nsegs, s, pos), freed);
 		if (r < 0) {
 			*why = r == -ERANGE ? "segment outside the RAM and DIMM files"
 					    : "cannot free the range on the host";
 			return r;
 		}
-		*freed += held;
 	}
 	return 0;
 }
 
-static void handle(struct guestsave *g, const struct crash_list *crashes, struct guest_mem *gm,
+static void handle(struct guestsave *g, struct crash_list *crashes, struct guest_mem *gm,
 		   struct memback *mb, struct gs_outcome *out)
 {
 	struct gs_request rq;
@@ -146,7 +180,7 @@ static void handle(struct guestsave *g, const struct crash_list *crashes, struct
 			  rq.paddr, rq.size, freed);
 		break;
 	case GS_DONE:
-		if (load_segments(g, crashes, gm) < 0) {
+		if (load_segments(g, crashes) < 0) {
 			reply(g, "err no unsaved dump");
 			break;
 		}
@@ -160,7 +194,7 @@ static void handle(struct guestsave *g, const struct crash_list *crashes, struct
 	}
 }
 
-void guestsave_input(struct guestsave *g, const struct crash_list *crashes, struct guest_mem *gm,
+void guestsave_input(struct guestsave *g, struct crash_list *crashes, struct guest_mem *gm,
 		     struct memback *mb, struct gs_outcome *out)
 {
 	char buf[4096];

@@ -36,8 +36,9 @@ struct gs_outcome {
 };
 
 /* The port is readable: serve every complete request.  Released memory is freed through GM
- * and credited to MB; the crash the guest sees is the newest of CRASHES, if unsaved. */
-void guestsave_input(struct guestsave *g, const struct crash_list *crashes, struct guest_mem *gm,
+ * and credited to MB, each page once (CRASHES keeps which were); the crash the guest sees is
+ * the newest of CRASHES, if unsaved, with the segments hvdump wrote for it. */
+void guestsave_input(struct guestsave *g, struct crash_list *crashes, struct guest_mem *gm,
 		     struct memback *mb, struct gs_outcome *out);
 
 #endif

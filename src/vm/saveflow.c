@@ -59,6 +59,8 @@ int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool 
 	}
 	src.ndimms = dimms_for_saver(&x->mb->dimms, dimms, VM_MAX_DIMMS);
 	src.hdr_off = x->crashes->c[i].hdr_off;
+	src.segs = x->crashes->c[i].segs;
+	src.nsegs = x->crashes->c[i].nsegs;
 	saver_config_fill(&sc, &src, &t, x->cfg->compress, x->cfg->dump_level,
 			  x->cfg->save_threads, hold);
 	f->filter_logged = false;

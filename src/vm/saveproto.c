@@ -62,3 +62,13 @@ int guestsave_check(const struct elfcore_segment *segs, size_t n, uint64_t paddr
 	}
 	return 0;
 }
+
+size_t guestsave_page_index(const struct elfcore_segment *segs, size_t n,
+			    const struct elfcore_segment *seg, uint64_t paddr)
+{
+	size_t idx = 0;
+
+	for (size_t k = 0; k < n && &segs[k] != seg; k++)
+		idx += (size_t)((segs[k].memsz + LAYOUT_PAGE - 1) / LAYOUT_PAGE);
+	return idx + (size_t)((paddr - seg->paddr) / LAYOUT_PAGE);
+}

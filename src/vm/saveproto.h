@@ -40,4 +40,9 @@ __attribute__((warn_unused_result)) int guestsave_check(const struct elfcore_seg
 const struct elfcore_segment *guestsave_piece(const struct elfcore_segment *segs, size_t n,
 					     uint64_t pos, uint64_t end, uint64_t *piece_end);
 
+/* The index of the page holding PADDR among the pages of the PT_LOAD segments SEGS (N of
+ * them, in order; each takes whole pages), SEG being the one of them that holds it. */
+size_t guestsave_page_index(const struct elfcore_segment *segs, size_t n,
+			    const struct elfcore_segment *seg, uint64_t paddr);
+
 #endif

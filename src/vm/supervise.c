@@ -98,7 +98,12 @@ static enum boot_end next_capture(struct vm *vm, unsigned *loop, long long start
 		log_err("the crashed guest's RAM is kept in %s", vm->rd.ram);
 		return END_CRASH_KEPT;
 	}
-	crashes_add(&vm->crashes, vm->crash.dir, vm->crash.number, next.hdr_off);
+	if (!crashes_add(&vm->crashes, vm->crash.dir, vm->crash.number, next.hdr_off, next.segs,
+			 next.nsegs)) {
+		log_err("out of memory keeping the crash's segments; its RAM is kept in %s",
+			vm->rd.ram);
+		return END_CRASH_KEPT;
+	}
 	boot_capture(&vm->boot, vm->cfg, &next.next, next.hdr_gpa);
 	memback_enter_capture(&vm->mb);
 	if (*loop < CRASH_LOOP_MAX)

@@ -2,6 +2,7 @@
 // Crash records: the state machine (names, final states, allowed moves), updates that refuse a
 // move out of a final state, the typed reader on good and malformed records, and the list of
 // preserved crashes.
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -229,8 +230,18 @@ static void test_crash_list(void)
 
 	tap_ok(crashes_all_saved(&l) && crashes_oldest_unsaved(&l) == -1 &&
 		       crashes_newest_unsaved(&l) == -1, "an empty list: all saved, none to save");
-	crashes_add(&l, "/d/1", 1, 100);
-	crashes_add(&l, "/d/2", 2, 200);
+	crashes_add(&l, "/d/1", 1, 100, NULL, 0);
+	{
+		struct elfcore_segment *segs = calloc(3, sizeof(*segs));
+		segs[0] = (struct elfcore_segment){ .type = PT_NOTE, .memsz = 0x1234 };
+		segs[1] = (struct elfcore_segment){ .type = PT_LOAD, .paddr = 0x1000, .memsz = 0x9f000 };
+		segs[2] = (struct elfcore_segment){ .type = PT_LOAD, .paddr = 1 << 20, .memsz = 1 << 20 };
+		struct preserved_crash *pc = crashes_add(&l, "/d/2", 2, 200, segs, 3);
+		tap_ok(pc && pc->segs == segs && pc->nsegs == 3, "the list keeps the crash's segments");
+		tap_is_int(crashes_npages(pc), 0x9f + 0x100, "one bit per page of its PT_LOADs");
+		tap_ok(pc->released && !pc->released[0] && !pc->released[(0x9f + 0x100) / 64],
+		       "... none released yet");
+	}
 	tap_is_int(crashes_oldest_unsaved(&l), 0, "the host saves the oldest first");
 	tap_is_int(crashes_newest_unsaved(&l), 1, "the guest sees the newest");
 	crashes_mark_saved(&l, 1, 5);
@@ -241,8 +252,9 @@ static void test_crash_list(void)
 	tap_ok(crashes_all_saved(&l), "saved at time 0 still counts as saved");
 	crashes_mark_saved(&l, 7, 5); /* out of range: nothing */
 	for (unsigned i = 2; i < VM_MAX_CRASHES; i++)
-		crashes_add(&l, "/d/n", i + 1, 0);
-	tap_ok(crashes_add(&l, "/d/x", 99, 0) == NULL && l.n == VM_MAX_CRASHES,
+		crashes_add(&l, "/d/n", i + 1, 0, NULL, 0);
+	tap_ok(crashes_add(&l, "/d/x", 99, 0, calloc(1, sizeof(struct elfcore_segment)), 1) == NULL &&
+		       l.n == VM_MAX_CRASHES,
 	       "the list holds VM_MAX_CRASHES, no more");
 	crashes_clear(&l);
 	tap_is_int(l.n, 0, "cleared");
