@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // File-system helpers shared by the supervisor and the dump writers.
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -32,6 +33,72 @@ int mkdir_p(const char *path, unsigned mode)
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* Check the existing directory P (LAST: PATH itself) for path_check_private(). */
+static int check_dir(const char *p, bool last, char *msg, size_t msglen)
+{
+	uid_t me = geteuid();
+	struct stat st;
+
+	if (lstat(p, &st) < 0)
+		return errno == ENOENT ? 1 : -errno;
+	if (S_ISLNK(st.st_mode)) {
+		if (st.st_uid != 0 && st.st_uid != me) {
+			snprintf(msg, msglen, "%s is a symbolic link owned by uid %u, not by you or "
+				 "root: refusing to follow it", p, (unsigned)st.st_uid);
+			return -EPERM;
+		}
+		if (stat(p, &st) < 0)
+			return errno == ENOENT ? 1 : -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(msg, msglen, "%s is not a directory", p);
+		return -ENOTDIR;
+	}
+	if (last ? st.st_uid != me : st.st_uid != 0 && st.st_uid != me) {
+		snprintf(msg, msglen, "%s is owned by uid %u, not by you%s: refusing to keep guest "
+			 "memory or records there", p, (unsigned)st.st_uid, last ? "" : " or root");
+		return -EPERM;
+	}
+	if ((st.st_mode & 022) && (last || !(st.st_mode & S_ISVTX))) {
+		snprintf(msg, msglen, "%s is writable by %s (mode %04o): refusing to keep guest "
+			 "memory or records there", p, st.st_mode & 002 ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int path_check_private(const char *path, char *msg, size_t msglen)
+{
+	char buf[4096];
+	size_t n;
+	int r;
+
+	if (path[0] == '/')
+		n = (size_t)snprintf(buf, sizeof(buf), "%s", path);
+	else if (getcwd(buf, sizeof(buf) - 1))
+		n = strlen(buf) + (size_t)snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%s",
+						   path);
+	else
+		return -errno;
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	for (char *p = buf + 1;; p++) {
+		bool last = *p == '\0';
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		r = check_dir(buf, last, msg, msglen);
+		if (r != 0)
+			return r < 0 ? r : 0; /* 1: from here on nothing exists yet */
+		if (last)
+			return 0;
+		*p = '/';
+	}
 }
 
 int write_full(int fd, const void *buf, size_t len)

@@ -10,6 +10,15 @@
  * directory is accepted.  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int mkdir_p(const char *path, unsigned mode);
 
+/* Is PATH a safe place for our private files?  Every existing directory on it must be owned
+ * by root or by us, and writable by nobody else unless it is sticky (like /tmp); PATH itself,
+ * if it exists, must be a directory owned by us and writable by nobody else.  A symbolic
+ * link on the way is judged by its owner and by the directory it names.  0, or -EPERM /
+ * -ENOTDIR with MSG naming the directory and what is wrong (what does not exist yet is ours
+ * to create: 0). */
+__attribute__((warn_unused_result)) int path_check_private(const char *path, char *msg,
+							    size_t msglen);
+
 /* Write LEN bytes to PATH atomically: temporary file (MODE), fsync, rename, fsync the
  * directory.  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int write_file_atomic(const char *path, const void *buf,

@@ -190,6 +190,13 @@ int record_make_dir(const char *base, const char *name, char *out, size_t outlen
 	struct tm tm;
 	int r;
 
+	char why[512] = "";
+
+	r = path_check_private(base, why, sizeof(why));
+	if (r < 0) {
+		log_err("dump directory %s: %s", base, why[0] ? why : strerror(-r));
+		return r;
+	}
 	r = mkdir_p(base, 0700);
 	if (r < 0) {
 		log_err("cannot create dump directory %s: %s", base, strerror(-r));

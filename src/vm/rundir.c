@@ -84,6 +84,13 @@ int rundir_open(struct rundir *rd, const char *path, char *msg, size_t msglen)
 		return -ENAMETOOLONG;
 	}
 	set_paths(rd);
+	msg[0] = '\0';
+	r = path_check_private(path, msg, msglen);
+	if (r < 0) {
+		if (!*msg)
+			snprintf(msg, msglen, "cannot check run directory %s: %s", path, strerror(-r));
+		return r == -ENOTDIR ? r : -EPERM;
+	}
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {

@@ -194,6 +194,13 @@ static int vm_open(struct vm *vm)
 		snprintf(run_dir, sizeof(run_dir), "%s", vm->cfg->run_dir);
 	else
 		snprintf(run_dir, sizeof(run_dir), "%s/%s", rundir_default_base(), vm->cfg->name);
+	msg[0] = '\0';
+	r = path_check_private(vm->cfg->dump_dir ? vm->cfg->dump_dir : vm_default_dump_dir(), msg,
+			       sizeof(msg));
+	if (r < 0) {
+		log_err("dump directory: %s", msg[0] ? msg : strerror(-r));
+		return VM_EXIT_USAGE;
+	}
 	r = rundir_open(&vm->rd, run_dir, msg, sizeof(msg));
 	if (r < 0) {
 		log_err("%s", msg);
