@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Control requests.  A client is served with short timeouts: the supervisor's loop must never
-// wait on an operator's terminal.
+// Control requests.  A client is served within one short deadline for its whole request: the
+// supervisor's loop (signals, QMP, memory going back) must never wait on a slow client.
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -8,12 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "vm/control.h"
 
 #define CONTROL_MAX_REQUEST 4096
-#define CONTROL_TIMEOUT_MS 2000
+#define CONTROL_DEADLINE_MS 250 /* for the whole request line */
 
 enum control_cmd control_parse(const char *text, size_t len)
 {
@@ -45,10 +46,13 @@ int control_accept(int lfd, enum control_cmd *cmd)
 
 	if (fd < 0)
 		return -1;
+	long long deadline = clock_ms() + CONTROL_DEADLINE_MS;
+
 	while (len < CONTROL_MAX_REQUEST && !memchr(buf, '\n', len)) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - clock_ms();
 		ssize_t n;
-		if (poll(&p, 1, CONTROL_TIMEOUT_MS) <= 0)
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			break;
 		n = read(fd, buf + len, CONTROL_MAX_REQUEST - len);
 		if (n <= 0)

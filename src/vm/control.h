@@ -22,8 +22,8 @@ enum control_cmd {
 /* The command in one request line TEXT (LEN bytes). */
 enum control_cmd control_parse(const char *text, size_t len);
 
-/* Accept one client on the listening socket LFD (non-blocking) and read its request, with a
- * short deadline.  Returns the connection, or -1 if there was none; *CMD is its command. */
+/* Accept one client on the listening socket LFD (non-blocking) and read its request within
+ * 250 ms (a client too slow for that gets "expected {...}" back).  Returns the connection, or -1 if there was none; *CMD is its command. */
 int control_accept(int lfd, enum control_cmd *cmd);
 
 /* Send REPLY (stolen) and close the connection FD. */
