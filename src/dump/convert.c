@@ -427,9 +427,12 @@ static int write_elf(struct conv *cv)
 	r = elf_header(cv, &hdr, &hlen, &data_off);
 	if (r < 0)
 		goto out_free;
-	fd = open(cv->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open_new_private(cv->part, O_WRONLY);
 	if (fd < 0) {
-		r = failf(cv, -errno, false, "cannot create %s: %s", cv->part, strerror(errno));
+		r = failf(cv, fd, false, "cannot create %s: %s", cv->part,
+			  fd == -EEXIST ? "something not ours is there (a symbolic link?)"
+					: strerror(-fd));
+		fd = -1;
 		goto out_free;
 	}
 	r = kdump_pwrite_full(fd, hdr, hlen, 0);

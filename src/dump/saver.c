@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -396,9 +397,20 @@ static int save_elf(const struct saver_job *j)
 			goto out;
 		}
 	}
-	out = open(s->part_path, O_RDWR | O_CREAT | O_CLOEXEC | (s->cfg.resume ? 0 : O_TRUNC), 0600);
-	if (out < 0) {
-		r = -errno;
+	/* a new dump file is created afresh (never through a link); a partial one is continued
+	 * only if it is a file of ours */
+	out = s->cfg.resume ? open(s->part_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+			    : open_new_private(s->part_path, O_RDWR);
+	r = out < 0 ? (s->cfg.resume ? -errno : out) : 0;
+	if (r == 0 && s->cfg.resume) {
+		struct stat st;
+		if (fstat(out, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			r = -EPERM;
+	}
+	if (r < 0) {
+		if (out >= 0)
+			close(out);
+		out = -1;
 		fail(s, r, s->part_path);
 		goto out;
 	}

@@ -23,6 +23,7 @@
 
 #include "format/elfcore.h"
 #include "format/kdump.h"
+#include "util/fsutil.h"
 #include "format/kdump_disk.h"
 #include "format/vmcoreinfo.h"
 
@@ -226,9 +227,9 @@ static int write_prefix(struct kdump_writer *w, uint8_t *sub, const uint8_t *bm1
 	uint8_t rec[64];
 	int ret;
 
-	w->fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	w->fd = open_new_private(w->path, O_RDWR);
 	if (w->fd < 0)
-		return -errno;
+		return w->fd;
 	w->next_pfn = kdump_bit_next(w->bm, 0, w->max_mapnr);
 	w->data_end = w->l.data_off + KDUMP_PAGE_SIZE; /* the shared zero page: a hole */
 	w->dbuf_off = w->data_end;
@@ -565,7 +566,7 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 	uint64_t nvalid, sub_bytes;
 	int fd, ret;
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return kdump_fail(why, whylen, -errno, "%s: %s", path, strerror(errno));
 	ret = kdump_open(fd, KDUMP_OPEN_INCOMPLETE | KDUMP_OPEN_NO_DESC_CHECK, &k, why, whylen);

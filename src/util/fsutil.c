@@ -120,6 +120,25 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int open_new_private(const char *path, int flags)
+{
+	struct stat st;
+	int fd;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		fd = open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+		if (lstat(path, &st) < 0)
+			continue; /* gone meanwhile */
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+			return -EEXIST;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
 	char tmp[4200];
@@ -127,9 +146,15 @@ int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mo
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open_new_private(tmp, O_WRONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
+	if (mode != 0600 && fchmod(fd, mode) < 0) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
 	r = write_full(fd, buf, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;

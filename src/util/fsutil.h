@@ -19,6 +19,12 @@ __attribute__((warn_unused_result)) int mkdir_p(const char *path, unsigned mode)
 __attribute__((warn_unused_result)) int path_check_private(const char *path, char *msg,
 							    size_t msglen);
 
+/* Create PATH afresh, 0600, for FLAGS (O_WRONLY or O_RDWR, O_CLOEXEC is added): never through
+ * a symbolic link, never into somebody else's file.  A regular file of ours left there (an
+ * unfinished earlier attempt) is replaced; anything else is refused with -EEXIST.  The fd or
+ * -errno. */
+__attribute__((warn_unused_result)) int open_new_private(const char *path, int flags);
+
 /* Write LEN bytes to PATH atomically: temporary file (MODE), fsync, rename, fsync the
  * directory.  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int write_file_atomic(const char *path, const void *buf,

@@ -90,7 +90,7 @@ static void record_reserve(const char *dir)
 	int fd;
 
 	reserve_path(dir, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	if (posix_fallocate(fd, 0, RECORD_RESERVE) != 0) {

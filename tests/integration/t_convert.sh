@@ -125,4 +125,16 @@ corrupt_refused() {
 }
 check "a corrupt page: exit 1, names the page, no output left" corrupt_refused
 [ $st -eq 1 ] || diag "exit $st: $(cat "$T/bad7.out")"
+
+# OUT.part planted as a symbolic link to somebody's file: never written through (kdump, ELF)
+for fmt in kdump elf; do
+	printf 'precious\n' >"$T/victim-$fmt"
+	ln -s "$T/victim-$fmt" "$T/x8-$fmt.part"
+	"$HVDUMP" convert -q -f "$fmt" "$T/hv.lzo" "$T/x8-$fmt" >"$T/x8-$fmt.out" 2>&1
+	st=$?
+	diag "$(head -2 "$T/x8-$fmt.out")"
+	check "$fmt: a planted OUT.part symlink is refused (exit $st)" test "$st" -ne 0
+	check "$fmt: ... the file it points to is untouched" grep -qx precious "$T/victim-$fmt"
+	check "$fmt: ... and no output appears" test ! -e "$T/x8-$fmt"
+done
 done_testing
