@@ -68,6 +68,10 @@ static void run_usage(FILE *f)
 "      --hotplug-delay S    a booting kernel refuses memory above mem=: memory is hot-added\n"
 "                           once hvdump sees the capture kernel running (system_state, via\n"
 "                           its kallsyms), or after S seconds when it cannot tell (default 30)\n"
+"      --max-crash-memory SIZE  unsaved crashes may hold at most SIZE beyond the guest's\n"
+"                           RAM (each crash of a capture guest adds about a boot region to\n"
+"                           the RAM file); past it no capture guest boots and the crashes\n"
+"                           are kept (default: the guest's RAM size)\n"
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
 "                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
 "                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
@@ -89,7 +93,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL,
 };
 
 static const struct option run_options[] = {
@@ -113,6 +117,7 @@ static const struct option run_options[] = {
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
 	{ "crash-hook", required_argument, NULL, OPT_CRASH_HOOK },
+	{ "max-crash-memory", required_argument, NULL, OPT_MAX_CRASH_MEMORY },
 	{ "cpu-state", required_argument, NULL, OPT_CPU_STATE },
 	{ "save", required_argument, NULL, OPT_SAVE },
 	{ "save-format", required_argument, NULL, OPT_SAVE_FORMAT },
@@ -258,6 +263,12 @@ static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
 		return -EINVAL;
 	case OPT_CRASH_HOOK:
 		c->crash_hook = optarg;
+		return 0;
+	case OPT_MAX_CRASH_MEMORY:
+		if (size_parse(optarg, 1ull << 20, &c->crash_memory_max) < 0 || !c->crash_memory_max) {
+			log_err("--max-crash-memory '%s': not a size (try 8G)", optarg);
+			return -EINVAL;
+		}
 		return 0;
 	case OPT_DUMP_DIR:
 		c->dump_dir = optarg;

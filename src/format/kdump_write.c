@@ -227,9 +227,20 @@ static int write_prefix(struct kdump_writer *w, uint8_t *sub, const uint8_t *bm1
 	uint8_t rec[64];
 	int ret;
 
-	w->fd = open_new_private(w->path, O_RDWR);
-	if (w->fd < 0)
-		return w->fd;
+	{
+		/* a file is created afresh, never through a link; a block device (the guest saver
+		 * writing to its disk) is written in place */
+		struct stat st;
+		if (lstat(w->path, &st) == 0 && S_ISBLK(st.st_mode)) {
+			w->fd = open(w->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (w->fd < 0)
+				return -errno;
+		} else {
+			w->fd = open_new_private(w->path, O_RDWR);
+			if (w->fd < 0)
+				return w->fd;
+		}
+	}
 	w->next_pfn = kdump_bit_next(w->bm, 0, w->max_mapnr);
 	w->data_end = w->l.data_off + KDUMP_PAGE_SIZE; /* the shared zero page: a hole */
 	w->dbuf_off = w->data_end;

@@ -22,6 +22,33 @@ void console_reset(struct console *c)
 	c->capture_region = region;
 }
 
+/* May N more bytes of console text go to the log?  The guest decides how much it prints, not
+ * how much the host writes: past the budget, lines are counted, and the count is logged once
+ * the budget allows again. */
+static bool log_budget(struct console *c, size_t n)
+{
+	long long now = clock_ms();
+
+	if (!c->budget_ms)
+		c->budget = CONSOLE_LOG_BURST;
+	else
+		c->budget += (double)(now - c->budget_ms) * CONSOLE_LOG_RATE / 1000.0;
+	if (c->budget > CONSOLE_LOG_BURST)
+		c->budget = CONSOLE_LOG_BURST;
+	c->budget_ms = now;
+	if (c->budget < (double)n + 64) {
+		c->unlogged += n + 1;
+		return false;
+	}
+	c->budget -= (double)n + 64;
+	if (c->unlogged) {
+		log_warn("%llu bytes of console output were not logged (the guest printed more than "
+			 "%u KiB a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
+		c->unlogged = 0;
+	}
+	return true;
+}
+
 static void console_line(struct console *c, const char *s, size_t n)
 {
 	char ts[40], hdr[64];
@@ -30,11 +57,13 @@ static void console_line(struct console *c, const char *s, size_t n)
 
 	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
-	log_timestamp(ts, sizeof(ts));
-	h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
-	log_raw_file(hdr, (size_t)h);
-	log_raw_file(s, n);
-	log_raw_file("\n", 1);
+	if (log_budget(c, n)) {
+		log_timestamp(ts, sizeof(ts));
+		h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
+		log_raw_file(hdr, (size_t)h);
+		log_raw_file(s, n);
+		log_raw_file("\n", 1);
+	}
 	p = memmem(s, n, PANIC_TEXT, strlen(PANIC_TEXT));
 	if (p && c->watch_panic && !c->panic_ms) {
 		size_t off = (size_t)(p - s) + strlen(PANIC_TEXT), len = n - off;

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CONSOLE_LOG_RATE (1u << 20)
+#define CONSOLE_LOG_BURST (8u << 20)
+
 struct console {
 	/* set by the owner */
 	bool watch_panic;          /* look for "Kernel panic - not syncing" */
@@ -18,6 +21,11 @@ struct console {
 	char panic_text[512];      /* ... and what followed "not syncing: " */
 	bool unpack_failed;        /* the capture kernel's initramfs did not fit (said once) */
 	char err_last[512];        /* QEMU's last line on stderr */
+	/* the log's budget for console text: CONSOLE_LOG_RATE bytes a second, CONSOLE_LOG_BURST
+	 * at once; what is over it is counted, not logged (the panic watch sees every line) */
+	double budget;
+	long long budget_ms;
+	unsigned long long unlogged;
 	/* line assembly */
 	char line[2048];
 	size_t line_len;

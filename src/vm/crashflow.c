@@ -271,6 +271,24 @@ static int drop_saved_extensions(const struct crash_ctx *x, const struct crash_l
 	return 0;
 }
 
+/* Would the RAM file of PLAN hold more crashed memory beyond the guest's RAM than the VM may
+ * keep?  A tenant whose every capture kernel panics once in service must not grow the host's
+ * memory without end.  0 or -EDQUOT (logged). */
+static int within_cap(const struct crash_ctx *x, const struct capture_plan *plan)
+{
+	uint64_t cap = x->cfg->crash_memory_max ? x->cfg->crash_memory_max : x->cfg->memory;
+	uint64_t extra = plan->next.ram_size > x->cfg->memory ? plan->next.ram_size - x->cfg->memory
+							      : 0;
+	char a[32], b[32];
+
+	if (extra <= cap)
+		return 0;
+	log_err("the unsaved crashes of this VM would hold %s beyond its RAM, more than the %s it "
+		"may keep (--max-crash-memory): not booting another capture guest",
+		size_human(extra, a, sizeof(a)), size_human(cap, b, sizeof(b)));
+	return -EDQUOT;
+}
+
 /* The crash's notes: VMCOREINFO found in guest memory if QEMU had none, notes.elf written,
  * the kernel remembered as stale. */
 static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale *stale)
@@ -320,6 +338,8 @@ static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int
 		/* logged */
 	} else if ((r = capture_plan_build(&in, plan, why, sizeof(why))) < 0) {
 		log_err("cannot plan the capture boot: %s", why);
+	} else if ((r = within_cap(x, plan)) < 0) {
+		/* logged */
 	} else if ((r = capture_apply(fd, plan, x->c->notes.buf, x->c->notes.len, why,
 				      sizeof(why))) < 0) {
 		log_err("cannot lay out the capture boot: %s", why);
@@ -361,8 +381,16 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 				x->rd->ram, strerror(-r));
 	}
 	close(fd);
-	if (r < 0)
+	if (r < 0) {
+		/* no capture boot: the record says so (the RAM file stays where it is) */
+		rec = record_new(x, CRASH_CRASHED);
+		json_object_set_new(rec, "capture_error",
+				    json_string(r == -EDQUOT ? "over --max-crash-memory"
+						: r == -ENOSPC ? "no room: too many unsaved crashes or DIMMs"
+							       : strerror(-r)));
+		record_write(x->c->dir, rec);
 		goto out;
+	}
 	log_info("capture layout ready in %lld ms: %zu segments, %s relocated, ELF core header at "
 		 "0x%llx", clock_ms() - t0, plan->nloads, size_human(plan->ext_size, sz, sizeof(sz)),
 		 (unsigned long long)plan->hdr_gpa);

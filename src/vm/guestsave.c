@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "vm/guestsave.h"
@@ -150,6 +151,27 @@ static int release_range(struct guestsave *g, struct crash_list *crashes, struct
 	return 0;
 }
 
+/* Log a refused request, GUESTSAVE_WARNS a minute at most: the guest decides how many it
+ * sends, not how much the host writes to its log. */
+static void refused(struct guestsave *g, uint64_t paddr, uint64_t size, const char *why)
+{
+	long long now = clock_ms();
+
+	if (now - g->warn_ms >= 60000) {
+		if (g->unsaid)
+			log_warn("guest saver: %llu more requests refused in the last minute (not logged "
+				 "one by one)", g->unsaid);
+		g->warn_ms = now;
+		g->warns = 0;
+		g->unsaid = 0;
+	}
+	if (g->warns++ < GUESTSAVE_WARNS)
+		log_warn("guest saver: release 0x%" PRIx64 "+0x%" PRIx64 " refused: %s", paddr, size,
+			 why);
+	else
+		g->unsaid++;
+}
+
 static void handle(struct guestsave *g, struct crash_list *crashes, struct guest_mem *gm,
 		   struct memback *mb, struct gs_outcome *out)
 {
@@ -168,8 +190,7 @@ static void handle(struct guestsave *g, struct crash_list *crashes, struct guest
 		break;
 	case GS_RELEASE:
 		if (release_range(g, crashes, gm, rq.paddr, rq.size, &freed, &why) < 0) {
-			log_warn("guest saver: release 0x%" PRIx64 "+0x%" PRIx64 " refused: %s",
-				 rq.paddr, rq.size, why);
+			refused(g, rq.paddr, rq.size, why);
 			reply(g, "err %s", why);
 			break;
 		}
@@ -200,9 +221,14 @@ void guestsave_input(struct guestsave *g, struct crash_list *crashes, struct gue
 	char buf[4096];
 	ssize_t n = -1;
 
+	size_t budget = GUESTSAVE_READ_BUDGET;
+
 	out->released = false;
 	out->saved = -1;
-	while (out->saved < 0 && (n = read(g->fd, buf, sizeof(buf))) > 0) {
+	/* at most a budget per wakeup: the rest waits in the socket for the next one, and the
+	 * supervisor's other work (signals, QMP, the saver) goes first */
+	while (out->saved < 0 && budget && (n = read(g->fd, buf, sizeof(buf))) > 0) {
+		budget -= (size_t)n < budget ? (size_t)n : budget;
 		for (ssize_t i = 0; i < n; i++) {
 			char c = buf[i];
 			if (c == '\n') {

@@ -24,7 +24,13 @@ struct guestsave {
 	struct elfcore_segment *segs; /* PT_LOADs of the crash being saved */
 	size_t nsegs;
 	int crash;                 /* the index in the crash list they belong to, -1 */
+	long long warn_ms;         /* refusals are logged at most GUESTSAVE_WARNS per minute: */
+	unsigned warns;            /* ... the window's start and count, */
+	unsigned long long unsaid; /* ... and the refusals not logged since */
 };
+
+#define GUESTSAVE_WARNS 10         /* refusals logged per minute, at most */
+#define GUESTSAVE_READ_BUDGET (64u << 10) /* bytes of requests served per wakeup */
 
 void guestsave_init(struct guestsave *g);
 void guestsave_close(struct guestsave *g);

@@ -50,4 +50,25 @@ first=$(ls -d "$T"/dumps/*/ | sort | head -1)
 makedumpfile --dump-dmesg "${first%/}/vmcore.kdump" "$T/d.txt" >/dev/null 2>&1
 check "the guest's own crash: makedumpfile --dump-dmesg finds its panic" \
 	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"
+
+# A cap on the crashed memory a VM keeps: with --max-crash-memory 512M the second crash (the
+# first capture guest's) would hold about 2 x 290 MiB beyond RAM, so hvdump boots no capture
+# guest for it, says why, and keeps everything.
+mkdir -m 700 -p "$T/capdumps"
+start_hvdump "$T/c" run --name cap --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
+	--dump-dir "$T/capdumps" --log "$T/c.log" --no-console --compress lzo \
+	--max-crash-memory 512M \
+	--append "console=ttyS0 quiet hvdump.crash=0" --capture-append "rdinit=/no-such-init"
+wait_exit "$HV_PID" 300
+check "hvdump stops at the cap with exit 4, the crash kept (rc=$RC)" test "$RC" -eq 4
+diag "$(grep -E 'panicked|may keep|kept' "$T/c.log" | cut -c1-220)"
+check "the log says the cap stopped it" \
+	grep -qE 'error: the unsaved crashes of this VM would hold .* beyond its RAM, more than the 512 MiB it may keep' "$T/c.log"
+check "one capture boot, none after the cap" \
+	test "$(grep -c 'started (boot .*capture boot)' "$T/c.log")" -eq 1
+check "the capped crash has a record that says why" \
+	grep -q '"capture_error": "over --max-crash-memory"' "$(ls -d "$T"/capdumps/*/ | sort | tail -1)crash.json"
+capsz=$(stat -c %s "$HVDUMP_RUN_BASE/cap/ram" 2>/dev/null || echo 0)
+check "the RAM file is kept, grown by one extension only ($((capsz >> 20)) MiB)" \
+	test "$capsz" -gt $((1 << 30)) -a "$capsz" -le $(((1024 + 512) << 20))
 done_testing

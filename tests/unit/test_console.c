@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -262,6 +263,48 @@ static void t_stderr(void)
 	tap_is_str(c.err_last, "half?way", "a NUL byte in the last line is shown, not an end");
 }
 
+/* A guest that floods its console: the log takes CONSOLE_LOG_BURST at once, counts the rest,
+ * and the panic watch still sees every line. */
+static void t_flood(void)
+{
+	static char line[128];
+	struct stat before, after;
+	size_t total = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.watch_panic = true;
+	memset(line, 'f', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	fstat(log_rd, &before);
+	for (; total < 3 * (size_t)CONSOLE_LOG_BURST; total += sizeof(line))
+		console_feed(&c, line, sizeof(line));
+	feed(&c, "[ 9.0] Kernel panic - not syncing: after the flood\n");
+	fstat(log_rd, &after);
+	tap_ok(after.st_size - before.st_size <= (off_t)CONSOLE_LOG_BURST * 2,
+	       "a 24 MiB flood puts at most about the burst in the log (%lld bytes)",
+	       (long long)(after.st_size - before.st_size));
+	{
+		/* counted: in the warnings logged whenever the budget allowed again, and since */
+		size_t len = (size_t)(after.st_size - before.st_size);
+		char *text = malloc(len + 1), *p;
+		unsigned long long counted = c.unlogged;
+		if (text && pread(log_rd, text, len, before.st_size) == (ssize_t)len) {
+			text[len] = '\0';
+			for (p = text; (p = strstr(p, "warning: ")) != NULL; p++) {
+				unsigned long long n;
+				if (sscanf(p, "warning: %llu bytes of console output were not logged",
+					   &n) == 1)
+					counted += n;
+			}
+		}
+		free(text);
+		tap_ok(counted + (unsigned long long)len >= total && counted > 8ull << 20,
+		       "... the rest is counted, not lost from the account (%llu bytes)", counted);
+	}
+	tap_ok(c.panic_ms && !strcmp(c.panic_text, "after the flood"),
+	       "... and the panic watch still sees the line after it");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/hvdump-console-log.XXXXXX";
@@ -278,6 +321,7 @@ int main(void)
 	t_panic();
 	t_unpack();
 	t_stderr();
+	t_flood();
 	log_close_file();
 	close(log_rd);
 	return tap_done();

@@ -152,6 +152,10 @@ int main(void)
 	tap_is_int(allocated(HDR_AT, 4096), 4096, "... not even the header");
 	ask("release 1000001 1000\n", reply, sizeof(reply), &out);
 	tap_is_str(reply, "err range must be non-empty and page-aligned", "unaligned: refused");
+	for (int i = 0; i < 200; i++)
+		ask("release 2000000 1000\n", reply, sizeof(reply), &out);
+	tap_ok(g.warns == 200 + 3 && g.unsaid == 200 + 3 - GUESTSAVE_WARNS,
+	       "203 refusals: %u logged, %llu counted", GUESTSAVE_WARNS, g.unsaid);
 	ask("status\n", reply, sizeof(reply), &out);
 	tap_is_str(reply, "ok preserved=1 released=2097152 returned=0", "status");
 	ask("bogus\n", reply, sizeof(reply), &out);
