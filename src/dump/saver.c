@@ -22,45 +22,7 @@
 #include "format/elfcore.h"
 #include "util/fsutil.h"
 
-#define SAVER_MAX_RANGES 4096
 
-struct saver {
-	struct saver_config cfg;
-	char ram_path[4096], out_path[4096], part_path[4200];
-	struct saver_dimm dimms[SAVER_MAX_DIMMS];
-	char *dimm_paths[SAVER_MAX_DIMMS];
-	int fds[1 + SAVER_MAX_DIMMS];      /* the RAM file, then each DIMM file */
-	pthread_t thread;
-	bool started, joined;
-	int efd;
-	atomic_bool stop;
-	bool held;                         /* wait for saver_release() (lock) */
-	pthread_cond_t released;           /* ... signalled with it */
-	pthread_mutex_t lock;
-	struct saver_range ranges[SAVER_MAX_RANGES];
-	size_t nranges;
-	uint64_t done, total;
-	bool finished;
-	int result;
-	char why[512];
-	char warning[512];                 /* the dump level could not be applied (lock) */
-	uint64_t left_out;                 /* pages the dump level leaves out (lock) */
-	bool filtered;                     /* the page filter has run (lock) */
-};
-
-/* Wait while the saver is held (a capture guest is booting: nothing of the saver's may slow
- * it).  Called by the saver thread before it starts and between chunks; saver_release() or
- * saver_stop() ends the wait.  A hold, not a lower scheduling class: measured, a saver in
- * SCHED_IDLE still slowed a TCG capture boot by 10-15% (4 GiB guest: its kernel reached
- * /init in 4.3-5.2 s instead of 3.8-4.0 s), sharing the memory bandwidth and caches the
- * vCPU threads need even when it only ran on idle CPU time. */
-void saver_wait_released(struct saver *s)
-{
-	pthread_mutex_lock(&s->lock);
-	while (s->held && !atomic_load(&s->stop))
-		pthread_cond_wait(&s->released, &s->lock);
-	pthread_mutex_unlock(&s->lock);
-}
 
 void saver_release(struct saver *s)
 {
@@ -70,33 +32,8 @@ void saver_release(struct saver *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void post(struct saver *s)
-{
-	uint64_t one = 1;
-	if (write(s->efd, &one, sizeof(one)) < 0) {
-		/* the counter cannot overflow in practice; the supervisor polls progress anyway */
-	}
-}
 
-bool saver_stopping(struct saver *s)
-{
-	return atomic_load(&s->stop);
-}
 
-void saver_report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t saved)
-{
-	pthread_mutex_lock(&s->lock);
-	if (len == 0)
-		; /* progress only */
-	else if (s->nranges && s->ranges[s->nranges - 1].gpa + s->ranges[s->nranges - 1].len == gpa)
-		s->ranges[s->nranges - 1].len += len;
-	else if (s->nranges < SAVER_MAX_RANGES)
-		s->ranges[s->nranges++] = (struct saver_range){ gpa, len };
-	/* else: the supervisor is far behind; the range stays unreleased, which is safe */
-	s->done += saved;
-	pthread_mutex_unlock(&s->lock);
-	post(s);
-}
 
 /* Record the failure: WHAT (the file or step) and the error. */
 static void fail(struct saver *s, int r, const char *what)
@@ -105,39 +42,7 @@ static void fail(struct saver *s, int r, const char *what)
 	snprintf(s->why, sizeof(s->why), "%s: %s", what, strerror(-r));
 }
 
-void saver_filter_done(struct saver *s, bool ran, uint64_t left_out, const char *warning)
-{
-	pthread_mutex_lock(&s->lock);
-	if (ran) {
-		snprintf(s->warning, sizeof(s->warning), "%s", warning);
-		s->filtered = true;
-	}
-	s->left_out = left_out;
-	pthread_mutex_unlock(&s->lock);
-	post(s);
-}
 
-int saver_locate(const struct saver *s, uint64_t gpa, uint64_t len, int *fd, uint64_t *off)
-{
-	uint64_t end, last;
-
-	if (__builtin_add_overflow(gpa, len ? len - 1 : 0, &last))
-		return -ERANGE;
-	if (layout_gpa_to_off(&s->cfg.layout, gpa, off) == 0 &&
-	    layout_gpa_to_off(&s->cfg.layout, last, &end) == 0 && end - *off == last - gpa) {
-		*fd = s->fds[0];
-		return 0;
-	}
-	for (size_t i = 0; i < s->cfg.ndimms; i++) {
-		const struct saver_dimm *d = &s->cfg.dimms[i];
-		if (gpa >= d->gpa && last - d->gpa < d->size) {
-			*fd = s->fds[1 + i];
-			*off = gpa - d->gpa;
-			return 0;
-		}
-	}
-	return -ERANGE;
-}
 
 /* Open the RAM file and every DIMM file for reading. */
 static int open_sources(struct saver *s)
@@ -477,7 +382,7 @@ done:
 	pthread_mutex_lock(&s->lock);
 	s->finished = true;
 	pthread_mutex_unlock(&s->lock);
-	post(s);
+	saver_post(s);
 	return NULL;
 }
 

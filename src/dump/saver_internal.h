@@ -12,7 +12,39 @@
 #include "dump/saver.h"
 #include "format/elfcore.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #define SAVER_COPY_BUF (8u << 20) /* bytes read (and copied or compressed) at a time */
+
+#define SAVER_MAX_RANGES 4096
+
+struct saver {
+	struct saver_config cfg;
+	char ram_path[4096], out_path[4096], part_path[4200];
+	struct saver_dimm dimms[SAVER_MAX_DIMMS];
+	char *dimm_paths[SAVER_MAX_DIMMS];
+	int fds[1 + SAVER_MAX_DIMMS];      /* the RAM file, then each DIMM file */
+	pthread_t thread;
+	bool started, joined;
+	int efd;
+	atomic_bool stop;
+	bool held;                         /* wait for saver_release() (lock) */
+	pthread_cond_t released;           /* ... signalled with it */
+	pthread_mutex_t lock;
+	struct saver_range ranges[SAVER_MAX_RANGES];
+	size_t nranges;
+	uint64_t done, total;
+	bool finished;
+	int result;
+	char why[512];
+	char warning[512];                 /* the dump level could not be applied (lock) */
+	uint64_t left_out;                 /* pages the dump level leaves out (lock) */
+	bool filtered;                     /* the page filter has run (lock) */
+};
+
+/* Wake the supervisor: there is news (saver_event_fd()). */
+void saver_post(struct saver *s);
 
 /* One save, as the thread hands it down.  The thread owns everything here. */
 struct saver_job {
