@@ -71,7 +71,7 @@ static void run_usage(FILE *f)
 "      --max-crash-memory SIZE  unsaved crashes may hold at most SIZE beyond the guest's\n"
 "                           RAM (each crash of a capture guest adds about a boot region to\n"
 "                           the RAM file); past it no capture guest boots and the crashes\n"
-"                           are kept (default: the guest's RAM size)\n"
+"                           are kept (default: twice the guest's RAM)\n"
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
 "                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
 "                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"

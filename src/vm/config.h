@@ -64,7 +64,8 @@ struct vm_config {
 	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */
 	bool cpu_state_registers; /* vCPU state from `info registers -a` instead of a dump */
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */
-	uint64_t crash_memory_max; /* unsaved crashes hold at most this beyond RAM (0: RAM) */
+	uint64_t crash_memory_max; /* unsaved crashes hold at most this beyond RAM (0: twice
+				  * the RAM) */
 	const char *disks[VM_MAX_DISKS];
 	size_t ndisks;
 	uint64_t memory;         /* bytes */

@@ -276,7 +276,7 @@ static int drop_saved_extensions(const struct crash_ctx *x, const struct crash_l
  * memory without end.  0 or -EDQUOT (logged). */
 static int within_cap(const struct crash_ctx *x, const struct capture_plan *plan)
 {
-	uint64_t cap = x->cfg->crash_memory_max ? x->cfg->crash_memory_max : x->cfg->memory;
+	uint64_t cap = x->cfg->crash_memory_max ? x->cfg->crash_memory_max : 2 * x->cfg->memory;
 	uint64_t extra = plan->next.ram_size > x->cfg->memory ? plan->next.ram_size - x->cfg->memory
 							      : 0;
 	char a[32], b[32];
