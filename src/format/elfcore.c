@@ -200,6 +200,7 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr, loads[i].vaddr,
 			 loads[i].paddr, loads[i].size, loads[i].size + loads[i].zero_tail, 0);
 	}
-	memcpy(out + notes_off, notes, notes_len);
+	if (notes_len) /* no notes: NOTES may be NULL, and memcpy must not see it */
+		memcpy(out + notes_off, notes, notes_len);
 	return 0;
 }

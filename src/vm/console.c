@@ -41,10 +41,11 @@ static bool log_budget(struct console *c, size_t n)
 		return false;
 	}
 	c->budget -= (double)n + 64;
-	if (c->unlogged) {
+	if (c->unlogged && now - c->unlogged_said_ms >= CONSOLE_LOG_NOTE_MS) {
 		log_warn("%llu bytes of console output were not logged (the guest printed more than "
 			 "%u KiB a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
 		c->unlogged = 0;
+		c->unlogged_said_ms = now;
 	}
 	return true;
 }
@@ -103,6 +104,11 @@ void console_flush(struct console *c)
 	if (c->line_len) {
 		console_line(c, c->line, c->line_len);
 		c->line_len = 0;
+	}
+	if (c->unlogged) {
+		log_warn("%llu bytes of console output were not logged (the guest printed more than "
+			 "%u KiB a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
+		c->unlogged = 0;
 	}
 }
 

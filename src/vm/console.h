@@ -11,6 +11,7 @@
 
 #define CONSOLE_LOG_RATE (1u << 20)
 #define CONSOLE_LOG_BURST (8u << 20)
+#define CONSOLE_LOG_NOTE_MS 10000
 
 struct console {
 	/* set by the owner */
@@ -26,6 +27,7 @@ struct console {
 	double budget;
 	long long budget_ms;
 	unsigned long long unlogged;
+	long long unlogged_said_ms; /* the count is said every CONSOLE_LOG_NOTE_MS at most */
 	/* line assembly */
 	char line[2048];
 	size_t line_len;
