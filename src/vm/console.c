@@ -70,7 +70,12 @@ static void console_line(struct console *c, const char *s, size_t n)
 		size_t off = (size_t)(p - s) + strlen(PANIC_TEXT), len = n - off;
 		if (len >= sizeof(c->panic_text))
 			len = sizeof(c->panic_text) - 1;
-		memcpy(c->panic_text, s + off, len);
+		/* the text reaches operators' terminals in hvdump's messages: no control
+		 * characters (an escape sequence from the guest would be the terminal's) */
+		for (size_t i = 0; i < len; i++) {
+			unsigned char ch = (unsigned char)s[off + i];
+			c->panic_text[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		}
 		c->panic_text[len] = '\0';
 		c->panic_ms = clock_ms();
 	}

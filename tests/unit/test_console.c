@@ -184,6 +184,16 @@ static void t_panic(void)
 	tap_is_int(c.panic_ms, 0, "\"not syncing\" without \": \" is not the panic line");
 }
 
+/* The panic text reaches the operator's terminal in hvdump's messages: control characters
+ * from the guest are shown as '?'. */
+static void t_panic_escapes(void)
+{
+	memset(&c, 0, sizeof(c));
+	c.watch_panic = true;
+	feed(&c, "Kernel panic - not syncing: \x1b]0;owned\x07\x1b[2Jgone\t!\n");
+	tap_is_str(c.panic_text, "?]0;owned??[2Jgone?!", "control characters in the panic text are '?'");
+}
+
 static void t_unpack(void)
 {
 	struct logged l;
@@ -321,6 +331,7 @@ int main(void)
 	t_lines();
 	t_long_lines();
 	t_panic();
+	t_panic_escapes();
 	t_unpack();
 	t_stderr();
 	t_flood();
