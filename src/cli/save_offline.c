@@ -146,11 +146,12 @@ static void record_saved(struct offline *o, struct saver *s)
 		if (kfd >= 0)
 			close(kfd);
 	}
-	snprintf(fmt, sizeof(fmt), "%s", kdump ? "kdump" : "elf");
-	if (kdump && !o->sc.resume)
-		snprintf(fmt, sizeof(fmt), "kdump-%s",
-			 kdump_compression_name((enum kdump_compression)o->sc.compression));
-	c = json_pack("{s:s, s:s, s:I, s:i, s:s}", "dump_file", o->target.out, "dump_format", fmt,
+	/* a continued kdump file keeps the compression it was started with: "kdump" */
+	c = json_pack("{s:s, s:s, s:I, s:i, s:s}", "dump_file", o->target.out, "dump_format",
+		      kdump && o->sc.resume ? "kdump"
+					    : save_format_name(o->target.format,
+							       (enum kdump_compression)o->sc.compression,
+							       fmt, sizeof(fmt)),
 		      "save_ms", (json_int_t)(clock_ms() - o->t0), "dump_level", (int)level,
 		      "saved_by", "hvdump save --from");
 	if (!o->sc.resume || !kdump)

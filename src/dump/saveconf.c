@@ -11,6 +11,15 @@ static const char *dump_file_name(enum save_format f)
 	return f == SAVE_ELF ? "vmcore.elf" : "vmcore.kdump";
 }
 
+const char *save_format_name(enum save_format f, enum kdump_compression comp, char *buf,
+			     size_t len)
+{
+	if (f == SAVE_ELF)
+		return "elf";
+	snprintf(buf, len, "kdump-%s", kdump_compression_name(comp));
+	return buf;
+}
+
 /* Is there a partial dump of format F in DIR? */
 static bool partial(const char *dir, enum save_format f)
 {
@@ -18,11 +27,9 @@ static bool partial(const char *dir, enum save_format f)
 	struct stat st;
 	uint64_t done;
 
-	if (f == SAVE_ELF) {
-		snprintf(path, sizeof(path), "%s/vmcore.elf", dir);
+	snprintf(path, sizeof(path), "%s/%s%s", dir, dump_file_name(f), f == SAVE_ELF ? "" : ".part");
+	if (f == SAVE_ELF)
 		return saver_read_progress(path, &done) == 0;
-	}
-	snprintf(path, sizeof(path), "%s/vmcore.kdump.part", dir);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 

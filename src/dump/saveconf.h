@@ -30,6 +30,10 @@ __attribute__((warn_unused_result)) int save_target_pick(const char *dir, int fo
 							  struct save_target *t,
 							  enum save_format *other);
 
+/* The dump_format a record names: "elf" or "kdump-COMP" (in BUF, LEN bytes). */
+const char *save_format_name(enum save_format f, enum kdump_compression comp, char *buf,
+			     size_t len);
+
 /* Where the crash is and what it is written as. */
 struct save_source {
 	const char *ram_path;

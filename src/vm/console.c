@@ -22,6 +22,15 @@ void console_reset(struct console *c)
 	c->capture_region = region;
 }
 
+/* Say how much console text was not logged since it was last said (at NOW_MS). */
+static void say_unlogged(struct console *c, long long now_ms)
+{
+	log_warn("%llu bytes of console output were not logged (the guest printed more than %u KiB "
+		 "a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
+	c->unlogged = 0;
+	c->unlogged_said_ms = now_ms;
+}
+
 /* May N more bytes of console text go to the log?  The guest decides how much it prints, not
  * how much the host writes: past the budget, lines are counted, and the count is logged once
  * the budget allows again. */
@@ -41,12 +50,8 @@ static bool log_budget(struct console *c, size_t n)
 		return false;
 	}
 	c->budget -= (double)n + 64;
-	if (c->unlogged && now - c->unlogged_said_ms >= CONSOLE_LOG_NOTE_MS) {
-		log_warn("%llu bytes of console output were not logged (the guest printed more than "
-			 "%u KiB a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
-		c->unlogged = 0;
-		c->unlogged_said_ms = now;
-	}
+	if (c->unlogged && now - c->unlogged_said_ms >= CONSOLE_LOG_NOTE_MS)
+		say_unlogged(c, now);
 	return true;
 }
 
@@ -110,11 +115,8 @@ void console_flush(struct console *c)
 		console_line(c, c->line, c->line_len);
 		c->line_len = 0;
 	}
-	if (c->unlogged) {
-		log_warn("%llu bytes of console output were not logged (the guest printed more than "
-			 "%u KiB a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
-		c->unlogged = 0;
-	}
+	if (c->unlogged)
+		say_unlogged(c, clock_ms());
 }
 
 static void err_line(struct console *c, const char *s)

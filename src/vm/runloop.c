@@ -98,7 +98,8 @@ static void check_all_saved(struct vm *vm, bool say)
 		log_info("every dump is saved (%s of memory freed on the host)",
 			 size_human(vm->mb.released, sz, sizeof(sz)));
 	crashes_clear(&vm->crashes);
-	vm_write_state(vm, VM_RUNNING, false);
+	if (vm->s.running) /* else QEMU is ending, and the run's end writes the state */
+		vm_write_state(vm, VM_RUNNING, false);
 }
 
 static void on_save_news(struct vm *vm, enum save_news news);
@@ -493,12 +494,8 @@ static void close_boot(struct vm *vm)
 {
 	struct save_ctx x = save_ctx(vm);
 
-	if (save_stop(&vm->save, &x) == SAVE_DONE && crashes_all_saved(&vm->crashes)) {
-		char sz[32];
-		log_info("every dump is saved (%s of memory freed on the host)",
-			 size_human(vm->mb.released, sz, sizeof(sz)));
-		crashes_clear(&vm->crashes);
-	}
+	if (save_stop(&vm->save, &x) == SAVE_DONE)
+		check_all_saved(vm, true);
 	guestsave_close(&vm->gs);
 	guestmem_close(&vm->gm);
 	session_close(&vm->s);

@@ -18,14 +18,6 @@
 
 #define PROGRESS_EVERY_MS 2000
 
-static const char *dump_format_name(const struct vm_config *c, char *buf, size_t len)
-{
-	if (c->save_format == SAVE_ELF)
-		return "elf";
-	snprintf(buf, len, "kdump-%s", kdump_compression_name(c->compress));
-	return buf;
-}
-
 int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool hold)
 {
 	struct saver_dimm dimms[VM_MAX_DIMMS];
@@ -72,6 +64,7 @@ int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool 
 		return r;
 	}
 	f->saving = (unsigned)i;
+	snprintf(f->out, sizeof(f->out), "%s", t.out);
 	f->start_ms = f->progress_ms = clock_ms();
 	log_info("%s the dump to %s while the guest runs%s%s", sc.resume ? "resuming" : "saving",
 		 t.out, sc.ndimms ? " (with the crashed kernel's DIMMs)" : "",
@@ -160,15 +153,15 @@ static void log_filter(struct save_flow *f, const struct vm_config *cfg)
 static void mark_saved(struct save_flow *f, const struct save_ctx *x, unsigned i, long long ms)
 {
 	struct preserved_crash *pc = &x->crashes->c[i];
-	char out[4300], fmt[32];
+	const char *out = f->out;
 	struct stat st;
+	char fmt[32];
 	json_t *c;
 
-	snprintf(out, sizeof(out), "%s/%s", pc->dir,
-		 x->cfg->save_format == SAVE_ELF ? "vmcore.elf" : "vmcore.kdump");
 	crashes_mark_saved(x->crashes, i, clock_ms());
 	c = json_pack("{s:s, s:s, s:I, s:I, s:i, s:I}", "dump_file", out, "dump_format",
-		      dump_format_name(x->cfg, fmt, sizeof(fmt)), "save_ms", (json_int_t)ms,
+		      save_format_name(x->cfg->save_format, x->cfg->compress, fmt, sizeof(fmt)),
+		      "save_ms", (json_int_t)ms,
 		      "released_bytes", (json_int_t)x->mb->released, "dump_level", (int)f->dump_level,
 		      "pages_left_out", (json_int_t)f->left_out);
 	if (stat(out, &st) == 0)

@@ -20,6 +20,7 @@
 struct save_flow {
 	struct saver *saver;       /* NULL: none runs */
 	unsigned saving;           /* the index in the crash list being saved */
+	char out[4200];            /* ... to this dump file */
 	bool filter_logged;        /* the dump level's result was said */
 	unsigned dump_level;       /* ... the level applied (0: none, or it failed) */
 	uint64_t left_out;         /* ... and the pages it left out */
