@@ -95,7 +95,9 @@ chk=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -3 <<<"$chk")"
 check_pages "offline dump is page-exact against the crashed RAM" 1 "$T/saved.hsh"
-kept_untouched() { grep -q "still kept in $kept" "$T/s2.out" && [ "$(stat -c '%s %b' "$kept")" = "$blocks0" ]; }
+kept_untouched() { # the size and blocks (bytes, 512-byte blocks) before and after are shown
+	grep -q "still kept in $kept" "$T/s2.out" && test "$(stat -c '%s %b' "$kept")" = "$blocks0"
+}
 check "kept memory untouched, and the output says where it is" kept_untouched
 
 "$HVDUMP" save --from "$dir" >"$T/again.out" 2>&1

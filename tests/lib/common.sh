@@ -33,6 +33,7 @@ ok() {
 		echo "ok $_tap_n - $*"
 	else
 		echo "not ok $_tap_n - $*"
+		echo "not ok $_tap_n - $*" >&2 # prove shows stderr: the failure is in CI's log
 		_tap_fail=$((_tap_fail + 1))
 	fi
 }
@@ -56,12 +57,14 @@ check() {
 	_check_st=$?
 	ok "$_check_st" "$_check_what"
 	if [ "$_check_st" -ne 0 ]; then
-		diag "  exit $_check_st from:"
-		diag "$(tail -n 20 "$_check_trace" | sed 's/^+//; s/^/    /')"
-		if [ -n "$CHECK_OUT" ]; then
-			diag "  output:"
-			diag "$(tail -n 40 <<<"$CHECK_OUT" | sed 's/^/    /')"
-		fi
+		{
+			diag "  exit $_check_st from:"
+			diag "$(tail -n 20 "$_check_trace" | sed 's/^+//; s/^/    /')"
+			if [ -n "$CHECK_OUT" ]; then
+				diag "  output:"
+				diag "$(tail -n 40 <<<"$CHECK_OUT" | sed 's/^/    /')"
+			fi
+		} | tee /dev/stderr
 	fi
 	rm -f "$_check_trace"
 	return "$_check_st"
@@ -205,9 +208,10 @@ wait_for() {
 
 # wait_count FILE REGEX N SECONDS: wait until FILE has N lines matching REGEX.
 wait_count() {
-	local file=$1 re=$2 n=$3 limit=$4 i=0
+	local file=$1 re=$2 n=$3 limit=$4 i=0 c
 	while [ $i -lt $((limit * 10)) ]; do
-		[ "$(grep -cE -- "$re" "$file" 2>/dev/null)" -ge "$n" ] && return 0
+		c=$(grep -cE -- "$re" "$file" 2>/dev/null) # nothing while FILE does not exist
+		[ "${c:-0}" -ge "$n" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
