@@ -136,7 +136,8 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
 # fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
-FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c)
+FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c) \
+		src/util/size.c
 $(FUZZ_O)/fuzz_kdump: tests/fuzz/fuzz_kdump.c $(FUZZ_DEPS) $(FUZZ_KDUMP_LIB) \
 		$(addprefix src/format/,dumpfile.h kdump.h kdump_disk.h)
 	@mkdir -p $(dir $@)

@@ -30,6 +30,9 @@ static void convert_usage(FILE *f)
 "                          31 leaves out all of them, as `makedumpfile -d 31`\n"
 "  -j, --threads N         reading and compression threads (default: one per CPU)\n"
 "      --force             replace OUT if it exists\n"
+"      --force-size        convert an ELF IN whose PT_LOADs claim far more memory than\n"
+"                          the file could hold (more than 16 GiB, and 4096 times its\n"
+"                          size: refused by default, as a forged or broken header)\n"
 "      --json              print a JSON record of the conversion on stdout\n"
 "  -q, --quiet             no progress on stderr\n"
 "  -h, --help              this text\n"
@@ -41,7 +44,7 @@ static void convert_usage(FILE *f)
 "filtered at that level.  See docs/hvdump-convert.md.\n");
 }
 
-enum { OPT_LEVEL = 256, OPT_FORCE, OPT_JSON };
+enum { OPT_LEVEL = 256, OPT_FORCE, OPT_FORCE_SIZE, OPT_JSON };
 
 static const struct option convert_options[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -50,6 +53,7 @@ static const struct option convert_options[] = {
 	{ "dump-level", required_argument, NULL, 'd' },
 	{ "threads", required_argument, NULL, 'j' },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "force-size", no_argument, NULL, OPT_FORCE_SIZE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -200,6 +204,9 @@ int cmd_convert(int argc, char **argv)
 			break;
 		case OPT_FORCE:
 			o.force = true;
+			break;
+		case OPT_FORCE_SIZE:
+			o.force_size = true;
 			break;
 		case OPT_JSON:
 			json = 1;

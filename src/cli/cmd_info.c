@@ -27,7 +27,7 @@
 static void info_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: hvdump info [--json] [--no-pages] FILE\n"
+"Usage: hvdump info [--json] [--no-pages] [--force-size] FILE\n"
 "Summarise the dump FILE (ELF vmcore or kdump-compressed): format and compression, kernel\n"
 "release, crash time, the panic message and the oops before it, each CPU's RIP (with its\n"
 "kernel symbol when the dump's kallsyms tables resolve it) and task, the memory ranges, and\n"
@@ -35,6 +35,9 @@ static void info_usage(FILE *f)
 "\n"
 "  -j, --json       one JSON object on standard output instead of text\n"
 "  -n, --no-pages   skip the page statistics (they read the whole dump)\n"
+"      --force-size summarise an ELF FILE whose PT_LOADs claim far more memory than the\n"
+"                   file could hold (more than 16 GiB, and 4096 times its size: refused\n"
+"                   by default, as a forged or broken header)\n"
 "  -h, --help       this text\n"
 "\n"
 "Exit status: 0 summary printed; 1 printed, but part of the dump is unreadable, missing or\n"
@@ -45,6 +48,7 @@ static void info_usage(FILE *f)
 static const struct option info_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-pages", no_argument, NULL, 'n' },
+	{ "force-size", no_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -437,7 +441,7 @@ static void print_text(const json_t *root)
 int cmd_info(int argc, char **argv)
 {
 	struct info_ctx c = { 0 };
-	int opt, r, json = 0, pages = 1, rc = 2;
+	int opt, r, json = 0, pages = 1, force_size = 0, rc = 2;
 	char why[256], *text;
 
 	optind = 1;
@@ -449,6 +453,9 @@ int cmd_info(int argc, char **argv)
 			break;
 		case 'n':
 			pages = 0;
+			break;
+		case 'S':
+			force_size = 1;
 			break;
 		case 'h':
 			info_usage(stdout);
@@ -467,6 +474,11 @@ int cmd_info(int argc, char **argv)
 	r = dumpfile_open(c.file, DUMPFILE_OPEN_INCOMPLETE, &c.d, why, sizeof(why));
 	if (r < 0) {
 		log_err("%s: %s", c.file, why);
+		return 2;
+	}
+	if (!force_size && dumpfile_claim_check(c.d, why, sizeof(why)) < 0) {
+		log_err("%s: %s (--force-size summarises it anyway)", c.file, why);
+		dumpfile_close(c.d);
 		return 2;
 	}
 	c.root = json_object();

@@ -531,6 +531,8 @@ static int open_input(struct conv *cv)
 			     "pass a partial dump off as a whole one");
 	if (r < 0)
 		return failf(cv, r, true, "%s", why);
+	if (!cv->o->force_size && dumpfile_claim_check(cv->d, why, sizeof(why)) < 0)
+		return failf(cv, -EFBIG, true, "%s (--force-size converts it anyway)", why);
 	if (dumpfile_missing_bytes(cv->d))
 		return failf(cv, -EAGAIN, true, "the dump is truncated (%llu bytes of its memory "
 			     "are missing); converting it would pass a partial dump off as a "

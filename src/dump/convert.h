@@ -35,6 +35,8 @@ struct convert_opts {
 	unsigned dump_level;                 /* 0..31 */
 	unsigned threads;                    /* 0: one per online CPU (at most 64) */
 	bool force;                          /* replace an existing OUT */
+	bool force_size;                     /* accept an implausible memory claim
+					      * (dumpfile_claim_check) */
 	convert_progress_fn progress;        /* may be NULL */
 	void *ctx;
 };

@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "format/dumpfile.h"
 #include "format/kdump_disk.h"
+#include "util/size.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
 
@@ -282,6 +284,31 @@ uint64_t dumpfile_missing_bytes(const struct dumpfile *d)
 	return d->elf ? vmcore_missing_bytes(d->elf) : 0;
 }
 
+int dumpfile_claim_check(const struct dumpfile *d, char *why, size_t whylen)
+{
+	uint64_t claim = 0, limit;
+
+	if (!d->elf)
+		return 0;
+	for (size_t i = 0; i < vmcore_nloads(d->elf); i++)
+		if (__builtin_add_overflow(claim, vmcore_load(d->elf, i)->memsz, &claim))
+			claim = UINT64_MAX;
+	if (__builtin_add_overflow(claim, vmcore_missing_bytes(d->elf), &claim))
+		claim = UINT64_MAX;
+	if (__builtin_mul_overflow(d->file_size, (uint64_t)DUMPFILE_CLAIM_RATIO, &limit))
+		limit = UINT64_MAX;
+	if (claim <= DUMPFILE_CLAIM_FREE || claim <= limit)
+		return 0;
+	if (why && whylen) {
+		char a[32], b[32];
+		snprintf(why, whylen,
+			 "its PT_LOADs claim %s of memory, more than %u times the size of the file "
+			 "(%s): not a plausible dump", size_human(claim, a, sizeof(a)),
+			 DUMPFILE_CLAIM_RATIO, size_human(d->file_size, b, sizeof(b)));
+	}
+	return -EFBIG;
+}
+
 const uint8_t *dumpfile_notes(const struct dumpfile *d, size_t *len)
 {
 	*len = d->notes_len;
@@ -512,44 +539,60 @@ static void count_page(struct dumpfile_page_stats *st, const uint8_t *page)
 		st->nonzero++;
 }
 
-/* ELF: a range read in large pieces; a piece that fails is read again page by page so only
- * the bad pages are counted as such.  A last partial page is counted as a page. */
+/* ELF: the part of a PT_LOAD the file holds is read in large pieces, a piece that fails is
+ * read again page by page so only the bad pages are counted as such; the pages past p_filesz
+ * (a zero tail, as makedumpfile -E writes) are counted as zero without reading: a few bytes
+ * of header may claim terabytes of them.  A last partial page is counted as a page. */
+static void elf_count_stored(struct dumpfile *d, uint64_t start, uint64_t size, uint8_t *buf,
+			     struct dumpfile_page_stats *st)
+{
+	for (uint64_t off = 0; off < size;) {
+		size_t n = size - off < STATS_CHUNK ? (size_t)(size - off) : STATS_CHUNK;
+
+		memset(buf, 0, STATS_CHUNK);
+		if (dumpfile_read_phys(d, start + off, buf, n) == 0) {
+			for (size_t p = 0; p < n; p += DUMPFILE_PAGE_SIZE)
+				count_page(st, buf + p);
+		} else {
+			for (size_t p = 0; p < n; p += DUMPFILE_PAGE_SIZE) {
+				size_t m = n - p < DUMPFILE_PAGE_SIZE ? n - p : DUMPFILE_PAGE_SIZE;
+				int r;
+
+				memset(buf, 0, DUMPFILE_PAGE_SIZE);
+				r = dumpfile_read_phys(d, start + off + p, buf, m);
+				if (r < 0)
+					count_unreadable(st, start + off + p, r);
+				else
+					count_page(st, buf);
+			}
+		}
+		st->total += (n + DUMPFILE_PAGE_SIZE - 1) / DUMPFILE_PAGE_SIZE;
+		off += n;
+	}
+}
+
 static int elf_stats(struct dumpfile *d, struct dumpfile_page_stats *st)
 {
-	struct dumpfile_range rg;
-	uint64_t from = 0, bytes = 0;
+	uint64_t bytes = 0;
 	uint8_t *buf = malloc(STATS_CHUNK);
 
 	if (!buf)
 		return -ENOMEM;
-	while (dumpfile_next_range(d, from, &rg) == 0) {
-		for (uint64_t off = 0; off < rg.size;) {
-			size_t n = rg.size - off < STATS_CHUNK ? (size_t)(rg.size - off) : STATS_CHUNK;
+	for (size_t i = 0; i < vmcore_nloads(d->elf); i++) {
+		const struct elfcore_segment *s = vmcore_load(d->elf, i);
+		/* whole pages from the segment's start that hold file bytes; the rest is zeros */
+		uint64_t stored = s->filesz % DUMPFILE_PAGE_SIZE, tail;
 
-			memset(buf, 0, STATS_CHUNK);
-			if (dumpfile_read_phys(d, rg.start + off, buf, n) == 0) {
-				for (size_t p = 0; p < n; p += DUMPFILE_PAGE_SIZE)
-					count_page(st, buf + p);
-			} else {
-				for (size_t p = 0; p < n; p += DUMPFILE_PAGE_SIZE) {
-					size_t m = n - p < DUMPFILE_PAGE_SIZE ? n - p : DUMPFILE_PAGE_SIZE;
-					int r;
-
-					memset(buf, 0, DUMPFILE_PAGE_SIZE);
-					r = dumpfile_read_phys(d, rg.start + off + p, buf, m);
-					if (r < 0)
-						count_unreadable(st, rg.start + off + p, r);
-					else
-						count_page(st, buf);
-				}
-			}
-			st->total += (n + DUMPFILE_PAGE_SIZE - 1) / DUMPFILE_PAGE_SIZE;
-			bytes += n;
-			off += n;
-		}
-		from = rg.start + rg.size;
-		if (from < rg.start)   /* a range ending at 2^64 */
-			break;
+		if (__builtin_add_overflow(s->filesz, stored ? DUMPFILE_PAGE_SIZE - stored : 0,
+					   &stored) || stored > s->memsz)
+			stored = s->memsz;
+		tail = (s->memsz - stored) / DUMPFILE_PAGE_SIZE +
+		       ((s->memsz - stored) % DUMPFILE_PAGE_SIZE != 0);
+		elf_count_stored(d, s->paddr, stored, buf, st);
+		st->zero += tail;
+		st->total += tail;
+		if (__builtin_add_overflow(bytes, s->memsz, &bytes))
+			bytes = UINT64_MAX;
 	}
 	/* What a truncated file lacks is in no range (vmcore clips the PT_LOADs): the pages it
 	 * should have held are the ones the full length adds.  A page cut in two was read

@@ -83,6 +83,18 @@ uint64_t dumpfile_file_size(const struct dumpfile *d);
 /* ELF: bytes the PT_LOADs claim beyond the end of the file (a truncated dump); kdump: 0. */
 uint64_t dumpfile_missing_bytes(const struct dumpfile *d);
 
+/* Is the memory an ELF dump claims plausible for the size of its file?  A PT_LOAD is a few
+ * bytes of header whatever the memory it describes, and the bytes past its p_filesz read as
+ * zeros without being stored (makedumpfile -E writes such zero tails), so a 4 KiB file can
+ * claim terabytes that a tool would then walk or write out page by page.  Real dumps store
+ * at least the kernel's own memory (its struct page arrays alone are 1/64 of RAM): a claim
+ * above DUMPFILE_CLAIM_FREE bytes and above DUMPFILE_CLAIM_RATIO times the file's size is
+ * refused with -EFBIG and WHY saying what was claimed (a kdump file's bitmaps grow with the
+ * memory it describes, and memory sources are ours: both 0). */
+#define DUMPFILE_CLAIM_FREE (16ull << 30)
+#define DUMPFILE_CLAIM_RATIO 4096u
+int dumpfile_claim_check(const struct dumpfile *d, char *why, size_t whylen);
+
 /* The ELF notes (NT_PRSTATUS per CPU, VMCOREINFO, ...) and the VMCOREINFO text (not
  * NUL-terminated).  NULL with *LEN = 0 when the dump has none.  Held by D. */
 const uint8_t *dumpfile_notes(const struct dumpfile *d, size_t *len);

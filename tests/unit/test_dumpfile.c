@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/dumpfile.h"
@@ -477,6 +478,108 @@ static void test_truncated(const uint8_t *elf, size_t elf_len)
 	}
 }
 
+/* ---- size claims ---------------------------------------------------------------------------- */
+
+/* An ELF core of one PT_LOAD at 0 claiming MEMSZ bytes, FILESZ of them stored (page 0 all 0x55,
+ * the rest zeros), the file then extended (sparse) to FILE_SIZE bytes when larger. */
+static const char *claim_elf(const char *name, uint64_t memsz, uint64_t filesz, uint64_t file_size)
+{
+	uint8_t hdr[4096] = { 0 };
+	Elf64_Ehdr *e = (Elf64_Ehdr *)hdr;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(hdr + sizeof(*e));
+	uint8_t *data = calloc(1, (size_t)filesz);
+	const char *p = path_in(name);
+	int fd;
+
+	memcpy(e->e_ident, ELFMAG, SELFMAG);
+	e->e_ident[EI_CLASS] = ELFCLASS64;
+	e->e_ident[EI_DATA] = ELFDATA2LSB;
+	e->e_ident[EI_VERSION] = EV_CURRENT;
+	e->e_type = ET_CORE;
+	e->e_machine = EM_X86_64;
+	e->e_version = EV_CURRENT;
+	e->e_phoff = sizeof(*e);
+	e->e_ehsize = sizeof(*e);
+	e->e_phentsize = sizeof(*ph);
+	e->e_phnum = 1;
+	*ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X,
+			    .p_offset = sizeof(hdr), .p_vaddr = 0xffff888000000000ull,
+			    .p_paddr = 0, .p_filesz = filesz, .p_memsz = memsz, .p_align = 4096 };
+	if (!data)
+		abort();
+	memset(data, 0x55, filesz < 4096 ? (size_t)filesz : 4096);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) ||
+	    write(fd, data, (size_t)filesz) != (ssize_t)filesz ||
+	    (file_size > sizeof(hdr) + filesz && ftruncate(fd, (off_t)file_size) < 0))
+		abort();
+	close(fd);
+	free(data);
+	return p;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A PT_LOAD is a few bytes whatever memory it claims: the zero tail past p_filesz is counted,
+ * not read, and a claim no file of that size could hold is refused by dumpfile_claim_check
+ * (issue 14: a 4 KiB ELF claiming 16 TiB kept `hvdump info` busy for more than 10 minutes). */
+static void test_claims(void)
+{
+	const uint64_t tib16 = 16ull << 40;
+	const char *huge = claim_elf("claim16t.elf", tib16, 8192, 0);
+	const char *ok_small = claim_elf("claim64m.elf", 64u << 20, 8192, 0);
+	const char *ok_ratio = claim_elf("claim20g.elf", 20ull << 30, 8192, (20ull << 30) / 4096);
+	const char *no_ratio = claim_elf("claim20gx.elf", 20ull << 30, 8192, 0);
+	struct dumpfile_page_stats st;
+	struct dumpfile *d;
+	char why[256];
+	double t0;
+	int r;
+
+	r = dumpfile_open(huge, 0, &d, why, sizeof(why));
+	tap_ok(r == 0, "an ELF claiming 16 TiB from 12 KiB opens (%s)", r ? why : "ok");
+	if (r == 0) {
+		why[0] = 0;
+		r = dumpfile_claim_check(d, why, sizeof(why));
+		tap_ok(r == -EFBIG && strstr(why, "16.00 TiB") && strstr(why, "12.00 KiB"),
+		       "its claim is refused: %s", why);
+		t0 = now_s();
+		r = dumpfile_page_stats(d, &st);
+		t0 = now_s() - t0;
+		tap_ok(r == 0 && st.total == tib16 / 4096 && st.nonzero == 1 &&
+		       st.zero == tib16 / 4096 - 1 && !st.missing && !st.unreadable && t0 < 1.0,
+		       "its zero tail is counted, not read: %llu pages, %llu zero, in %.3f s",
+		       (unsigned long long)st.total, (unsigned long long)st.zero, t0);
+		dumpfile_close(d);
+	}
+	r = dumpfile_open(ok_small, 0, &d, why, sizeof(why));
+	tap_ok(r == 0 && dumpfile_claim_check(d, why, sizeof(why)) == 0,
+	       "64 MiB claimed by 12 KiB: accepted (at most 16 GiB always is)");
+	if (r == 0) {
+		r = dumpfile_page_stats(d, &st);
+		tap_ok(r == 0 && st.total == 16384 && st.nonzero == 1 && st.zero == 16383,
+		       "  and counted: %llu zero of %llu", (unsigned long long)st.zero,
+		       (unsigned long long)st.total);
+		dumpfile_close(d);
+	}
+	r = dumpfile_open(ok_ratio, 0, &d, why, sizeof(why));
+	tap_ok(r == 0 && dumpfile_claim_check(d, why, sizeof(why)) == 0,
+	       "20 GiB claimed by a 5 MiB file (4096 times its size): accepted");
+	if (r == 0)
+		dumpfile_close(d);
+	r = dumpfile_open(no_ratio, 0, &d, why, sizeof(why));
+	tap_ok(r == 0 && dumpfile_claim_check(d, why, sizeof(why)) == -EFBIG,
+	       "20 GiB claimed by 12 KiB: refused");
+	if (r == 0)
+		dumpfile_close(d);
+}
+
 /* ---- kallsyms reverse lookup ---------------------------------------------------------------- */
 
 static int ks_read(void *ctx, uint64_t pa, void *buf, size_t len)
@@ -687,6 +790,39 @@ static void expect_info_rc(const char *path, int want, const char *word, const c
 	free(b);
 }
 
+/* The commands refuse an implausible claim at once and write nothing; --force-size goes on,
+ * counting the zero tail without reading it. */
+static void test_claims_cli(void)
+{
+	char cmd[8192], out[256], part[256];
+	double t0 = now_s();
+	int rc;
+
+	snprintf(out, sizeof(out), "%s", path_in("claim.kdump"));
+	snprintf(part, sizeof(part), "%s.part", out);
+	expect_info_rc(path_in("claim16t.elf"), 2, "not a plausible dump (--force-size",
+		       "hvdump info on an ELF claiming 16 TiB from 12 KiB");
+	t0 = now_s() - t0;
+	tap_ok(t0 < 1.0, "  refused in %.3f s", t0);
+	snprintf(cmd, sizeof(cmd), "'%s' info --force-size '%s' >'%s' 2>&1", hvdump,
+		 path_in("claim16t.elf"), path_in("c.out"));
+	t0 = now_s();
+	rc = system(cmd);
+	t0 = now_s() - t0;
+	snprintf(cmd, sizeof(cmd), "grep -q '4294967296 total: 1 present, 4294967295 zero' '%s'",
+		 path_in("c.out"));
+	tap_ok(WIFEXITED(rc) && WEXITSTATUS(rc) == 0 && system(cmd) == 0 && t0 < 1.0,
+	       "  with --force-size: summarised in %.3f s, the zero tail counted", t0);
+	snprintf(cmd, sizeof(cmd), "'%s' convert -q '%s' '%s' 2>'%s'", hvdump,
+		 path_in("claim16t.elf"), path_in("claim.kdump"), path_in("c.err"));
+	rc = system(cmd);
+	snprintf(cmd, sizeof(cmd), "grep -q 'not a plausible dump (--force-size converts' '%s'",
+		 path_in("c.err"));
+	tap_ok(WIFEXITED(rc) && WEXITSTATUS(rc) == 2 && system(cmd) == 0 &&
+	       access(out, F_OK) < 0 && access(part, F_OK) < 0,
+	       "hvdump convert refuses it (exit 2) and writes nothing");
+}
+
 static int check_json_files(int argc, char **argv)
 {
 	for (int i = 2; i < argc; i++) {
@@ -738,6 +874,7 @@ int main(int argc, char **argv)
 	test_kdump_damage(notes, nlen);
 	test_hostile(elf, elf_len);
 	test_truncated(elf, elf_len);
+	test_claims();
 	test_reverse(path_in("g.elf"));
 
 	if (access(hvdump, X_OK) == 0) {
@@ -752,6 +889,7 @@ int main(int argc, char **argv)
 		expect_info_rc(path_in("kdump-garbage"), 2, "kdump-garbage: ", "corrupt kdump header");
 		expect_info_rc(path_in("elf-cut"), 2, "malformed ELF core", "ELF cut in its header");
 		expect_info_rc(path_in("empty"), 2, "empty file", "empty file");
+		test_claims_cli();
 	} else {
 		tap_diag("%s not built: hvdump info not tested", hvdump);
 	}
