@@ -29,6 +29,8 @@ struct qmp {
 	char version[32];
 	unsigned long long next_id;
 	unsigned stray;
+	const char *const *vital;  /* qmp_set_vital_events() */
+	unsigned long long dropped;
 };
 
 
@@ -107,6 +109,37 @@ static void take_greeting(struct qmp *q, json_t *msg)
 	q->greeted = true;
 }
 
+static bool vital(const struct qmp *q, json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+
+	for (const char *const *v = q->vital; v && *v; v++)
+		if (name && !strcmp(name, *v))
+			return true;
+	return false;
+}
+
+/* Queue EV (stolen), within QMP_MAX_EVENTS.  0 or -ENOMEM. */
+static int queue_event(struct qmp *q, json_t *ev)
+{
+	size_t n = json_array_size(q->events);
+
+	if (n >= QMP_MAX_EVENTS) {
+		size_t i = 0;
+
+		while (i < n && vital(q, json_array_get(q->events, i)))
+			i++;
+		q->dropped++;
+		if (i < n) {
+			json_array_remove(q->events, i);
+		} else if (!vital(q, ev)) {
+			json_decref(ev);
+			return 0;
+		}
+	}
+	return json_array_append_new(q->events, ev) ? -ENOMEM : 0;
+}
+
 /* Classify one complete line.  Returns 0 or -EPROTO. */
 static int take_line(struct qmp *q, const char *line, size_t len)
 {
@@ -136,9 +169,15 @@ static int take_line(struct qmp *q, const char *line, size_t len)
 		return 0;
 	}
 	if (json_is_string(json_object_get(msg, "event")))
-		return json_array_append_new(q->events, msg) ? -ENOMEM : 0;
-	if (json_object_get(msg, "return") || json_is_object(json_object_get(msg, "error")))
+		return queue_event(q, msg);
+	if (json_object_get(msg, "return") || json_is_object(json_object_get(msg, "error"))) {
+		if (json_array_size(q->replies) >= QMP_MAX_STRAY) {
+			/* the oldest unclaimed reply: its command gave up long ago */
+			json_array_remove(q->replies, 0);
+			q->stray++;
+		}
 		return json_array_append_new(q->replies, msg) ? -ENOMEM : 0;
+	}
 	json_decref(msg);
 	return -EPROTO;
 }
@@ -188,14 +227,16 @@ int qmp_feed(struct qmp *q, const char *data, size_t n)
 int qmp_pump(struct qmp *q)
 {
 	char chunk[65536];
+	size_t taken = 0;
 	int result = 0;
 
-	for (;;) {
+	while (taken < QMP_PUMP_BYTES) {
 		ssize_t n = read(q->fd, chunk, sizeof(chunk));
 		if (n > 0) {
 			int r = qmp_feed(q, chunk, (size_t)n);
 			if (r < 0 && result == 0)
 				result = r;
+			taken += (size_t)n;
 			continue;
 		}
 		if (n == 0)
@@ -206,6 +247,17 @@ int qmp_pump(struct qmp *q)
 			return result;
 		return -errno;
 	}
+	return result; /* more may be readable: the caller's poll says so at once */
+}
+
+void qmp_set_vital_events(struct qmp *q, const char *const *names)
+{
+	q->vital = names;
+}
+
+unsigned long long qmp_dropped_events(const struct qmp *q)
+{
+	return q->dropped;
 }
 
 json_t *qmp_next_event(struct qmp *q)

@@ -15,6 +15,12 @@ struct qmp;
 
 /* Longest single QMP message we accept; QEMU's replies are far smaller. */
 #define QMP_MAX_MESSAGE (16u << 20)
+/* Bounds on what a peer can make us hold or do: events queued (a guest can make QEMU emit some,
+ * ACPI_DEVICE_OST for one, as fast as it likes), replies no command claimed, and bytes read
+ * by one qmp_pump() (the rest waits for the next call: the descriptor stays readable). */
+#define QMP_MAX_EVENTS 1024u
+#define QMP_MAX_STRAY 64u
+#define QMP_PUMP_BYTES (1u << 20)
 
 /* Wrap a connected stream socket FD (ownership passes to the client, also on error). */
 __attribute__((warn_unused_result)) int qmp_open_fd(int fd, struct qmp **out);
@@ -48,6 +54,15 @@ __attribute__((warn_unused_result)) int qmp_pump(struct qmp *q);
 
 /* Pop the oldest queued event (a new reference), or NULL when none is queued. */
 json_t *qmp_next_event(struct qmp *q);
+
+/* Event names that are never dropped from a full queue (NAMES: a NULL-terminated array that
+ * must outlive Q; only events the peer cannot repeat at will belong here).  When
+ * QMP_MAX_EVENTS are queued, a new event first makes room by dropping the oldest queued one
+ * not named here; if there is none, the new one is dropped unless it is vital itself. */
+void qmp_set_vital_events(struct qmp *q, const char *const *names);
+
+/* Events dropped so far because the queue was full. */
+unsigned long long qmp_dropped_events(const struct qmp *q);
 
 /* Feed raw bytes as if read from the socket (for tests and fuzzing of the framing). */
 __attribute__((warn_unused_result)) int qmp_feed(struct qmp *q, const char *buf, size_t len);

@@ -347,6 +347,12 @@ static void shutdown_event(struct vm *vm, json_t *data)
 	}
 }
 
+/* The events handle_event() acts on that the guest cannot repeat at will: never dropped from
+ * a full QMP queue (ACPI_DEVICE_OST is only logged, and a guest can make QEMU send it as
+ * often as it likes). */
+static const char *const vital_events[] = { "GUEST_PANICKED", "SHUTDOWN", "DEVICE_DELETED",
+					    NULL };
+
 static void handle_event(struct vm *vm, json_t *ev)
 {
 	const char *name = json_string_value(json_object_get(ev, "event"));
@@ -383,7 +389,15 @@ static void drain_events(struct vm *vm)
 static void qmp_ready(struct vm *vm)
 {
 	int r = qmp_pump(vm->s.qmp);
+	unsigned long long dropped = qmp_dropped_events(vm->s.qmp);
+	long long now = clock_ms();
 
+	if (dropped > vm->qmp_dropped && now - vm->qmp_dropped_said_ms >= QMP_DROPPED_NOTE_MS) {
+		log_warn("QEMU sent events faster than they were handled: %llu dropped so far "
+			 "(only ones hvdump does not act on)", dropped);
+		vm->qmp_dropped = dropped;
+		vm->qmp_dropped_said_ms = now;
+	}
 	drain_events(vm);
 	if (vm->s.qmp && (r == -EPIPE || (r < 0 && r != -EPROTO))) {
 		qmp_close(vm->s.qmp);
@@ -486,6 +500,9 @@ static int start_qemu(struct vm *vm)
 	}
 	r = session_start(&vm->s, &vm->rd, &b, guest_saves ? &vm->gs.fd : NULL);
 	free((char *)b.append);
+	if (r == 0)
+		qmp_set_vital_events(vm->s.qmp, vital_events);
+	vm->qmp_dropped = 0;
 	return r;
 }
 

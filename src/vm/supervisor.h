@@ -71,7 +71,12 @@ struct vm {
 	bool powerdown_sent;
 	enum boot_end end;
 	long long stop_deadline;       /* force quit after this (ms, monotonic), 0 = none */
+	unsigned long long qmp_dropped; /* QMP events dropped, as last said */
+	long long qmp_dropped_said_ms;
 };
+
+/* Dropped QMP events are said at most this often. */
+#define QMP_DROPPED_NOTE_MS 10000
 
 /* runloop.c: start QEMU for vm->boot and run it until it is gone; how it ended. */
 enum boot_end vm_boot_once(struct vm *vm);

@@ -234,10 +234,64 @@ static void test_feed(void)
 	qmp_close(q);
 }
 
+/* A peer that floods events (a guest can make QEMU send ACPI_DEVICE_OST at will) fills the
+ * queue to QMP_MAX_EVENTS and no further; the vital events stay, in order, and the drops are
+ * counted.  Unclaimed replies are capped too. */
+static void test_flood(void)
+{
+	static const char *const vital[] = { "GUEST_PANICKED", "SHUTDOWN", NULL };
+	struct qmp *q = NULL;
+	unsigned n = 0, panicked = 0, shutdown = 0, ost = 0, order_ok = 1;
+	char line[128];
+	json_t *ev;
+	int r;
+
+	r = qmp_new_detached(&q);
+	tap_ok(r == 0, "detached client");
+	if (r < 0)
+		return;
+	qmp_set_vital_events(q, vital);
+	for (unsigned i = 0; i < 5000; i++) {
+		const char *name = i == 10 ? "GUEST_PANICKED" : i == 4000 ? "SHUTDOWN" :
+				   "ACPI_DEVICE_OST";
+		int len = snprintf(line, sizeof(line), "{\"event\": \"%s\", \"data\": {\"i\": %u}}\n",
+				   name, i);
+		if (qmp_feed(q, line, (size_t)len) < 0)
+			break;
+	}
+	for (unsigned i = 0; i < 100; i++) {
+		int len = snprintf(line, sizeof(line), "{\"return\": {}, \"id\": \"x%u\"}\n", i);
+		if (qmp_feed(q, line, (size_t)len) < 0)
+			break;
+	}
+	tap_ok(qmp_dropped_events(q) == 5000 - QMP_MAX_EVENTS, "5000 events: %llu dropped",
+	       qmp_dropped_events(q));
+	tap_ok(qmp_stray_replies(q) >= 100 - QMP_MAX_STRAY,
+	       "100 unclaimed replies: the oldest dropped, counted as stray (%u)",
+	       qmp_stray_replies(q));
+	while ((ev = qmp_next_event(q)) != NULL) {
+		const char *name = json_string_value(json_object_get(ev, "event"));
+
+		n++;
+		if (!strcmp(name, "GUEST_PANICKED"))
+			panicked++, order_ok &= shutdown == 0;
+		else if (!strcmp(name, "SHUTDOWN"))
+			shutdown++;
+		else
+			ost++;
+		json_decref(ev);
+	}
+	tap_ok(n == QMP_MAX_EVENTS, "the queue held %u events", n);
+	tap_ok(panicked == 1 && shutdown == 1 && order_ok,
+	       "GUEST_PANICKED and SHUTDOWN kept, in order, among %u ACPI_DEVICE_OST", ost);
+	qmp_close(q);
+}
+
 int main(void)
 {
 	test_handshake_and_events();
 	test_errors();
 	test_feed();
+	test_flood();
 	return tap_done();
 }
