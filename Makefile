@@ -48,7 +48,8 @@ TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
 
 .PHONY: all check unit-check clean guest
-all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS) $(O)/guest/hvdump-save $(O)/tests/tools/hvdump-vmcheck
+all: $(O)/hvdump $(UNIT_BINS) $(TOOL_BINS) $(O)/guest/hvdump-save $(O)/tests/tools/hvdump-vmcheck \
+	$(O)/tests/shim/faildirsync.so
 
 $(O)/libhvdump.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -76,6 +77,13 @@ $(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(O)/libhvdump.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/obj/tests/%.o: ALL_CFLAGS += -Itests -Iguest/tools
+
+# LD_PRELOAD shims that make a system call fail the way a failing disk would (no sanitizers:
+# they are preloaded into the plain build's hvdump)
+$(O)/tests/shim/%.so: tests/shim/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 # The guest's vmcore checker, built for the host too: tests hash saved ELF dumps with it.
 $(O)/tests/tools/hvdump-vmcheck: guest/tools/hvdump-vmcheck.c guest/tools/pagehash.h

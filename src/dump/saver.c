@@ -258,20 +258,31 @@ static int elf_copy_loads(const struct saver_job *j, const struct elfcore_load *
 	return 0;
 }
 
-/* Make OUT.part durable and rename it to OUT; its progress record goes. */
+/* Make OUT.part durable and rename it to OUT; its progress record goes.  The rename is
+ * durable only once the directory is synced: until then the dump is not saved (a host crash
+ * could take OUT back to OUT.part).  A directory that cannot be synced fails the save with
+ * the file named OUT.part again and its progress record kept, so that a resume finishes it. */
 static int elf_finish(struct saver *s, int out)
 {
 	char prog[4300];
+	int r;
 
 	if (fsync(out) < 0 || rename(s->part_path, s->out_path) < 0) {
 		fail(s, -errno, s->out_path);
 		return s->result;
 	}
+	r = fsync_parent(s->out_path);
+	if (r < 0) {
+		bool back = rename(s->out_path, s->part_path) == 0;
+
+		s->result = r;
+		snprintf(s->why, sizeof(s->why), "the dump is complete, but its directory cannot be "
+			 "synced (%s), so its name may not survive a host crash%s", strerror(-r),
+			 back ? "" : "; it could not be named .part again either");
+		return r;
+	}
 	snprintf(prog, sizeof(prog), "%s.progress", s->part_path);
 	unlink(prog);
-	if (fsync_parent(s->out_path) < 0) {
-		/* best effort: the dump itself is durable */
-	}
 	return 0;
 }
 

@@ -166,11 +166,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mo
 		unlink(tmp);
 		return r;
 	}
-	if (fsync_parent(path) < 0) {
-		/* the file itself is durable; a directory that cannot be synced is reported
-		 * by nothing else either */
-	}
-	return 0;
+	return fsync_parent(path);
 }
 
 int fsync_parent(const char *path)

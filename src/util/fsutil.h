@@ -26,7 +26,9 @@ __attribute__((warn_unused_result)) int path_check_private(const char *path, cha
 __attribute__((warn_unused_result)) int open_new_private(const char *path, int flags);
 
 /* Write LEN bytes to PATH atomically: temporary file (MODE), fsync, rename, fsync the
- * directory.  Returns 0 or -errno. */
+ * directory.  Returns 0 or -errno; an error from the directory's fsync comes after the
+ * rename: PATH holds the new contents, but a host crash may take the name back to the old
+ * ones, so a caller must not act as if they were durable. */
 __attribute__((warn_unused_result)) int write_file_atomic(const char *path, const void *buf,
 							   size_t len, unsigned mode);
 

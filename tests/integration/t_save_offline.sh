@@ -134,6 +134,18 @@ if [ ! -e "$T/elf/vmcore.elf" ]; then
 else
 	skip "the ELF save finished before SIGTERM"
 fi
+# a directory that cannot be synced after the rename: not saved, left resumable
+LD_PRELOAD=$ROOT/build/tests/shim/faildirsync.so FAILDIRSYNC_WHEN=$T/elf/vmcore.elf \
+	"$HVDUMP" save --from "$T/elf" >"$T/e15.out" 2>&1
+rc=$?
+unsynced_kept() {
+	exit_says "$rc" 1 "$T/e15.out" 'directory cannot be synced' &&
+		grep -q 'what was saved is kept in .*vmcore.elf.part' "$T/e15.out" &&
+		[ -f "$T/elf/vmcore.elf.part" ] && [ ! -e "$T/elf/vmcore.elf" ] &&
+		grep_none '"state": "saved"' <"$T/elf/crash.json"
+}
+check "a directory that cannot be synced fails the save: exit 1, kept as vmcore.elf.part, not saved (rc=$rc)" unsynced_kept
+diag "$(grep error "$T/e15.out" | cut -c1-300)"
 "$HVDUMP" save --from "$T/elf" >"$T/e2.out" 2>&1
 ok $? "hvdump save --from completes the ELF dump (its format chosen by the partial file)"
 diag "$(grep -E 'resuming|saving the' "$T/e2.out" | cut -c1-200)"
