@@ -204,12 +204,21 @@ int record_make_dir(const char *base, const char *name, char *out, size_t outlen
 	}
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (int i = 1; i < 1000; i++) {
+	/* NAME-STAMP, -2 .. -9 for crashes in the same second, then a name nobody can guess:
+	 * in a dump directory shared with others (sticky, like /tmp) the predictable names may
+	 * all be taken on purpose, and the crash must still get a directory of its own */
+	for (int i = 1; i <= RECORD_DIR_TRIES + 1; i++) {
 		if (i == 1)
-			snprintf(out, outlen, "%s/%s-%s", base, name, stamp);
+			r = snprintf(out, outlen, "%s/%s-%s", base, name, stamp);
+		else if (i <= RECORD_DIR_TRIES)
+			r = snprintf(out, outlen, "%s/%s-%s-%d", base, name, stamp, i);
 		else
-			snprintf(out, outlen, "%s/%s-%s-%d", base, name, stamp, i);
-		if (mkdir(out, 0700) == 0) {
+			r = snprintf(out, outlen, "%s/%s-%s-XXXXXX", base, name, stamp);
+		if (r < 0 || (size_t)r >= outlen) {
+			log_err("dump directory name for %s in %s is too long", name, base);
+			return -ENAMETOOLONG;
+		}
+		if (i > RECORD_DIR_TRIES ? mkdtemp(out) != NULL : mkdir(out, 0700) == 0) {
 			record_reserve(out);
 			return 0;
 		}
@@ -219,6 +228,8 @@ int record_make_dir(const char *base, const char *name, char *out, size_t outlen
 			return r;
 		}
 	}
+	log_err("cannot create a directory for the crash of %s in %s: every name is taken", name,
+		base);
 	return -EEXIST;
 }
 

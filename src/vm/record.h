@@ -55,8 +55,11 @@ void record_update(const char *dir, enum crash_state state, json_t *changes);
 /* The same without a change of state. */
 void record_merge(const char *dir, json_t *changes);
 
-/* Make a crash directory BASE/NAME-TIME[-N] (0700, BASE made if missing) into OUT, with the
- * space kept for its record.  0 or -errno (logged). */
+/* Make a crash directory BASE/NAME-TIME[-N] (N up to RECORD_DIR_TRIES; then
+ * NAME-TIME-XXXXXX, random, when those are taken: in a shared dump directory someone may take
+ * the predictable names first) into OUT, 0700, BASE made if missing, with the space kept for
+ * its record.  0 or -errno (logged). */
+#define RECORD_DIR_TRIES 9
 __attribute__((warn_unused_result)) int record_make_dir(const char *base, const char *name,
 							 char *out, size_t outlen);
 
