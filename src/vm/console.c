@@ -22,36 +22,42 @@ void console_reset(struct console *c)
 	c->capture_region = region;
 }
 
-/* Say how much console text was not logged since it was last said (at NOW_MS). */
-static void say_unlogged(struct console *c, long long now_ms)
+/* Say how much of B's text was not logged since it was last said (at NOW_MS). */
+static void say_unlogged(struct log_budget *b, bool err, long long now_ms)
 {
-	log_warn("%llu bytes of console output were not logged (the guest printed more than %u KiB "
-		 "a second)", c->unlogged, CONSOLE_LOG_RATE >> 10);
-	c->unlogged = 0;
-	c->unlogged_said_ms = now_ms;
+	if (err)
+		log_warn("%llu bytes of QEMU's stderr were not logged (it wrote more than %u KiB a "
+			 "second)", b->unlogged, CONSOLE_ERR_RATE >> 10);
+	else
+		log_warn("%llu bytes of console output were not logged (the guest printed more "
+			 "than %u KiB a second)", b->unlogged, CONSOLE_LOG_RATE >> 10);
+	b->unlogged = 0;
+	b->said_ms = now_ms;
 }
 
-/* May N more bytes of console text go to the log?  The guest decides how much it prints, not
- * how much the host writes: past the budget, lines are counted, and the count is logged once
- * the budget allows again. */
-static bool log_budget(struct console *c, size_t n)
+/* May a line of N more bytes go to the log (B: the console's budget, or with ERR QEMU's
+ * stderr's)?  The guest decides how much it prints, not how much the host writes: past the
+ * budget, lines are counted, and the count is logged once the budget allows again. */
+static bool log_budget(struct log_budget *b, bool err, size_t n)
 {
+	double rate = err ? CONSOLE_ERR_RATE : CONSOLE_LOG_RATE;
+	double burst = err ? CONSOLE_ERR_BURST : CONSOLE_LOG_BURST;
 	long long now = clock_ms();
 
-	if (!c->budget_ms)
-		c->budget = CONSOLE_LOG_BURST;
+	if (!b->ms)
+		b->left = burst;
 	else
-		c->budget += (double)(now - c->budget_ms) * CONSOLE_LOG_RATE / 1000.0;
-	if (c->budget > CONSOLE_LOG_BURST)
-		c->budget = CONSOLE_LOG_BURST;
-	c->budget_ms = now;
-	if (c->budget < (double)n + 64) {
-		c->unlogged += n + 1;
+		b->left += (double)(now - b->ms) * rate / 1000.0;
+	if (b->left > burst)
+		b->left = burst;
+	b->ms = now;
+	if (b->left < (double)n + 64) {
+		b->unlogged += n + 1;
 		return false;
 	}
-	c->budget -= (double)n + 64;
-	if (c->unlogged && now - c->unlogged_said_ms >= CONSOLE_LOG_NOTE_MS)
-		say_unlogged(c, now);
+	b->left -= (double)n + 64;
+	if (b->unlogged && now - b->said_ms >= CONSOLE_LOG_NOTE_MS)
+		say_unlogged(b, err, now);
 	return true;
 }
 
@@ -63,7 +69,7 @@ static void console_line(struct console *c, const char *s, size_t n)
 
 	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
 		n--;
-	if (log_budget(c, n)) {
+	if (log_budget(&c->out, false, n)) {
 		log_timestamp(ts, sizeof(ts));
 		h = snprintf(hdr, sizeof(hdr), "%s console: ", ts);
 		log_raw_file(hdr, (size_t)h);
@@ -115,13 +121,14 @@ void console_flush(struct console *c)
 		console_line(c, c->line, c->line_len);
 		c->line_len = 0;
 	}
-	if (c->unlogged)
-		say_unlogged(c, clock_ms());
+	if (c->out.unlogged)
+		say_unlogged(&c->out, false, clock_ms());
 }
 
 static void err_line(struct console *c, const char *s)
 {
-	log_warn("qemu: %s", s);
+	if (log_budget(&c->err, true, strlen(s)))
+		log_warn("qemu: %s", s);
 	snprintf(c->err_last, sizeof(c->err_last), "%s", s);
 }
 
@@ -147,7 +154,7 @@ void console_err_feed(struct console *c, const char *buf, size_t n, bool at_eof)
 			memmove(c->errbuf, nl + 1, c->err_len + 1);
 		}
 		if (c->err_len == sizeof(c->errbuf) - 1) {
-			log_warn("qemu: %s", c->errbuf);
+			err_line(c, c->errbuf);
 			c->err_len = 0;
 		}
 	}
@@ -156,4 +163,6 @@ void console_err_feed(struct console *c, const char *buf, size_t n, bool at_eof)
 		err_line(c, c->errbuf);
 		c->err_len = 0;
 	}
+	if (at_eof && c->err.unlogged)
+		say_unlogged(&c->err, true, clock_ms());
 }

@@ -12,6 +12,18 @@
 #define CONSOLE_LOG_RATE (1u << 20)
 #define CONSOLE_LOG_BURST (8u << 20)
 #define CONSOLE_LOG_NOTE_MS 10000
+/* QEMU's stderr has its own, smaller budget: a guest can make some devices warn at will */
+#define CONSOLE_ERR_RATE (64u << 10)
+#define CONSOLE_ERR_BURST (1u << 20)
+
+/* A budget of bytes for the log: RATE a second, BURST at once; what is over it is counted,
+ * not logged, and the count is said every CONSOLE_LOG_NOTE_MS at most. */
+struct log_budget {
+	double left;
+	long long ms;
+	unsigned long long unlogged;
+	long long said_ms;
+};
 
 struct console {
 	/* set by the owner */
@@ -22,12 +34,9 @@ struct console {
 	char panic_text[512];      /* ... and what followed "not syncing: " */
 	bool unpack_failed;        /* the capture kernel's initramfs did not fit (said once) */
 	char err_last[512];        /* QEMU's last line on stderr */
-	/* the log's budget for console text: CONSOLE_LOG_RATE bytes a second, CONSOLE_LOG_BURST
-	 * at once; what is over it is counted, not logged (the panic watch sees every line) */
-	double budget;
-	long long budget_ms;
-	unsigned long long unlogged;
-	long long unlogged_said_ms; /* the count is said every CONSOLE_LOG_NOTE_MS at most */
+	/* the log's budgets for console text and QEMU's stderr (the panic watch and err_last
+	 * see every line) */
+	struct log_budget out, err;
 	/* line assembly */
 	char line[2048];
 	size_t line_len;
@@ -44,7 +53,8 @@ void console_feed(struct console *c, const char *buf, size_t n);
 /* The console is closing: log a partial last line. */
 void console_flush(struct console *c);
 
-/* N bytes of QEMU's stderr (EOF: N == 0 with AT_EOF): logged as warnings a line at a time. */
+/* N bytes of QEMU's stderr (EOF: N == 0 with AT_EOF): logged as warnings a line at a time,
+ * within their budget. */
 void console_err_feed(struct console *c, const char *buf, size_t n, bool at_eof);
 
 #endif

@@ -220,11 +220,12 @@ void session_kill(struct session *s)
 	}
 }
 
-void session_console_input(struct session *s)
+bool session_console_input(struct session *s)
 {
 	char buf[8192];
+	size_t taken = 0;
 
-	for (;;) {
+	while (taken < SESSION_READ_BUDGET) {
 		ssize_t n = read(s->console_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -233,19 +234,22 @@ void session_console_input(struct session *s)
 				close(s->console_fd);
 				s->console_fd = -1;
 			}
-			break;
+			return false;
 		}
 		if (s->relay && write_full(STDOUT_FILENO, buf, (size_t)n) < 0)
 			log_debug("console relay to stdout failed: %s", strerror(errno));
 		console_feed(&s->con, buf, (size_t)n);
+		taken += (size_t)n;
 	}
+	return true;
 }
 
-void session_stderr_input(struct session *s)
+bool session_stderr_input(struct session *s)
 {
 	char buf[1024];
+	size_t taken = 0;
 
-	for (;;) {
+	while (taken < SESSION_READ_BUDGET) {
 		ssize_t n = read(s->proc.stderr_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -255,10 +259,12 @@ void session_stderr_input(struct session *s)
 				s->proc.stderr_fd = -1;
 				console_err_feed(&s->con, NULL, 0, true);
 			}
-			return;
+			return false;
 		}
 		console_err_feed(&s->con, buf, (size_t)n, false);
+		taken += (size_t)n;
 	}
+	return true;
 }
 
 void session_close(struct session *s)
@@ -266,12 +272,14 @@ void session_close(struct session *s)
 	if (s->qmp)
 		qmp_close(s->qmp);
 	s->qmp = NULL;
-	if (s->console_fd >= 0)
-		session_console_input(s);
+	/* QEMU is gone or going: take what is left, within bounds all the same */
+	for (int i = 0; i < 16 && s->console_fd >= 0 && session_console_input(s); i++)
+		;
 	console_close(s);
 	console_flush(&s->con);
 	if (s->proc.stderr_fd >= 0) {
-		session_stderr_input(s);
+		for (int i = 0; i < 16 && s->proc.stderr_fd >= 0 && session_stderr_input(s); i++)
+			;
 		if (s->proc.stderr_fd >= 0)
 			close(s->proc.stderr_fd);
 	}

@@ -46,9 +46,12 @@ void session_quit(struct session *s);
 /* Kill QEMU and wait for it. */
 void session_kill(struct session *s);
 
-/* Input on the console or stderr: read what is there, relay, log, watch. */
-void session_console_input(struct session *s);
-void session_stderr_input(struct session *s);
+/* Input on the console or stderr: read what is there, at most SESSION_READ_BUDGET bytes (the
+ * rest waits for the next wakeup: a guest printing without pause does not hold the loop),
+ * relay, log, watch.  True when the budget ended the reading. */
+#define SESSION_READ_BUDGET (1u << 20)
+bool session_console_input(struct session *s);
+bool session_stderr_input(struct session *s);
 
 /* QEMU is gone or going: close QMP, drain and close the console and stderr. */
 void session_close(struct session *s);

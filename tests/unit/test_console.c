@@ -290,7 +290,7 @@ static void t_flood(void)
 		console_feed(&c, line, sizeof(line));
 	feed(&c, "[ 9.0] Kernel panic - not syncing: after the flood\n");
 	console_flush(&c); /* the count not yet said is said when the console closes */
-	tap_is_int(c.unlogged, 0, "the console's close says what was not logged");
+	tap_is_int(c.out.unlogged, 0, "the console's close says what was not logged");
 	fstat(log_rd, &after);
 	tap_ok(after.st_size - before.st_size <= (off_t)CONSOLE_LOG_BURST * 2,
 	       "a 24 MiB flood puts at most about the burst in the log (%lld bytes)",
@@ -299,7 +299,7 @@ static void t_flood(void)
 		/* counted: in the warnings logged whenever the budget allowed again, and since */
 		size_t len = (size_t)(after.st_size - before.st_size);
 		char *text = malloc(len + 1), *p;
-		unsigned long long counted = c.unlogged;
+		unsigned long long counted = c.out.unlogged;
 		if (text && pread(log_rd, text, len, before.st_size) == (ssize_t)len) {
 			text[len] = '\0';
 			for (p = text; (p = strstr(p, "warning: ")) != NULL; p++) {
@@ -315,6 +315,33 @@ static void t_flood(void)
 	}
 	tap_ok(c.panic_ms && !strcmp(c.panic_text, "after the flood"),
 	       "... and the panic watch still sees the line after it");
+}
+
+/* QEMU's stderr has its own, smaller budget (a guest can make some devices warn at will):
+ * a flood of warnings puts at most about CONSOLE_ERR_BURST in the log, the rest is counted
+ * and said at EOF, and the last line is still kept for the message when QEMU dies. */
+static void t_err_flood(void)
+{
+	static char line[128];
+	struct stat before, after;
+	size_t total = 0;
+
+	memset(&c, 0, sizeof(c));
+	memset(line, 'w', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	fstat(log_rd, &before);
+	for (; total < 8 * (size_t)CONSOLE_ERR_BURST; total += sizeof(line))
+		console_err_feed(&c, line, sizeof(line), false);
+	console_err_feed(&c, "the last word\n", 14, false);
+	tap_ok(c.err.unlogged > 4ull * CONSOLE_ERR_BURST,
+	       "an 8 MiB flood on QEMU's stderr: %llu bytes counted, not logged", c.err.unlogged);
+	console_err_feed(&c, NULL, 0, true);
+	fstat(log_rd, &after);
+	tap_ok(after.st_size - before.st_size <= (off_t)CONSOLE_ERR_BURST * 2,
+	       "  at most about the burst in the log (%lld bytes)",
+	       (long long)(after.st_size - before.st_size));
+	tap_ok(c.err.unlogged == 0 && !strcmp(c.err_last, "the last word"),
+	       "  the count is said at EOF, and the last line is kept for QEMU's death message");
 }
 
 int main(void)
@@ -335,6 +362,7 @@ int main(void)
 	t_unpack();
 	t_stderr();
 	t_flood();
+	t_err_flood();
 	log_close_file();
 	close(log_rd);
 	return tap_done();
