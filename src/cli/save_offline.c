@@ -186,6 +186,12 @@ static int load_record(struct offline *o, const char *from)
 	default:
 		break;
 	}
+	if (o->rec.released_by_guest) {
+		log_err("%s/crash.json: the capture guest's saver freed part of this crash before "
+			"it stopped (that part is in the dump it wrote to its disk): a dump from the "
+			"kept memory would hold zeros there, so none is written", o->dir);
+		return EX_REFUSED;
+	}
 	if (!crash_state_unsaved(o->rec.state)) {
 		log_err("%s/crash.json: state \"%s\" is not a preserved crash (preserved-unsaved, or "
 			"preserved, capture-running, save-failed when hvdump was killed)", o->dir,

@@ -22,6 +22,9 @@ struct preserved_crash {
 	uint64_t *released;    /* one bit per page of its PT_LOADs, in order: freed and
 				* credited (each page is credited once) */
 	long long saved_ms;    /* when its dump was complete (or dropped), 0 while unsaved */
+	bool guest_released;   /* the capture guest's saver freed some of it (recorded as
+				* "released_by_guest" before the first page was freed): the host
+				* cannot save it whole any more */
 };
 
 struct crash_list {

@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "vm/guestsave.h"
+#include "vm/record.h"
 
 static void reply(struct guestsave *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reply(struct guestsave *g, const char *fmt, ...)
@@ -127,6 +129,7 @@ static int release_range(struct guestsave *g, struct crash_list *crashes, struct
 			 uint64_t paddr, uint64_t size, uint64_t *freed, const char **why)
 {
 	int r = load_segments(g, crashes);
+	struct preserved_crash *pc;
 	uint64_t *map;
 
 	*freed = 0;
@@ -136,7 +139,18 @@ static int release_range(struct guestsave *g, struct crash_list *crashes, struct
 	}
 	if ((r = guestsave_check(g->segs, g->nsegs, paddr, size, why)) < 0)
 		return r;
-	map = crashes->c[g->crash].released;
+	pc = &crashes->c[g->crash];
+	if (!pc->guest_released) {
+		/* said in the record before the first page goes: a save from the kept memory
+		 * (hvdump save --from, or --resume on the host) must know the guest's dump holds
+		 * pages this memory no longer does, whatever happens to hvdump next */
+		if (record_merge(pc->dir, json_pack("{s:b}", "released_by_guest", 1)) < 0) {
+			*why = "cannot note the release in the crash record";
+			return -EIO;
+		}
+		pc->guest_released = true;
+	}
+	map = pc->released;
 	for (uint64_t pos = paddr, next; pos < paddr + size; pos = next) {
 		const struct elfcore_segment *s =
 			guestsave_piece(g->segs, g->nsegs, pos, paddr + size, &next);

@@ -101,7 +101,7 @@ static void record_reserve(const char *dir)
 	close(fd);
 }
 
-void record_write(const char *dir, json_t *j)
+int record_write(const char *dir, json_t *j)
 {
 	char path[4200], rpath[4200], *text;
 	int r;
@@ -111,7 +111,7 @@ void record_write(const char *dir, json_t *j)
 	json_decref(j);
 	if (!text) {
 		log_warn("cannot format the crash record %s", path);
-		return;
+		return -ENOMEM;
 	}
 	r = write_file_atomic(path, text, strlen(text), 0600);
 	reserve_path(dir, rpath, sizeof(rpath));
@@ -125,6 +125,7 @@ void record_write(const char *dir, json_t *j)
 	if (r < 0)
 		log_warn("cannot write the crash record %s: %s", path, strerror(-r));
 	free(text);
+	return r;
 }
 
 static json_t *record_load(const char *dir)
@@ -136,17 +137,18 @@ static json_t *record_load(const char *dir)
 	return json_load_file(path, 0, &e);
 }
 
-/* STATE < 0: keep the state. */
-static void update(const char *dir, int state, json_t *changes)
+/* STATE < 0: keep the state.  0 or -errno. */
+static int update(const char *dir, int state, json_t *changes)
 {
 	json_t *j = record_load(dir);
 	enum crash_state from;
 	char ts[40];
+	int r;
 
 	if (!j) {
 		log_warn("cannot reread the crash record in %s", dir);
 		json_decref(changes);
-		return;
+		return -EIO;
 	}
 	if (state >= 0 &&
 	    crash_state_parse(json_string_value(json_object_get(j, "state")), &from) == 0 &&
@@ -155,7 +157,7 @@ static void update(const char *dir, int state, json_t *changes)
 			 crash_state_name((enum crash_state)state));
 		json_decref(changes);
 		json_decref(j);
-		return;
+		return -EPERM;
 	}
 	log_timestamp(ts, sizeof(ts));
 	if (state >= 0)
@@ -165,22 +167,23 @@ static void update(const char *dir, int state, json_t *changes)
 		json_object_update(j, changes);
 		json_decref(changes);
 	}
-	record_write(dir, j);
-	if (state >= 0 && crash_state_final((enum crash_state)state)) {
+	r = record_write(dir, j);
+	if (r == 0 && state >= 0 && crash_state_final((enum crash_state)state)) {
 		char rpath[4200];
 		reserve_path(dir, rpath, sizeof(rpath));
 		unlink(rpath); /* final: the record will not grow again */
 	}
+	return r;
 }
 
-void record_update(const char *dir, enum crash_state state, json_t *changes)
+int record_update(const char *dir, enum crash_state state, json_t *changes)
 {
-	update(dir, (int)state, changes);
+	return update(dir, (int)state, changes);
 }
 
-void record_merge(const char *dir, json_t *changes)
+int record_merge(const char *dir, json_t *changes)
 {
-	update(dir, -1, changes);
+	return update(dir, -1, changes);
 }
 
 int record_make_dir(const char *base, const char *name, char *out, size_t outlen)
@@ -275,6 +278,7 @@ int record_read(const char *dir, struct crash_record *r, char *why, size_t len)
 	state = json_string_value(json_object_get(r->json, "state"));
 	r->ram_file = json_string_value(json_object_get(r->json, "ram_file"));
 	r->dump_file = json_string_value(json_object_get(r->json, "dump_file"));
+	r->released_by_guest = json_is_true(json_object_get(r->json, "released_by_guest"));
 	if (!r->vm || !vm_name_valid(r->vm) || !get_u64(r->json, "crash", &r->crash) ||
 	    !r->crash || !state || !r->ram_file || r->ram_file[0] != '/') {
 		snprintf(why, len, "%s: \"vm\" (a VM name), \"crash\" (a number from 1), \"state\" "

@@ -42,18 +42,19 @@ bool crash_state_unsaved(enum crash_state s);
 bool crash_state_may_become(enum crash_state from, enum crash_state to);
 
 /* Write DIR/crash.json from J (stolen), atomically; with a full file system, into the space
- * kept beside it.  Failures are logged: the record is information, the dump and the memory
- * are what matter. */
-void record_write(const char *dir, json_t *j);
+ * kept beside it.  Failures are logged (and returned, -errno, for a caller whose next step
+ * rests on the record; for most the record is information, the dump and the memory are what
+ * matter). */
+int record_write(const char *dir, json_t *j);
 
 /* Update DIR/crash.json: move it to STATE and merge the members of CHANGES (stolen; may be
  * NULL), and stamp the time.  A move the state machine does not allow (out of a final state,
  * say) is refused with a warning and changes nothing.  A final state drops the space kept
  * beside the record. */
-void record_update(const char *dir, enum crash_state state, json_t *changes);
+int record_update(const char *dir, enum crash_state state, json_t *changes);
 
 /* The same without a change of state. */
-void record_merge(const char *dir, json_t *changes);
+int record_merge(const char *dir, json_t *changes);
 
 /* Make a crash directory BASE/NAME-TIME[-N] (N up to RECORD_DIR_TRIES; then
  * NAME-TIME-XXXXXX, random, when those are taken: in a shared dump directory someone may take
@@ -79,6 +80,8 @@ struct crash_record {
 	enum crash_state state;
 	const char *ram_file;
 	const char *dump_file;   /* NULL until saved */
+	bool released_by_guest;  /* "released_by_guest": the capture guest's saver freed part of
+				  * this crash (that part is in the dump on its disk, not here) */
 	/* the "capture" section and "dimms" (record_read_capture()) */
 	struct machine_layout layout;
 	uint64_t hdr_off, hdr_gpa;

@@ -213,6 +213,8 @@ static void control_ready(struct vm *vm)
 		reply = r == 0 ? control_ok()
 		      : control_error(r == -EBUSY ? "a save is already running"
 				      : r == -ENOENT ? "no unsaved dump in a running capture boot"
+				      : r == -EXDEV ? "the capture guest's saver freed part of the "
+						      "dump already: the host cannot save it whole"
 						     : strerror(-r));
 		break;
 	case CONTROL_SAVE_DISCARD:

@@ -33,6 +33,13 @@ int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool 
 		return -ENOENT;
 	if ((i = crashes_oldest_unsaved(x->crashes)) < 0)
 		return -ENOENT;
+	if (x->crashes->c[i].guest_released) {
+		log_err("the capture guest's saver has freed part of the crash in %s already (that "
+			"part is in the dump on its disk): a dump from the memory here would hold "
+			"zeros there; let the guest finish its dump, or drop this one with `hvdump "
+			"save --discard`", x->crashes->c[i].dir);
+		return -EXDEV;
+	}
 	if ((r = guestmem_open(x->gm)) < 0) {
 		log_err("cannot open %s to release memory: %s", x->rd->ram, strerror(-r));
 		return r;

@@ -3,7 +3,9 @@
 // with the segments hvdump wrote, and the port as a socket pair.  The capture guest is
 // hostile: it forges the ELF core header in its memory, asks for memory outside its crash,
 // and asks again for pages it already released (after writing to them).  Nothing outside the
-// crash is freed, and each page is credited once.
+// crash is freed, and each page is credited once.  The crash record says the guest released
+// part of the crash before the first page goes (a save from the kept memory must not write
+// zeros for it), and a release that cannot be recorded frees nothing.
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,7 @@
 #define OTHER_AT (32 * MIB)   /* an older crash's memory, not the guest's */
 #define HDR_AT (48 * MIB)     /* the header, in guest memory */
 
-static char path[256];
+static char path[256], crash_dir[256], rec_path[300];
 static int ram_fd, peer;
 static struct guestsave g;
 static struct crash_list crashes;
@@ -42,6 +44,26 @@ static void fill(uint64_t off, uint64_t len)
 	for (uint64_t o = off; o < off + len; o += sizeof(page))
 		if (pwrite(ram_fd, page, sizeof(page), (off_t)o) != (ssize_t)sizeof(page))
 			tap_diag("cannot write the RAM file");
+}
+
+static void write_text(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		tap_diag("cannot write %s", p);
+}
+
+static bool file_has(const char *p, const char *what)
+{
+	char buf[4096];
+	FILE *f = fopen(p, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, what) != NULL;
 }
 
 /* Bytes of [OFF, OFF+LEN) the file holds (not holes). */
@@ -105,6 +127,13 @@ int main(void)
 		tap_skip_all("no temporary file or socket pair");
 		return 0;
 	}
+	snprintf(crash_dir, sizeof(crash_dir), "%s/hvdump-test-gs-dir-XXXXXX",
+		 getenv("TMPDIR") ?: "/tmp");
+	if (!mkdtemp(crash_dir)) {
+		tap_skip_all("no temporary directory");
+		return 0;
+	}
+	snprintf(rec_path, sizeof(rec_path), "%s/crash.json", crash_dir);
 	fill(CRASH_AT, 8 * MIB);
 	fill(OTHER_AT, 8 * MIB);
 	forge_header();
@@ -113,7 +142,7 @@ int main(void)
 					    .filesz = 256, .memsz = 256 };
 	segs[1] = (struct elfcore_segment){ .type = PT_LOAD, .offset = CRASH_AT,
 					    .paddr = CRASH_AT, .filesz = 8 * MIB, .memsz = 8 * MIB };
-	tap_ok(crashes_add(&crashes, "/nonexistent", 1, HDR_AT, segs, 2) != NULL, "a crash preserved");
+	tap_ok(crashes_add(&crashes, crash_dir, 1, HDR_AT, segs, 2) != NULL, "a crash preserved");
 	memback_init(&mb, "/nonexistent", RAM, 0, 0);
 	gm = (struct guest_mem){ .ram_path = path, .ram_fd = -1, .cur = &layout, .dimms = &mb.dimms };
 	guestsave_init(&g);
@@ -124,8 +153,18 @@ int main(void)
 	ask("hello 1\n", reply, sizeof(reply), &out);
 	tap_is_str(reply, "ok hvdump 1", "hello");
 
+	/* no record to note the release in: nothing is freed */
+	ask("release 1000000 100000\n", reply, sizeof(reply), &out);
+	tap_is_str(reply, "err cannot note the release in the crash record",
+		   "a release that cannot be noted in the crash record is refused");
+	tap_ok(allocated(CRASH_AT, MIB) == MIB && mb.released == 0, "... and frees nothing");
+	write_text(rec_path, "{\"format\": \"hvdump-crash-record/1\", \"state\": "
+			     "\"capture-running\"}\n");
+
 	ask("release 1000000 100000\n", reply, sizeof(reply), &out);
 	tap_is_str(reply, "ok released=1048576", "the first MiB of the crash released");
+	tap_ok(crashes.c[0].guest_released && file_has(rec_path, "\"released_by_guest\": true"),
+	       "... the record says the guest released part of the crash");
 	tap_ok(out.released && out.saved == -1, "... the supervisor is told to give memory back");
 	tap_is_int(mb.released, MIB, "... credited once");
 	tap_is_int(allocated(CRASH_AT, MIB), 0, "... and freed in the RAM file");
@@ -154,8 +193,8 @@ int main(void)
 	tap_is_str(reply, "err range must be non-empty and page-aligned", "unaligned: refused");
 	for (int i = 0; i < 200; i++)
 		ask("release 2000000 1000\n", reply, sizeof(reply), &out);
-	tap_ok(g.warns == 200 + 3 && g.unsaid == 200 + 3 - GUESTSAVE_WARNS,
-	       "203 refusals: %u logged, %llu counted", GUESTSAVE_WARNS, g.unsaid);
+	tap_ok(g.warns == 200 + 4 && g.unsaid == 200 + 4 - GUESTSAVE_WARNS,
+	       "204 refusals: %u logged, %llu counted", GUESTSAVE_WARNS, g.unsaid);
 	ask("status\n", reply, sizeof(reply), &out);
 	tap_is_str(reply, "ok preserved=1 released=2097152 returned=0", "status");
 	ask("bogus\n", reply, sizeof(reply), &out);
@@ -169,5 +208,7 @@ int main(void)
 	crashes_clear(&crashes);
 	close(ram_fd);
 	unlink(path);
+	unlink(rec_path);
+	rmdir(crash_dir);
 	return tap_done();
 }
