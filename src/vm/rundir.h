@@ -40,6 +40,11 @@ __attribute__((warn_unused_result)) int rundir_open(struct rundir *rd, const cha
 __attribute__((warn_unused_result)) int rundir_create_ram(struct rundir *rd, uint64_t size,
 							   char *msg, size_t msglen);
 
+/* The RAM file for QEMU to inherit: opened read-write (close-on-exec), not through a
+ * symbolic link, and a regular file.  A descriptor, or -errno with MSG set. */
+__attribute__((warn_unused_result)) int rundir_open_ram(const struct rundir *rd, char *msg,
+							 size_t msglen);
+
 /* Atomically replace state.json with TEXT. */
 __attribute__((warn_unused_result)) int rundir_write_state(struct rundir *rd, const char *text);
 
