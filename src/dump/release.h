@@ -19,7 +19,8 @@ __attribute__((warn_unused_result)) int release_punch(int ram_fd, uint64_t off, 
 uint64_t release_allocated(int ram_fd, uint64_t off, uint64_t len);
 
 /* Hot-add a SIZE-byte pc-dimm at guest-physical ADDR: backend "hvdimmINDEX", device
- * "dimmINDEX", backed by a new 0600 file at PATH (shared, so a later crash preserves it).
+ * "dimmINDEX", backed by a new 0600 file at PATH (shared, so a later crash preserves it),
+ * created here (not through a link) and handed to QEMU as a descriptor (add-fd).
  * *GPA gets where QEMU reports it (query-memory-devices; ADDR when it cannot tell).  Returns 0
  * or -errno with WHY set; on failure nothing is left half-added. */
 __attribute__((warn_unused_result)) int release_add_dimm(struct qmp *q, const char *path,
