@@ -321,6 +321,12 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, js
 	return qmp_command_fd(q, cmd, args, -1, timeout_ms, ret, err);
 }
 
+int qmp_getfd(struct qmp *q, const char *name, int fd, int timeout_ms, char **err)
+{
+	return qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", name), fd, timeout_ms, NULL,
+			      err);
+}
+
 int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
 		   json_t **ret, char **err)
 {

@@ -46,6 +46,11 @@ __attribute__((warn_unused_result)) int qmp_command_fd(struct qmp *q, const char
 							json_t *args, int fd, int timeout_ms,
 							json_t **ret, char **err);
 
+/* Hand QEMU a copy of FD under NAME (getfd), for a command that names it "fd:NAME" and takes
+ * it over; a later getfd of the same NAME replaces one not taken.  As qmp_command(). */
+__attribute__((warn_unused_result)) int qmp_getfd(struct qmp *q, const char *name, int fd,
+						   int timeout_ms, char **err);
+
 /* The descriptor to poll for readability. */
 int qmp_fd(const struct qmp *q);
 
