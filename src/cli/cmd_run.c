@@ -40,6 +40,9 @@ static void run_usage(FILE *f)
 "                           guest kernel here, else TCG)\n"
 "      --cpu MODEL          QEMU CPU model (default host on KVM, max on TCG)\n"
 "      --qemu PATH          QEMU binary (default $HVDUMP_QEMU or qemu-system-x86_64)\n"
+"      --no-sandbox         run QEMU without its seccomp sandbox (default: -sandbox on with\n"
+"                           obsolete calls, set*id, fork/exec and scheduler changes denied,\n"
+"                           when this QEMU has it; the log says which)\n"
 "\n"
 "Crash handling:\n"
 "      --on-crash ACTION    assisted (default): keep the crashed RAM, boot a fresh copy of\n"
@@ -93,7 +96,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX,
 };
 
 static const struct option run_options[] = {
@@ -112,6 +115,7 @@ static const struct option run_options[] = {
 	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "boot-region", required_argument, NULL, OPT_BOOT_REGION },
 	{ "capture-append", required_argument, NULL, OPT_CAPTURE_APPEND },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
@@ -221,6 +225,9 @@ static int parse_host_opt(int opt, struct vm_config *c)
 		return 0;
 	case OPT_NO_CONSOLE:
 		c->console = false;
+		return 0;
+	case OPT_NO_SANDBOX:
+		c->sandbox = false;
 		return 0;
 	case 'v':
 		log_set_level(LOG_DEBUG);

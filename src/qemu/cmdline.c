@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "qemu/cmdline.h"
+#include "qemu/sandbox.h"
 
 const char *qemu_disk_format(const unsigned char *head, size_t len)
 {
@@ -57,6 +58,10 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-display");
 	argv_add(a, "none");
 	argv_add(a, "-S"); /* start paused: we attach to QMP and the console, then "cont" */
+	if (b->sandbox) {
+		argv_add(a, "-sandbox");
+		argv_add(a, QEMU_SANDBOX_OPTS);
+	}
 
 	argv_add(a, "-machine");
 	argv_addf(a, "pc,accel=%s,max-ram-below-4g=%llu,memory-backend=ram0,vmport=off", b->accel,

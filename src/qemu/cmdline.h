@@ -3,6 +3,7 @@
 #ifndef HVDUMP_QEMU_CMDLINE_H
 #define HVDUMP_QEMU_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct qemu_boot {
 	const char *kernel, *initrd; /* initrd may be NULL */
 	const char *const *disks; /* NDISKS disk images, attached as virtio drives */
 	size_t ndisks;
+	bool sandbox;            /* -sandbox QEMU_SANDBOX_OPTS (qemu/sandbox.h) */
 	const char *accel;       /* "kvm" or "tcg" */
 	const char *cpu_model;   /* resolved -cpu */
 	int ram_fd;              /* the file backing guest RAM, opened by us; QEMU inherits it */

@@ -73,6 +73,7 @@ struct vm_config {
 	enum accel_choice accel;
 	enum on_crash on_crash;
 	bool console;            /* relay the serial console to stdout */
+	bool sandbox;            /* QEMU under its seccomp sandbox when it has one (default) */
 	unsigned shutdown_timeout_s;
 };
 

@@ -451,6 +451,7 @@ static int start_qemu(struct vm *vm)
 		.initrd = vm->cfg->initrd,
 		.disks = vm->cfg->disks,
 		.ndisks = vm->cfg->ndisks,
+		.sandbox = vm->sandbox,
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
 		.ram_fd = -1,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "qemu/accel.h"
+#include "qemu/sandbox.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -55,6 +56,27 @@ static void choose_accel(struct vm *vm)
 	}
 	vm->cpu_model = vm->cfg->cpu_model ? vm->cfg->cpu_model
 					    : (!strcmp(vm->accel, "kvm") ? "host" : "max");
+}
+
+/* QEMU's seccomp sandbox, asked of this QEMU once for the run: every QEMU of the run gets
+ * the same. */
+static void choose_sandbox(struct vm *vm)
+{
+	char why[256];
+
+	vm->sandbox = false;
+	if (!vm->cfg->sandbox) {
+		log_warn("QEMU sandbox: off (--no-sandbox): a QEMU taken over by its guest may start "
+			 "programs and change its user");
+		return;
+	}
+	vm->sandbox = qemu_sandbox_probe(vm->cfg->qemu, why, sizeof(why));
+	if (vm->sandbox)
+		log_info("QEMU sandbox: on (seccomp; obsolete calls, set*id, fork/exec and "
+			 "scheduler changes denied)");
+	else
+		log_warn("QEMU sandbox: off, this QEMU cannot run with -sandbox %s: %s",
+			 QEMU_SANDBOX_OPTS, why);
 }
 
 /* The next boot is an ordinary one: fresh zeroed RAM, nothing of the last boot due. */
@@ -288,6 +310,7 @@ int vm_run(const struct vm_config *cfg)
 		rundir_remove(&vm.rd);
 	} else {
 		choose_accel(&vm);
+		choose_sandbox(&vm);
 		vm.stdin_open = cfg->console && isatty(STDIN_FILENO);
 		log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name,
 			 cfg->cpus, size_human(cfg->memory, sz, sizeof(sz)), vm.rd.path,

@@ -106,6 +106,7 @@ int main(void)
 	b.console_out_fd = 12;
 	tap_is_int(qemu_build_argv(&b, &a), 0, "argv built");
 	tap_ok(has_arg(&a, "-nodefaults") && has_arg(&a, "-S"), "no default devices, starts paused");
+	tap_ok(!has_arg(&a, "-sandbox"), "no sandbox unless asked");
 	tap_is_str(after(&a, "-machine", 0),
 		   "pc,accel=tcg,max-ram-below-4g=3221225472,memory-backend=ram0,vmport=off",
 		   "machine pins the low-RAM split");
@@ -157,7 +158,11 @@ int main(void)
 		b.dimms = &d;
 		b.ndimms = 1;
 		b.save_port_fd = 14;
+		b.sandbox = true;
 		tap_is_int(qemu_build_argv(&b, &a), 0, "capture argv built");
+		tap_is_str(after(&a, "-sandbox", 0),
+			   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+			   "sandbox: seccomp with every optional group denied");
 		tap_is_str(after(&a, "-object", 1),
 			   "memory-backend-file,id=hvdimm3,mem-path=/proc/self/fd/20,size=134217728,"
 			   "share=on,readonly=on", "re-attached DIMM: its inherited file, read-only");
