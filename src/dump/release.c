@@ -159,8 +159,9 @@ static int add_backend(struct qmp *q, const char *id, int fd, uint64_t size, cha
 	return r;
 }
 
-int release_add_dimm(struct qmp *q, const char *path, uint64_t size, uint64_t addr,
-		     unsigned index, uint64_t *gpa, char *why, size_t whylen)
+int release_add_dimm(struct qmp *q, const char *path, const struct qemu_user *owner,
+		     uint64_t size, uint64_t addr, unsigned index, uint64_t *gpa, char *why,
+		     size_t whylen)
 {
 	char id[32], dev[32], *err = NULL;
 	uint64_t got_size;
@@ -174,9 +175,10 @@ int release_add_dimm(struct qmp *q, const char *path, uint64_t size, uint64_t ad
 		snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
 		return r;
 	}
-	if (ftruncate(fd, (off_t)size) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 || (owner && fchown(fd, owner->uid, owner->gid) < 0)) {
 		r = -errno;
-		snprintf(why, whylen, "cannot size %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "cannot size %s or give it to QEMU's user: %s", path,
+			 strerror(errno));
 		close(fd);
 		unlink(path);
 		return r;

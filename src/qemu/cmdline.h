@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qemu/user.h"
 #include "util/argv.h"
 
 /* The virtio-serial port of the guest saver (phyp's release_region, over a socket). */
@@ -29,6 +30,7 @@ struct qemu_dimm {
 
 struct qemu_boot {
 	const char *qemu;        /* the qemu-system-x86_64 binary */
+	const struct qemu_user *user; /* who QEMU runs as (qemu_spawn()); NULL: as we do */
 	const char *name;        /* the VM's name (-name guest=) */
 	unsigned cpus;
 	const char *kernel, *initrd; /* initrd may be NULL */

@@ -62,7 +62,7 @@ int dimms_add(struct dimm_set *s, struct qmp *q, uint64_t window, uint64_t size,
 		snprintf(path, sizeof(path), "%s/dimm-%u", s->dir, d->index);
 		memcpy(d->path, path, sizeof(path));
 	}
-	r = release_add_dimm(q, d->path, size, addr, d->index, &d->gpa, why, whylen);
+	r = release_add_dimm(q, d->path, s->owner, size, addr, d->index, &d->gpa, why, whylen);
 	if (r < 0)
 		return r;
 	if (d->gpa != addr)

@@ -35,6 +35,7 @@ struct vm_dimm {
 
 struct dimm_set {
 	char dir[4096];        /* where the files are: the run directory */
+	const struct qemu_user *owner; /* who gets the files (--qemu-user), or NULL */
 	struct vm_dimm d[VM_MAX_DIMMS];
 	unsigned n;
 	unsigned next;         /* index of the next DIMM */

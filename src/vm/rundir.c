@@ -202,7 +202,8 @@ int rundir_create_ram(struct rundir *rd, uint64_t size, char *msg, size_t msglen
 	return 0;
 }
 
-int rundir_open_ram(const struct rundir *rd, char *msg, size_t msglen)
+int rundir_open_ram(const struct rundir *rd, const struct qemu_user *owner, char *msg,
+		    size_t msglen)
 {
 	struct stat st;
 	int fd = open(rd->ram, O_RDWR | O_CLOEXEC | O_NOFOLLOW), r;
@@ -216,6 +217,13 @@ int rundir_open_ram(const struct rundir *rd, char *msg, size_t msglen)
 		snprintf(msg, msglen, "RAM file %s is not a regular file", rd->ram);
 		close(fd);
 		return -EINVAL;
+	}
+	if (owner && fchown(fd, owner->uid, owner->gid) < 0) {
+		r = -errno;
+		snprintf(msg, msglen, "cannot give RAM file %s to user %s: %s", rd->ram, owner->name,
+			 strerror(errno));
+		close(fd);
+		return r;
 	}
 	return fd;
 }

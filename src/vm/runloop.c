@@ -445,6 +445,7 @@ static int start_qemu(struct vm *vm)
 	struct qemu_dimm dimms[VM_MAX_DIMMS];
 	struct qemu_boot b = {
 		.qemu = vm->cfg->qemu,
+		.user = vm->cfg->qemu_user,
 		.name = vm->cfg->name,
 		.cpus = vm->cfg->cpus,
 		.kernel = vm->cfg->kernel,
@@ -472,7 +473,7 @@ static int start_qemu(struct vm *vm)
 			return r;
 		}
 	}
-	b.ram_fd = rundir_open_ram(&vm->rd, msg, sizeof(msg));
+	b.ram_fd = rundir_open_ram(&vm->rd, vm->cfg->qemu_user, msg, sizeof(msg));
 	if (b.ram_fd < 0) {
 		log_err("%s", msg);
 		return b.ram_fd;

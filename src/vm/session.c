@@ -75,8 +75,8 @@ static void console_close(struct session *s)
 	s->console_fd = s->console_in_fd = -1;
 }
 
-/* The console FIFOs QEMU's pipe chardev opens (RUN-DIR/console.in and .out), made afresh, our
- * ends open: 0 or -errno. */
+/* The console FIFOs (RUN-DIR/console.in and .out), made afresh, our ends open: 0 or
+ * -errno. */
 static int console_fifos(struct session *s, const struct rundir *rd)
 {
 	const char *path[2] = { rd->console_in, rd->console_out };
@@ -164,7 +164,7 @@ static int spawn(struct session *s, struct qemu_boot *b)
 	line = argv_join(&argv);
 	log_debug("starting: %s", line ? line : argv.v[0]);
 	free(line);
-	r = qemu_spawn(&argv, keep, (int)nkeep, &s->proc);
+	r = qemu_spawn(&argv, keep, (int)nkeep, b->user, &s->proc);
 	argv_free(&argv);
 	if (r < 0) {
 		log_err("cannot run QEMU (%s): %s", b->qemu, strerror(-r));
