@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "qemu/accel.h"
+#include "qemu/user.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/config.h"
@@ -40,6 +41,13 @@ static void run_usage(FILE *f)
 "                           guest kernel here, else TCG)\n"
 "      --cpu MODEL          QEMU CPU model (default host on KVM, max on TCG)\n"
 "      --qemu PATH          QEMU binary (default $HVDUMP_QEMU or qemu-system-x86_64)\n"
+"      --qemu-user USER     run QEMU as USER (hvdump must run as root; default: QEMU runs\n"
+"                           as hvdump's user).  USER must be able to read the kernel and\n"
+"                           initrd and write the disks; the RAM and DIMM files become its,\n"
+"                           the rest of the run directory stays hvdump's\n"
+"      --no-sandbox         run QEMU without its seccomp sandbox (default: -sandbox on with\n"
+"                           obsolete calls, set*id, fork/exec and scheduler changes denied,\n"
+"                           when this QEMU has it; the log says which)\n"
 "\n"
 "Crash handling:\n"
 "      --on-crash ACTION    assisted (default): keep the crashed RAM, boot a fresh copy of\n"
@@ -93,7 +101,7 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL,
+	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
 };
 
 static const struct option run_options[] = {
@@ -112,6 +120,8 @@ static const struct option run_options[] = {
 	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "qemu-user", required_argument, NULL, OPT_QEMU_USER },
 	{ "boot-region", required_argument, NULL, OPT_BOOT_REGION },
 	{ "capture-append", required_argument, NULL, OPT_CAPTURE_APPEND },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
@@ -182,12 +192,38 @@ static int parse_guest_opt(int opt, struct vm_config *c)
 	}
 }
 
+/* --qemu-user NAME: a user to run QEMU as, for root only.  0 or -EINVAL (said why). */
+static int parse_qemu_user(const char *name, struct vm_config *c)
+{
+	static struct qemu_user user;
+	int r;
+
+	if (geteuid() != 0) {
+		log_err("--qemu-user %s: only root can run QEMU as another user (hvdump runs as uid "
+			"%u; without the option QEMU runs as you)", name, (unsigned)geteuid());
+		return -EINVAL;
+	}
+	r = qemu_user_lookup(name, &user);
+	if (r == -ENOENT)
+		log_err("--qemu-user %s: no such user", name);
+	else if (r < 0)
+		log_err("--qemu-user %s: %s", name, strerror(-r));
+	else if (user.uid == 0)
+		log_err("--qemu-user %s: that is root; name an unprivileged user", name);
+	if (r < 0 || user.uid == 0)
+		return -EINVAL;
+	c->qemu_user = &user;
+	return 0;
+}
+
 /* The host, console and logging options. */
 static int parse_host_opt(int opt, struct vm_config *c)
 {
 	uint64_t v;
 
 	switch (opt) {
+	case OPT_QEMU_USER:
+		return parse_qemu_user(optarg, c);
 	case OPT_RUN_DIR:
 		c->run_dir = optarg;
 		return 0;
@@ -221,6 +257,9 @@ static int parse_host_opt(int opt, struct vm_config *c)
 		return 0;
 	case OPT_NO_CONSOLE:
 		c->console = false;
+		return 0;
+	case OPT_NO_SANDBOX:
+		c->sandbox = false;
 		return 0;
 	case 'v':
 		log_set_level(LOG_DEBUG);

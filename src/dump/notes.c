@@ -23,6 +23,7 @@
 #include "util/log.h"
 
 #define NOTES_DUMP_TIMEOUT_MS 10000
+#define NOTES_FDNAME "hvdump-notes"
 #define NOTES_MAX_FILE (64u << 20)
 
 void notes_free(struct crash_notes *n)
@@ -59,18 +60,26 @@ int notes_from_qemu(struct qmp *q, const char *path, struct crash_notes *n, char
 {
 	struct elfcore_segment *segs = NULL;
 	size_t nsegs = 0, flen = 0, need;
-	char proto[4200], *err = NULL, *file = NULL;
+	char proto[64], *err = NULL, *file = NULL;
 	json_t *args;
-	int r;
+	int fd, r;
 
 	memset(n, 0, sizeof(*n));
-	unlink(path);
-	snprintf(proto, sizeof(proto), "file:%s", path);
-	args = json_pack("{s:b, s:s, s:I, s:I, s:s}", "paging", 0, "protocol", proto, "begin",
-			 (json_int_t)0, "length", (json_int_t)4096, "format", "elf");
-	if (!args)
-		return -ENOMEM;
-	r = qmp_command(q, "dump-guest-memory", args, NOTES_DUMP_TIMEOUT_MS, NULL, &err);
+	/* QEMU writes into a file we created and hand it: it opens nothing in the crash
+	 * directory itself */
+	fd = open_new_private(path, O_WRONLY);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot create %s: %s", path, strerror(-fd));
+		return fd;
+	}
+	r = qmp_getfd(q, NOTES_FDNAME, fd, NOTES_DUMP_TIMEOUT_MS, &err);
+	close(fd);
+	if (r == 0) {
+		snprintf(proto, sizeof(proto), "fd:%s", NOTES_FDNAME);
+		args = json_pack("{s:b, s:s, s:I, s:I, s:s}", "paging", 0, "protocol", proto,
+				 "begin", (json_int_t)0, "length", (json_int_t)4096, "format", "elf");
+		r = qmp_command(q, "dump-guest-memory", args, NOTES_DUMP_TIMEOUT_MS, NULL, &err);
+	}
 	if (r < 0) {
 		snprintf(why, whylen, "QEMU dump-guest-memory failed: %s", err ? err : strerror(-r));
 		free(err);

@@ -42,7 +42,8 @@ bool notes_is_stale(const struct notes_stale *s, const uint8_t *note, size_t len
 void notes_stale_add(struct notes_stale *s, const struct crash_notes *n);
 
 /* Ask the paused QEMU for its notes: a one-page dump-guest-memory into PATH (an ELF core
- * the caller keeps: `readelf -n` reads it), keeping its PT_NOTE bytes.  Returns 0 or -errno with WHY set. */
+ * the caller keeps: `readelf -n` reads it; created here with open_new_private() and handed to
+ * QEMU as a descriptor), keeping its PT_NOTE bytes.  Returns 0 or -errno with WHY set. */
 __attribute__((warn_unused_result)) int notes_from_qemu(struct qmp *q, const char *path,
 							 struct crash_notes *n, char *why,
 							 size_t whylen);

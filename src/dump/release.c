@@ -121,8 +121,47 @@ int release_del_backend(struct qmp *q, unsigned index)
 	return qmp_command(q, "object-del", json_pack("{s:s}", "id", id), 10000, NULL, NULL);
 }
 
-int release_add_dimm(struct qmp *q, const char *path, uint64_t size, uint64_t addr,
-		     unsigned index, uint64_t *gpa, char *why, size_t whylen)
+/* Give QEMU the file FD for a new DIMM's backend ID: add-fd passes it (its reply says under
+ * which number QEMU holds it), the backend reopens it as /proc/self/fd/N, which reaches that
+ * very file without QEMU needing to see the run directory, and the fd set is dropped (the
+ * backend has its own descriptor by then).  0 or -errno with WHY set. */
+static int add_backend(struct qmp *q, const char *id, int fd, uint64_t size, char *why,
+		       size_t whylen)
+{
+	char *err = NULL, mem_path[64];
+	json_t *ret = NULL, *args;
+	json_int_t qfd, set;
+	int r;
+
+	r = qmp_command_fd(q, "add-fd", NULL, fd, 10000, &ret, &err);
+	if (r < 0) {
+		snprintf(why, whylen, "add-fd for %s: %s", id, err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	qfd = json_integer_value(json_object_get(ret, "fd"));
+	set = json_integer_value(json_object_get(ret, "fdset-id"));
+	json_decref(ret);
+	if (qfd <= 2 || qfd > 1 << 30 || set < 0) {
+		snprintf(why, whylen, "add-fd for %s: QEMU's reply has no descriptor", id);
+		return -EPROTO;
+	}
+	snprintf(mem_path, sizeof(mem_path), "/proc/self/fd/%lld", (long long)qfd);
+	args = json_pack("{s:s, s:s, s:s, s:I, s:b}", "qom-type", "memory-backend-file", "id", id,
+			 "mem-path", mem_path, "size", (json_int_t)size, "share", 1);
+	r = qmp_command(q, "object-add", args, 10000, NULL, &err);
+	if (r < 0)
+		snprintf(why, whylen, "object-add %s: %s", id, err ? err : strerror(-r));
+	free(err);
+	if (qmp_command(q, "remove-fd", json_pack("{s:I}", "fdset-id", set), 10000, NULL, NULL) < 0) {
+		/* a set QEMU failed to drop costs it a descriptor, nothing more */
+	}
+	return r;
+}
+
+int release_add_dimm(struct qmp *q, const char *path, const struct qemu_user *owner,
+		     uint64_t size, uint64_t addr, unsigned index, uint64_t *gpa, char *why,
+		     size_t whylen)
 {
 	char id[32], dev[32], *err = NULL;
 	uint64_t got_size;
@@ -130,26 +169,23 @@ int release_add_dimm(struct qmp *q, const char *path, uint64_t size, uint64_t ad
 	int fd, r;
 
 	snprintf(id, sizeof(id), "hvdimm%u", index);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
 		return r;
 	}
-	if (ftruncate(fd, (off_t)size) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 || (owner && fchown(fd, owner->uid, owner->gid) < 0)) {
 		r = -errno;
-		snprintf(why, whylen, "cannot size %s: %s", path, strerror(errno));
+		snprintf(why, whylen, "cannot size %s or give it to QEMU's user: %s", path,
+			 strerror(errno));
 		close(fd);
 		unlink(path);
 		return r;
 	}
+	r = add_backend(q, id, fd, size, why, whylen);
 	close(fd);
-	args = json_pack("{s:s, s:s, s:s, s:I, s:b}", "qom-type", "memory-backend-file", "id", id,
-			 "mem-path", path, "size", (json_int_t)size, "share", 1);
-	r = qmp_command(q, "object-add", args, 10000, NULL, &err);
 	if (r < 0) {
-		snprintf(why, whylen, "object-add %s: %s", id, err ? err : strerror(-r));
-		free(err);
 		unlink(path);
 		return r;
 	}

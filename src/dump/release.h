@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "qemu/qmp.h"
+#include "qemu/user.h"
 
 #define RELEASE_DIMM_ALIGN (128ull << 20)  /* x86 Linux memory block size for small guests */
 #define RELEASE_SLOTS 256                   /* QEMU's most pc-dimm slots (ACPI_MAX_RAM_SLOTS) */
@@ -19,10 +20,13 @@ __attribute__((warn_unused_result)) int release_punch(int ram_fd, uint64_t off, 
 uint64_t release_allocated(int ram_fd, uint64_t off, uint64_t len);
 
 /* Hot-add a SIZE-byte pc-dimm at guest-physical ADDR: backend "hvdimmINDEX", device
- * "dimmINDEX", backed by a new 0600 file at PATH (shared, so a later crash preserves it).
+ * "dimmINDEX", backed by a new 0600 file at PATH (shared, so a later crash preserves it),
+ * created here (not through a link), given to OWNER if not NULL (QEMU's user: QEMU reopens
+ * it, and holds that memory anyway) and handed to QEMU as a descriptor (add-fd).
  * *GPA gets where QEMU reports it (query-memory-devices; ADDR when it cannot tell).  Returns 0
  * or -errno with WHY set; on failure nothing is left half-added. */
 __attribute__((warn_unused_result)) int release_add_dimm(struct qmp *q, const char *path,
+							  const struct qemu_user *owner,
 							  uint64_t size, uint64_t addr,
 							  unsigned index, uint64_t *gpa,
 							  char *why, size_t whylen);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "qemu/cmdline.h"
+#include "qemu/sandbox.h"
 
 const char *qemu_disk_format(const unsigned char *head, size_t len)
 {
@@ -57,6 +58,10 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-display");
 	argv_add(a, "none");
 	argv_add(a, "-S"); /* start paused: we attach to QMP and the console, then "cont" */
+	if (b->sandbox) {
+		argv_add(a, "-sandbox");
+		argv_add(a, QEMU_SANDBOX_OPTS);
+	}
 
 	argv_add(a, "-machine");
 	argv_addf(a, "pc,accel=%s,max-ram-below-4g=%llu,memory-backend=ram0,vmport=off", b->accel,
@@ -72,18 +77,15 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	else
 		argv_addf(a, "%lluM", (unsigned long long)(b->ram_size >> 20));
 	argv_add(a, "-object");
-	snprintf(suffix, sizeof(suffix), ",size=%lluM,share=on", (unsigned long long)(b->ram_size >> 20));
-	add_path_opt(a, "memory-backend-file,id=ram0,mem-path=", b->ram_path, suffix);
+	argv_addf(a, "memory-backend-file,id=ram0,mem-path=/proc/self/fd/%d,size=%lluM,share=on",
+		  b->ram_fd, (unsigned long long)(b->ram_size >> 20));
 
 	for (size_t i = 0; b->slots && i < b->ndimms; i++) {
 		const struct qemu_dimm *d = &b->dimms[i];
-		char prefix[96];
 		/* read-only: guest writes to the crashed memory are discarded */
-		snprintf(prefix, sizeof(prefix), "memory-backend-file,id=hvdimm%u,mem-path=", d->index);
-		snprintf(suffix, sizeof(suffix), ",size=%llu,share=on,readonly=on",
-			 (unsigned long long)d->size);
 		argv_add(a, "-object");
-		add_path_opt(a, prefix, d->path, suffix);
+		argv_addf(a, "memory-backend-file,id=hvdimm%u,mem-path=/proc/self/fd/%d,size=%llu,"
+			  "share=on,readonly=on", d->index, d->fd, (unsigned long long)d->size);
 		argv_add(a, "-device");
 		argv_addf(a, "pc-dimm,id=dimm%u,memdev=hvdimm%u,addr=0x%llx", d->index, d->index,
 			  (unsigned long long)d->gpa);
@@ -93,8 +95,20 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_addf(a, "socket,id=qmp,fd=%d,server=on,wait=off", b->qmp_fd);
 	argv_add(a, "-mon");
 	argv_add(a, "chardev=qmp,mode=control");
+	/* The console: the FIFOs as fd sets (opaque: where they are, so ps tells whose QEMU this
+	 * is), and a serial port on a null chardev until it is switched to them over QMP
+	 * (chardev-change).  QEMU 7.2's pipe chardev takes only a path (PATH.in, PATH.out), its file chardev
+	 * takes an input only over QMP; the guest runs no instruction before that. */
+	snprintf(suffix, sizeof(suffix), "fd=%d,set=%d,opaque=", b->console_in_fd,
+		 QEMU_CONSOLE_FDSET_IN);
+	argv_add(a, "-add-fd");
+	add_path_opt(a, suffix, b->console_path, ".in");
+	snprintf(suffix, sizeof(suffix), "fd=%d,set=%d,opaque=", b->console_out_fd,
+		 QEMU_CONSOLE_FDSET_OUT);
+	argv_add(a, "-add-fd");
+	add_path_opt(a, suffix, b->console_path, ".out");
 	argv_add(a, "-chardev");
-	add_path_opt(a, "pipe,id=console,path=", b->console_path, "");
+	argv_add(a, "null,id=console");
 	argv_add(a, "-serial");
 	argv_add(a, "chardev:console");
 
@@ -130,4 +144,19 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "-append");
 	argv_add(a, b->append ? b->append : "");
 	return argv_error(a);
+}
+
+size_t qemu_boot_fds(const struct qemu_boot *b, int *out)
+{
+	size_t n = 0;
+
+	out[n++] = b->qmp_fd;
+	out[n++] = b->ram_fd;
+	out[n++] = b->console_in_fd;
+	out[n++] = b->console_out_fd;
+	if (b->save_port_fd > 0)
+		out[n++] = b->save_port_fd;
+	for (size_t i = 0; b->slots && i < b->ndimms && n < QEMU_BOOT_MAX_FDS; i++)
+		out[n++] = b->dimms[i].fd;
+	return n;
 }

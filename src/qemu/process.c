@@ -11,10 +11,13 @@
 #include <unistd.h>
 
 #include "qemu/process.h"
+#include "util/log.h"
 
-int qemu_spawn(const struct argv *argv, const int *keep_fds, int nkeep, struct qemu_proc *out)
+int qemu_spawn(const struct argv *argv, const int *keep_fds, int nkeep,
+	       const struct qemu_user *user, struct qemu_proc *out)
 {
-	int errpipe[2], execpipe[2], child_errno = 0;
+	/* what the child reports before it would have run QEMU: {stage, errno} */
+	int errpipe[2], execpipe[2], child_err[2] = { 0, 0 };
 	pid_t pid;
 	ssize_t n;
 
@@ -43,6 +46,13 @@ int qemu_spawn(const struct argv *argv, const int *keep_fds, int nkeep, struct q
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		setpgid(0, 0);
+		if (user && (child_err[1] = -qemu_user_enter(user))) {
+			child_err[0] = 1;
+			if (write(execpipe[1], child_err, sizeof(child_err)) < 0)
+				_exit(125);
+			_exit(126);
+		}
+		/* after the user change: changing the effective user ID clears it */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (devnull >= 0) {
 			dup2(devnull, STDIN_FILENO);
@@ -55,21 +65,24 @@ int qemu_spawn(const struct argv *argv, const int *keep_fds, int nkeep, struct q
 				fcntl(keep_fds[i], F_SETFD, fl & ~FD_CLOEXEC);
 		}
 		execvp(argv->v[0], argv->v);
-		child_errno = errno;
-		if (write(execpipe[1], &child_errno, sizeof(child_errno)) < 0)
+		child_err[1] = errno;
+		if (write(execpipe[1], child_err, sizeof(child_err)) < 0)
 			_exit(126);
 		_exit(127);
 	}
 	close(errpipe[1]);
 	close(execpipe[1]);
 	do {
-		n = read(execpipe[0], &child_errno, sizeof(child_errno));
+		n = read(execpipe[0], child_err, sizeof(child_err));
 	} while (n < 0 && errno == EINTR);
 	close(execpipe[0]);
-	if (n == (ssize_t)sizeof(child_errno)) {
+	if (n == (ssize_t)sizeof(child_err)) {
 		waitpid(pid, NULL, 0);
 		close(errpipe[0]);
-		return -child_errno;
+		if (child_err[0] == 1)
+			log_err("cannot become user %s (uid %u) to run QEMU: %s", user->name,
+				(unsigned)user->uid, strerror(child_err[1]));
+		return -child_err[1];
 	}
 	fcntl(errpipe[0], F_SETFL, O_NONBLOCK);
 	out->pid = pid;

@@ -301,13 +301,38 @@ int qmp_handshake(struct qmp *q, int timeout_ms)
 	return qmp_command(q, "qmp_capabilities", NULL, (int)(deadline - clock_ms()) + 1, NULL, NULL);
 }
 
-static int send_all(struct qmp *q, const char *buf, size_t len, long long deadline)
+/* Send the first piece of BUF with FD attached (SCM_RIGHTS): QEMU keeps the descriptors that
+ * come with the bytes of a command for that command (getfd, add-fd). */
+static ssize_t send_with_fd(int sock, const char *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+
+	memset(&u, 0, sizeof(u));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+/* Send BUF; FD (if >= 0) goes with its first byte. */
+static int send_all(struct qmp *q, const char *buf, size_t len, int fd, long long deadline)
 {
 	while (len) {
-		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = fd >= 0 ? send_with_fd(q->fd, buf, len, fd)
+				    : send(q->fd, buf, len, MSG_NOSIGNAL);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
+			fd = -1;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -345,6 +370,18 @@ static json_t *claim_reply(struct qmp *q, const char *id)
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, json_t **ret,
 		char **err)
 {
+	return qmp_command_fd(q, cmd, args, -1, timeout_ms, ret, err);
+}
+
+int qmp_getfd(struct qmp *q, const char *name, int fd, int timeout_ms, char **err)
+{
+	return qmp_command_fd(q, "getfd", json_pack("{s:s}", "fdname", name), fd, timeout_ms, NULL,
+			      err);
+}
+
+int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, int timeout_ms,
+		   json_t **ret, char **err)
+{
 	long long deadline = clock_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 	char id[32];
 	json_t *req, *reply = NULL, *e;
@@ -373,9 +410,9 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, int timeout_ms, js
 	json_decref(req);
 	if (!text)
 		return -ENOMEM;
-	r = send_all(q, text, strlen(text), deadline);
+	r = send_all(q, text, strlen(text), fd, deadline);
 	if (r == 0)
-		r = send_all(q, "\n", 1, deadline);
+		r = send_all(q, "\n", 1, -1, deadline);
 	free(text);
 	if (r < 0)
 		return r;

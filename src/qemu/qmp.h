@@ -45,6 +45,18 @@ const char *qmp_qemu_version(const struct qmp *q);
 __attribute__((warn_unused_result)) int qmp_command(struct qmp *q, const char *cmd, json_t *args,
 						     int timeout_ms, json_t **ret, char **err);
 
+/* qmp_command() with the descriptor FD passed along (SCM_RIGHTS, on the command's first
+ * bytes) for a command that takes one: getfd (then "fd:NAME" names it) or add-fd (its reply
+ * gives the number QEMU holds it under).  FD stays ours; QEMU gets a copy. */
+__attribute__((warn_unused_result)) int qmp_command_fd(struct qmp *q, const char *cmd,
+							json_t *args, int fd, int timeout_ms,
+							json_t **ret, char **err);
+
+/* Hand QEMU a copy of FD under NAME (getfd), for a command that names it "fd:NAME" and takes
+ * it over; a later getfd of the same NAME replaces one not taken.  As qmp_command(). */
+__attribute__((warn_unused_result)) int qmp_getfd(struct qmp *q, const char *name, int fd,
+						   int timeout_ms, char **err);
+
 /* The descriptor to poll for readability. */
 int qmp_fd(const struct qmp *q);
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qemu/user.h"
 #include "vm/vm.h"
 
 static int check_readable(const char *what, const char *path, char *msg, size_t msglen,
@@ -58,6 +59,40 @@ static int find_executable(const char *bin)
 	return -ENOENT;
 }
 
+/* With --qemu-user, QEMU opens the kernel, initrd and disks as that user: can it?  Asked
+ * of the kernel in a child that becomes the user.  0 or -errno with MSG set. */
+static int check_qemu_user(const struct vm_config *cfg, char *msg, size_t msglen)
+{
+	const struct qemu_user *u = cfg->qemu_user;
+	int r;
+
+	r = qemu_user_can_open(u, cfg->kernel, O_RDONLY);
+	if (r == 0 && cfg->initrd && (r = qemu_user_can_open(u, cfg->initrd, O_RDONLY)) < 0) {
+		snprintf(msg, msglen, "--qemu-user %s cannot read initrd %s: %s", u->name,
+			 cfg->initrd, strerror(-r));
+		return r;
+	}
+	if (r < 0) {
+		snprintf(msg, msglen, "--qemu-user %s cannot read kernel %s: %s", u->name,
+			 cfg->kernel, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < cfg->ndisks; i++) {
+		r = qemu_user_can_open(u, cfg->disks[i], O_RDWR);
+		if (r < 0) {
+			snprintf(msg, msglen, "--qemu-user %s cannot read and write disk %s: %s",
+				 u->name, cfg->disks[i], strerror(-r));
+			return r;
+		}
+	}
+	if (cfg->accel == ACCEL_KVM && (r = qemu_user_can_open(u, "/dev/kvm", O_RDWR)) < 0) {
+		snprintf(msg, msglen, "--qemu-user %s cannot open /dev/kvm for --accel kvm: %s (add "
+			 "it to /dev/kvm's group)", u->name, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
 {
 	unsigned char head[0x210];
@@ -99,6 +134,6 @@ int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return cfg->qemu_user ? check_qemu_user(cfg, msg, msglen) : 0;
 }
 

@@ -27,6 +27,7 @@ void vm_config_init(struct vm_config *c)
 	c->save_format = SAVE_KDUMP;
 	c->compress = KDUMP_COMPRESS_ZSTD;
 	c->console = true;
+	c->sandbox = true;
 	c->shutdown_timeout_s = 10;
 }
 

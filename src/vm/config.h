@@ -43,6 +43,8 @@ enum on_crash {
 #define VM_BOOT_MIN_FREE (16ull << 20)   /* margin for a region given by hand: refused below */
 #define VM_BOOT_WORK (96ull << 20)       /* a default leaves this for the guest's service */
 
+struct qemu_user;
+
 struct vm_config {
 	const char *name;
 	const char *kernel;
@@ -51,6 +53,8 @@ struct vm_config {
 	const char *run_dir;     /* per-VM runtime directory; derived from name if NULL */
 	const char *log_file;    /* derived if NULL */
 	const char *qemu;        /* qemu-system-x86_64 binary */
+	const struct qemu_user *qemu_user; /* --qemu-user: QEMU runs as this user (hvdump is
+				  * root); NULL: as hvdump's user */
 	const char *cpu_model;   /* NULL: "host" on KVM, "max" on TCG */
 	const char *dump_dir;    /* crash records and dumps; derived if NULL */
 	const char *capture_append; /* extra kernel parameters for capture boots */
@@ -73,6 +77,7 @@ struct vm_config {
 	enum accel_choice accel;
 	enum on_crash on_crash;
 	bool console;            /* relay the serial console to stdout */
+	bool sandbox;            /* QEMU under its seccomp sandbox when it has one (default) */
 	unsigned shutdown_timeout_s;
 };
 

@@ -25,6 +25,7 @@
 #include "vm/record.h"
 
 #define DUMP_RESTART_TIMEOUT_MS (24 * 3600 * 1000)
+#define DUMP_FDNAME "hvdump-dump"
 
 /* ---- the record --------------------------------------------------------------------------- */
 
@@ -136,28 +137,38 @@ static enum crash_action assisted(const struct crash_ctx *x)
 static enum crash_action dump_restart(const struct crash_ctx *x)
 {
 	const char *fmt = x->cfg->dump_format;
-	char path[4200], proto[4300], *err = NULL, sz[32];
+	char path[4200], *err = NULL, sz[32];
 	long long t0 = clock_ms();
 	struct stat st;
 	json_t *rec, *args;
-	int r;
+	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/vmcore.%s", x->c->dir, strcmp(fmt, "elf") ? "kdump" : "elf");
-	snprintf(proto, sizeof(proto), "file:%s", path);
 	log_info("dump-restart: QEMU dump-guest-memory (%s) to %s", fmt, path);
-	args = json_pack("{s:b, s:s, s:s}", "paging", 0, "protocol", proto, "format", fmt);
-	r = qmp_command(x->s->qmp, "dump-guest-memory", args, DUMP_RESTART_TIMEOUT_MS, NULL, &err);
+	/* into a file we create and hand over: QEMU opens nothing in the crash directory */
+	fd = open_new_private(path, O_WRONLY);
+	r = fd < 0 ? fd : qmp_getfd(x->s->qmp, DUMP_FDNAME, fd, 10000, &err);
+	if (r == 0) {
+		args = json_pack("{s:b, s:s, s:s}", "paging", 0, "protocol", "fd:" DUMP_FDNAME,
+				 "format", fmt);
+		r = qmp_command(x->s->qmp, "dump-guest-memory", args, DUMP_RESTART_TIMEOUT_MS, NULL,
+				&err);
+	}
 	if (r < 0) {
 		log_err("dump-guest-memory failed: %s; keeping the crashed guest paused",
 			err ? err : strerror(-r));
 		free(err);
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
 		record_write(x->c->dir, record_new(x, CRASH_DUMP_FAILED));
 		return pause_guest(x);
 	}
-	chmod(path, 0600);
-	if (stat(path, &st) == 0)
+	if (fstat(fd, &st) == 0)
 		log_info("dump written in %lld ms (%s); restarting the guest", clock_ms() - t0,
 			 size_human((uint64_t)st.st_size, sz, sizeof(sz)));
+	close(fd);
 	rec = record_new(x, CRASH_DUMPED);
 	json_object_set_new(rec, "dump_file", json_string(path));
 	json_object_set_new(rec, "dump_format", json_string(fmt));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -61,7 +62,7 @@ int dimms_add(struct dimm_set *s, struct qmp *q, uint64_t window, uint64_t size,
 		snprintf(path, sizeof(path), "%s/dimm-%u", s->dir, d->index);
 		memcpy(d->path, path, sizeof(path));
 	}
-	r = release_add_dimm(q, d->path, size, addr, d->index, &d->gpa, why, whylen);
+	r = release_add_dimm(q, d->path, s->owner, size, addr, d->index, &d->gpa, why, whylen);
 	if (r < 0)
 		return r;
 	if (d->gpa != addr)
@@ -118,9 +119,41 @@ size_t dimms_for_qemu(const struct dimm_set *s, struct qemu_dimm *out, size_t ma
 	for (unsigned i = 0; i < s->n && n < max; i++) {
 		const struct vm_dimm *d = &s->d[i];
 		if (holds(d, 0))
-			out[n++] = (struct qemu_dimm){ d->index, d->path, d->gpa, d->size };
+			out[n++] = (struct qemu_dimm){ .index = d->index, .path = d->path, .fd = -1,
+						       .gpa = d->gpa, .size = d->size };
 	}
 	return n;
+}
+
+int dimms_open_for_qemu(struct qemu_dimm *d, size_t n)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		d[i].fd = open(d[i].path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (d[i].fd >= 0 && (fstat(d[i].fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(d[i].fd);
+			d[i].fd = -1;
+			errno = EINVAL;
+		}
+		if (d[i].fd < 0) {
+			int r = -errno;
+			log_err("cannot open %s, DIMM %u of a crash, for QEMU: %s", d[i].path,
+				d[i].index, strerror(errno));
+			dimms_close_for_qemu(d, i);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void dimms_close_for_qemu(struct qemu_dimm *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].fd >= 0)
+			close(d[i].fd);
+		d[i].fd = -1;
+	}
 }
 
 size_t dimms_for_saver(const struct dimm_set *s, struct saver_dimm *out, size_t max)

@@ -35,6 +35,7 @@ struct vm_dimm {
 
 struct dimm_set {
 	char dir[4096];        /* where the files are: the run directory */
+	const struct qemu_user *owner; /* who gets the files (--qemu-user), or NULL */
 	struct vm_dimm d[VM_MAX_DIMMS];
 	unsigned n;
 	unsigned next;         /* index of the next DIMM */
@@ -62,9 +63,18 @@ void dimms_crashed(struct dimm_set *s, unsigned crash);
  * saved), sorted by address, into OUT (at most MAX).  Returns how many. */
 size_t dimms_ranges(const struct dimm_set *s, unsigned crash, struct mem_range *out, size_t max);
 
-/* The same DIMMs as dimms_ranges(s, 0, ...), as QEMU and saver sources. */
+/* The same DIMMs as dimms_ranges(s, 0, ...), as QEMU and saver sources.  The QEMU DIMMs'
+ * files are not open yet (fd -1). */
 size_t dimms_for_qemu(const struct dimm_set *s, struct qemu_dimm *out, size_t max);
 size_t dimms_for_saver(const struct dimm_set *s, struct saver_dimm *out, size_t max);
+
+/* Open the files of the N DIMMs D for QEMU to inherit: read-only (they are attached
+ * read-only), not through a symbolic link, regular files.  0, or -errno (logged) with none
+ * left open. */
+__attribute__((warn_unused_result)) int dimms_open_for_qemu(struct qemu_dimm *d, size_t n);
+
+/* Close what dimms_open_for_qemu() opened. */
+void dimms_close_for_qemu(struct qemu_dimm *d, size_t n);
 
 /* The device-memory span (bytes above BASE, QEMU's device-memory base) a capture boot must
  * allow for: the DIMMs it re-attaches above WINDOW and MEMORY more to hot-add. */

@@ -202,6 +202,32 @@ int rundir_create_ram(struct rundir *rd, uint64_t size, char *msg, size_t msglen
 	return 0;
 }
 
+int rundir_open_ram(const struct rundir *rd, const struct qemu_user *owner, char *msg,
+		    size_t msglen)
+{
+	struct stat st;
+	int fd = open(rd->ram, O_RDWR | O_CLOEXEC | O_NOFOLLOW), r;
+
+	if (fd < 0) {
+		r = -errno;
+		snprintf(msg, msglen, "cannot open RAM file %s: %s", rd->ram, strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "RAM file %s is not a regular file", rd->ram);
+		close(fd);
+		return -EINVAL;
+	}
+	if (owner && fchown(fd, owner->uid, owner->gid) < 0) {
+		r = -errno;
+		snprintf(msg, msglen, "cannot give RAM file %s to user %s: %s", rd->ram, owner->name,
+			 strerror(errno));
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int rundir_write_state(struct rundir *rd, const char *text)
 {
 	return write_file_atomic(rd->state, text, strlen(text), 0600);

@@ -4,9 +4,11 @@
  *   <run-dir>/            0700
  *     lock                0600  flock()ed by the live hvdump; holds its pid
  *     state.json          0600  what this VM is doing (running, crashed, ...)
- *     ram                 0600  guest RAM (QEMU memory-backend-file, share=on)
+ *     ram                 0600  guest RAM (QEMU memory-backend-file, share=on); given to
+ *                               QEMU's user under --qemu-user, as are the dimm-N files
  *     qmp.sock                  listening socket handed to QEMU
- *     console.in console.out    0600 FIFOs of the serial console (QEMU's pipe chardev): a
+ *     console.in console.out    0600 FIFOs of the serial console (handed to QEMU's file
+ *                               chardev as descriptors): a
  *                               pipe holds a megabyte of console text, so the log loses
  *                               nothing while hvdump is busy (a socket takes a buffer per
  *                               byte QEMU writes and fills after a few hundred)
@@ -17,6 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "qemu/user.h"
 
 struct rundir {
 	char path[4096];
@@ -39,6 +43,13 @@ __attribute__((warn_unused_result)) int rundir_open(struct rundir *rd, const cha
  * it.  Returns 0 or -errno with MSG set. */
 __attribute__((warn_unused_result)) int rundir_create_ram(struct rundir *rd, uint64_t size,
 							   char *msg, size_t msglen);
+
+/* The RAM file for QEMU to inherit: opened read-write (close-on-exec), not through a
+ * symbolic link, and a regular file; with OWNER (--qemu-user), given to that user, who must
+ * reopen it as /proc/self/fd/N.  A descriptor, or -errno with MSG set. */
+__attribute__((warn_unused_result)) int rundir_open_ram(const struct rundir *rd,
+							 const struct qemu_user *owner, char *msg,
+							 size_t msglen);
 
 /* Atomically replace state.json with TEXT. */
 __attribute__((warn_unused_result)) int rundir_write_state(struct rundir *rd, const char *text);

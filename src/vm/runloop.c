@@ -461,15 +461,17 @@ static int start_qemu(struct vm *vm)
 	struct qemu_dimm dimms[VM_MAX_DIMMS];
 	struct qemu_boot b = {
 		.qemu = vm->cfg->qemu,
+		.user = vm->cfg->qemu_user,
 		.name = vm->cfg->name,
 		.cpus = vm->cfg->cpus,
 		.kernel = vm->cfg->kernel,
 		.initrd = vm->cfg->initrd,
 		.disks = vm->cfg->disks,
 		.ndisks = vm->cfg->ndisks,
+		.sandbox = vm->sandbox,
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
-		.ram_path = vm->rd.ram,
+		.ram_fd = -1,
 		.ram_size = vm->boot.cur.ram_size,
 		/* Pinned: a production boot gets min(RAM, 3 GiB) below 4 GiB whatever QEMU's
 		 * defaults are; a capture boot keeps the crashed boot's split exactly, so every
@@ -487,9 +489,11 @@ static int start_qemu(struct vm *vm)
 			return r;
 		}
 	}
-	b.append = boot_append(vm->cfg, &vm->boot);
-	if (!b.append)
-		return -ENOMEM;
+	b.ram_fd = rundir_open_ram(&vm->rd, vm->cfg->qemu_user, msg, sizeof(msg));
+	if (b.ram_fd < 0) {
+		log_err("%s", msg);
+		return b.ram_fd;
+	}
 	if (vm->boot.capture) {
 		/* room to give the guest its memory back as pc-dimms while the dump is saved, and
 		 * the DIMMs of the crashed kernel, re-attached where they were */
@@ -499,9 +503,19 @@ static int start_qemu(struct vm *vm)
 			   dimms_span(&vm->mb.dimms, base, dimms_window(&vm->boot.cur), vm->cfg->memory);
 		b.dimms = dimms;
 		b.ndimms = dimms_for_qemu(&vm->mb.dimms, dimms, VM_MAX_DIMMS);
+		r = dimms_open_for_qemu(dimms, b.ndimms);
+		if (r < 0) {
+			close(b.ram_fd);
+			return r;
+		}
 	}
-	r = session_start(&vm->s, &vm->rd, &b, guest_saves ? &vm->gs.fd : NULL);
+	b.append = boot_append(vm->cfg, &vm->boot);
+	r = b.append ? session_start(&vm->s, &vm->rd, &b, guest_saves ? &vm->gs.fd : NULL)
+		     : -ENOMEM;
 	free((char *)b.append);
+	/* QEMU holds its own copies */
+	dimms_close_for_qemu(dimms, b.ndimms);
+	close(b.ram_fd);
 	if (r == 0)
 		qmp_set_vital_events(vm->s.qmp, vital_events);
 	vm->qmp_dropped = 0;

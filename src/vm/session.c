@@ -15,6 +15,8 @@
 #define QMP_START_TIMEOUT_MS 15000
 #define QMP_CMD_TIMEOUT_MS 5000
 #define CONSOLE_PIPE_BYTES (1 << 20)
+#define TO_STR_(x) #x
+#define TO_STR(x) TO_STR_(x)
 
 void session_init(struct session *s, bool relay)
 {
@@ -27,6 +29,43 @@ void session_init(struct session *s, bool relay)
 	s->relay = relay;
 }
 
+/* QEMU's ends of the console FIFOs (B's console_in_fd, console_out_fd): blocking, as QEMU
+ * would open them itself.  Opened after ours, so the write end finds its reader.  0 or
+ * -errno. */
+static int console_qemu_ends(const struct rundir *rd, struct qemu_boot *b)
+{
+	b->console_out_fd = -1;
+	b->console_in_fd = open(rd->console_in, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (b->console_in_fd >= 0)
+		b->console_out_fd = open(rd->console_out,
+					 O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (b->console_in_fd < 0 || b->console_out_fd < 0) {
+		int e = -errno;
+		if (b->console_in_fd >= 0)
+			close(b->console_in_fd);
+		if (b->console_out_fd >= 0)
+			close(b->console_out_fd);
+		b->console_in_fd = b->console_out_fd = -1;
+		return e;
+	}
+	fcntl(b->console_in_fd, F_SETFL, 0);
+	fcntl(b->console_out_fd, F_SETFL, 0);
+	return 0;
+}
+
+static void close_qemu_ends(struct qemu_boot *b)
+{
+	if (b->qmp_fd >= 0)
+		close(b->qmp_fd);
+	if (b->save_port_fd > 0)
+		close(b->save_port_fd);
+	if (b->console_in_fd >= 0)
+		close(b->console_in_fd);
+	if (b->console_out_fd >= 0)
+		close(b->console_out_fd);
+	b->qmp_fd = b->save_port_fd = b->console_in_fd = b->console_out_fd = -1;
+}
+
 static void console_close(struct session *s)
 {
 	if (s->console_fd >= 0)
@@ -36,8 +75,8 @@ static void console_close(struct session *s)
 	s->console_fd = s->console_in_fd = -1;
 }
 
-/* The console FIFOs QEMU's pipe chardev opens (RUN-DIR/console.in and .out), made afresh, our
- * ends open: 0 or -errno. */
+/* The console FIFOs (RUN-DIR/console.in and .out), made afresh, our ends open: 0 or
+ * -errno. */
 static int console_fifos(struct session *s, const struct rundir *rd)
 {
 	const char *path[2] = { rd->console_in, rd->console_out };
@@ -71,6 +110,8 @@ static int make_sockets(struct session *s, const struct rundir *rd, struct qemu_
 
 	b->qmp_fd = unix_listen(rd->qmp);
 	con = b->qmp_fd >= 0 ? console_fifos(s, rd) : -1;
+	if (con == 0)
+		con = console_qemu_ends(rd, b);
 	if (b->qmp_fd < 0 || con < 0) {
 		r = b->qmp_fd < 0 ? b->qmp_fd : con;
 		log_err("cannot create the QMP socket and console FIFOs in %s: %s", rd->path,
@@ -97,15 +138,12 @@ static int make_sockets(struct session *s, const struct rundir *rd, struct qemu_
 	}
 	return 0;
 fail:
-	if (b->qmp_fd >= 0)
-		close(b->qmp_fd);
+	close_qemu_ends(b);
 	if (*qmp_conn >= 0)
 		close(*qmp_conn);
-	if (b->save_port_fd > 0)
-		close(b->save_port_fd);
 	if (save_fd && *save_fd >= 0)
 		close(*save_fd);
-	b->qmp_fd = b->save_port_fd = *qmp_conn = -1;
+	*qmp_conn = -1;
 	console_close(s);
 	return r;
 }
@@ -113,7 +151,8 @@ fail:
 static int spawn(struct session *s, struct qemu_boot *b)
 {
 	struct argv argv = { 0 };
-	int keep[2] = { b->qmp_fd, b->save_port_fd }, r;
+	int keep[QEMU_BOOT_MAX_FDS], r;
+	size_t nkeep = qemu_boot_fds(b, keep);
 	char *line;
 
 	r = qemu_build_argv(b, &argv);
@@ -125,7 +164,7 @@ static int spawn(struct session *s, struct qemu_boot *b)
 	line = argv_join(&argv);
 	log_debug("starting: %s", line ? line : argv.v[0]);
 	free(line);
-	r = qemu_spawn(&argv, keep, b->save_port_fd > 0 ? 2 : 1, &s->proc);
+	r = qemu_spawn(&argv, keep, (int)nkeep, b->user, &s->proc);
 	argv_free(&argv);
 	if (r < 0) {
 		log_err("cannot run QEMU (%s): %s", b->qemu, strerror(-r));
@@ -135,20 +174,44 @@ static int spawn(struct session *s, struct qemu_boot *b)
 	return 0;
 }
 
+/* Switch the serial port from its null chardev to the console FIFOs QEMU holds as fd sets
+ * (qemu_build_argv()), then drop those sets: the chardev keeps its own copies.  "append": a
+ * FIFO cannot be truncated, and QEMU would try.  0 or -errno (logged). */
+static int console_attach(struct session *s)
+{
+	char *err = NULL;
+	json_t *args = json_pack("{s:s, s:{s:s, s:{s:s, s:s, s:b}}}", "id", "console", "backend",
+				 "type", "file", "data", "in",
+				 "/dev/fdset/" TO_STR(QEMU_CONSOLE_FDSET_IN), "out",
+				 "/dev/fdset/" TO_STR(QEMU_CONSOLE_FDSET_OUT), "append", 1);
+	int r = qmp_command(s->qmp, "chardev-change", args, QMP_CMD_TIMEOUT_MS, NULL, &err);
+
+	if (r < 0) {
+		log_err("QEMU cannot attach the console to its FIFOs: %s", err ? err : strerror(-r));
+		free(err);
+		return r;
+	}
+	for (int i = 0; i < 2; i++) {
+		int set = i ? QEMU_CONSOLE_FDSET_OUT : QEMU_CONSOLE_FDSET_IN;
+		if (qmp_command(s->qmp, "remove-fd", json_pack("{s:i}", "fdset-id", set),
+				QMP_CMD_TIMEOUT_MS, NULL, NULL) < 0)
+			log_debug("QEMU kept the console's fd set %d", set);
+	}
+	return 0;
+}
+
 int session_start(struct session *s, const struct rundir *rd, struct qemu_boot *b, int *save_fd)
 {
 	int qmp_conn = -1, r;
 
-	b->qmp_fd = b->save_port_fd = -1;
+	b->qmp_fd = b->save_port_fd = b->console_in_fd = b->console_out_fd = -1;
 	if (save_fd)
 		*save_fd = -1;
 	r = make_sockets(s, rd, b, &qmp_conn, save_fd);
 	if (r < 0)
 		return r;
 	r = spawn(s, b);
-	close(b->qmp_fd);
-	if (b->save_port_fd > 0)
-		close(b->save_port_fd);
+	close_qemu_ends(b);
 	if (r < 0) {
 		close(qmp_conn);
 		if (save_fd && *save_fd >= 0)
@@ -162,6 +225,8 @@ int session_start(struct session *s, const struct rundir *rd, struct qemu_boot *
 	r = qmp_open_fd(qmp_conn, &s->qmp);
 	if (r == 0)
 		r = qmp_handshake(s->qmp, QMP_START_TIMEOUT_MS);
+	if (r == 0)
+		r = console_attach(s);
 	if (r < 0) {
 		/* collect what QEMU said on its way out */
 		for (int i = 0; i < 50 && s->running; i++) {

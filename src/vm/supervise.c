@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "qemu/accel.h"
+#include "qemu/sandbox.h"
+#include "qemu/user.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -36,6 +38,7 @@ static int setup_signals(void)
 static void choose_accel(struct vm *vm)
 {
 	struct accel_probe p;
+	int r;
 
 	switch (vm->cfg->accel) {
 	case ACCEL_TCG:
@@ -48,6 +51,13 @@ static void choose_accel(struct vm *vm)
 		break;
 	case ACCEL_AUTO:
 		accel_probe_kvm(vm->cfg->qemu, vm->cfg->kernel, accel_cache_dir(), &p);
+		/* the probe ran as us; QEMU may run as a user without /dev/kvm */
+		if (p.kvm_ok && vm->cfg->qemu_user &&
+		    (r = qemu_user_can_open(vm->cfg->qemu_user, "/dev/kvm", O_RDWR)) < 0) {
+			p.kvm_ok = false;
+			snprintf(p.reason, sizeof(p.reason), "--qemu-user %s cannot open /dev/kvm: %s",
+				 vm->cfg->qemu_user->name, strerror(-r));
+		}
 		vm->accel = p.kvm_ok ? "kvm" : "tcg";
 		log_info("accelerator: %s (%s%s)", p.kvm_ok ? "KVM" : "TCG, software emulation",
 			 p.reason, p.cached ? "; probed earlier this host boot" : "");
@@ -55,6 +65,27 @@ static void choose_accel(struct vm *vm)
 	}
 	vm->cpu_model = vm->cfg->cpu_model ? vm->cfg->cpu_model
 					    : (!strcmp(vm->accel, "kvm") ? "host" : "max");
+}
+
+/* QEMU's seccomp sandbox, asked of this QEMU once for the run: every QEMU of the run gets
+ * the same. */
+static void choose_sandbox(struct vm *vm)
+{
+	char why[256];
+
+	vm->sandbox = false;
+	if (!vm->cfg->sandbox) {
+		log_warn("QEMU sandbox: off (--no-sandbox): a QEMU taken over by its guest may start "
+			 "programs and change its user");
+		return;
+	}
+	vm->sandbox = qemu_sandbox_probe(vm->cfg->qemu, why, sizeof(why));
+	if (vm->sandbox)
+		log_info("QEMU sandbox: on (seccomp; obsolete calls, set*id, fork/exec and "
+			 "scheduler changes denied)");
+	else
+		log_warn("QEMU sandbox: off, this QEMU cannot run with -sandbox %s: %s",
+			 QEMU_SANDBOX_OPTS, why);
 }
 
 /* The next boot is an ordinary one: fresh zeroed RAM, nothing of the last boot due. */
@@ -224,6 +255,7 @@ static int vm_open(struct vm *vm)
 		fcntl(vm->control_fd, F_SETFL, O_NONBLOCK);
 	memback_init(&vm->mb, vm->rd.path, vm->cfg->memory, vm->cfg->boot_region,
 		     vm->cfg->hotplug_delay_s);
+	vm->mb.dimms.owner = vm->cfg->qemu_user;
 	vm->gm = (struct guest_mem){ .ram_path = vm->rd.ram, .ram_fd = -1, .cur = &vm->boot.cur,
 				     .dimms = &vm->mb.dimms };
 	guestsave_init(&vm->gs);
@@ -288,6 +320,11 @@ int vm_run(const struct vm_config *cfg)
 		rundir_remove(&vm.rd);
 	} else {
 		choose_accel(&vm);
+		choose_sandbox(&vm);
+		if (cfg->qemu_user)
+			log_info("QEMU runs as user %s (uid %u, gid %u); its RAM and DIMM files are "
+				 "given to it", cfg->qemu_user->name, (unsigned)cfg->qemu_user->uid,
+				 (unsigned)cfg->qemu_user->gid);
 		vm.stdin_open = cfg->console && isatty(STDIN_FILENO);
 		log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name,
 			 cfg->cpus, size_human(cfg->memory, sz, sizeof(sz)), vm.rd.path,

@@ -48,6 +48,7 @@ struct vm {
 	struct rundir rd;
 	const char *accel;
 	const char *cpu_model;
+	bool sandbox;                  /* QEMU runs under -sandbox (probed once) */
 	int sig_fd;
 	int control_fd;                /* listening control socket, -1 if none */
 	unsigned nboot;                /* QEMU processes started */

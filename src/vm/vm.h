@@ -17,7 +17,8 @@ enum vm_exit {
 				 * no more capture boots; every unsaved crash is kept */
 };
 
-/* Check the input files named by CFG (kernel is a bzImage, initrd and disks readable).
+/* Check the input files named by CFG (kernel is a bzImage, initrd and disks readable; with
+ * --qemu-user, by that user too, and /dev/kvm for --accel kvm).
  * Returns 0 or -errno with a one-line explanation in MSG. */
 __attribute__((warn_unused_result)) int vm_check_files(const struct vm_config *cfg, char *msg,
 							size_t msglen);

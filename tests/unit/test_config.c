@@ -96,20 +96,23 @@ int main(void)
 	b.ndisks = c.ndisks;
 	b.accel = "tcg";
 	b.cpu_model = "max";
-	b.ram_path = "/dev/shm/x/ram";
+	b.ram_fd = 9;
 	b.ram_size = 2ull << 30;
 	b.lowmem_pin = 3ull << 30;
 	b.append = "console=ttyS0";
 	b.qmp_fd = 7;
 	b.console_path = "/run/x,y/console";
+	b.console_in_fd = 11;
+	b.console_out_fd = 12;
 	tap_is_int(qemu_build_argv(&b, &a), 0, "argv built");
 	tap_ok(has_arg(&a, "-nodefaults") && has_arg(&a, "-S"), "no default devices, starts paused");
+	tap_ok(!has_arg(&a, "-sandbox"), "no sandbox unless asked");
 	tap_is_str(after(&a, "-machine", 0),
 		   "pc,accel=tcg,max-ram-below-4g=3221225472,memory-backend=ram0,vmport=off",
 		   "machine pins the low-RAM split");
 	tap_is_str(after(&a, "-object", 0),
-		   "memory-backend-file,id=ram0,mem-path=/dev/shm/x/ram,size=2048M,share=on",
-		   "RAM is a shared file");
+		   "memory-backend-file,id=ram0,mem-path=/proc/self/fd/9,size=2048M,share=on",
+		   "RAM is a shared file, the one QEMU inherits");
 	tap_is_str(after(&a, "-m", 0), "2048M", "-m equals the backend size");
 	tap_is_str(after(&a, "-smp", 0), "2", "vCPUs");
 	tap_is_str(after(&a, "-device", 0), "pvpanic", "pvpanic device");
@@ -117,8 +120,18 @@ int main(void)
 	tap_is_str(after(&a, "-action", 0), "panic=pause", "panic pauses the guest");
 	tap_is_str(after(&a, "-action", 1), "reboot=shutdown", "reboot ends QEMU");
 	tap_is_str(after(&a, "-chardev", 0), "socket,id=qmp,fd=7,server=on,wait=off", "QMP on fd");
-	tap_is_str(after(&a, "-chardev", 1), "pipe,id=console,path=/run/x,,y/console",
-		   "console on FIFOs, comma in the path doubled");
+	tap_is_str(after(&a, "-add-fd", 0), "fd=11,set=1,opaque=/run/x,,y/console.in",
+		   "console input: an fd set, where it is in opaque, comma in the path doubled");
+	tap_is_str(after(&a, "-add-fd", 1), "fd=12,set=2,opaque=/run/x,,y/console.out",
+		   "console output: an fd set");
+	tap_is_str(after(&a, "-chardev", 1), "null,id=console",
+		   "the serial port's chardev starts null (switched to the fd sets over QMP)");
+	{
+		int fds[QEMU_BOOT_MAX_FDS];
+		size_t n = qemu_boot_fds(&b, fds);
+		tap_ok(n == 4 && fds[0] == 7 && fds[1] == 9 && fds[2] == 11 && fds[3] == 12,
+		       "QEMU inherits QMP, RAM and the console (%zu descriptors)", n);
+	}
 	tap_is_str(after(&a, "-drive", 0),
 		   "if=virtio,cache=writeback,file=/nonexistent/disk,,with,,commas.img,format=raw",
 		   "commas in paths are escaped");
@@ -131,6 +144,36 @@ int main(void)
 		free(line);
 	}
 	argv_free(&a);
+	/* a capture boot re-attaches a crashed kernel's DIMM from the descriptor QEMU inherits */
+	{
+		struct qemu_dimm d = { .index = 3, .path = "/dev/shm/x/dimm-3", .fd = 20,
+				       .gpa = 9ull << 30, .size = 128ull << 20 };
+		int fds[QEMU_BOOT_MAX_FDS];
+		char *line;
+		size_t n;
+
+		memset(&a, 0, sizeof(a));
+		b.slots = 8;
+		b.maxmem = 16ull << 30;
+		b.dimms = &d;
+		b.ndimms = 1;
+		b.save_port_fd = 14;
+		b.sandbox = true;
+		tap_is_int(qemu_build_argv(&b, &a), 0, "capture argv built");
+		tap_is_str(after(&a, "-sandbox", 0),
+			   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+			   "sandbox: seccomp with every optional group denied");
+		tap_is_str(after(&a, "-object", 1),
+			   "memory-backend-file,id=hvdimm3,mem-path=/proc/self/fd/20,size=134217728,"
+			   "share=on,readonly=on", "re-attached DIMM: its inherited file, read-only");
+		line = argv_join(&a);
+		tap_ok(line && !strstr(line, "dimm-3"), "the DIMM's path is not on the command line");
+		free(line);
+		n = qemu_boot_fds(&b, fds);
+		tap_ok(n == 6 && fds[4] == 14 && fds[5] == 20,
+		       "QEMU inherits the guest saver's socket and the DIMM's file too");
+		argv_free(&a);
+	}
 	/* the boot region a capture boot gets by default, and the refusal of one too small */
 	{
 		const uint64_t M = 1ull << 20, G = 1ull << 30;

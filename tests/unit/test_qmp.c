@@ -3,10 +3,12 @@
 // split messages, events interleaved with replies, errors, malformed and oversized input,
 // timeouts and a peer that hangs up.
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu/qmp.h"
@@ -18,8 +20,37 @@
 struct fake {
 	int fd;
 	const char *script; /* what to do, one step per line: "S text" send, "R" read one line,
-			     * "s N text" send in N-byte pieces, "C" close */
+			     * "s N text" send in N-byte pieces, "C" close, "D" read one line and
+			     * the descriptor that came with it (%INO% is its inode, 0 if none) */
 };
+
+/* Read the first byte of a command and the descriptor sent with it: its inode, or 0. */
+static unsigned long long recv_fd_ino(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	unsigned long long ino = 0;
+	struct stat st;
+	int got;
+
+	if (recvmsg(fd, &msg, 0) != 1)
+		return 0;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		memcpy(&got, CMSG_DATA(cm), sizeof(got));
+		if (fstat(got, &st) == 0)
+			ino = (unsigned long long)st.st_ino;
+		close(got);
+	}
+	return ino;
+}
 
 /* Read one command line from the client; return the "id" it carried (static buffer). */
 static const char *read_cmd(int fd)
@@ -60,12 +91,18 @@ static void *fake_main(void *arg)
 {
 	struct fake *f = arg;
 	char *script = strdup(f->script), *save = NULL, id[64] = "";
+	unsigned long long ino = 0;
 
 	for (char *step = strtok_r(script, "\n", &save); step; step = strtok_r(NULL, "\n", &save)) {
 		char out[8192], *p;
 		size_t piece = 0;
 
 		if (step[0] == 'R') {
+			snprintf(id, sizeof(id), "%s", read_cmd(f->fd));
+			continue;
+		}
+		if (step[0] == 'D') {
+			ino = recv_fd_ino(f->fd);
 			snprintf(id, sizeof(id), "%s", read_cmd(f->fd));
 			continue;
 		}
@@ -81,10 +118,12 @@ static void *fake_main(void *arg)
 		} else {
 			step += 2;
 		}
-		/* substitute %ID% */
+		/* substitute %ID% or %INO% */
 		p = strstr(step, "%ID%");
 		if (p)
 			snprintf(out, sizeof(out), "%.*s%s%s\n", (int)(p - step), step, id, p + 4);
+		else if ((p = strstr(step, "%INO%")))
+			snprintf(out, sizeof(out), "%.*s%llu%s\n", (int)(p - step), step, ino, p + 5);
 		else
 			snprintf(out, sizeof(out), "%s\n", step);
 		send_str(f->fd, out, piece);
@@ -195,6 +234,45 @@ static void test_errors(void)
 	qmp_close(q);
 }
 
+/* A descriptor goes with the command that takes it (getfd, add-fd), and with no other. */
+static void test_fd_passing(void)
+{
+	pthread_t th;
+	struct fake f;
+	const char *script =
+		"S " GREETING "\n"
+		"R\n"
+		"S {\"return\": {}, \"id\": \"%ID%\"}\n"
+		"D\n"
+		"S {\"return\": {\"ino\": %INO%}, \"id\": \"hvdump-2\"}\n"
+		"D\n"
+		"S {\"return\": {\"ino\": %INO%}, \"id\": \"hvdump-3\"}\n"
+		"C\n";
+	struct qmp *q = start(script, &th, &f);
+	char path[] = "/tmp/hvdump-test-qmp-XXXXXX";
+	int fd = mkstemp(path), r;
+	json_t *ret = NULL;
+	struct stat st;
+
+	unlink(path);
+	tap_ok(fd >= 0 && fstat(fd, &st) == 0, "a file to pass");
+	r = qmp_handshake(q, 5000);
+	tap_is_int(r, 0, "handshake");
+	r = qmp_command_fd(q, "add-fd", NULL, fd, 5000, &ret, NULL);
+	tap_is_int(r, 0, "command with a descriptor");
+	tap_ok(json_integer_value(json_object_get(ret, "ino")) == (json_int_t)st.st_ino,
+	       "the peer got our file with the command's bytes");
+	json_decref(ret);
+	tap_ok(fcntl(fd, F_GETFD) >= 0, "our descriptor stays open");
+	r = qmp_command(q, "query-fdsets", NULL, 5000, &ret, NULL);
+	tap_is_int(r, 0, "next command");
+	tap_is_int(json_integer_value(json_object_get(ret, "ino")), 0, "carries no descriptor");
+	json_decref(ret);
+	pthread_join(th, NULL);
+	close(fd);
+	qmp_close(q);
+}
+
 static void test_feed(void)
 {
 	struct qmp *q;
@@ -291,6 +369,7 @@ int main(void)
 {
 	test_handshake_and_events();
 	test_errors();
+	test_fd_passing();
 	test_feed();
 	test_flood();
 	return tap_done();
