@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -459,6 +460,11 @@ int cmd_run(int argc, char **argv)
 			 "kept paused instead (--on-crash pause)", size_format(c.memory, a, sizeof(a)));
 		c.on_crash = ON_CRASH_PAUSE;
 	}
+	/* The supervisor holds the guest's memory and hvdump's user's rights: a QEMU taken over
+	 * that runs as the same user (no --qemu-user) must not attach to it, nor read its memory
+	 * through /proc.  (No core file of hvdump either; its log says what happened.) */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_warn("cannot make hvdump non-dumpable: %s", strerror(errno));
 	return vm_run(&c);
 }
 
