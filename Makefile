@@ -159,6 +159,13 @@ $(FUZZ_O)/fuzz_saveproto: tests/fuzz/fuzz_saveproto.c src/vm/saveproto.c src/vm/
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/vm/saveproto.c
 
+# fuzz_hmpregs: QEMU's `info registers -a` text (format/hmpregs.c, pure)
+$(FUZZ_O)/fuzz_hmpregs: tests/fuzz/fuzz_hmpregs.c src/format/hmpregs.c src/format/hmpregs.h \
+		src/format/elfcore.c src/format/elfcore.h src/format/prstatus.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/hmpregs.c src/format/elfcore.c
+
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS)
 	@mkdir -p $(dir $@)
