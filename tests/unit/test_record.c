@@ -216,6 +216,20 @@ static void test_reader(void)
 	tap_ok(e == -EINVAL && strstr(why, "non-empty"), "no segments is refused");
 	record_free(&r);
 	{
+		json_t *g = good_record();
+		char *text = json_dumps(g, JSON_INDENT(2));
+		json_decref(g);
+		e = text ? record_parse(text, strlen(text), "crash.json", &r, why, sizeof(why)) : -1;
+		tap_ok(e == 0 && !strcmp(r.vm, "demo") && r.crash == 1 && r.state == CRASH_PRESERVED,
+		       "record_parse reads a record's text as record_read reads its file");
+		record_free(&r);
+		e = text ? record_parse(text, strlen(text) / 2, "crash.json", &r, why, sizeof(why)) : -1;
+		tap_ok(e == -EINVAL && !strncmp(why, "crash.json: ", 12),
+		       "... and refuses half of it, naming it (%s)", why);
+		record_free(&r);
+		free(text);
+	}
+	{
 		char path[300];
 		snprintf(path, sizeof(path), "%s/crash.json", dir);
 		unlink(path);
