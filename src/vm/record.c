@@ -359,7 +359,7 @@ static int read_segment(struct crash_record *r, size_t i, const json_t *seg, cha
 {
 	struct record_segment *s = &r->segs[i];
 	const json_t *rf = json_object_get(seg, "ram_file_offset");
-	uint64_t want;
+	uint64_t want, last;
 	size_t k;
 
 	if (!get_u64(seg, "paddr", &s->paddr) || !get_u64(seg, "bytes", &s->bytes) ||
@@ -376,6 +376,14 @@ static int read_segment(struct crash_record *r, size_t i, const json_t *seg, cha
 			snprintf(why, len, "capture.segments[%zu]: ram_file_offset %llu is not where "
 				 "now_at_gpa 0x%llx is in this layout", i,
 				 (unsigned long long)s->ram_off, (unsigned long long)s->at);
+			return -EINVAL;
+		}
+		/* all of it: not on into the hole below 4 GiB, nor past the RAM file */
+		if (layout_gpa_to_off(&r->layout, s->at + s->bytes - 1, &last) < 0 ||
+		    last - want != s->bytes - 1) {
+			snprintf(why, len, "capture.segments[%zu] (0x%llx, %llu bytes) runs out of the "
+				 "RAM file's memory in this layout", i, (unsigned long long)s->at,
+				 (unsigned long long)s->bytes);
 			return -EINVAL;
 		}
 		return 0;

@@ -98,8 +98,9 @@ __attribute__((warn_unused_result)) int record_parse(const char *text, size_t tl
 						     char *why, size_t len);
 
 /* Read R's "capture" section and "dimms": a machine layout, the header's offset matching its
- * address, page-aligned segments each in the RAM file at the offset the layout gives or in one
- * of the DIMM files.  0 or -EINVAL with WHY. */
+ * address, page-aligned DIMMs above the RAM file's memory, and page-aligned segments each
+ * wholly in one RAM range of the layout (ram_file_offset: where the layout puts its address)
+ * or wholly in one of the DIMM files.  0, or -EINVAL (-ENOMEM) with WHY. */
 __attribute__((warn_unused_result)) int record_read_capture(struct crash_record *r, char *why,
 							    size_t len);
 

@@ -176,6 +176,8 @@ static void test_reader(void)
 		{ "capture.segments.0.bytes", 0x1001, "segment size not page-aligned" },
 		{ "capture.segments.0.ram_file_offset", 0x200000, "segment offset not where the layout puts it" },
 		{ "capture.segments.2.now_at_gpa", 7ll << 30, "DIMM segment in no DIMM file" },
+		{ "capture.segments.0.bytes", 1ll << 30, "segment on past low RAM into the hole" },
+		{ "capture.segments.1.bytes", 10240ll << 30, "segment past the end of the RAM file" },
 		{ "capture.segments.1.paddr", -4096, "negative address" },
 		{ "dimms.0.gpa", 0x1000, "DIMM below device memory" },
 		{ "crash", 0, "crash number 0" },
