@@ -166,12 +166,23 @@ $(FUZZ_O)/fuzz_hmpregs: tests/fuzz/fuzz_hmpregs.c src/format/hmpregs.c src/forma
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/hmpregs.c src/format/elfcore.c
 
-# mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h
-$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS)
+# fuzz_record: crash records (vm/record.c, with what it links: VM names, layouts, files, log)
+FUZZ_RECORD_LIB := src/vm/record.c src/vm/config.c src/dump/layout.c src/util/fsutil.c \
+	src/util/log.c src/util/size.c src/format/elfcore.c
+$(FUZZ_O)/fuzz_record: tests/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) src/vm/record.h \
+		src/vm/config.h src/dump/layout.h src/dump/saver.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RECORD_LIB) -ljansson
+
+# mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
+# with record.c
+MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB))
+$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(FUZZ_PF_LIB) \
-		-lzstd -llzo2 -lz
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \
+		-ljansson -lzstd -llzo2 -lz
 
 fuzz-clean:
 	rm -rf $(FUZZ_O)

@@ -16,6 +16,9 @@
 // cut down to the pages the walk reads and checked with kinfo; and, given VMCORE,
 // OUTDIR/kinfo-real/: the same cut of it (kallsyms tables, per-CPU offsets, tasks, stacks,
 // the log).
+// Writes OUTDIR/record/: crash records as hvdump writes them, with capture plans of layout.c
+// (a 1 GiB and a 5 GiB guest, a capture guest's crash with a DIMM, a saved crash), each
+// checked with record_parse() and record_read_capture().
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -30,6 +33,9 @@
 #include "format/printk.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
+#include "dump/layout.h"
+#include "vm/config.h"
+#include "vm/record.h"
 #include "unit/synth.h"
 #include "unit/synth_kinfo.h"
 
@@ -872,13 +878,124 @@ static int kinfo_from_dump(const char *dir, const char *path)
 	return r;
 }
 
+/* --- record ---------------------------------------------------------------------------- */
+
+/* Crash records as hvdump writes them (vm/crashflow.c, record_write's indentation) for a
+ * crash of a guest of MEMORY bytes with its low RAM as `hvdump run` pins it, with a capture
+ * plan of layout.c; with DIMM, the crashed guest was a capture guest with one DIMM of memory
+ * given back.  Each is checked with record_parse and record_read_capture. */
+static int record_seed(const char *dir, const char *name, uint64_t memory, bool dimm,
+		       const char *state)
+{
+	const uint64_t dimm_gpa = 16ull << 30, dimm_size = 128ull << 20;
+	struct machine_layout cur = { .ram_size = memory, .lowmem = vm_lowmem(memory) };
+	struct mem_range ram[4], dimms[1] = { { dimm_gpa, dimm_size } };
+	struct capture_inputs in = {
+		.cur = cur, .ram = ram, .nram = layout_production_ram(&cur, ram),
+		.dimms = dimms, .ndimms = dimm, .boot_region = 128ull << 20,
+		.firmware_zone = LAYOUT_FIRMWARE_ZONE, .initrd_size = 12ull << 20,
+		.initrd_addr_max = 0x7fffffff, .notes_len = 8192,
+	};
+	static struct capture_plan p;
+	struct crash_record r;
+	json_t *j, *segs = json_array(), *rg = json_array(), *dj = json_array();
+	json_t *zones = json_array(), *copies = json_array();
+	char why[512], *text;
+	int ret;
+
+	if (dimm)
+		ram[in.nram++] = dimms[0];
+	if (capture_plan_build(&in, &p, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mkseed: record/%s: %s\n", name, why);
+		return -1;
+	}
+	for (size_t i = 0; i < in.nram; i++)
+		json_array_append_new(rg, json_pack("{s:I, s:I}", "gpa", (json_int_t)ram[i].start,
+						    "bytes", (json_int_t)ram[i].size));
+	for (size_t i = 0; i < p.nloads; i++) {
+		uint64_t off = 0;
+		int ok = layout_gpa_to_off(&p.next, p.loads[i].data_addr, &off) == 0;
+		json_array_append_new(segs, json_pack("{s:I, s:I, s:I, s:o, s:b}", "paddr",
+			(json_int_t)p.loads[i].paddr, "bytes", (json_int_t)p.loads[i].size,
+			"now_at_gpa", (json_int_t)p.loads[i].data_addr, "ram_file_offset",
+			ok ? json_integer((json_int_t)off) : json_null(),
+			"relocated", p.loads[i].data_addr != p.loads[i].paddr));
+	}
+	for (size_t i = 0; i < p.nzones; i++)
+		json_array_append_new(zones, json_pack("{s:I, s:I}", "gpa",
+			(json_int_t)p.zones[i].start, "bytes", (json_int_t)p.zones[i].size));
+	for (size_t i = 0; i < p.ncopies; i++)
+		json_array_append_new(copies, json_pack("{s:I, s:I, s:I}", "from_offset",
+			(json_int_t)p.copies[i].src_off, "to_offset", (json_int_t)p.copies[i].dst_off,
+			"bytes", (json_int_t)p.copies[i].size));
+	if (dimm)
+		json_array_append_new(dj, json_pack("{s:s, s:I, s:I}", "file",
+			"/run/hvdump/demo/crash-2.dimm-0", "gpa", (json_int_t)dimm_gpa, "bytes",
+			(json_int_t)dimm_size));
+	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s,"
+		      " s:[{s:i, s:s, s:s}], s:{s:I, s:I, s:o}, s:s, s:o, s:s, s:s}",
+		      "format", RECORD_FORMAT, "vm", "demo", "crash", dimm ? 2 : 1,
+		      "time", "2026-12-03T20:19:00.123456Z", "detected_by", "pvpanic",
+		      "on_crash", "capture", "in_capture_boot", dimm, "kernel_release", "6.1.0-27-amd64",
+		      "panic", "Kernel panic - not syncing: sysrq triggered crash", "vmcoreinfo", "qemu",
+		      "vcpus", "cpu", 0, "rip", "0xffffffffb383d023", "rsp", "0xff72301b40003fc0",
+		      "crashed_ram", "ram_file_bytes", (json_int_t)cur.ram_size, "lowmem_bytes",
+		      (json_int_t)cur.lowmem, "ranges", rg,
+		      "ram_file", dimm ? "/run/hvdump/demo/crash-2.ram" : "/run/hvdump/demo/crash-1.ram",
+		      "dimms", dj, "notes_file", "notes.elf", "state", state);
+	json_object_set_new(j, "capture", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "ram_file_bytes",
+		(json_int_t)p.next.ram_size, "lowmem_bytes", (json_int_t)p.next.lowmem,
+		"extension_offset", (json_int_t)p.ext_off, "extension_bytes", (json_int_t)p.ext_size,
+		"elfcorehdr_gpa", (json_int_t)p.hdr_gpa, "elfcorehdr_offset", (json_int_t)p.hdr_off,
+		"overwritten_zones", zones, "copies", copies, "segments", segs));
+	json_object_set_new(j, "crash_to_capture_start_ms", json_integer(812));
+	if (!strcmp(state, "saved")) {
+		json_t *saved = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "dump_file",
+			"/var/crash/demo-20261203T201900Z/vmcore.kdump", "dump_format", "kdump-zstd",
+			"save_ms", 5230, "dump_level", 31, "pages_left_out", 201544,
+			"updated", "2026-12-03T20:19:06.000000Z");
+		json_object_update(j, saved);
+		json_decref(saved);
+	}
+	if (!strcmp(state, "save-failed"))
+		json_object_set_new(j, "save_error", json_string("No space left on device"));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		abort();
+	ret = record_parse(text, strlen(text), name, &r, why, sizeof(why));
+	if (ret == 0)
+		ret = record_read_capture(&r, why, sizeof(why));
+	if (ret < 0)
+		fprintf(stderr, "mkseed: record/%s: %s\n", name, why);
+	else
+		printf("mkseed: record/%s: %zu bytes, %zu segments, %zu DIMMs\n", name, strlen(text),
+		       r.nsegs, r.ndimms);
+	record_free(&r);
+	if (ret == 0)
+		ret = write_file(dir, "record", name, text, strlen(text));
+	free(text);
+	return ret < 0 ? -1 : 0;
+}
+
+static int record_seeds(const char *dir)
+{
+	return record_seed(dir, "preserved-unsaved-1g.json", 1ull << 30, false,
+			   "preserved-unsaved") ||
+	       record_seed(dir, "capture-running-5g.json", 5ull << 30, false, "capture-running") ||
+	       record_seed(dir, "save-failed-dimm.json", 1ull << 30, true, "save-failed") ||
+	       record_seed(dir, "saved-1g.json", 1ull << 30, false, "saved") ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: mkseed OUTDIR [VMCORE]\n");
 		return 2;
 	}
-	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0)
+	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
+	    record_seeds(argv[1]) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))
