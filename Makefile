@@ -175,6 +175,13 @@ $(FUZZ_O)/fuzz_record: tests/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) src/vm/record
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RECORD_LIB) -ljansson
 
+# fuzz_control: the control socket's requests (vm/control.c, with the clock, files and log)
+FUZZ_CONTROL_LIB := src/vm/control.c src/util/clock.c src/util/fsutil.c src/util/log.c
+$(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/control.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson
+
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB))
