@@ -182,9 +182,19 @@ $(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/con
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson
 
+# fuzz_kdump_resume: continuing a damaged OUT.part (the kdump writer's resume, the reader)
+FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_read.c kdump.c kdump_compress.c \
+	elfcore.c vmcoreinfo.c) src/util/fsutil.c
+$(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
+		$(addprefix src/format/,kdump.h kdump_disk.h le.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RESUME_LIB) -lzstd -llzo2 -lz
+
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c
-MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB))
+MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB)) \
+	src/format/kdump_write.c
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)

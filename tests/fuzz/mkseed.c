@@ -19,14 +19,22 @@
 // Writes OUTDIR/record/: crash records as hvdump writes them, with capture plans of layout.c
 // (a 1 GiB and a 5 GiB guest, a capture guest's crash with a DIMM, a saved crash), each
 // checked with record_parse() and record_read_capture().
+// Writes OUTDIR/kdump_resume/: OUT.part files of the kdump writer stopped after one or two
+// checkpoints (zstd, none, LZO with pages left out, zlib), some damaged (a torn resume
+// record, a file cut short), a finished and a one-shot file, each checked by resuming it.
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format/dumpfile.h"
+#include "format/kdump.h"
+#include "format/kdump_disk.h"
 #include "format/kinfo.h"
 #include "format/pagefilter.h"
 #include "format/panicscan.h"
@@ -35,6 +43,7 @@
 #include "format/vmcoreinfo.h"
 #include "dump/layout.h"
 #include "vm/config.h"
+#include "util/fsutil.h"
 #include "vm/record.h"
 #include "unit/synth.h"
 #include "unit/synth_kinfo.h"
@@ -988,6 +997,193 @@ static int record_seeds(const char *dir)
 	       record_seed(dir, "saved-1g.json", 1ull << 30, false, "saved") ? -1 : 0;
 }
 
+/* --- kdump resume ---------------------------------------------------------------------- */
+
+/* OUT.part files as the kdump writer leaves them when it is stopped, each run of the writer
+ * on 68 valid pfns of 512 (zero, text and a few incompressible pages), with checkpoints at
+ * SYNC1 and SYNC2 (0: none), then damaged: TEAR flips a bit of the newest resume record (a
+ * torn write: the older one is used), CUT_OLDER cuts the file 6000 bytes past the older
+ * checkpoint's data, CUT_SHORT 100 bytes before the newest's.  The seed is FLAGS (fuzz
+ * target's bit 0: right crc32s) and the file; mkseed checks that resuming it gives WANT. */
+struct kdr_recipe {
+	const char *name;
+	enum kdump_compression alg;
+	uint64_t sync1, sync2;
+	bool tear, cut_older, cut_short, finish, oneshot, exclude;
+	uint8_t flags;
+	int want;
+};
+
+#define KDR_MAPNR 512u
+
+static void kdr_page(uint64_t pfn, uint8_t *p)
+{
+	uint64_t x = pfn * 0x9E3779B97F4A7C15ull + 1;
+
+	if (pfn % 4 == 0) {
+		memset(p, 0, 4096);
+	} else if (pfn % 16 == 1) {
+		for (unsigned i = 0; i < 4096; i += 8) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			memcpy(p + i, &x, 8);
+		}
+	} else {
+		for (unsigned i = 0; i < 4096; i++)
+			p[i] = (uint8_t)("kdump resume seed "[i % 18] + (i / 512 == pfn % 8));
+		memcpy(p, &pfn, sizeof(pfn));
+	}
+}
+
+static int kdr_feed(struct kdump_writer *w, struct kdump_compressor *c, uint64_t stop)
+{
+	static uint8_t page[4096], out[4096];
+	struct kdump_cpage cp;
+	int r = 0;
+
+	while (r == 0 && kdump_writer_next_pfn(w) < stop) {
+		uint64_t pfn = kdump_writer_next_pfn(w);
+		kdr_page(pfn, page);
+		r = kdump_compress_page(c, page, out, &cp);
+		if (r == 0)
+			r = kdump_writer_append(w, pfn, &cp);
+	}
+	return r;
+}
+
+/* The data_end of resume slot S of IMG (LEN bytes), 0 if it does not decode. */
+static uint64_t kdr_data_end(const uint8_t *img, size_t len, int s, uint64_t *seq)
+{
+	uint64_t off = (uint64_t)synth_get(img + KDUMP_DH(sub_hdr_size), 4) * 4096 +
+		       (uint64_t)s * KDUMP_RESUME_SLOT_STRIDE;
+	struct kdump_disk_resume r;
+
+	if (off + 64 > len || kdump_resume_decode(img + off, &r) < 0)
+		return 0;
+	*seq = r.seq;
+	return r.data_end;
+}
+
+static int kdr_seed(const char *dir, const struct kdr_recipe *k)
+{
+	static const struct kdump_range ranges[] = { { 0, 24 }, { 40, 64 }, { 300, 320 } };
+	static const char vmci[] = "OSRELEASE=6.1.0-27-amd64\nPAGESIZE=4096\n"
+				   "NUMBER(phys_base)=-530579456\nKERNELOFFSET=25600000\n";
+	uint8_t notes[1024], prs[336] = { 0 }, exclude[KDR_MAPNR / 8] = { 0 }, *img = NULL;
+	size_t nlen = 0, len = 0;
+	char path[4096], why[256];
+	struct kdump_writer *w = NULL;
+	struct kdump_compressor *c = NULL;
+	int r;
+
+	for (uint64_t pfn = 8; pfn < 16; pfn++)
+		exclude[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	if (elfnote_append(notes, sizeof(notes), &nlen, "CORE", NT_PRSTATUS, prs, sizeof(prs)) ||
+	    elfnote_append(notes, sizeof(notes), &nlen, "VMCOREINFO", 0, vmci, strlen(vmci)))
+		abort();
+	struct kdump_writer_opts o = {
+		.path = path, .max_mapnr = KDR_MAPNR, .ranges = ranges, .nranges = 3,
+		.notes = notes, .notes_len = nlen, .compression = k->alg, .tv_sec = 1796328000,
+		.exclude = k->exclude ? exclude : NULL, .dump_level = k->exclude ? 31 : 0,
+		.oneshot = k->oneshot,
+	};
+	snprintf(path, sizeof(path), "%s/kdump_resume/.%s.part", dir, k->name);
+	r = kdump_compressor_new(k->alg, 0, &c);
+	if (r == 0)
+		r = kdump_writer_create(&o, &w);
+	if (r == 0 && k->sync1 && (r = kdr_feed(w, c, k->sync1)) == 0)
+		r = kdump_writer_sync(w, NULL);
+	if (r == 0 && k->sync2 && (r = kdr_feed(w, c, k->sync2)) == 0)
+		r = kdump_writer_sync(w, NULL);
+	if (r == 0 && k->finish && (r = kdr_feed(w, c, KDR_MAPNR)) == 0)
+		r = kdump_writer_finish(w);
+	kdump_writer_free(w); /* the crash, or the end */
+	kdump_compressor_free(c);
+	if (r == 0) {
+		char *text = NULL;
+		r = read_file(path, 64u << 20, &text, &len);
+		img = (uint8_t *)text;
+	}
+	if (r < 0) {
+		fprintf(stderr, "mkseed: kdump_resume/%s: %s\n", k->name, strerror(-r));
+		unlink(path);
+		return -1;
+	}
+	if (k->tear || k->cut_older || k->cut_short) {
+		uint64_t seq0 = 0, seq1 = 0, end0 = kdr_data_end(img, len, 0, &seq0);
+		uint64_t end1 = kdr_data_end(img, len, 1, &seq1);
+		int newest = seq1 > seq0;
+		uint64_t off = (uint64_t)synth_get(img + KDUMP_DH(sub_hdr_size), 4) * 4096;
+		if (k->tear)
+			img[off + (uint64_t)newest * KDUMP_RESUME_SLOT_STRIDE + 20] ^= 0x40;
+		if (k->cut_older && (newest ? end0 : end1) + 6000 < len)
+			len = (newest ? end0 : end1) + 6000;
+		if (k->cut_short)
+			len = (newest ? end1 : end0) - 100;
+	}
+	/* the seed: the flags byte, then the file */
+	{
+		uint8_t *seed = malloc(len + 1);
+		struct kdump_writer *rw = NULL;
+		char sname[128];
+		if (!seed)
+			abort();
+		seed[0] = k->flags;
+		memcpy(seed + 1, img, len);
+		snprintf(sname, sizeof(sname), "%s", k->name);
+		r = write_file(dir, "kdump_resume", sname, seed, len + 1);
+		free(seed);
+		/* check it: resume a copy (resuming cuts the file) */
+		if (r == 0) {
+			int fd = open_new_private(path, O_WRONLY);
+			r = fd < 0 || write(fd, img, len) != (ssize_t)len ? -EIO : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (r == 0) {
+			r = kdump_writer_resume(path, NULL, &rw, why, sizeof(why));
+			if (r != k->want) {
+				fprintf(stderr, "mkseed: kdump_resume/%s: resuming gives %d (%s), not "
+					"%d\n", k->name, r, why, k->want);
+				r = -1;
+			} else {
+				if (r == 0)
+					snprintf(why, sizeof(why), "resumes at pfn %llu",
+						 (unsigned long long)kdump_writer_next_pfn(rw));
+				printf("mkseed: kdump_resume/%s: %zu bytes, %s%s\n", k->name, len + 1,
+				       r == 0 ? "" : "refused: ", why);
+				r = 0;
+			}
+			kdump_writer_free(rw);
+		}
+	}
+	unlink(path);
+	free(img);
+	return r;
+}
+
+static int kdr_seeds(const char *dir)
+{
+	static const struct kdr_recipe seeds[] = {
+		{ "zstd-2checkpoints", KDUMP_COMPRESS_ZSTD, 48, 310, .flags = 1, .want = 0 },
+		{ "zstd-torn", KDUMP_COMPRESS_ZSTD, 48, 310, .tear = true, .want = 0 },
+		{ "none-torn-cut", KDUMP_COMPRESS_NONE, 8, 20, .tear = true, .cut_older = true,
+		  .want = 0 },
+		{ "lzo-excluded", KDUMP_COMPRESS_LZO, 305, 0, .exclude = true, .flags = 1,
+		  .want = 0 },
+		{ "zlib-short", KDUMP_COMPRESS_ZLIB, 44, 0, .cut_short = true, .flags = 1,
+		  .want = -EBADMSG },
+		{ "zstd-finished", KDUMP_COMPRESS_ZSTD, 0, 0, .finish = true, .flags = 1,
+		  .want = -EALREADY },
+		{ "zstd-oneshot", KDUMP_COMPRESS_ZSTD, 40, 0, .oneshot = true, .flags = 1,
+		  .want = -EBADMSG },
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		r |= kdr_seed(dir, &seeds[i]);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -995,7 +1191,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
-	    record_seeds(argv[1]) < 0)
+	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))
