@@ -135,6 +135,8 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
+$(FUZZ_O)/fuzz_kallsyms: tests/fuzz/kallsyms_input.h
+
 # fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
 FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c)
 $(FUZZ_O)/fuzz_kdump: tests/fuzz/fuzz_kdump.c $(FUZZ_DEPS) $(FUZZ_KDUMP_LIB) \
@@ -195,7 +197,8 @@ $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 # with record.c
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB)) \
 	src/format/kdump_write.c
-$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h
+$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h \
+		tests/fuzz/kallsyms_input.h tests/unit/synth_kallsyms.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \

@@ -22,6 +22,8 @@
 // Writes OUTDIR/kdump_resume/: OUT.part files of the kdump writer stopped after one or two
 // checkpoints (zstd, none, LZO with pages left out, zlib), some damaged (a torn resume
 // record, a file cut short), a finished and a one-shot file, each checked by resuming it.
+// Writes OUTDIR/kallsyms/: the synthetic kallsyms tables of synth_kallsyms.h in each layout,
+// packed as fuzz_kallsyms reads them (kallsyms_input.h), each checked with its lookup.
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,9 @@
 #include "vm/config.h"
 #include "util/fsutil.h"
 #include "vm/record.h"
+#include "fuzz/kallsyms_input.h"
 #include "unit/synth.h"
+#include "unit/synth_kallsyms.h"
 #include "unit/synth_kinfo.h"
 
 struct pages {
@@ -997,6 +1001,86 @@ static int record_seeds(const char *dir)
 	       record_seed(dir, "saved-1g.json", 1ull << 30, false, "saved") ? -1 : 0;
 }
 
+/* --- kallsyms --------------------------------------------------------------------------- */
+
+/* fuzz_kallsyms's seeds: the synthetic tables of synth_kallsyms.h (the symbols test_kallsyms
+ * uses: a look-alike before system_state, a duplicate, a name of 200 characters with a 2-byte
+ * length, an absolute per-CPU value) in each layout, packed behind the 26 bytes that place
+ * them (kallsyms_input.h) into one 4 KiB page, looking up system_state, jiffies, init_uts_ns
+ * and "a" (no such symbol).  Each is checked with the target's own lookup. */
+static int ks_seed(const char *dir, enum synth_ks_mode mode, unsigned name, const char *file)
+{
+	static const uint64_t want[5] = { 0x300, 0x400, 0x500, 0, 0 };
+	static uint8_t img[SYNTH_KS_O_NAMES + 0x10000], seed[16384];
+	static char big[201];
+	struct synth_ks ks;
+	const unsigned asz = mode == SYNTH_KS_ADDRESSES ? 8 : 4;
+	size_t o[6], at, ttlen;
+	const char *nm;
+	uint64_t v = 0;
+	int r;
+
+	memset(big, 'b', sizeof(big) - 1);
+	synth_ks_init(&ks, img, sizeof(img), FUZZ_KS_KV, mode);
+	if (mode == SYNTH_KS_ABS_PERCPU)
+		synth_ks_sym(&ks, 'D', "cpu_number", 0x1e000, 1);
+	synth_ks_sym(&ks, 'T', "_stext", FUZZ_KS_KV, 0);
+	synth_ks_sym(&ks, 'T', "system_stat", FUZZ_KS_KV + 0x100, 0);
+	synth_ks_sym(&ks, 'd', "dup", FUZZ_KS_KV + 0x180, 0);
+	synth_ks_sym(&ks, 'D', "system_state_x", FUZZ_KS_KV + 0x200, 0);
+	synth_ks_sym(&ks, 'D', "system_state", FUZZ_KS_KV + 0x300, 0);
+	synth_ks_sym(&ks, 'D', "init_uts_ns", FUZZ_KS_KV + 0x400, 0);
+	synth_ks_sym(&ks, 't', big, FUZZ_KS_KV + 0x480, 0);
+	synth_ks_sym(&ks, 'D', "jiffies", FUZZ_KS_KV + 0x500, 0);
+	synth_ks_sym(&ks, 'd', "dup", FUZZ_KS_KV + 0x580, 0);
+	synth_ks_sym(&ks, 'B', "_end", FUZZ_KS_KV + 0xff000, 0);
+	synth_ks_finish(&ks);
+	ttlen = synth_get(img + SYNTH_KS_O_TINDEX + 2 * 255, 2);
+	ttlen += strlen((const char *)img + SYNTH_KS_O_TTABLE + ttlen) + 1;
+
+	/* packed: num_syms, relative_base, token index and table, offsets, names */
+	memset(seed, 0, sizeof(seed));
+	at = 32;
+	o[1] = at, at += 8;
+	o[5] = at, at += 8;
+	o[3] = at, at += 512;
+	o[2] = at, at += (ttlen + 7) & ~(size_t)7;
+	o[4] = at, at += ((size_t)ks.n * asz + 7) & ~(size_t)7;
+	o[0] = at, at += ks.names_len;
+	at = (at + 4095) & ~(size_t)4095; /* names are read to the end of their page */
+	if (at > sizeof(seed))
+		abort();
+	memcpy(seed + o[1], img + SYNTH_KS_O_NUM, 4);
+	memcpy(seed + o[5], img + SYNTH_KS_O_BASE, 8);
+	memcpy(seed + o[3], img + SYNTH_KS_O_TINDEX, 512);
+	memcpy(seed + o[2], img + SYNTH_KS_O_TTABLE, ttlen);
+	memcpy(seed + o[4], img + SYNTH_KS_O_ADDRS, (size_t)ks.n * asz);
+	memcpy(seed + o[0], img + SYNTH_KS_O_NAMES, ks.names_len);
+	for (int i = 0; i < 6; i++)
+		synth_put(seed + 4 * i, o[i], 4);
+	seed[24] = mode == SYNTH_KS_ADDRESSES;
+	seed[25] = (uint8_t)name;
+	r = fuzz_ks_lookup(seed, at, &nm, &v);
+	if (want[name] ? r != 0 || v != FUZZ_KS_KV + want[name] : r != -ENOENT) {
+		fprintf(stderr, "mkseed: kallsyms/%s: looking up %s gives %d (%#llx)\n", file, nm,
+			r, (unsigned long long)v);
+		return -1;
+	}
+	printf("mkseed: kallsyms/%s: %zu bytes, %u symbols, %s %s\n", file, at, ks.n, nm,
+	       r == 0 ? "found" : "not found");
+	return write_file(dir, "kallsyms", file, seed, at);
+}
+
+static int ks_seeds(const char *dir)
+{
+	return ks_seed(dir, SYNTH_KS_ABS_PERCPU, 0, "percpu-system_state") ||
+	       ks_seed(dir, SYNTH_KS_ABS_PERCPU, 3, "percpu-missing") ||
+	       ks_seed(dir, SYNTH_KS_RELATIVE, 2, "relative-jiffies") ||
+	       ks_seed(dir, SYNTH_KS_RELATIVE, 0, "relative-system_state") ||
+	       ks_seed(dir, SYNTH_KS_ADDRESSES, 2, "addresses-jiffies") ||
+	       ks_seed(dir, SYNTH_KS_ADDRESSES, 1, "addresses-init_uts_ns") ? -1 : 0;
+}
+
 /* --- kdump resume ---------------------------------------------------------------------- */
 
 /* OUT.part files as the kdump writer leaves them when it is stopped, each run of the writer
@@ -1191,7 +1275,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
-	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0)
+	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0 ||
+	    ks_seeds(argv[1]) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))
