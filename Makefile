@@ -143,6 +143,8 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
+$(FUZZ_O)/fuzz_kallsyms: tests/fuzz/kallsyms_input.h
+
 # fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
 FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c) \
 		src/util/size.c
@@ -168,12 +170,48 @@ $(FUZZ_O)/fuzz_saveproto: tests/fuzz/fuzz_saveproto.c src/vm/saveproto.c src/vm/
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/vm/saveproto.c
 
-# mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h
-$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS)
+# fuzz_hmpregs: QEMU's `info registers -a` text (format/hmpregs.c, pure)
+$(FUZZ_O)/fuzz_hmpregs: tests/fuzz/fuzz_hmpregs.c src/format/hmpregs.c src/format/hmpregs.h \
+		src/format/elfcore.c src/format/elfcore.h src/format/prstatus.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/hmpregs.c src/format/elfcore.c
+
+# fuzz_record: crash records (vm/record.c, with what it links: VM names, layouts, files, log)
+FUZZ_RECORD_LIB := src/vm/record.c src/vm/config.c src/dump/layout.c src/util/fsutil.c \
+	src/util/log.c src/util/size.c src/format/elfcore.c
+$(FUZZ_O)/fuzz_record: tests/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) src/vm/record.h \
+		src/vm/config.h src/dump/layout.h src/dump/saver.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RECORD_LIB) -ljansson
+
+# fuzz_control: the control socket's requests (vm/control.c, with the clock, files and log)
+FUZZ_CONTROL_LIB := src/vm/control.c src/util/clock.c src/util/fsutil.c src/util/log.c
+$(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/control.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson
+
+# fuzz_kdump_resume: continuing a damaged OUT.part (the kdump writer's resume, the reader)
+FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_read.c kdump.c kdump_compress.c \
+	elfcore.c vmcoreinfo.c) src/util/fsutil.c
+$(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
+		$(addprefix src/format/,kdump.h kdump_disk.h le.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RESUME_LIB) -lzstd -llzo2 -lz
+
+# mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
+# with record.c
+MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c,$(FUZZ_RECORD_LIB)) \
+	src/format/kdump_write.c
+$(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h \
+		tests/fuzz/kallsyms_input.h tests/unit/synth_kallsyms.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(FUZZ_PF_LIB) \
-		-lzstd -llzo2 -lz
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \
+		-ljansson -lzstd -llzo2 -lz
 
 fuzz-clean:
 	rm -rf $(FUZZ_O)

@@ -55,7 +55,8 @@ static int parse_cpu(const char *text, size_t len, unsigned index, struct prstat
 	p->reg[PR_ORIG_RAX] = UINT64_MAX;
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		size_t nl = strlen(fields[f].name);
-		const char *hit = memmem(text, len, fields[f].name, nl), *v;
+		const char *hit = memmem(text, len, fields[f].name, nl);
+		size_t at;
 
 		/* a name must start a line or follow a space ("R8 =" vs "CR8 =") */
 		while (hit && hit != text && hit[-1] != ' ' && hit[-1] != '\n')
@@ -65,9 +66,10 @@ static int parse_cpu(const char *text, size_t len, unsigned index, struct prstat
 				return -EBADMSG;
 			continue;
 		}
-		v = hit + nl + fields[f].skip;
-		if ((size_t)(v - text) + (size_t)fields[f].width > len ||
-		    hexval(v, fields[f].width, &p->reg[fields[f].reg]) < 0)
+		/* an offset, not a pointer: a name at the end of the text has no value after it */
+		at = (size_t)(hit - text) + nl + (size_t)fields[f].skip;
+		if (at > len || len - at < (size_t)fields[f].width ||
+		    hexval(text + at, fields[f].width, &p->reg[fields[f].reg]) < 0)
 			return -EBADMSG;
 		seen++;
 	}

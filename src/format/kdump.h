@@ -147,10 +147,14 @@ __attribute__((warn_unused_result)) int kdump_writer_create(const struct kdump_w
 
 /* Reopen PATH left unfinished by a writer (a crash, or kdump_writer_free() without finish),
  * drop what was written after the last durable checkpoint (kdump_writer_sync or create), and
- * continue: kdump_writer_next_pfn() says which pfn to append next.  FINAL_PATH as for
- * create.  Compression and level are those of the first writer.  Returns 0, -EALREADY when
- * the file was finished, -EBADMSG when it is not a resumable hvdump file (WHY says why, if
- * not NULL), or an I/O -errno. */
+ * continue: kdump_writer_next_pfn() says which pfn to append next.  The checkpoint is held
+ * to the file, which may be damaged: its record to the headers and bitmaps, its end of the
+ * data to the file's size, the shared zero page must be zeros, and every descriptor it keeps
+ * must point at data it keeps (or at the zero page).  FINAL_PATH as for create.  Compression
+ * and level are those of the first writer.  Returns 0, -EALREADY when the file was finished,
+ * -EBADMSG when it is not a resumable hvdump file or is damaged (WHY says why, if not NULL),
+ * -ENOTSUP for a kdump file kdump_open() cannot read, or an I/O -errno.  -EALREADY, -EBADMSG
+ * and -ENOTSUP leave the file as it was. */
 __attribute__((warn_unused_result)) int kdump_writer_resume(const char *path,
 							     const char *final_path,
 							     struct kdump_writer **out,

@@ -548,6 +548,56 @@ static int clear_descs(int fd, uint64_t from, uint64_t to)
 	return 0;
 }
 
+/* Is D, a descriptor a checkpoint of W keeps, as append writes them: the shared zero page's,
+ * or data of W's compression between it and DATA_END, the checkpoint's end of the data? */
+static int kept_desc_ok(const struct kdump_writer *w, const struct kdump_desc *d,
+			uint64_t data_end)
+{
+	const uint64_t zero_page = w->l.data_off;
+
+	if (d->offset == zero_page)
+		return d->size == KDUMP_PAGE_SIZE && d->flags == 0;
+	return d->offset >= zero_page + KDUMP_PAGE_SIZE && d->offset <= data_end &&
+	       d->size != 0 && d->size <= KDUMP_PAGE_SIZE && d->size <= data_end - d->offset &&
+	       (d->flags == 0 ? d->size == KDUMP_PAGE_SIZE : d->flags == alg_flag(w->alg));
+}
+
+/* What the checkpoint R keeps besides its pages' data: the shared zero page and the first
+ * R->ndumped descriptors.  They come from the file, and a damaged one would give the finished
+ * dump pages that are missing (offset 0), not this dump's, or not zeros, which no reader could
+ * tell.  0, -EBADMSG (WHY), or an I/O -errno. */
+static int check_kept(int fd, const struct kdump_writer *w, const struct kdump_disk_resume *r,
+		      char *why, size_t whylen)
+{
+	uint8_t *buf = malloc((size_t)DESC_BUF * KDUMP_DESC_SIZE);
+	int ret;
+
+	if (!buf)
+		return kdump_fail(why, whylen, -ENOMEM, "out of memory");
+	ret = kdump_pread_full(fd, buf, KDUMP_PAGE_SIZE, w->l.data_off);
+	if (ret == 0 && !kdump_page_is_zero(buf))
+		ret = kdump_fail(why, whylen, -EBADMSG,
+				 "the shared zero page at %#llx is not zeros",
+				 (unsigned long long)w->l.data_off);
+	for (uint64_t i = 0; ret == 0 && i < r->ndumped;) {
+		uint64_t n = r->ndumped - i < DESC_BUF ? r->ndumped - i : DESC_BUF;
+		ret = kdump_pread_full(fd, buf, (size_t)n * KDUMP_DESC_SIZE,
+				       w->l.desc_off + i * KDUMP_DESC_SIZE);
+		for (uint64_t k = 0; ret == 0 && k < n; k++, i++) {
+			struct kdump_desc d = kdump_desc_decode(buf + k * KDUMP_DESC_SIZE);
+			if (!kept_desc_ok(w, &d, r->data_end))
+				ret = kdump_fail(why, whylen, -EBADMSG,
+						 "page descriptor %llu, before the checkpoint, is "
+						 "damaged (offset %#llx size %u flags %#x; data up "
+						 "to %#llx)", (unsigned long long)i,
+						 (unsigned long long)d.offset, d.size, d.flags,
+						 (unsigned long long)r->data_end);
+		}
+	}
+	free(buf);
+	return ret;
+}
+
 static int pick_record(int fd, uint64_t off, struct kdump_disk_resume *best)
 {
 	uint8_t blk[KDUMP_RESUME_SLOT_STRIDE + 64];
@@ -627,6 +677,9 @@ int kdump_writer_resume(const char *path, const char *final_path, struct kdump_w
 	    (r.next_pfn < in->max_mapnr && !kdump_bit_test(w->bm, r.next_pfn)) ||
 	    r.ndumped != kdump_bit_count(w->bm, r.next_pfn) ||
 	    r.data_end < w->l.data_off + KDUMP_PAGE_SIZE || r.data_end > in->file_size)
+		goto fail_close;
+	ret = check_kept(fd, w, &r, why, whylen);
+	if (ret < 0)
 		goto fail_close;
 
 	if (ftruncate(fd, (off_t)r.data_end) < 0 ||

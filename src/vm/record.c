@@ -256,22 +256,13 @@ void record_free(struct crash_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int record_read(const char *dir, struct crash_record *r, char *why, size_t len)
+/* The checks of record_read() on R's JSON, loaded from NAME. */
+static int record_check(struct crash_record *r, const char *name, char *why, size_t len)
 {
-	char path[4200];
-	const char *fmt, *state;
-	json_error_t je;
+	const char *fmt = json_string_value(json_object_get(r->json, "format")), *state;
 
-	memset(r, 0, sizeof(*r));
-	snprintf(path, sizeof(path), "%s/crash.json", dir);
-	r->json = json_load_file(path, 0, &je);
-	if (!r->json) {
-		snprintf(why, len, "%s: %s (line %d)", path, je.text, je.line);
-		return access(path, F_OK) < 0 && errno == ENOENT ? -ENOENT : -EINVAL;
-	}
-	fmt = json_string_value(json_object_get(r->json, "format"));
 	if (!json_is_object(r->json) || !fmt || strcmp(fmt, RECORD_FORMAT)) {
-		snprintf(why, len, "%s is not a crash record (format " RECORD_FORMAT ")", path);
+		snprintf(why, len, "%s is not a crash record (format " RECORD_FORMAT ")", name);
 		return -EINVAL;
 	}
 	r->vm = json_string_value(json_object_get(r->json, "vm"));
@@ -282,14 +273,43 @@ int record_read(const char *dir, struct crash_record *r, char *why, size_t len)
 	if (!r->vm || !vm_name_valid(r->vm) || !get_u64(r->json, "crash", &r->crash) ||
 	    !r->crash || !state || !r->ram_file || r->ram_file[0] != '/') {
 		snprintf(why, len, "%s: \"vm\" (a VM name), \"crash\" (a number from 1), \"state\" "
-			 "and \"ram_file\" (an absolute path) are required", path);
+			 "and \"ram_file\" (an absolute path) are required", name);
 		return -EINVAL;
 	}
 	if (crash_state_parse(state, &r->state) < 0) {
-		snprintf(why, len, "%s: \"state\" \"%.64s\" is none of hvdump's", path, state);
+		snprintf(why, len, "%s: \"state\" \"%.64s\" is none of hvdump's", name, state);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int record_read(const char *dir, struct crash_record *r, char *why, size_t len)
+{
+	char path[4200];
+	json_error_t je;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/crash.json", dir);
+	r->json = json_load_file(path, 0, &je);
+	if (!r->json) {
+		snprintf(why, len, "%s: %s (line %d)", path, je.text, je.line);
+		return access(path, F_OK) < 0 && errno == ENOENT ? -ENOENT : -EINVAL;
+	}
+	return record_check(r, path, why, len);
+}
+
+int record_parse(const char *text, size_t tlen, const char *name, struct crash_record *r,
+		 char *why, size_t len)
+{
+	json_error_t je;
+
+	memset(r, 0, sizeof(*r));
+	r->json = json_loadb(text, tlen, 0, &je);
+	if (!r->json) {
+		snprintf(why, len, "%s: %s (line %d)", name, je.text, je.line);
+		return -EINVAL;
+	}
+	return record_check(r, name, why, len);
 }
 
 static int read_layout(struct crash_record *r, const json_t *cap, char *why, size_t len)
@@ -354,7 +374,7 @@ static int read_segment(struct crash_record *r, size_t i, const json_t *seg, cha
 {
 	struct record_segment *s = &r->segs[i];
 	const json_t *rf = json_object_get(seg, "ram_file_offset");
-	uint64_t want;
+	uint64_t want, last;
 	size_t k;
 
 	if (!get_u64(seg, "paddr", &s->paddr) || !get_u64(seg, "bytes", &s->bytes) ||
@@ -371,6 +391,14 @@ static int read_segment(struct crash_record *r, size_t i, const json_t *seg, cha
 			snprintf(why, len, "capture.segments[%zu]: ram_file_offset %llu is not where "
 				 "now_at_gpa 0x%llx is in this layout", i,
 				 (unsigned long long)s->ram_off, (unsigned long long)s->at);
+			return -EINVAL;
+		}
+		/* all of it: not on into the hole below 4 GiB, nor past the RAM file */
+		if (layout_gpa_to_off(&r->layout, s->at + s->bytes - 1, &last) < 0 ||
+		    last - want != s->bytes - 1) {
+			snprintf(why, len, "capture.segments[%zu] (0x%llx, %llu bytes) runs out of the "
+				 "RAM file's memory in this layout", i, (unsigned long long)s->at,
+				 (unsigned long long)s->bytes);
 			return -EINVAL;
 		}
 		return 0;

@@ -97,9 +97,16 @@ struct crash_record {
 __attribute__((warn_unused_result)) int record_read(const char *dir, struct crash_record *r,
 						    char *why, size_t len);
 
+/* The same for a record's text TEXT[0, TLEN) (not NUL-terminated; NAME stands for the file
+ * in WHY): 0, or -EINVAL with WHY.  record_free() in either case. */
+__attribute__((warn_unused_result)) int record_parse(const char *text, size_t tlen,
+						     const char *name, struct crash_record *r,
+						     char *why, size_t len);
+
 /* Read R's "capture" section and "dimms": a machine layout, the header's offset matching its
- * address, page-aligned segments each in the RAM file at the offset the layout gives or in one
- * of the DIMM files.  0 or -EINVAL with WHY. */
+ * address, page-aligned DIMMs above the RAM file's memory, and page-aligned segments each
+ * wholly in one RAM range of the layout (ram_file_offset: where the layout puts its address)
+ * or wholly in one of the DIMM files.  0, or -EINVAL (-ENOMEM) with WHY. */
 __attribute__((warn_unused_result)) int record_read_capture(struct crash_record *r, char *why,
 							    size_t len);
 

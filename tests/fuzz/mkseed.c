@@ -16,21 +16,40 @@
 // cut down to the pages the walk reads and checked with kinfo; and, given VMCORE,
 // OUTDIR/kinfo-real/: the same cut of it (kallsyms tables, per-CPU offsets, tasks, stacks,
 // the log).
+// Writes OUTDIR/record/: crash records as hvdump writes them, with capture plans of layout.c
+// (a 1 GiB and a 5 GiB guest, a capture guest's crash with a DIMM, a saved crash), each
+// checked with record_parse() and record_read_capture().
+// Writes OUTDIR/kdump_resume/: OUT.part files of the kdump writer stopped after one or two
+// checkpoints (zstd, none, LZO with pages left out, zlib), some damaged (a torn resume
+// record, a file cut short), a finished and a one-shot file, each checked by resuming it.
+// Writes OUTDIR/kallsyms/: the synthetic kallsyms tables of synth_kallsyms.h in each layout,
+// packed as fuzz_kallsyms reads them (kallsyms_input.h), each checked with its lookup.
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format/dumpfile.h"
+#include "format/kdump.h"
+#include "format/kdump_disk.h"
 #include "format/kinfo.h"
 #include "format/pagefilter.h"
 #include "format/panicscan.h"
 #include "format/printk.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
+#include "dump/layout.h"
+#include "vm/config.h"
+#include "util/fsutil.h"
+#include "vm/record.h"
+#include "fuzz/kallsyms_input.h"
 #include "unit/synth.h"
+#include "unit/synth_kallsyms.h"
 #include "unit/synth_kinfo.h"
 
 struct pages {
@@ -872,13 +891,392 @@ static int kinfo_from_dump(const char *dir, const char *path)
 	return r;
 }
 
+/* --- record ---------------------------------------------------------------------------- */
+
+/* Crash records as hvdump writes them (vm/crashflow.c, record_write's indentation) for a
+ * crash of a guest of MEMORY bytes with its low RAM as `hvdump run` pins it, with a capture
+ * plan of layout.c; with DIMM, the crashed guest was a capture guest with one DIMM of memory
+ * given back.  Each is checked with record_parse and record_read_capture. */
+static int record_seed(const char *dir, const char *name, uint64_t memory, bool dimm,
+		       const char *state)
+{
+	const uint64_t dimm_gpa = 16ull << 30, dimm_size = 128ull << 20;
+	struct machine_layout cur = { .ram_size = memory, .lowmem = vm_lowmem(memory) };
+	struct mem_range ram[4], dimms[1] = { { dimm_gpa, dimm_size } };
+	struct capture_inputs in = {
+		.cur = cur, .ram = ram, .nram = layout_production_ram(&cur, ram),
+		.dimms = dimms, .ndimms = dimm, .boot_region = 128ull << 20,
+		.firmware_zone = LAYOUT_FIRMWARE_ZONE, .initrd_size = 12ull << 20,
+		.initrd_addr_max = 0x7fffffff, .notes_len = 8192,
+	};
+	static struct capture_plan p;
+	struct crash_record r;
+	json_t *j, *segs = json_array(), *rg = json_array(), *dj = json_array();
+	json_t *zones = json_array(), *copies = json_array();
+	char why[512], *text;
+	int ret;
+
+	if (dimm)
+		ram[in.nram++] = dimms[0];
+	if (capture_plan_build(&in, &p, why, sizeof(why)) < 0) {
+		fprintf(stderr, "mkseed: record/%s: %s\n", name, why);
+		return -1;
+	}
+	for (size_t i = 0; i < in.nram; i++)
+		json_array_append_new(rg, json_pack("{s:I, s:I}", "gpa", (json_int_t)ram[i].start,
+						    "bytes", (json_int_t)ram[i].size));
+	for (size_t i = 0; i < p.nloads; i++) {
+		uint64_t off = 0;
+		int ok = layout_gpa_to_off(&p.next, p.loads[i].data_addr, &off) == 0;
+		json_array_append_new(segs, json_pack("{s:I, s:I, s:I, s:o, s:b}", "paddr",
+			(json_int_t)p.loads[i].paddr, "bytes", (json_int_t)p.loads[i].size,
+			"now_at_gpa", (json_int_t)p.loads[i].data_addr, "ram_file_offset",
+			ok ? json_integer((json_int_t)off) : json_null(),
+			"relocated", p.loads[i].data_addr != p.loads[i].paddr));
+	}
+	for (size_t i = 0; i < p.nzones; i++)
+		json_array_append_new(zones, json_pack("{s:I, s:I}", "gpa",
+			(json_int_t)p.zones[i].start, "bytes", (json_int_t)p.zones[i].size));
+	for (size_t i = 0; i < p.ncopies; i++)
+		json_array_append_new(copies, json_pack("{s:I, s:I, s:I}", "from_offset",
+			(json_int_t)p.copies[i].src_off, "to_offset", (json_int_t)p.copies[i].dst_off,
+			"bytes", (json_int_t)p.copies[i].size));
+	if (dimm)
+		json_array_append_new(dj, json_pack("{s:s, s:I, s:I}", "file",
+			"/run/hvdump/demo/crash-2.dimm-0", "gpa", (json_int_t)dimm_gpa, "bytes",
+			(json_int_t)dimm_size));
+	j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s,"
+		      " s:[{s:i, s:s, s:s}], s:{s:I, s:I, s:o}, s:s, s:o, s:s, s:s}",
+		      "format", RECORD_FORMAT, "vm", "demo", "crash", dimm ? 2 : 1,
+		      "time", "2026-12-03T20:19:00.123456Z", "detected_by", "pvpanic",
+		      "on_crash", "capture", "in_capture_boot", dimm, "kernel_release", "6.1.0-27-amd64",
+		      "panic", "Kernel panic - not syncing: sysrq triggered crash", "vmcoreinfo", "qemu",
+		      "vcpus", "cpu", 0, "rip", "0xffffffffb383d023", "rsp", "0xff72301b40003fc0",
+		      "crashed_ram", "ram_file_bytes", (json_int_t)cur.ram_size, "lowmem_bytes",
+		      (json_int_t)cur.lowmem, "ranges", rg,
+		      "ram_file", dimm ? "/run/hvdump/demo/crash-2.ram" : "/run/hvdump/demo/crash-1.ram",
+		      "dimms", dj, "notes_file", "notes.elf", "state", state);
+	json_object_set_new(j, "capture", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "ram_file_bytes",
+		(json_int_t)p.next.ram_size, "lowmem_bytes", (json_int_t)p.next.lowmem,
+		"extension_offset", (json_int_t)p.ext_off, "extension_bytes", (json_int_t)p.ext_size,
+		"elfcorehdr_gpa", (json_int_t)p.hdr_gpa, "elfcorehdr_offset", (json_int_t)p.hdr_off,
+		"overwritten_zones", zones, "copies", copies, "segments", segs));
+	json_object_set_new(j, "crash_to_capture_start_ms", json_integer(812));
+	if (!strcmp(state, "saved")) {
+		json_t *saved = json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "dump_file",
+			"/var/crash/demo-20261203T201900Z/vmcore.kdump", "dump_format", "kdump-zstd",
+			"save_ms", 5230, "dump_level", 31, "pages_left_out", 201544,
+			"updated", "2026-12-03T20:19:06.000000Z");
+		json_object_update(j, saved);
+		json_decref(saved);
+	}
+	if (!strcmp(state, "save-failed"))
+		json_object_set_new(j, "save_error", json_string("No space left on device"));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		abort();
+	ret = record_parse(text, strlen(text), name, &r, why, sizeof(why));
+	if (ret == 0)
+		ret = record_read_capture(&r, why, sizeof(why));
+	if (ret < 0)
+		fprintf(stderr, "mkseed: record/%s: %s\n", name, why);
+	else
+		printf("mkseed: record/%s: %zu bytes, %zu segments, %zu DIMMs\n", name, strlen(text),
+		       r.nsegs, r.ndimms);
+	record_free(&r);
+	if (ret == 0)
+		ret = write_file(dir, "record", name, text, strlen(text));
+	free(text);
+	return ret < 0 ? -1 : 0;
+}
+
+static int record_seeds(const char *dir)
+{
+	return record_seed(dir, "preserved-unsaved-1g.json", 1ull << 30, false,
+			   "preserved-unsaved") ||
+	       record_seed(dir, "capture-running-5g.json", 5ull << 30, false, "capture-running") ||
+	       record_seed(dir, "save-failed-dimm.json", 1ull << 30, true, "save-failed") ||
+	       record_seed(dir, "saved-1g.json", 1ull << 30, false, "saved") ? -1 : 0;
+}
+
+/* --- kallsyms --------------------------------------------------------------------------- */
+
+/* fuzz_kallsyms's seeds: the synthetic tables of synth_kallsyms.h (the symbols test_kallsyms
+ * uses: a look-alike before system_state, a duplicate, a name of 200 characters with a 2-byte
+ * length, an absolute per-CPU value) in each layout, packed behind the 26 bytes that place
+ * them (kallsyms_input.h) into one 4 KiB page, looking up system_state, jiffies, init_uts_ns
+ * and "a" (no such symbol).  Each is checked with the target's own lookup. */
+static int ks_seed(const char *dir, enum synth_ks_mode mode, unsigned name, const char *file)
+{
+	static const uint64_t want[5] = { 0x300, 0x400, 0x500, 0, 0 };
+	static uint8_t img[SYNTH_KS_O_NAMES + 0x10000], seed[16384];
+	static char big[201];
+	struct synth_ks ks;
+	const unsigned asz = mode == SYNTH_KS_ADDRESSES ? 8 : 4;
+	size_t o[6], at, ttlen;
+	const char *nm;
+	uint64_t v = 0;
+	int r;
+
+	memset(big, 'b', sizeof(big) - 1);
+	synth_ks_init(&ks, img, sizeof(img), FUZZ_KS_KV, mode);
+	if (mode == SYNTH_KS_ABS_PERCPU)
+		synth_ks_sym(&ks, 'D', "cpu_number", 0x1e000, 1);
+	synth_ks_sym(&ks, 'T', "_stext", FUZZ_KS_KV, 0);
+	synth_ks_sym(&ks, 'T', "system_stat", FUZZ_KS_KV + 0x100, 0);
+	synth_ks_sym(&ks, 'd', "dup", FUZZ_KS_KV + 0x180, 0);
+	synth_ks_sym(&ks, 'D', "system_state_x", FUZZ_KS_KV + 0x200, 0);
+	synth_ks_sym(&ks, 'D', "system_state", FUZZ_KS_KV + 0x300, 0);
+	synth_ks_sym(&ks, 'D', "init_uts_ns", FUZZ_KS_KV + 0x400, 0);
+	synth_ks_sym(&ks, 't', big, FUZZ_KS_KV + 0x480, 0);
+	synth_ks_sym(&ks, 'D', "jiffies", FUZZ_KS_KV + 0x500, 0);
+	synth_ks_sym(&ks, 'd', "dup", FUZZ_KS_KV + 0x580, 0);
+	synth_ks_sym(&ks, 'B', "_end", FUZZ_KS_KV + 0xff000, 0);
+	synth_ks_finish(&ks);
+	ttlen = synth_get(img + SYNTH_KS_O_TINDEX + 2 * 255, 2);
+	ttlen += strlen((const char *)img + SYNTH_KS_O_TTABLE + ttlen) + 1;
+
+	/* packed: num_syms, relative_base, token index and table, offsets, names */
+	memset(seed, 0, sizeof(seed));
+	at = 32;
+	o[1] = at, at += 8;
+	o[5] = at, at += 8;
+	o[3] = at, at += 512;
+	o[2] = at, at += (ttlen + 7) & ~(size_t)7;
+	o[4] = at, at += ((size_t)ks.n * asz + 7) & ~(size_t)7;
+	o[0] = at, at += ks.names_len;
+	at = (at + 4095) & ~(size_t)4095; /* names are read to the end of their page */
+	if (at > sizeof(seed))
+		abort();
+	memcpy(seed + o[1], img + SYNTH_KS_O_NUM, 4);
+	memcpy(seed + o[5], img + SYNTH_KS_O_BASE, 8);
+	memcpy(seed + o[3], img + SYNTH_KS_O_TINDEX, 512);
+	memcpy(seed + o[2], img + SYNTH_KS_O_TTABLE, ttlen);
+	memcpy(seed + o[4], img + SYNTH_KS_O_ADDRS, (size_t)ks.n * asz);
+	memcpy(seed + o[0], img + SYNTH_KS_O_NAMES, ks.names_len);
+	for (int i = 0; i < 6; i++)
+		synth_put(seed + 4 * i, o[i], 4);
+	seed[24] = mode == SYNTH_KS_ADDRESSES;
+	seed[25] = (uint8_t)name;
+	r = fuzz_ks_lookup(seed, at, &nm, &v);
+	if (want[name] ? r != 0 || v != FUZZ_KS_KV + want[name] : r != -ENOENT) {
+		fprintf(stderr, "mkseed: kallsyms/%s: looking up %s gives %d (%#llx)\n", file, nm,
+			r, (unsigned long long)v);
+		return -1;
+	}
+	printf("mkseed: kallsyms/%s: %zu bytes, %u symbols, %s %s\n", file, at, ks.n, nm,
+	       r == 0 ? "found" : "not found");
+	return write_file(dir, "kallsyms", file, seed, at);
+}
+
+static int ks_seeds(const char *dir)
+{
+	return ks_seed(dir, SYNTH_KS_ABS_PERCPU, 0, "percpu-system_state") ||
+	       ks_seed(dir, SYNTH_KS_ABS_PERCPU, 3, "percpu-missing") ||
+	       ks_seed(dir, SYNTH_KS_RELATIVE, 2, "relative-jiffies") ||
+	       ks_seed(dir, SYNTH_KS_RELATIVE, 0, "relative-system_state") ||
+	       ks_seed(dir, SYNTH_KS_ADDRESSES, 2, "addresses-jiffies") ||
+	       ks_seed(dir, SYNTH_KS_ADDRESSES, 1, "addresses-init_uts_ns") ? -1 : 0;
+}
+
+/* --- kdump resume ---------------------------------------------------------------------- */
+
+/* OUT.part files as the kdump writer leaves them when it is stopped, each run of the writer
+ * on 68 valid pfns of 512 (zero, text and a few incompressible pages), with checkpoints at
+ * SYNC1 and SYNC2 (0: none), then damaged: TEAR flips a bit of the newest resume record (a
+ * torn write: the older one is used), CUT_OLDER cuts the file 6000 bytes past the older
+ * checkpoint's data, CUT_SHORT 100 bytes before the newest's.  The seed is FLAGS (fuzz
+ * target's bit 0: right crc32s) and the file; mkseed checks that resuming it gives WANT. */
+struct kdr_recipe {
+	const char *name;
+	enum kdump_compression alg;
+	uint64_t sync1, sync2;
+	bool tear, cut_older, cut_short, finish, oneshot, exclude;
+	uint8_t flags;
+	int want;
+};
+
+#define KDR_MAPNR 512u
+
+static void kdr_page(uint64_t pfn, uint8_t *p)
+{
+	uint64_t x = pfn * 0x9E3779B97F4A7C15ull + 1;
+
+	if (pfn % 4 == 0) {
+		memset(p, 0, 4096);
+	} else if (pfn % 16 == 1) {
+		for (unsigned i = 0; i < 4096; i += 8) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			memcpy(p + i, &x, 8);
+		}
+	} else {
+		for (unsigned i = 0; i < 4096; i++)
+			p[i] = (uint8_t)("kdump resume seed "[i % 18] + (i / 512 == pfn % 8));
+		memcpy(p, &pfn, sizeof(pfn));
+	}
+}
+
+static int kdr_feed(struct kdump_writer *w, struct kdump_compressor *c, uint64_t stop)
+{
+	static uint8_t page[4096], out[4096];
+	struct kdump_cpage cp;
+	int r = 0;
+
+	while (r == 0 && kdump_writer_next_pfn(w) < stop) {
+		uint64_t pfn = kdump_writer_next_pfn(w);
+		kdr_page(pfn, page);
+		r = kdump_compress_page(c, page, out, &cp);
+		if (r == 0)
+			r = kdump_writer_append(w, pfn, &cp);
+	}
+	return r;
+}
+
+/* The data_end of resume slot S of IMG (LEN bytes), 0 if it does not decode. */
+static uint64_t kdr_data_end(const uint8_t *img, size_t len, int s, uint64_t *seq)
+{
+	uint64_t off = (uint64_t)synth_get(img + KDUMP_DH(sub_hdr_size), 4) * 4096 +
+		       (uint64_t)s * KDUMP_RESUME_SLOT_STRIDE;
+	struct kdump_disk_resume r;
+
+	if (off + 64 > len || kdump_resume_decode(img + off, &r) < 0)
+		return 0;
+	*seq = r.seq;
+	return r.data_end;
+}
+
+static int kdr_seed(const char *dir, const struct kdr_recipe *k)
+{
+	static const struct kdump_range ranges[] = { { 0, 24 }, { 40, 64 }, { 300, 320 } };
+	static const char vmci[] = "OSRELEASE=6.1.0-27-amd64\nPAGESIZE=4096\n"
+				   "NUMBER(phys_base)=-530579456\nKERNELOFFSET=25600000\n";
+	uint8_t notes[1024], prs[336] = { 0 }, exclude[KDR_MAPNR / 8] = { 0 }, *img = NULL;
+	size_t nlen = 0, len = 0;
+	char path[4096], why[256];
+	struct kdump_writer *w = NULL;
+	struct kdump_compressor *c = NULL;
+	int r;
+
+	for (uint64_t pfn = 8; pfn < 16; pfn++)
+		exclude[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	if (elfnote_append(notes, sizeof(notes), &nlen, "CORE", NT_PRSTATUS, prs, sizeof(prs)) ||
+	    elfnote_append(notes, sizeof(notes), &nlen, "VMCOREINFO", 0, vmci, strlen(vmci)))
+		abort();
+	struct kdump_writer_opts o = {
+		.path = path, .max_mapnr = KDR_MAPNR, .ranges = ranges, .nranges = 3,
+		.notes = notes, .notes_len = nlen, .compression = k->alg, .tv_sec = 1796328000,
+		.exclude = k->exclude ? exclude : NULL, .dump_level = k->exclude ? 31 : 0,
+		.oneshot = k->oneshot,
+	};
+	snprintf(path, sizeof(path), "%s/kdump_resume/.%s.part", dir, k->name);
+	r = kdump_compressor_new(k->alg, 0, &c);
+	if (r == 0)
+		r = kdump_writer_create(&o, &w);
+	if (r == 0 && k->sync1 && (r = kdr_feed(w, c, k->sync1)) == 0)
+		r = kdump_writer_sync(w, NULL);
+	if (r == 0 && k->sync2 && (r = kdr_feed(w, c, k->sync2)) == 0)
+		r = kdump_writer_sync(w, NULL);
+	if (r == 0 && k->finish && (r = kdr_feed(w, c, KDR_MAPNR)) == 0)
+		r = kdump_writer_finish(w);
+	kdump_writer_free(w); /* the crash, or the end */
+	kdump_compressor_free(c);
+	if (r == 0) {
+		char *text = NULL;
+		r = read_file(path, 64u << 20, &text, &len);
+		img = (uint8_t *)text;
+	}
+	if (r < 0) {
+		fprintf(stderr, "mkseed: kdump_resume/%s: %s\n", k->name, strerror(-r));
+		unlink(path);
+		return -1;
+	}
+	if (k->tear || k->cut_older || k->cut_short) {
+		uint64_t seq0 = 0, seq1 = 0, end0 = kdr_data_end(img, len, 0, &seq0);
+		uint64_t end1 = kdr_data_end(img, len, 1, &seq1);
+		int newest = seq1 > seq0;
+		uint64_t off = (uint64_t)synth_get(img + KDUMP_DH(sub_hdr_size), 4) * 4096;
+		if (k->tear)
+			img[off + (uint64_t)newest * KDUMP_RESUME_SLOT_STRIDE + 20] ^= 0x40;
+		if (k->cut_older && (newest ? end0 : end1) + 6000 < len)
+			len = (newest ? end0 : end1) + 6000;
+		if (k->cut_short)
+			len = (newest ? end1 : end0) - 100;
+	}
+	/* the seed: the flags byte, then the file */
+	{
+		uint8_t *seed = malloc(len + 1);
+		struct kdump_writer *rw = NULL;
+		char sname[128];
+		if (!seed)
+			abort();
+		seed[0] = k->flags;
+		memcpy(seed + 1, img, len);
+		snprintf(sname, sizeof(sname), "%s", k->name);
+		r = write_file(dir, "kdump_resume", sname, seed, len + 1);
+		free(seed);
+		/* check it: resume a copy (resuming cuts the file) */
+		if (r == 0) {
+			int fd = open_new_private(path, O_WRONLY);
+			r = fd < 0 || write(fd, img, len) != (ssize_t)len ? -EIO : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (r == 0) {
+			r = kdump_writer_resume(path, NULL, &rw, why, sizeof(why));
+			if (r != k->want) {
+				fprintf(stderr, "mkseed: kdump_resume/%s: resuming gives %d (%s), not "
+					"%d\n", k->name, r, why, k->want);
+				r = -1;
+			} else {
+				if (r == 0)
+					snprintf(why, sizeof(why), "resumes at pfn %llu",
+						 (unsigned long long)kdump_writer_next_pfn(rw));
+				printf("mkseed: kdump_resume/%s: %zu bytes, %s%s\n", k->name, len + 1,
+				       r == 0 ? "" : "refused: ", why);
+				r = 0;
+			}
+			kdump_writer_free(rw);
+		}
+	}
+	unlink(path);
+	free(img);
+	return r;
+}
+
+static int kdr_seeds(const char *dir)
+{
+	static const struct kdr_recipe seeds[] = {
+		{ "zstd-2checkpoints", KDUMP_COMPRESS_ZSTD, 48, 310, .flags = 1, .want = 0 },
+		{ "zstd-torn", KDUMP_COMPRESS_ZSTD, 48, 310, .tear = true, .want = 0 },
+		{ "none-torn-cut", KDUMP_COMPRESS_NONE, 8, 20, .tear = true, .cut_older = true,
+		  .want = 0 },
+		{ "lzo-excluded", KDUMP_COMPRESS_LZO, 305, 0, .exclude = true, .flags = 1,
+		  .want = 0 },
+		{ "zlib-short", KDUMP_COMPRESS_ZLIB, 44, 0, .cut_short = true, .flags = 1,
+		  .want = -EBADMSG },
+		{ "zstd-finished", KDUMP_COMPRESS_ZSTD, 0, 0, .finish = true, .flags = 1,
+		  .want = -EALREADY },
+		{ "zstd-oneshot", KDUMP_COMPRESS_ZSTD, 40, 0, .oneshot = true, .flags = 1,
+		  .want = -EBADMSG },
+	};
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++)
+		r |= kdr_seed(dir, &seeds[i]);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: mkseed OUTDIR [VMCORE]\n");
 		return 2;
 	}
-	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0)
+	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
+	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0 ||
+	    ks_seeds(argv[1]) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))

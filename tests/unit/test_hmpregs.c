@@ -49,6 +49,8 @@ int main(void)
 	tap_ok(hmpregs_parse(bad, strstr(text, "RSP=") - text + 6, cpu, 8, &n) == -EBADMSG,
 	       "truncated text: refused");
 	tap_ok(hmpregs_parse("no cpus here", 12, cpu, 8, &n) == -EBADMSG, "no CPU#: refused");
+	tap_ok(hmpregs_parse(text, strstr(text, "GS =") - text + 8, cpu, 8, &n) == -EBADMSG &&
+	       n == 0, "cut after GS's selector, before its base: refused");
 	free(bad);
 	free(text);
 	return tap_done();

@@ -403,6 +403,69 @@ static void test_resume(void)
 	free(fin);
 }
 
+/* A damaged checkpoint is refused, and the file left as it was: a descriptor it keeps that
+ * points past the data it keeps, or at no data, and a shared zero page that is not zeros
+ * (found by fuzz_kdump_resume: they were kept, and the finished dump had pages that were
+ * missing or not its own). */
+static void test_resume_damaged(void)
+{
+	static const struct {
+		const char *what;
+		int field;        /* descriptor 7's (pfn 7: zstd data) 0: offset, 1: size; 2: the
+				   * shared zero page */
+		uint64_t value;   /* offset 1: past the kept data */
+	} bad[] = {
+		{ "a kept descriptor pointing past the kept data", 0, 1 },
+		{ "a kept descriptor without data (offset 0)", 0, 0 },
+		{ "a kept descriptor of size 0", 1, 0 },
+		{ "a shared zero page that is not zeros", 2, 0 },
+	};
+	const enum kdump_compression c = KDUMP_COMPRESS_ZSTD;
+	char *part = strdup(path_in("damaged.part"));
+	struct kdump_writer *w;
+	uint8_t *good = NULL, *buf, *after;
+	size_t len = 0, alen;
+	char why[256];
+
+	tap_ok(create(part, NULL, c, &w) == 0 && feed(w, c, 300, 0) == 0 &&
+		       kdump_writer_sync(w, NULL) == 0 && feed(w, c, 500, 0) == 0,
+	       "a file with a checkpoint at pfn 300");
+	kdump_writer_free(w);
+	if (read_file_all(part, &good, &len) < 0)
+		return;
+	uint64_t sub = le32_get(good + KDUMP_DH(sub_hdr_size));
+	uint64_t desc = (1 + sub + le32_get(good + KDUMP_DH(bitmap_blocks))) * PS;
+	struct kdump_disk_resume r0, r1, *r;
+	int ok0 = kdump_resume_decode(good + sub * PS, &r0) == 0;
+	int ok1 = kdump_resume_decode(good + sub * PS + KDUMP_RESUME_SLOT_STRIDE, &r1) == 0;
+	r = ok0 && (!ok1 || r0.seq > r1.seq) ? &r0 : &r1;
+	tap_ok((ok0 || ok1) && r->ndumped > 7, "its record keeps %llu descriptors",
+	       (unsigned long long)r->ndumped);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf = malloc(len);
+		memcpy(buf, good, len);
+		if (bad[i].field == 0)
+			le64_put(buf + desc + 7 * KDUMP_DESC_SIZE, bad[i].value ? r->data_end : 0);
+		else if (bad[i].field == 1)
+			le32_put(buf + desc + 7 * KDUMP_DESC_SIZE + 8, 0);
+		else
+			buf[r->data_off + 100] = 0x5a;
+		tap_ok(write_file_all(part, buf, len) == 0 &&
+			       kdump_writer_resume(part, NULL, &w, why, sizeof(why)) == -EBADMSG,
+		       "refused: %s (%s)", bad[i].what, why);
+		tap_ok(read_file_all(part, &after, &alen) == 0 && alen == len &&
+			       !memcmp(after, buf, len), "... and the file is as it was");
+		free(after);
+		free(buf);
+	}
+	tap_ok(write_file_all(part, good, len) == 0 &&
+		       kdump_writer_resume(part, NULL, &w, why, sizeof(why)) == 0 &&
+		       kdump_writer_next_pfn(w) == 300, "the undamaged file resumes at pfn 300");
+	kdump_writer_free(w);
+	free(good);
+	free(part);
+}
+
 /* Open BUF (a mutated copy of a good file) and expect WANT from kdump_open. */
 static void expect_open(const uint8_t *buf, size_t len, int want, const char *what)
 {
@@ -620,6 +683,7 @@ int main(void)
 	test_compress();
 	test_round_trip();
 	test_resume();
+	test_resume_damaged();
 	test_malformed();
 	cleanup();
 	return tap_done();

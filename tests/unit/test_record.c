@@ -177,6 +177,8 @@ static void test_reader(void)
 		{ "capture.segments.0.bytes", 0x1001, "segment size not page-aligned" },
 		{ "capture.segments.0.ram_file_offset", 0x200000, "segment offset not where the layout puts it" },
 		{ "capture.segments.2.now_at_gpa", 7ll << 30, "DIMM segment in no DIMM file" },
+		{ "capture.segments.0.bytes", 1ll << 30, "segment on past low RAM into the hole" },
+		{ "capture.segments.1.bytes", 10240ll << 30, "segment past the end of the RAM file" },
 		{ "capture.segments.1.paddr", -4096, "negative address" },
 		{ "dimms.0.gpa", 0x1000, "DIMM below device memory" },
 		{ "crash", 0, "crash number 0" },
@@ -216,6 +218,20 @@ static void test_reader(void)
 	e = read_with(with(good_record(), "capture.segments", json_array()), why, sizeof(why), &r);
 	tap_ok(e == -EINVAL && strstr(why, "non-empty"), "no segments is refused");
 	record_free(&r);
+	{
+		json_t *g = good_record();
+		char *text = json_dumps(g, JSON_INDENT(2));
+		json_decref(g);
+		e = text ? record_parse(text, strlen(text), "crash.json", &r, why, sizeof(why)) : -1;
+		tap_ok(e == 0 && !strcmp(r.vm, "demo") && r.crash == 1 && r.state == CRASH_PRESERVED,
+		       "record_parse reads a record's text as record_read reads its file");
+		record_free(&r);
+		e = text ? record_parse(text, strlen(text) / 2, "crash.json", &r, why, sizeof(why)) : -1;
+		tap_ok(e == -EINVAL && !strncmp(why, "crash.json: ", 12),
+		       "... and refuses half of it, naming it (%s)", why);
+		record_free(&r);
+		free(text);
+	}
 	{
 		char path[300];
 		snprintf(path, sizeof(path), "%s/crash.json", dir);
