@@ -88,7 +88,7 @@ static int ask_running(const char *name, const char *run_dir, const char *cmd)
 	}
 	close(fd);
 	buf[len] = '\0';
-	reply = json_loads(buf, 0, &je);
+	reply = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
 	if (!reply) {
 		log_err("no valid reply from %s", path);
 		return 2;

@@ -27,7 +27,7 @@ enum control_cmd control_parse(const char *text, size_t len)
 		{ "save-discard", CONTROL_SAVE_DISCARD },
 	};
 	json_error_t je;
-	json_t *req = json_loadb(text, len, 0, &je);
+	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	enum control_cmd c = cmd ? CONTROL_UNKNOWN : CONTROL_BAD;
 

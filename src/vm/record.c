@@ -290,7 +290,7 @@ int record_read(const char *dir, struct crash_record *r, char *why, size_t len)
 
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/crash.json", dir);
-	r->json = json_load_file(path, 0, &je);
+	r->json = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!r->json) {
 		snprintf(why, len, "%s: %s (line %d)", path, je.text, je.line);
 		return access(path, F_OK) < 0 && errno == ENOENT ? -ENOENT : -EINVAL;
@@ -304,7 +304,7 @@ int record_parse(const char *text, size_t tlen, const char *name, struct crash_r
 	json_error_t je;
 
 	memset(r, 0, sizeof(*r));
-	r->json = json_loadb(text, tlen, 0, &je);
+	r->json = json_loadb(text, tlen, JSON_REJECT_DUPLICATES, &je);
 	if (!r->json) {
 		snprintf(why, len, "%s: %s (line %d)", name, je.text, je.line);
 		return -EINVAL;

@@ -231,6 +231,14 @@ static void test_reader(void)
 		       "... and refuses half of it, naming it (%s)", why);
 		record_free(&r);
 		free(text);
+		/* a key twice: refused, not read as whichever came last */
+		text = strdup("{\"format\": \"" RECORD_FORMAT "\", \"vm\": \"demo\", \"crash\": 1, "
+			      "\"state\": \"saved\", \"state\": \"preserved\", "
+			      "\"ram_file\": \"/dev/shm/x/ram\"}");
+		e = text ? record_parse(text, strlen(text), "crash.json", &r, why, sizeof(why)) : -1;
+		tap_ok(e == -EINVAL && strstr(why, "duplicate"), "a key twice is refused (%s)", why);
+		record_free(&r);
+		free(text);
 	}
 	{
 		char path[300];
