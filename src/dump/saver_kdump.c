@@ -120,7 +120,13 @@ static int kd_open(const struct saver_job *j, struct kdump_writer **w)
 	}
 	if (j->cfg->resume) {
 		r = kdump_writer_resume(j->part_path, j->cfg->out_path, w, why, sizeof(why));
-		if (r < 0)
+		if (r == -EALREADY)
+			/* finished, but the rename did not happen or did not last (a host crash, a
+			 * directory that could not be synced) */
+			snprintf(j->why, j->whylen, "cannot resume %s: it is a complete dump that was "
+				 "never named %s; check it (hvdump info) and rename it", j->part_path,
+				 j->cfg->out_path);
+		else if (r < 0)
 			snprintf(j->why, j->whylen, "cannot resume %s: %s", j->part_path,
 				 r == -EBADMSG ? why : strerror(-r));
 		goto out;

@@ -35,6 +35,7 @@ kept=$T/run/off/crash-1.ram
 kept_unsaved() { [ -f "$kept" ] && grep_all "$rec" '"state": "preserved-unsaved"' "\"ram_file\": \"$kept\""; }
 check "memory kept in crash-1.ram, record says preserved-unsaved" kept_unsaved
 size0=$(stat -c %s "$kept") blocks0=$(stat -c %b "$kept") sum0=$(md5sum <"$kept")
+mkdir -m 700 "$T/done" && cp "$rec" "$T/done/crash.json" # the record as it is now: unsaved
 
 # bogus input: exit 2, one line
 one_line_refusal() { [ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]; } # RC OUTPUT-FILE
@@ -107,6 +108,13 @@ kept_untouched() { # same size and bytes, nothing freed (512-byte blocks not few
 		test "$(stat -c %b "$kept")" -ge "$blocks0" && test "$(md5sum <"$kept")" = "$sum0"
 }
 check "kept memory untouched, and the output says where it is" kept_untouched
+# a finished kdump file never renamed (a host crash before the rename lasted): said, not redone
+cp "$dump" "$T/done/vmcore.kdump.part"
+"$HVDUMP" save --from "$T/done" >"$T/done.out" 2>&1
+rc=$?
+check "a complete vmcore.kdump.part: refused, saying it is complete and to rename it (rc=$rc)" \
+	exit_says "$rc" 1 "$T/done.out" 'complete dump that was never named .*vmcore.kdump; check it'
+check "  and left as it was" cmp -s "$dump" "$T/done/vmcore.kdump.part"
 
 "$HVDUMP" save --from "$dir" >"$T/again.out" 2>&1
 rc=$?
