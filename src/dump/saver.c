@@ -315,12 +315,12 @@ static int save_elf(const struct saver_job *j)
 	}
 	/* a new dump file is created afresh (never through a link); a partial one is continued
 	 * only if it is a file of ours */
-	out = s->cfg.resume ? open(s->part_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+	out = s->cfg.resume ? open_regular(s->part_path, O_RDWR)
 			    : open_new_private(s->part_path, O_RDWR);
-	r = out < 0 ? (s->cfg.resume ? -errno : out) : 0;
+	r = out == -EINVAL && s->cfg.resume ? -EPERM : out < 0 ? out : 0;
 	if (r == 0 && s->cfg.resume) {
 		struct stat st;
-		if (fstat(out, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		if (fstat(out, &st) < 0 || st.st_uid != geteuid())
 			r = -EPERM;
 	}
 	if (r < 0) {

@@ -139,6 +139,20 @@ int open_new_private(const char *path, int flags)
 	return -EEXIST;
 }
 
+int open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
 	char tmp[4200];

@@ -25,6 +25,11 @@ __attribute__((warn_unused_result)) int path_check_private(const char *path, cha
  * -errno. */
 __attribute__((warn_unused_result)) int open_new_private(const char *path, int flags);
 
+/* Open the existing regular file PATH for FLAGS (O_RDONLY, O_RDWR, ...; O_CLOEXEC and
+ * O_NOFOLLOW are added): never through a symbolic link.  The fd, -EINVAL when PATH is not a
+ * regular file, or -errno. */
+__attribute__((warn_unused_result)) int open_regular(const char *path, int flags);
+
 /* Write LEN bytes to PATH atomically: temporary file (MODE), fsync, rename, fsync the
  * directory.  Returns 0 or -errno; an error from the directory's fsync comes after the
  * rename: PATH holds the new contents, but a host crash may take the name back to the old

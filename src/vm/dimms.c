@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fsutil.h"
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/dimms.h"
@@ -127,19 +127,13 @@ size_t dimms_for_qemu(const struct dimm_set *s, struct qemu_dimm *out, size_t ma
 
 int dimms_open_for_qemu(struct qemu_dimm *d, size_t n)
 {
-	struct stat st;
-
 	for (size_t i = 0; i < n; i++) {
-		d[i].fd = open(d[i].path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (d[i].fd >= 0 && (fstat(d[i].fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-			close(d[i].fd);
-			d[i].fd = -1;
-			errno = EINVAL;
-		}
-		if (d[i].fd < 0) {
-			int r = -errno;
+		int r = open_regular(d[i].path, O_RDONLY);
+
+		d[i].fd = r < 0 ? -1 : r;
+		if (r < 0) {
 			log_err("cannot open %s, DIMM %u of a crash, for QEMU: %s", d[i].path,
-				d[i].index, strerror(errno));
+				d[i].index, strerror(-r));
 			dimms_close_for_qemu(d, i);
 			return r;
 		}

@@ -205,18 +205,15 @@ int rundir_create_ram(struct rundir *rd, uint64_t size, char *msg, size_t msglen
 int rundir_open_ram(const struct rundir *rd, const struct qemu_user *owner, char *msg,
 		    size_t msglen)
 {
-	struct stat st;
-	int fd = open(rd->ram, O_RDWR | O_CLOEXEC | O_NOFOLLOW), r;
+	int fd = open_regular(rd->ram, O_RDWR), r;
 
-	if (fd < 0) {
-		r = -errno;
-		snprintf(msg, msglen, "cannot open RAM file %s: %s", rd->ram, strerror(errno));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fd == -EINVAL) {
 		snprintf(msg, msglen, "RAM file %s is not a regular file", rd->ram);
-		close(fd);
-		return -EINVAL;
+		return fd;
+	}
+	if (fd < 0) {
+		snprintf(msg, msglen, "cannot open RAM file %s: %s", rd->ram, strerror(-fd));
+		return fd;
 	}
 	if (owner && fchown(fd, owner->uid, owner->gid) < 0) {
 		r = -errno;

@@ -95,6 +95,25 @@ static void test_create(void)
 	tap_is_int(write_file_atomic(at("atomic"), "x", 1, 0600), 0, "write_file_atomic writes");
 }
 
+/* open_regular: an existing regular file, never through a link, never a directory or FIFO. */
+static void test_open_regular(void)
+{
+	char buf[16] = "";
+	int fd = open_regular(at("victim"), O_RDONLY);
+
+	tap_ok(fd >= 0 && read(fd, buf, sizeof(buf)) == 8 && !memcmp(buf, "precious", 8),
+	       "open_regular opens a regular file");
+	if (fd >= 0)
+		close(fd);
+	tap_ok(symlink(at("victim"), at("victim.link")) == 0 &&
+		       open_regular(at("victim.link"), O_RDONLY) == -ELOOP,
+	       "... not through a symbolic link (-ELOOP)");
+	tap_is_int(open_regular(dir, O_RDONLY), -EINVAL, "... not a directory (-EINVAL)");
+	tap_ok(mkfifo(at("fifo"), 0600) == 0 && open_regular(at("fifo"), O_RDONLY | O_NONBLOCK) == -EINVAL,
+	       "... not a FIFO (-EINVAL)");
+	tap_is_int(open_regular(at("nope"), O_RDONLY), -ENOENT, "... nor what is missing (-ENOENT)");
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -106,6 +125,7 @@ int main(void)
 	}
 	test_places();
 	test_create();
+	test_open_regular();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		tap_diag("cannot remove %s", dir);
