@@ -129,13 +129,14 @@ static int queue_event(struct qmp *q, json_t *ev)
 
 		while (i < n && vital(q, json_array_get(q->events, i)))
 			i++;
-		q->dropped++;
 		if (i < n) {
 			json_array_remove(q->events, i);
+			q->dropped++;
 		} else if (!vital(q, ev)) {
 			json_decref(ev);
+			q->dropped++;
 			return 0;
-		}
+		} /* else a vital event goes past the cap: the guest cannot repeat those at will */
 	}
 	return json_array_append_new(q->events, ev) ? -ENOMEM : 0;
 }
