@@ -94,7 +94,7 @@ $(O)/tests/tools/hvdump-vmcheck: guest/tools/hvdump-vmcheck.c guest/tools/pageha
 # The guest saver: a static binary for the capture guest's initramfs (guest/build-demo puts it
 # at /bin/hvdump-save), with the part of the format library it needs and static libraries.
 GUEST_SAVE_SRCS := guest/tools/hvdump-save.c src/util/fsutil.c \
-	$(addprefix src/format/,kdump_write.c kdump_read.c kdump_compress.c kdump_pool.c kdump.c \
+	$(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump_compress.c kdump_pool.c kdump.c \
 		elfcore.c vmcoreinfo.c)
 GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h) src/util/fsutil.h
 GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
@@ -194,7 +194,7 @@ $(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/con
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson
 
 # fuzz_kdump_resume: continuing a damaged OUT.part (the kdump writer's resume, the reader)
-FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_read.c kdump.c kdump_compress.c \
+FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump.c kdump_compress.c \
 	elfcore.c vmcoreinfo.c) src/util/fsutil.c
 $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 		$(addprefix src/format/,kdump.h kdump_disk.h le.h)
@@ -205,7 +205,7 @@ $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c src/util/size.c,$(FUZZ_RECORD_LIB)) \
-	src/format/kdump_write.c
+	src/format/kdump_write.c src/format/kdump_resume.c
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h \
 		tests/fuzz/kallsyms_input.h tests/unit/synth_kallsyms.h
 	@mkdir -p $(dir $@)
