@@ -22,16 +22,31 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 "Usage: hvdump run --kernel FILE [OPTIONS]\n"
+"       hvdump run --disk IMAGE [OPTIONS]\n"
 "Boot a Linux guest under QEMU with its RAM in a shared file, supervise it, and catch\n"
 "its kernel crashes (pvpanic).\n"
 "\n"
 "Guest:\n"
-"  -k, --kernel FILE        guest kernel (x86 bzImage), required\n"
-"  -i, --initrd FILE        initial ramdisk\n"
-"  -a, --append TEXT        kernel command line\n"
+"  -k, --kernel FILE        guest kernel (x86 bzImage); without it the firmware boots the\n"
+"                           first disk, and a capture boot reads the crashed kernel and its\n"
+"                           initrd from that disk's /boot (docs/guest-disk.md)\n"
+"  -i, --initrd FILE        initial ramdisk (with --kernel)\n"
+"  -a, --append TEXT        kernel command line (with --kernel)\n"
 "  -m, --memory SIZE        guest RAM, e.g. 2G or 1536M (default 1G; bare numbers are MiB)\n"
 "  -c, --cpus N             virtual CPUs (default 1)\n"
-"  -d, --disk FILE          virtio disk (raw or qcow2); repeat for more\n"
+"  -d, --disk FILE[,format=raw|qcow2]  virtio disk; repeat for more (the first boots);\n"
+"                           without format= it is detected once at start\n"
+"      --machine pc|q35     chipset (default pc)\n"
+"      --firmware bios|uefi SeaBIOS (default) or OVMF; capture boots use SeaBIOS\n"
+"      --uefi-code FILE     OVMF code (default " VM_UEFI_CODE ")\n"
+"      --uefi-vars FILE     the VM's UEFI variable store, made from\n"
+"                           " VM_UEFI_VARS_TEMPLATE " when missing\n"
+"                           (default DUMP-DIR/NAME.efivars.fd)\n"
+"      --nic SPEC           virtio-net card, repeatable: user[,hostfwd=tcp::8080-:80]...,\n"
+"                           tap=IFNAME or bridge=BRIDGE, each [,mac=MAC]; the MAC is the\n"
+"                           same on every boot (default: from NAME and the card's place)\n"
+"      --qemu-arg ARG       one more QEMU argument word, repeatable (--qemu-arg -device\n"
+"                           --qemu-arg virtio-rng-pci); what the crash path owns is refused\n"
 "  -n, --name NAME          VM name (default hvdump)\n"
 "\n"
 "Host:\n"
@@ -103,6 +118,7 @@ static void run_usage(FILE *f)
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
 	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
+	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS,
 };
 
 static const struct option run_options[] = {
@@ -113,6 +129,12 @@ static const struct option run_options[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "name", required_argument, NULL, 'n' },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "nic", required_argument, NULL, OPT_NIC },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "uefi-code", required_argument, NULL, OPT_UEFI_CODE },
+	{ "uefi-vars", required_argument, NULL, OPT_UEFI_VARS },
 	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
@@ -178,15 +200,66 @@ static int parse_guest_opt(int opt, struct vm_config *c)
 		}
 		c->cpus = (unsigned)v;
 		return 0;
+	case 'n':
+		c->name = optarg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The virtual hardware: machine, firmware, disks, network cards, extra QEMU arguments. */
+static int parse_hw_opt(int opt, struct vm_config *c)
+{
+	char msg[512];
+
+	switch (opt) {
+	case OPT_MACHINE:
+		if (qemu_machine_parse(optarg, &c->machine) < 0) {
+			log_err("--machine '%s': use pc or q35", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_FIRMWARE:
+		if (qemu_firmware_parse(optarg, &c->firmware) < 0) {
+			log_err("--firmware '%s': use bios or uefi", optarg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_UEFI_CODE:
+		c->uefi_code = optarg;
+		return 0;
+	case OPT_UEFI_VARS:
+		c->uefi_vars = optarg;
+		return 0;
 	case 'd':
 		if (c->ndisks == VM_MAX_DISKS) {
 			log_err("--disk: at most %d disks", VM_MAX_DISKS);
 			return -EINVAL;
 		}
-		c->disks[c->ndisks++] = optarg;
+		if (qemu_disk_parse(optarg, &c->disks[c->ndisks], msg, sizeof(msg)) < 0) {
+			log_err("%s", msg);
+			return -EINVAL;
+		}
+		c->ndisks++;
 		return 0;
-	case 'n':
-		c->name = optarg;
+	case OPT_NIC:
+		if (c->nnics == VM_MAX_NICS) {
+			log_err("--nic: at most %d network cards", VM_MAX_NICS);
+			return -EINVAL;
+		}
+		if (qemu_nic_parse(optarg, &c->nics[c->nnics], msg, sizeof(msg)) < 0) {
+			log_err("%s", msg);
+			return -EINVAL;
+		}
+		c->nnics++;
+		return 0;
+	case OPT_QEMU_ARG:
+		if (c->nqemu_args == VM_MAX_QEMU_ARGS) {
+			log_err("--qemu-arg: at most %d", VM_MAX_QEMU_ARGS);
+			return -EINVAL;
+		}
+		c->qemu_args[c->nqemu_args++] = optarg;
 		return 0;
 	default:
 		return 1;
@@ -402,6 +475,8 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 		}
 		r = parse_guest_opt(opt, c);
 		if (r == 1)
+			r = parse_hw_opt(opt, c);
+		if (r == 1)
 			r = parse_host_opt(opt, c);
 		if (r == 1)
 			r = parse_crash_opt(opt, c, boot_region_set);
@@ -438,6 +513,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (r < 0)
 		return VM_EXIT_USAGE;
+	for (size_t i = 0; i < c.nnics; i++)
+		if (!c.nics[i].mac_given)
+			qemu_nic_default_mac(c.name, (unsigned)i, c.nics[i].mac);
 	if (vm_config_check(&c, ncpu > 0 ? (unsigned)ncpu : 1, msg, sizeof(msg)) < 0 ||
 	    vm_check_files(&c, msg, sizeof(msg)) < 0) {
 		log_err("%s", msg);
@@ -445,7 +523,7 @@ int cmd_run(int argc, char **argv)
 	}
 	initrd_size = c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	if (!boot_region_set)
-		c.boot_region = vm_boot_region_default(c.memory, initrd_size);
+		c.boot_region = vm_boot_region_default(&c, initrd_size);
 	else if (c.on_crash == ON_CRASH_ASSISTED && c.boot_region % VM_BOOT_REGION_STEP)
 		log_warn("--boot-region %s is not a whole number of 128M memory blocks: memory comes "
 			 "back in blocks, so after a crash the guest may get up to 128M more memory than it "

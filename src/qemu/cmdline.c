@@ -2,7 +2,6 @@
 // QEMU command line.  Devices are added explicitly and in order; nothing comes from QEMU's
 // defaults (-nodefaults), so a fresh process means freshly reset hardware we fully know.
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,19 +14,6 @@ const char *qemu_disk_format(const unsigned char *head, size_t len)
 	if (len >= 4 && memcmp(head, "QFI\xfb", 4) == 0)
 		return "qcow2";
 	return "raw";
-}
-
-static const char *disk_format(const char *path)
-{
-	unsigned char head[4];
-	ssize_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		n = read(fd, head, sizeof(head));
-		close(fd);
-	}
-	return qemu_disk_format(head, n > 0 ? (size_t)n : 0);
 }
 
 /* QEMU's option parser treats ',' as a separator; a literal comma is written twice. */
@@ -43,6 +29,27 @@ static void add_path_opt(struct argv *a, const char *prefix, const char *path, c
 	}
 	buf[o] = '\0';
 	argv_addf(a, "%s%s%s", prefix, buf, suffix);
+}
+
+/* virtio-net cards on netdevs hvnetN: user (slirp, with its forwards), an existing tap
+ * (no scripts: hvdump runs none), or a bridge through QEMU's helper. */
+static void add_nics(struct argv *a, const struct qemu_boot *b)
+{
+	for (size_t i = 0; i < b->nnics; i++) {
+		const struct qemu_nic *n = &b->nics[i];
+		char mac[18];
+
+		argv_add(a, "-netdev");
+		if (n->kind == QEMU_NIC_USER)
+			argv_addf(a, "user,id=hvnet%zu%s%s", i, n->opts[0] ? "," : "", n->opts);
+		else if (n->kind == QEMU_NIC_TAP)
+			argv_addf(a, "tap,id=hvnet%zu,ifname=%s,script=no,downscript=no", i, n->opts);
+		else
+			argv_addf(a, "bridge,id=hvnet%zu,br=%s", i, n->opts);
+		qemu_mac_format(n->mac, mac);
+		argv_add(a, "-device");
+		argv_addf(a, "virtio-net-pci,netdev=hvnet%zu,mac=%s", i, mac);
+	}
 }
 
 int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
@@ -64,8 +71,14 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	}
 
 	argv_add(a, "-machine");
-	argv_addf(a, "pc,accel=%s,max-ram-below-4g=%llu,memory-backend=ram0,vmport=off", b->accel,
-		  (unsigned long long)b->lowmem_pin);
+	argv_addf(a, "%s,accel=%s,max-ram-below-4g=%llu,memory-backend=ram0,vmport=off",
+		  qemu_machine_name(b->machine), b->accel, (unsigned long long)b->lowmem_pin);
+	if (b->uefi_code) {
+		argv_add(a, "-drive");
+		add_path_opt(a, "if=pflash,format=raw,unit=0,readonly=on,file=", b->uefi_code, "");
+		argv_add(a, "-drive");
+		argv_addf(a, "if=pflash,format=raw,unit=1,file=/proc/self/fd/%d", b->uefi_vars_fd);
+	}
 	argv_add(a, "-cpu");
 	argv_add(a, b->cpu_model);
 	argv_add(a, "-smp");
@@ -130,19 +143,24 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "reboot=shutdown");
 
 	for (size_t i = 0; i < c->ndisks; i++) {
-		snprintf(suffix, sizeof(suffix), ",format=%s", disk_format(c->disks[i]));
+		snprintf(suffix, sizeof(suffix), ",format=%s", c->disks[i].format);
 		argv_add(a, "-drive");
-		add_path_opt(a, "if=virtio,cache=writeback,file=", c->disks[i], suffix);
+		add_path_opt(a, "if=virtio,cache=writeback,file=", c->disks[i].path, suffix);
 	}
+	add_nics(a, b);
 
-	argv_add(a, "-kernel");
-	argv_add(a, c->kernel);
-	if (c->initrd) {
-		argv_add(a, "-initrd");
-		argv_add(a, c->initrd);
+	if (c->kernel) {
+		argv_add(a, "-kernel");
+		argv_add(a, c->kernel);
+		if (c->initrd) {
+			argv_add(a, "-initrd");
+			argv_add(a, c->initrd);
+		}
+		argv_add(a, "-append");
+		argv_add(a, b->append ? b->append : "");
 	}
-	argv_add(a, "-append");
-	argv_add(a, b->append ? b->append : "");
+	for (size_t i = 0; i < b->nextra; i++)
+		argv_add(a, b->extra[i]);
 	return argv_error(a);
 }
 
@@ -156,6 +174,8 @@ size_t qemu_boot_fds(const struct qemu_boot *b, int *out)
 	out[n++] = b->console_out_fd;
 	if (b->save_port_fd > 0)
 		out[n++] = b->save_port_fd;
+	if (b->uefi_code)
+		out[n++] = b->uefi_vars_fd;
 	for (size_t i = 0; b->slots && i < b->ndimms && n < QEMU_BOOT_MAX_FDS; i++)
 		out[n++] = b->dimms[i].fd;
 	return n;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qemu/hw.h"
 #include "qemu/user.h"
 #include "util/argv.h"
 
@@ -33,9 +34,17 @@ struct qemu_boot {
 	const struct qemu_user *user; /* who QEMU runs as (qemu_spawn()); NULL: as we do */
 	const char *name;        /* the VM's name (-name guest=) */
 	unsigned cpus;
-	const char *kernel, *initrd; /* initrd may be NULL */
-	const char *const *disks; /* NDISKS disk images, attached as virtio drives */
+	enum qemu_machine machine;
+	const char *uefi_code;   /* non-NULL: OVMF, with the variable store UEFI_VARS_FD */
+	int uefi_vars_fd;        /* the VM's variable store, opened by us; QEMU inherits it */
+	const char *kernel, *initrd; /* kernel NULL: the firmware boots the first disk; initrd
+				  * may be NULL */
+	const struct qemu_disk *disks; /* NDISKS disk images, virtio, formats known */
 	size_t ndisks;
+	const struct qemu_nic *nics; /* NNICS virtio-net cards, MACs set */
+	size_t nnics;
+	const char *const *extra; /* NEXTRA words appended (--qemu-arg, checked) */
+	size_t nextra;
 	bool sandbox;            /* -sandbox QEMU_SANDBOX_OPTS (qemu/sandbox.h) */
 	const char *accel;       /* "kvm" or "tcg" */
 	const char *cpu_model;   /* resolved -cpu */
@@ -59,13 +68,14 @@ struct qemu_boot {
  * QEMU opens no file of the run directory by name: the RAM file and the DIMM files are
  * descriptors it inherits, named /proc/self/fd/N (reopening that link reaches the file
  * hvdump opened, whatever became of its path, and needs no access to the directory), the
- * console's FIFOs are fd sets.  The kernel, initrd and disks are the operator's paths. */
+ * console's FIFOs are fd sets, the UEFI variable store is a descriptor too.  The kernel,
+ * initrd, disks and UEFI code are the operator's paths. */
 __attribute__((warn_unused_result)) int qemu_build_argv(const struct qemu_boot *b,
 							 struct argv *out);
 
 /* The descriptors QEMU must inherit for boot B, into OUT (room for QEMU_BOOT_MAX_FDS).
  * Returns how many. */
-#define QEMU_BOOT_MAX_FDS (5 + 256)
+#define QEMU_BOOT_MAX_FDS (6 + 256)
 size_t qemu_boot_fds(const struct qemu_boot *b, int *out);
 
 /* Guess a disk image's format from its first bytes: "qcow2" or "raw". */

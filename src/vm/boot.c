@@ -11,10 +11,7 @@
 
 int boot_read_files(struct boot *b, const struct vm_config *c)
 {
-	unsigned char head[0x240];
 	struct stat st;
-	ssize_t n = 0;
-	int fd;
 
 	b->initrd_size = 0;
 	if (c->initrd) {
@@ -22,11 +19,21 @@ int boot_read_files(struct boot *b, const struct vm_config *c)
 			return -errno;
 		b->initrd_size = (uint64_t)st.st_size;
 	}
-	fd = open(c->kernel, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	return boot_read_kernel(b, c->kernel);
+}
+
+int boot_read_kernel(struct boot *b, const char *kernel)
+{
+	unsigned char head[0x240];
+	ssize_t n = 0;
+	int fd = kernel ? open(kernel, O_RDONLY | O_CLOEXEC) : -1;
+
+	if (kernel && fd < 0)
 		return -errno;
-	n = pread(fd, head, sizeof(head), 0);
-	close(fd);
+	if (fd >= 0) {
+		n = pread(fd, head, sizeof(head), 0);
+		close(fd);
+	}
 	b->initrd_addr_max = layout_initrd_addr_max(head, n > 0 ? (size_t)n : 0);
 	return 0;
 }
@@ -34,7 +41,7 @@ int boot_read_files(struct boot *b, const struct vm_config *c)
 void boot_production(struct boot *b, const struct vm_config *c)
 {
 	b->cur.ram_size = c->memory;
-	b->cur.lowmem = vm_lowmem(c->memory);
+	b->cur.lowmem = vm_lowmem(c);
 	b->nram = layout_production_ram(&b->cur, b->ram);
 	b->fresh_ram = true;
 	b->capture = false;
@@ -88,7 +95,7 @@ char *boot_append(const struct vm_config *c, const struct boot *b)
 		     "memory_hotplug.memmap_on_memory=1%s",
 		     user, c->capture_append ? " " : "", c->capture_append ? c->capture_append : "",
 		     (unsigned long long)(c->boot_region >> 20), (unsigned long long)b->elfcorehdr,
-		     c->memory <= vm_lowmem(c->memory) && !user_sets(c, "swiotlb=") ? " swiotlb=1024"
+		     c->memory <= vm_lowmem(c) && !user_sets(c, "swiotlb=") ? " swiotlb=1024"
 										     : "");
 	return n < 0 ? NULL : out;
 }

@@ -26,6 +26,10 @@ struct boot {
 /* Read the initrd's size and the kernel's initrd_addr_max.  0 or -errno. */
 __attribute__((warn_unused_result)) int boot_read_files(struct boot *b, const struct vm_config *c);
 
+/* Read KERNEL's initrd_addr_max (the boot protocol's default when KERNEL is NULL).  0 or
+ * -errno. */
+__attribute__((warn_unused_result)) int boot_read_kernel(struct boot *b, const char *kernel);
+
 /* The next boot is an ordinary one: fresh zeroed RAM of the configured size. */
 void boot_production(struct boot *b, const struct vm_config *c);
 

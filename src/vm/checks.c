@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qemu/cmdline.h"
 #include "qemu/user.h"
+#include "util/log.h"
 #include "vm/vm.h"
 
 static int check_readable(const char *what, const char *path, char *msg, size_t msglen,
@@ -66,7 +68,7 @@ static int check_qemu_user(const struct vm_config *cfg, char *msg, size_t msglen
 	const struct qemu_user *u = cfg->qemu_user;
 	int r;
 
-	r = qemu_user_can_open(u, cfg->kernel, O_RDONLY);
+	r = cfg->kernel ? qemu_user_can_open(u, cfg->kernel, O_RDONLY) : 0;
 	if (r == 0 && cfg->initrd && (r = qemu_user_can_open(u, cfg->initrd, O_RDONLY)) < 0) {
 		snprintf(msg, msglen, "--qemu-user %s cannot read initrd %s: %s", u->name,
 			 cfg->initrd, strerror(-r));
@@ -78,12 +80,18 @@ static int check_qemu_user(const struct vm_config *cfg, char *msg, size_t msglen
 		return r;
 	}
 	for (size_t i = 0; i < cfg->ndisks; i++) {
-		r = qemu_user_can_open(u, cfg->disks[i], O_RDWR);
+		r = qemu_user_can_open(u, cfg->disks[i].path, O_RDWR);
 		if (r < 0) {
 			snprintf(msg, msglen, "--qemu-user %s cannot read and write disk %s: %s",
-				 u->name, cfg->disks[i], strerror(-r));
+				 u->name, cfg->disks[i].path, strerror(-r));
 			return r;
 		}
+	}
+	if (cfg->firmware == QEMU_FIRMWARE_UEFI &&
+	    (r = qemu_user_can_open(u, cfg->uefi_code, O_RDONLY)) < 0) {
+		snprintf(msg, msglen, "--qemu-user %s cannot read UEFI code %s: %s", u->name,
+			 cfg->uefi_code, strerror(-r));
+		return r;
 	}
 	if (cfg->accel == ACCEL_KVM && (r = qemu_user_can_open(u, "/dev/kvm", O_RDWR)) < 0) {
 		snprintf(msg, msglen, "--qemu-user %s cannot open /dev/kvm for --accel kvm: %s (add "
@@ -93,9 +101,54 @@ static int check_qemu_user(const struct vm_config *cfg, char *msg, size_t msglen
 	return 0;
 }
 
-int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
+/* A bzImage: "HdrS" at 0x202 (the Linux boot protocol's header). */
+static int check_kernel(const char *kernel, char *msg, size_t msglen)
 {
 	unsigned char head[0x210];
+	size_t got = 0;
+	int r = check_readable("kernel", kernel, msg, msglen, head, sizeof(head), &got);
+
+	if (r < 0)
+		return r;
+	if (got < 0x206 || memcmp(head + 0x202, "HdrS", 4) != 0) {
+		snprintf(msg, msglen, "kernel %s is not an x86 Linux bzImage (no boot header)",
+			 kernel);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Each disk readable and writable; a format not given is detected here, once: QEMU is then
+ * told it on every boot, so what the guest writes into a raw disk's first bytes can never
+ * make a later boot read it as qcow2 (with a backing file of the guest's choosing). */
+static int check_disks(struct vm_config *cfg, char *msg, size_t msglen)
+{
+	unsigned char head[4];
+	size_t got = 0;
+	int r;
+
+	for (size_t i = 0; i < cfg->ndisks; i++) {
+		struct qemu_disk *d = &cfg->disks[i];
+		if (access(d->path, R_OK | W_OK) < 0) {
+			int e = errno;
+			snprintf(msg, msglen, "disk %s: %s", d->path, strerror(e));
+			return -e;
+		}
+		r = check_readable("disk", d->path, msg, msglen, head, sizeof(head), &got);
+		if (r < 0)
+			return r;
+		if (!d->format[0]) {
+			snprintf(d->format, sizeof(d->format), "%s", qemu_disk_format(head, got));
+			log_info("disk %s: format %s (detected; give %s,format=%s to state it)",
+				 d->path, d->format, d->path, d->format);
+		}
+	}
+	return 0;
+}
+
+int vm_check_files(struct vm_config *cfg, char *msg, size_t msglen)
+{
+	unsigned char head[1];
 	size_t got = 0;
 	int r;
 
@@ -105,16 +158,8 @@ int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
 			 cfg->qemu, strerror(-r));
 		return r;
 	}
-
-	r = check_readable("kernel", cfg->kernel, msg, msglen, head, sizeof(head), &got);
-	if (r < 0)
+	if (cfg->kernel && (r = check_kernel(cfg->kernel, msg, msglen)) < 0)
 		return r;
-	/* Linux boot protocol: "HdrS" at 0x202 in a bzImage */
-	if (got < 0x206 || memcmp(head + 0x202, "HdrS", 4) != 0) {
-		snprintf(msg, msglen, "kernel %s is not an x86 Linux bzImage (no boot header)",
-			 cfg->kernel);
-		return -EINVAL;
-	}
 	if (cfg->initrd) {
 		r = check_readable("initrd", cfg->initrd, msg, msglen, head, 1, &got);
 		if (r < 0)
@@ -124,16 +169,14 @@ int vm_check_files(const struct vm_config *cfg, char *msg, size_t msglen)
 			return -EINVAL;
 		}
 	}
-	for (size_t i = 0; i < cfg->ndisks; i++) {
-		if (access(cfg->disks[i], R_OK | W_OK) < 0) {
-			int e = errno;
-			snprintf(msg, msglen, "disk %s: %s", cfg->disks[i], strerror(e));
-			return -e;
-		}
-		r = check_readable("disk", cfg->disks[i], msg, msglen, NULL, 0, NULL);
+	r = check_disks(cfg, msg, msglen);
+	if (r < 0)
+		return r;
+	if (cfg->firmware == QEMU_FIRMWARE_UEFI) {
+		r = check_readable("UEFI code (--uefi-code; Debian package ovmf)", cfg->uefi_code,
+				   msg, msglen, NULL, 0, NULL);
 		if (r < 0)
 			return r;
 	}
 	return cfg->qemu_user ? check_qemu_user(cfg, msg, msglen) : 0;
 }
-

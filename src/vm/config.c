@@ -29,6 +29,10 @@ void vm_config_init(struct vm_config *c)
 	c->console = true;
 	c->sandbox = true;
 	c->shutdown_timeout_s = 10;
+	c->machine = QEMU_MACHINE_PC;
+	c->firmware = QEMU_FIRMWARE_BIOS;
+	c->uefi_code = VM_UEFI_CODE;
+	c->uefi_vars_template = VM_UEFI_VARS_TEMPLATE;
 }
 
 bool vm_name_valid(const char *name)
@@ -46,9 +50,9 @@ bool vm_name_valid(const char *name)
 	return true;
 }
 
-uint64_t vm_lowmem(uint64_t memory)
+uint64_t vm_lowmem(const struct vm_config *c)
 {
-	return memory < VM_LOWMEM_MAX ? memory : VM_LOWMEM_MAX;
+	return qemu_lowmem(c->machine, c->memory);
 }
 
 int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, size_t msglen)
@@ -66,10 +70,26 @@ int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, si
 			 c->name);
 		return -EINVAL;
 	}
-	if (!c->kernel || !*c->kernel) {
-		snprintf(msg, msglen, "no guest kernel: give --kernel FILE");
+	if ((!c->kernel || !*c->kernel) && c->ndisks == 0) {
+		snprintf(msg, msglen, "nothing to boot: give --kernel FILE, or --disk FILE for the "
+			 "firmware to boot");
 		return -EINVAL;
 	}
+	if ((c->initrd || c->append) && !c->kernel) {
+		snprintf(msg, msglen, "--%s needs --kernel (a disk boot's own boot loader chooses "
+			 "the initrd and command line)", c->initrd ? "initrd" : "append");
+		return -EINVAL;
+	}
+	if (qemu_extra_args_check(c->qemu_args, c->nqemu_args, msg, msglen) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < c->nnics; i++)
+		if (c->nics[i].kind == QEMU_NIC_BRIDGE && c->sandbox) {
+			snprintf(msg, msglen, "--nic bridge=%s: QEMU's bridge helper is a setuid "
+				 "program, which QEMU's sandbox does not let it run; put a tap device "
+				 "in the bridge and use --nic tap=IFNAME, or add --no-sandbox",
+				 c->nics[i].opts);
+			return -EINVAL;
+		}
 	if (c->memory < VM_MIN_MEMORY) {
 		snprintf(msg, msglen, "--memory %s is too small: a Linux guest needs at least %s",
 			 size_format(c->memory, a, sizeof(a)), size_format(VM_MIN_MEMORY, b, sizeof(b)));
@@ -130,20 +150,20 @@ int on_crash_parse(const char *s, enum on_crash *out)
 
 /* What a capture boot needs before its service starts: kernel, bounce buffer, the unpacking
  * initramfs (archive, and files in a rootfs limited to half the memory). */
-static uint64_t boot_need(uint64_t memory, uint64_t initrd_size)
+static uint64_t boot_need(const struct vm_config *c, uint64_t initrd_size)
 {
-	uint64_t swiotlb = memory > vm_lowmem(memory) ? VM_BOOT_SWIOTLB_HIGH : VM_BOOT_SWIOTLB_LOW;
+	uint64_t swiotlb = c->memory > vm_lowmem(c) ? VM_BOOT_SWIOTLB_HIGH : VM_BOOT_SWIOTLB_LOW;
 	uint64_t rd = initrd_size > (1ull << 40) ? (1ull << 40) : initrd_size;
 
 	return VM_BOOT_KERNEL + swiotlb + VM_BOOT_INITRD_FACTOR * rd;
 }
 
-uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size)
+uint64_t vm_boot_region_default(const struct vm_config *c, uint64_t initrd_size)
 {
 	/* whole memory blocks (a 320M region of a 1 GiB guest left 704M to return, and the guest
 	 * got 768M: 6% more MemTotal than before the crash) */
 	const uint64_t step = VM_BOOT_REGION_STEP;
-	uint64_t b = boot_need(memory, initrd_size) + VM_BOOT_WORK;
+	uint64_t b = boot_need(c, initrd_size) + VM_BOOT_WORK;
 
 	b = (b + step - 1) / step * step;
 	return b < VM_BOOT_REGION_DEFAULT ? VM_BOOT_REGION_DEFAULT : b;
@@ -153,7 +173,7 @@ int vm_config_check_boot_region(const struct vm_config *c, uint64_t initrd_size,
 				size_t msglen)
 {
 	char a[32], b[32], n[32];
-	uint64_t need = boot_need(c->memory, initrd_size) + VM_BOOT_MIN_FREE;
+	uint64_t need = boot_need(c, initrd_size) + VM_BOOT_MIN_FREE;
 
 	if (c->on_crash != ON_CRASH_ASSISTED)
 		return 0;
@@ -170,12 +190,12 @@ int vm_config_check_boot_region(const struct vm_config *c, uint64_t initrd_size,
 			 size_format((need + VM_MEMORY_ALIGN - 1) & ~(VM_MEMORY_ALIGN - 1), n, sizeof(n)));
 		return -EINVAL;
 	}
-	if (c->boot_region > vm_lowmem(c->memory) / 2) {
+	if (c->boot_region > vm_lowmem(c) / 2) {
 		snprintf(msg, msglen,
 			 "--boot-region %s is more than half of the guest's %s of low RAM; use a "
 			 "smaller boot region, a larger --memory, or --on-crash pause",
 			 size_format(c->boot_region, a, sizeof(a)),
-			 size_format(vm_lowmem(c->memory), b, sizeof(b)));
+			 size_format(vm_lowmem(c), b, sizeof(b)));
 		return -EINVAL;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "dump/saver.h"
 #include "format/kdump.h"
+#include "qemu/hw.h"
 
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum on_crash {
@@ -19,6 +20,11 @@ enum on_crash {
 };
 
 #define VM_MAX_DISKS 16
+#define VM_MAX_NICS 8
+#define VM_MAX_QEMU_ARGS 64
+/* Debian's ovmf package: the firmware and the template of each VM's variable store */
+#define VM_UEFI_CODE "/usr/share/OVMF/OVMF_CODE_4M.fd"
+#define VM_UEFI_VARS_TEMPLATE "/usr/share/OVMF/OVMF_VARS_4M.fd"
 #define VM_MAX_CPUS 255          /* i440fx without interrupt remapping */
 #define VM_MIN_MEMORY (128ull << 20)
 #define VM_MEMORY_ALIGN (2ull << 20)
@@ -47,7 +53,7 @@ struct qemu_user;
 
 struct vm_config {
 	const char *name;
-	const char *kernel;
+	const char *kernel;      /* NULL: the firmware boots the first disk */
 	const char *initrd;      /* may be NULL */
 	const char *append;      /* may be NULL */
 	const char *run_dir;     /* per-VM runtime directory; derived from name if NULL */
@@ -70,8 +76,17 @@ struct vm_config {
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */
 	uint64_t crash_memory_max; /* unsaved crashes hold at most this beyond RAM (0: twice
 				  * the RAM) */
-	const char *disks[VM_MAX_DISKS];
+	struct qemu_disk disks[VM_MAX_DISKS]; /* formats detected once at start when not given */
 	size_t ndisks;
+	struct qemu_nic nics[VM_MAX_NICS];
+	size_t nnics;
+	const char *qemu_args[VM_MAX_QEMU_ARGS]; /* --qemu-arg, checked (qemu_extra_args_check) */
+	size_t nqemu_args;
+	enum qemu_machine machine;
+	enum qemu_firmware firmware;
+	const char *uefi_code;   /* OVMF code (read-only pflash) */
+	const char *uefi_vars_template; /* copied to uefi_vars when that does not exist */
+	const char *uefi_vars;   /* the VM's own variable store; NULL: vm_default_uefi_vars() */
 	uint64_t memory;         /* bytes */
 	unsigned cpus;
 	enum accel_choice accel;
@@ -96,7 +111,7 @@ __attribute__((warn_unused_result)) int vm_config_check(const struct vm_config *
  * whole 128 MiB memory blocks, at least VM_BOOT_REGION_DEFAULT (256 MiB, fadump's floor).  It does not grow with
  * RAM: the capture guest gets its memory back within seconds, and every byte of the region
  * is copied away while the guest is down. */
-uint64_t vm_boot_region_default(uint64_t memory, uint64_t initrd_size);
+uint64_t vm_boot_region_default(const struct vm_config *c, uint64_t initrd_size);
 
 /* Check the boot region against the RAM size and the initrd (INITRD_SIZE bytes): a capture
  * kernel must fit, with its unpacked initramfs and VM_BOOT_MIN_FREE to start /init in, and
@@ -112,8 +127,8 @@ const char *vm_default_dump_dir(void);
 /* Valid VM names: 1-64 characters of [A-Za-z0-9._-], not starting with '.' or '-'. */
 bool vm_name_valid(const char *name);
 
-/* Size of guest RAM below 4 GiB for MEMORY bytes (the pinned low-RAM split). */
-uint64_t vm_lowmem(uint64_t memory);
+/* Size of guest RAM below 4 GiB (the pinned low-RAM split of C's machine and memory). */
+uint64_t vm_lowmem(const struct vm_config *c);
 
 const char *on_crash_name(enum on_crash oc);
 __attribute__((warn_unused_result)) int on_crash_parse(const char *s, enum on_crash *out);

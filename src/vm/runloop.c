@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/control.h"
+#include "vm/firmware.h"
 #include "vm/record.h"
 #include "vm/supervisor.h"
 
@@ -418,19 +419,26 @@ static int start_qemu(struct vm *vm)
 		.user = vm->cfg->qemu_user,
 		.name = vm->cfg->name,
 		.cpus = vm->cfg->cpus,
+		.machine = vm->cfg->machine,
+		.uefi_vars_fd = -1,
 		.kernel = vm->cfg->kernel,
 		.initrd = vm->cfg->initrd,
 		.disks = vm->cfg->disks,
 		.ndisks = vm->cfg->ndisks,
+		.nics = vm->cfg->nics,
+		.nnics = vm->cfg->nnics,
+		.extra = vm->cfg->qemu_args,
+		.nextra = vm->cfg->nqemu_args,
 		.sandbox = vm->sandbox,
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
 		.ram_fd = -1,
 		.ram_size = vm->boot.cur.ram_size,
-		/* Pinned: a production boot gets min(RAM, 3 GiB) below 4 GiB whatever QEMU's
-		 * defaults are; a capture boot keeps the crashed boot's split exactly, so every
-		 * crashed page keeps its guest-physical address. */
-		.lowmem_pin = vm->boot.capture ? vm->boot.cur.lowmem : VM_LOWMEM_MAX,
+		/* Pinned: a production boot gets min(RAM, 3 GiB) below 4 GiB (2 GiB on q35)
+		 * whatever QEMU's defaults are; a capture boot keeps the crashed boot's split
+		 * exactly, so every crashed page keeps its guest-physical address. */
+		.lowmem_pin = vm->boot.capture ? vm->boot.cur.lowmem
+					       : qemu_lowmem_pin(vm->cfg->machine),
 	};
 	bool guest_saves = vm->boot.capture && vm->cfg->save == SAVE_GUEST;
 	char msg[512];
@@ -447,6 +455,17 @@ static int start_qemu(struct vm *vm)
 	if (b.ram_fd < 0) {
 		log_err("%s", msg);
 		return b.ram_fd;
+	}
+	/* UEFI for the guest's own boots; a capture boot starts its kernel directly under
+	 * SeaBIOS (docs/hvdump-run.md: OVMF's allocations are not bounded by mem=) */
+	if (vm->cfg->firmware == QEMU_FIRMWARE_UEFI && !vm->boot.capture) {
+		b.uefi_vars_fd = vm_uefi_vars_open(vm->cfg, msg, sizeof(msg));
+		if (b.uefi_vars_fd < 0) {
+			log_err("%s", msg);
+			close(b.ram_fd);
+			return b.uefi_vars_fd;
+		}
+		b.uefi_code = vm->cfg->uefi_code;
 	}
 	if (vm->boot.capture) {
 		/* room to give the guest its memory back as pc-dimms while the dump is saved, and
@@ -470,6 +489,8 @@ static int start_qemu(struct vm *vm)
 	/* QEMU holds its own copies */
 	dimms_close_for_qemu(dimms, b.ndimms);
 	close(b.ram_fd);
+	if (b.uefi_vars_fd >= 0)
+		close(b.uefi_vars_fd);
 	if (r == 0)
 		qmp_set_vital_events(vm->s.qmp, vital_events);
 	vm->qmp_dropped = 0;

@@ -50,6 +50,14 @@ static void choose_accel(struct vm *vm)
 		log_info("accelerator: KVM (requested with --accel kvm; not probed)");
 		break;
 	case ACCEL_AUTO:
+		if (!vm->cfg->kernel) {
+			/* the probe boots a kernel: without one hvdump cannot tell a KVM that runs
+			 * a stock guest from one that does not (firmware alone runs on both) */
+			vm->accel = "tcg";
+			log_warn("accelerator: TCG (a disk boot gives no kernel to probe KVM with; "
+				 "give --accel kvm when this host's KVM runs guests)");
+			break;
+		}
 		accel_probe_kvm(vm->cfg->qemu, vm->cfg->kernel, accel_cache_dir(), &p);
 		/* the probe ran as us; QEMU may run as a user without /dev/kvm */
 		if (p.kvm_ok && vm->cfg->qemu_user &&

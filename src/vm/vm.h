@@ -17,10 +17,11 @@ enum vm_exit {
 				 * no more capture boots; every unsaved crash is kept */
 };
 
-/* Check the input files named by CFG (kernel is a bzImage, initrd and disks readable; with
- * --qemu-user, by that user too, and /dev/kvm for --accel kvm).
+/* Check the input files named by CFG (kernel is a bzImage, initrd and disks readable, the
+ * UEFI code; with --qemu-user, by that user too, and /dev/kvm for --accel kvm), and set each
+ * disk's format that was not given from its first bytes.
  * Returns 0 or -errno with a one-line explanation in MSG. */
-__attribute__((warn_unused_result)) int vm_check_files(const struct vm_config *cfg, char *msg,
+__attribute__((warn_unused_result)) int vm_check_files(struct vm_config *cfg, char *msg,
 							size_t msglen);
 
 /* Run the VM until it powers off, crashes (per cfg->on_crash) or is stopped.  Blocks the

@@ -35,11 +35,22 @@ static const char *after(const struct argv *a, const char *opt, int nth)
 	return NULL;
 }
 
+/* The default boot region of a pc guest of MEM bytes with an RD-byte initrd. */
+static uint64_t brd(uint64_t mem, uint64_t rd)
+{
+	struct vm_config c;
+
+	vm_config_init(&c);
+	c.memory = mem;
+	return vm_boot_region_default(&c, rd);
+}
+
 int main(void)
 {
 	struct vm_config c;
 	struct argv a = { 0 };
 	struct qemu_boot b;
+	char dmsg[256];
 	const unsigned char qcow[] = "QFI\xfb\0\0\0\3";
 
 	vm_config_init(&c);
@@ -67,9 +78,15 @@ int main(void)
 	c.name = "web-01.prod_a";
 	check(&c, 2, NULL);
 
-	tap_is_int(vm_lowmem(1ull << 30), 1ull << 30, "1G guest: all RAM is low");
-	tap_is_int(vm_lowmem(3ull << 30), 3ull << 30, "3G guest: all RAM is low");
-	tap_is_int(vm_lowmem(5ull << 30), 3ull << 30, "5G guest: low RAM pinned at 3G");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_PC, 1ull << 30), 1ull << 30, "1G guest: all RAM is low");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_PC, 3ull << 30), 3ull << 30, "3G guest: all RAM is low");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_PC, 5ull << 30), 3ull << 30,
+		   "5G guest: low RAM pinned at 3G");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_Q35, 1ull << 30), 1ull << 30, "q35 1G guest: all low");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_Q35, 5ull << 29), 2ull << 30,
+		   "q35 2.5G guest: low RAM pinned at 2G (Q35 would pick 2.75G, and 2G once -m "
+		   "grows past it)");
+	tap_is_int(qemu_lowmem(QEMU_MACHINE_Q35, 8ull << 30), 2ull << 30, "q35 8G guest: 2G low");
 
 	{
 		enum on_crash oc;
@@ -83,7 +100,9 @@ int main(void)
 	tap_is_str(qemu_disk_format((const unsigned char *)"\0\0\0\0", 4), "raw", "raw otherwise");
 	tap_is_str(qemu_disk_format(qcow, 2), "raw", "short header is raw");
 
-	c.disks[0] = "/nonexistent/disk,with,commas.img";
+	tap_ok(qemu_disk_parse("/nonexistent/disk,with,commas.img", &c.disks[0], dmsg, sizeof(dmsg)) == 0,
+	       "a disk path with commas");
+	snprintf(c.disks[0].format, sizeof(c.disks[0].format), "raw");
 	c.ndisks = 1;
 	c.initrd = "/boot/initrd";
 	memset(&b, 0, sizeof(b));
@@ -179,21 +198,21 @@ int main(void)
 		const uint64_t M = 1ull << 20, G = 1ull << 30;
 		struct vm_config d;
 		char msg[512];
-		tap_ok(vm_boot_region_default(1 * G, 2 * M) == 256 * M, "default boot region: 256M for a small initrd");
-		tap_ok(vm_boot_region_default(4 * G, 26 * M) == 384 * M,
+		tap_ok(brd(1 * G, 2 * M) == 256 * M, "default boot region: 256M for a small initrd");
+		tap_ok(brd(4 * G, 26 * M) == 384 * M,
 		       "default boot region: 384M for a 26 MB initrd and RAM above 4 GiB (%llu MiB)",
-		       (unsigned long long)(vm_boot_region_default(4 * G, 26 * M) >> 20));
-		tap_ok(vm_boot_region_default(4 * G, 64 * M) == 640 * M,
+		       (unsigned long long)(brd(4 * G, 26 * M) >> 20));
+		tap_ok(brd(4 * G, 64 * M) == 640 * M,
 		       "default boot region: 640M for a 64 MB initrd (%llu MiB)",
-		       (unsigned long long)(vm_boot_region_default(4 * G, 64 * M) >> 20));
-		tap_ok(vm_boot_region_default(1 * G, 64 * M) == 512 * M,
+		       (unsigned long long)(brd(4 * G, 64 * M) >> 20));
+		tap_ok(brd(1 * G, 64 * M) == 512 * M,
 		       "default boot region: 512M for a 64 MB initrd without RAM above 4 GiB (%llu MiB)",
-		       (unsigned long long)(vm_boot_region_default(1 * G, 64 * M) >> 20));
-		tap_ok(vm_boot_region_default(16 * G, 2 * M) == 256 * M, "the default does not grow with RAM");
-		tap_ok(vm_boot_region_default(1 * G, 26 * M) == 384 * M,
+		       (unsigned long long)(brd(1 * G, 64 * M) >> 20));
+		tap_ok(brd(16 * G, 2 * M) == 256 * M, "the default does not grow with RAM");
+		tap_ok(brd(1 * G, 26 * M) == 384 * M,
 		       "whole memory blocks: 384M, not 320M, for a 26 MB initrd on a 1 GiB guest (%llu MiB)",
-		       (unsigned long long)(vm_boot_region_default(1 * G, 26 * M) >> 20));
-		tap_ok(vm_boot_region_default(4 * G, UINT64_MAX) % (128 * M) == 0, "no overflow on an absurd initrd size");
+		       (unsigned long long)(brd(1 * G, 26 * M) >> 20));
+		tap_ok(brd(4 * G, UINT64_MAX) % (128 * M) == 0, "no overflow on an absurd initrd size");
 		vm_config_init(&d);
 		d.kernel = "/boot/vmlinuz";
 		d.memory = 4 * G;
