@@ -3,12 +3,16 @@
 // kallsyms tables (synth_kallsyms.h) holding saved_command_line and page_offset_base, and the
 // string in the direct map.  Without and with KASLR, a kernel without page_offset_base,
 // hostile pointers and bases, strings without a NUL or with bytes that are not printable, a
-// missing symbol, reads that fail, a string that ends before unreadable memory.
+// missing symbol, reads that fail, a string that ends before unreadable memory.  Then
+// crash_kernel_cmdline() (dump/kcmdline_ram.h) over a RAM file of the same memory with high
+// RAM above 4 GiB: only inside the RAM ranges and the file.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "dump/kcmdline_ram.h"
 #include "format/kcmdline.h"
 #include "tap.h"
 #include "unit/synth_kallsyms.h"
@@ -246,6 +250,70 @@ static void hostile(struct guest *g)
 				 sizeof(out), NULL, 0), -EOPNOTSUPP, "WHY may be NULL");
 }
 
+/* The guest's memory as a RAM file: low RAM is the memory above, high RAM 4 MiB at 4 GiB. */
+#define HIGH_SIZE (4ull << 20)
+
+static int ram_get(int fd, const struct machine_layout *m, const struct mem_range *ram,
+		   size_t nram, const struct guest *g, char *out, char *why)
+{
+	why[0] = '\0';
+	return crash_kernel_cmdline(fd, m, ram, nram, g->ks.info, g->ks.info_len, out,
+				    KCMDLINE_SIZE, why, 200);
+}
+
+static void ram_file(struct guest *g)
+{
+	const struct machine_layout m = { .ram_size = MEM_SIZE + HIGH_SIZE, .lowmem = MEM_SIZE };
+	const struct mem_range ram[] = { { 0, 0xa0000 }, { 0x100000, MEM_SIZE - 0x100000 },
+					 { LAYOUT_4G, HIGH_SIZE } };
+	char path[] = "/tmp/hvdump-test-kcmdline.XXXXXX", out[KCMDLINE_SIZE], why[200];
+	int fd = mkstemp(path), r;
+
+	if (fd < 0) {
+		tap_ok(0, "temporary RAM file: %s", strerror(errno));
+		return;
+	}
+	unlink(path);
+	guest_build(g, KASLR_BASE, CMDLINE, 0);
+	memcpy(g->m.buf + 0xa0100, "in the hole", 12);
+	r = pwrite(fd, g->m.buf, MEM_SIZE, 0) == (ssize_t)MEM_SIZE &&
+	    pwrite(fd, "high RAM", 9, MEM_SIZE + 0x1000) == 9 &&
+	    pwrite(fd, "last bytes", 11, MEM_SIZE + HIGH_SIZE - 11) == 11;
+	tap_ok(r, "RAM file written");
+
+	r = ram_get(fd, &m, ram, 3, g, out, why);
+	tap_ok(r == 0 && !strcmp(out, CMDLINE), "RAM file: the command line in low RAM (%d %s)",
+	       r, why);
+	set_ptr(g, KASLR_BASE + LAYOUT_4G + 0x1000);
+	pwrite(fd, g->m.buf + IMG_PA + V_SCL, 8, IMG_PA + V_SCL);
+	r = ram_get(fd, &m, ram, 3, g, out, why);
+	tap_ok(r == 0 && !strcmp(out, "high RAM"), "RAM file: in high RAM, above 4 GiB (%d %s)",
+	       r, why);
+	set_ptr(g, KASLR_BASE + LAYOUT_4G + HIGH_SIZE - 11);
+	pwrite(fd, g->m.buf + IMG_PA + V_SCL, 8, IMG_PA + V_SCL);
+	r = ram_get(fd, &m, ram, 3, g, out, why);
+	tap_ok(r == 0 && !strcmp(out, "last bytes"), "RAM file: in the last bytes of RAM (%d %s)",
+	       r, why);
+	set_ptr(g, KASLR_BASE + 0xa0100);
+	pwrite(fd, g->m.buf + IMG_PA + V_SCL, 8, IMG_PA + V_SCL);
+	tap_is_int(ram_get(fd, &m, ram, 3, g, out, why), -EFAULT,
+		   "RAM file: in the file but not in a RAM range: -EFAULT");
+	set_ptr(g, KASLR_BASE + LAYOUT_4G + HIGH_SIZE + 0x100);
+	pwrite(fd, g->m.buf + IMG_PA + V_SCL, 8, IMG_PA + V_SCL);
+	tap_is_int(ram_get(fd, &m, ram, 3, g, out, why), -EFAULT, "RAM file: past RAM: -EFAULT");
+	set_ptr(g, KASLR_BASE + LAYOUT_4G + 0x1000);
+	pwrite(fd, g->m.buf + IMG_PA + V_SCL, 8, IMG_PA + V_SCL);
+	tap_ok(ftruncate(fd, MEM_SIZE + 0x800) == 0, "RAM file cut short");
+	tap_is_int(ram_get(fd, &m, ram, 3, g, out, why), -EIO,
+		   "RAM file: the file ends before its RAM: -EIO");
+	tap_is_int(crash_kernel_cmdline(fd, &m, ram, 3, NULL, 0, out, sizeof(out), why,
+					sizeof(why)), -EOPNOTSUPP, "no VMCOREINFO: -EOPNOTSUPP");
+	tap_is_int(crash_kernel_cmdline(fd, &m, ram, 0, g->ks.info, g->ks.info_len, out,
+					sizeof(out), why, sizeof(why)), -EFAULT,
+		   "no RAM ranges: nothing can be read (-EFAULT)");
+	close(fd);
+}
+
 int main(void)
 {
 	struct guest g = { .m.buf = calloc(1, MEM_SIZE) };
@@ -254,6 +322,7 @@ int main(void)
 		return 1;
 	normal(&g);
 	hostile(&g);
+	ram_file(&g);
 	kallsyms_close(g.k);
 	free(g.m.buf);
 	return tap_done();
