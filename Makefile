@@ -131,7 +131,7 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 # the format code the targets reach (a list, not a wildcard: other format files need zlib &c.)
 FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c \
-		panicscan.c kinfo.c)
+		panicscan.c kinfo.c kcmdline.c)
 FUZZ_DEPS  := $(FUZZ_LIB) $(FUZZ_LIB:.c=.h) tests/unit/synth.h tests/unit/synth_kinfo.h
 FUZZ_CFLAGS := -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -Isrc -Itests
 
@@ -144,6 +144,7 @@ $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB)
 
 $(FUZZ_O)/fuzz_kallsyms: tests/fuzz/kallsyms_input.h
+$(FUZZ_O)/fuzz_kcmdline: tests/fuzz/kcmdline_input.h tests/unit/synth_kallsyms.h
 
 # fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
 FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c) \
@@ -207,7 +208,7 @@ $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c src/util/size.c,$(FUZZ_RECORD_LIB)) \
 	src/format/kdump_write.c src/format/kdump_resume.c
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h \
-		tests/fuzz/kallsyms_input.h tests/unit/synth_kallsyms.h
+		tests/fuzz/kallsyms_input.h tests/fuzz/kcmdline_input.h tests/unit/synth_kallsyms.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \

@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "format/dumpfile.h"
 #include "format/kallsyms.h"
+#include "format/kcmdline.h"
 #include "format/kinfo.h"
 #include "format/panicscan.h"
 #include "format/printk.h"
@@ -29,9 +30,9 @@ static void info_usage(FILE *f)
 	fprintf(f,
 "Usage: hvdump info [--json] [--no-pages] [--force-size] FILE\n"
 "Summarise the dump FILE (ELF vmcore or kdump-compressed): format and compression, kernel\n"
-"release, crash time, the panic message and the oops before it, each CPU's RIP (with its\n"
-"kernel symbol when the dump's kallsyms tables resolve it) and task, the memory ranges, and\n"
-"page statistics (zero, present, excluded, missing, unreadable).\n"
+"release, crash time, the kernel's command line, the panic message and the oops before it,\n"
+"each CPU's RIP (with its kernel symbol when the dump's kallsyms tables resolve it) and task,\n"
+"the memory ranges, and page statistics (zero, present, excluded, missing, unreadable).\n"
 "\n"
 "  -j, --json       one JSON object on standard output instead of text\n"
 "  -n, --no-pages   skip the page statistics (they read the whole dump)\n"
@@ -59,6 +60,7 @@ struct info_ctx {
 	const char *vmci;
 	size_t vmci_len;
 	struct kallsyms *ks;      /* NULL: no symbols */
+	int ks_err;               /* why not: kallsyms_open()'s error */
 	json_t *root;
 	json_t *problems;
 };
@@ -252,6 +254,42 @@ out:
 	json_object_set_new(c->root, "cpus", cpus);
 }
 
+/* ---- the command line (kcmdline.h) ------------------------------------------------------ */
+
+/* What the crashed kernel booted with: a string, or null with command_line_unavailable saying
+ * why when the dump lacks it (no VMCOREINFO or kallsyms, the symbol or its memory absent);
+ * values that break kcmdline.h's checks, or a read error, are problems. */
+static void gather_cmdline(struct info_ctx *c)
+{
+	char line[KCMDLINE_SIZE], why[256];
+	int r;
+
+	if (!c->vmci) {
+		r = -EOPNOTSUPP;
+		snprintf(why, sizeof(why), "no VMCOREINFO");
+	} else if (!c->ks) {
+		r = c->ks_err;
+		if (r == -EOPNOTSUPP)
+			snprintf(why, sizeof(why), "no kallsyms tables in VMCOREINFO (a kernel "
+				 "before 6.0?)");
+		else
+			snprintf(why, sizeof(why), "kallsyms tables unreadable: %s", strerror(-r));
+	} else {
+		r = kcmdline_read(c->vmci, c->vmci_len, c->ks, ks_read, c->d, line, sizeof(line),
+				  why, sizeof(why));
+	}
+	if (r == 0) {
+		/* printable ASCII and tabs (kcmdline.h): valid UTF-8 as it is */
+		json_object_set_new(c->root, "command_line", json_string(line));
+		return;
+	}
+	json_object_set_new(c->root, "command_line", json_null());
+	if (!c->ks || r == -ENOENT || r == -EFAULT || r == -ENODATA)
+		json_object_set_new(c->root, "command_line_unavailable", jstr(why));
+	else
+		problem(c, "command line: %s", why);
+}
+
 /* ---- memory -------------------------------------------------------------------------------- */
 
 static void gather_memory(struct info_ctx *c, int pages)
@@ -392,6 +430,13 @@ static void print_text(const json_t *root)
 							    : "unknown (no OSRELEASE in VMCOREINFO)");
 	printf("crash time  %s\n", js(root, "crash_time") ? js(root, "crash_time")
 							: "unknown (no CRASHTIME in VMCOREINFO)");
+	if (js(root, "command_line"))
+		printf("cmdline     %s\n", *js(root, "command_line") ? js(root, "command_line")
+								 : "(empty)");
+	else if (js(root, "command_line_unavailable"))
+		printf("cmdline     unknown (%s)\n", js(root, "command_line_unavailable"));
+	else
+		printf("cmdline     unknown\n");
 	if (json_is_object(panic)) {
 		printf("panic       [%s] %s\n", js(panic, "uptime"), js(panic, "message"));
 		if (js(panic, "oops"))
@@ -488,9 +533,10 @@ int cmd_info(int argc, char **argv)
 		goto out_close;
 	}
 	c.vmci = dumpfile_vmcoreinfo(c.d, &c.vmci_len);
-	if (c.vmci && kallsyms_open(c.vmci, c.vmci_len, ks_read, c.d, &c.ks) < 0)
+	if (c.vmci && (c.ks_err = kallsyms_open(c.vmci, c.vmci_len, ks_read, c.d, &c.ks)) < 0)
 		c.ks = NULL;
 	gather_header(&c);
+	gather_cmdline(&c);
 	gather_panic(&c);
 	gather_cpus(&c);
 	gather_memory(&c, pages);

@@ -24,6 +24,9 @@
 // record, a file cut short), a finished and a one-shot file, each checked by resuming it.
 // Writes OUTDIR/kallsyms/: the synthetic kallsyms tables of synth_kallsyms.h in each layout,
 // packed as fuzz_kallsyms reads them (kallsyms_input.h), each checked with its lookup.
+// Writes OUTDIR/kcmdline/: crashed kernels' command lines as fuzz_kcmdline reads them
+// (kcmdline_input.h): without and with KASLR, 5-level paging, no page_offset_base, a string
+// across a page, 2047 characters, too little room, no saved_command_line; each checked.
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +51,7 @@
 #include "util/fsutil.h"
 #include "vm/record.h"
 #include "fuzz/kallsyms_input.h"
+#include "fuzz/kcmdline_input.h"
 #include "unit/synth.h"
 #include "unit/synth_kallsyms.h"
 #include "unit/synth_kinfo.h"
@@ -1081,6 +1085,58 @@ static int ks_seeds(const char *dir)
 	       ks_seed(dir, SYNTH_KS_ADDRESSES, 1, "addresses-init_uts_ns") ? -1 : 0;
 }
 
+/* --- kcmdline -------------------------------------------------------------------------- */
+
+/* One fuzz_kcmdline seed: HEAD0 and OUTLEN's byte, the variables at data bytes 0 (the
+ * pointer) and 8 (page_offset_base = BASE), the string STR at data byte AT (the pointer is
+ * BASE + its physical address), checked to give WANT. */
+static int kc_seed(const char *dir, const char *file, uint8_t head0, uint8_t small,
+		   uint64_t base, size_t at, const char *str, int want)
+{
+	static uint8_t seed[FUZZ_KC_HEAD + 8192];
+	static struct fuzz_kc_run run;
+	size_t len = FUZZ_KC_HEAD + at + strlen(str) + 1;
+
+	if (len > sizeof(seed))
+		abort();
+	memset(seed, 0, sizeof(seed));
+	seed[0] = head0;
+	seed[1] = small;
+	synth_put(seed + 2, FUZZ_KC_DATA_VOFF, 4);
+	synth_put(seed + 6, FUZZ_KC_DATA_VOFF + 8, 4);
+	synth_put(seed + FUZZ_KC_HEAD, base + FUZZ_KC_DATA_PA + at, 8);
+	synth_put(seed + FUZZ_KC_HEAD + 8, base, 8);
+	memcpy(seed + FUZZ_KC_HEAD + at, str, strlen(str) + 1);
+	if (fuzz_kc_run(seed, len, &run) != 0 || run.r != want ||
+	    (want == 0 && strcmp(run.out, str))) {
+		fprintf(stderr, "mkseed: kcmdline/%s: %d, not %d (%s)\n", file, run.r, want, run.why);
+		return -1;
+	}
+	printf("mkseed: kcmdline/%s: %zu bytes, %d%s%s\n", file, len, run.r, run.r ? ": " : "",
+	       run.why);
+	return write_file(dir, "kcmdline", file, seed, len);
+}
+
+static int kc_seeds(const char *dir)
+{
+	static const char cl[] = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-57-cloud-amd64 root=UUID="
+				 "3e1f5a7c-0d2b-4c8e-9f61-2a4b6c8d0e1f ro console=ttyS0,115200\tquiet";
+	static char big[KCMDLINE_SIZE];
+	const uint64_t l4 = KCMDLINE_PAGE_OFFSET_L4, l5 = KCMDLINE_PAGE_OFFSET_L5;
+	const uint64_t kaslr = 0xffff9a4bc0000000ull;
+
+	memset(big, 'x', sizeof(big) - 1);
+	return kc_seed(dir, "l4", 0, 0, l4, 16, cl, 0) ||
+	       kc_seed(dir, "kaslr", 0, 0, kaslr, 16, cl, 0) ||
+	       kc_seed(dir, "l5", 1, 0, l5, 16, cl, 0) ||
+	       kc_seed(dir, "no-page_offset_base", 4 * FUZZ_KC_NO_POB, 0, l4, 16, cl, 0) ||
+	       kc_seed(dir, "across-a-page", 0, 0, kaslr, 4096 - 20, cl, 0) ||
+	       kc_seed(dir, "longest", 0, 0, kaslr, 16, big, 0) ||
+	       kc_seed(dir, "no-room", 0x10, 9, kaslr, 16, cl, -ENOSPC) ||
+	       kc_seed(dir, "no-saved_command_line", 4 * FUZZ_KC_NO_SCL, 0, l4, 16, cl, -ENOENT) ||
+	       kc_seed(dir, "no-pgtable_l5_enabled", 2, 0, l4, 16, cl, 0) ? -1 : 0;
+}
+
 /* --- kdump resume ---------------------------------------------------------------------- */
 
 /* OUT.part files as the kdump writer leaves them when it is stopped, each run of the writer
@@ -1276,7 +1332,7 @@ int main(int argc, char **argv)
 	}
 	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
 	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0 ||
-	    ks_seeds(argv[1]) < 0)
+	    ks_seeds(argv[1]) < 0 || kc_seeds(argv[1]) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))

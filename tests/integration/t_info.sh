@@ -7,7 +7,8 @@
 # three formats agree, and the kernel log of each is makedumpfile's.  Then hostile files:
 # exit 2 with one line (exit 1 for a dump cut short after its headers), no sanitizer report.
 # crash(8) with the debug vmlinux reads the same dump: its sys and bt name the same release,
-# CPU count, panic and panicking task as info does.
+# CPU count, panic and panicking task as info does.  The command line info reads from the
+# crashed memory (saved_command_line) is the one QEMU gave the guest, and the log's own.
 . "$(dirname "$0")/../lib/common.sh"
 guest_env
 QMPCMD=$ROOT/build/tests/tools/qmp-cmd
@@ -16,6 +17,7 @@ JSONCHECK=$ROOT/build/tests/unit/test_dumpfile
 [ -x "$QMPCMD" ] && [ -x "$ELF2KDUMP" ] && [ -x "$JSONCHECK" ] || skip_all "test tools not built (run make)"
 KVER=$(basename "$VMLINUZ")
 KVER=${KVER#vmlinuz-}
+APPEND="console=ttyS0 quiet hvdump.crash=0"
 
 # What tests/tools/mkvmcore does, with -smp 2 (mkvmcore boots one vCPU): crash the demo guest
 # by sysrq, wait for the pause pvpanic asks for, and let QEMU write its ELF dump.
@@ -23,7 +25,7 @@ mkvmcore_smp2() { # OUT
 	local out=$1 qpid i
 	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 512M -nodefaults -display none \
 		-serial "file:$out.console" -kernel "$VMLINUZ" -initrd "$INITRD" \
-		-append "console=ttyS0 quiet hvdump.crash=0" -device pvpanic -device vmcoreinfo \
+		-append "$APPEND" -device pvpanic -device vmcoreinfo \
 		-action panic=pause -qmp "unix:$T/qmp.sock,server=on,wait=off" >"$T/qemu.log" 2>&1 &
 	qpid=$!
 	_bg_pids+=("$qpid")
@@ -77,6 +79,8 @@ check_dump() { # check_dump NAME FILE FORMAT
 	[ -s "$T/$n.err" ] && diag "$(cat "$T/$n.err")"
 	check "$n: format $fmt" grep -qx "format      $fmt" "$T/$n.txt"
 	check "$n: kernel release $KVER" grep -qx "kernel      $KVER" "$T/$n.txt"
+	check "$n: the command line QEMU gave: $(grep '^cmdline' "$T/$n.txt")" \
+		grep -qxF "cmdline     $APPEND" "$T/$n.txt"
 	check "$n: panic message from the log: $(grep '^panic' "$T/$n.txt")" \
 		grep -q '^panic       \[[0-9.]*\] Kernel panic - not syncing: sysrq triggered crash$' "$T/$n.txt"
 	check "$n: panicking task as the console names it" \
@@ -93,10 +97,13 @@ check_dump() { # check_dump NAME FILE FORMAT
 	ok $? "$n: --json exits 0"
 	"$JSONCHECK" --json "$T/$n.json" >"$T/$n.jsoncheck" 2>&1
 	ok $? "$n: the JSON parses (jansson) and has every key"
-	check "$n: JSON release and panic message" grep_all "$T/$n.json" "\"kernel_release\": \"$KVER\"" \
+	check "$n: JSON release, command line and panic message" grep_all "$T/$n.json" \
+		"\"kernel_release\": \"$KVER\"" "\"command_line\": \"$APPEND\"" \
 		'"message": "Kernel panic - not syncing: sysrq triggered crash"'
 	"$HVDUMP" dmesg "$f" >"$T/$n.dmesg" 2>"$T/$n.dmesg.err"
 	ok $? "$n: hvdump dmesg exits 0"
+	check "$n: the kernel log's 'Kernel command line:' is info's" \
+		grep -qF "] Kernel command line: $(sed -n 's/^cmdline     //p' "$T/$n.txt")" "$T/$n.dmesg"
 }
 check_dump elf "$d" ELF
 check_dump zstd "$T/vmcore.zstd" kdump-zstd

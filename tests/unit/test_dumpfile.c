@@ -39,6 +39,9 @@
 #define P_AREA    0x320000u     /* per-CPU areas, 64 KiB apart */
 #define P_TASK1   0x340000u     /* the panicking task */
 #define P_STACK   0x360000u     /* two 16 KiB stacks */
+#define P_VARS    0x301800u     /* saved_command_line, page_offset_base */
+#define P_CMDLINE 0x380000u     /* the command line */
+#define CMDLINE   "BOOT_IMAGE=/boot/vmlinuz root=UUID=0f1e2d3c ro console=ttyS0\tquiet"
 #define COMM_OFF  0x7c8u
 #define CURRENT   0x2000u       /* per-CPU offset of current_task */
 #define MODULE_RIP 0xffffffffc0001234ull
@@ -96,6 +99,8 @@ static void ksyms_build(void)
 		{ 'T', "panic", SYNTH_TEXT(P_TEXT + 0x100) },
 		{ 'T', "stop_this_cpu", SYNTH_TEXT(P_TEXT + 0x400) },
 		{ 'T', "_etext", SYNTH_TEXT(P_TEXT + 0x1000) },
+		{ 'D', "saved_command_line", SYNTH_TEXT(P_VARS) },
+		{ 'D', "page_offset_base", SYNTH_TEXT(P_VARS + 8) },
 		{ 'D', "init_task", SYNTH_TEXT(P_INIT) },
 		{ 'D', "__per_cpu_offset", SYNTH_TEXT(P_PCPUOFF) },
 		{ 'B', "_end", SYNTH_TEXT(0x3f0000) },
@@ -163,6 +168,9 @@ static uint8_t *guest_build(size_t *notes_len)
 	ksyms_build();
 
 	memcpy(s.mem + P_INIT + COMM_OFF, "swapper/0", 10);
+	memcpy(s.mem + P_CMDLINE, CMDLINE, sizeof(CMDLINE));
+	synth_put(s.mem + P_VARS, synth_dmap(&s) + P_CMDLINE, 8);
+	synth_put(s.mem + P_VARS + 8, synth_dmap(&s), 8);
 	memcpy(s.mem + P_TASK1 + COMM_OFF, "kworker/1:0", 12);
 	synth_map_range(&s, P_AREA, 0x20000);
 	synth_map_range(&s, P_STACK, 0x8000);
@@ -702,7 +710,8 @@ static const char *jget_str(json_t *o, const char *path)
 static int check_shape(json_t *j, const char *what)
 {
 	static const char *const keys[] = { "file", "file_size", "format", "incomplete",
-					    "kernel_release", "crash_time", "panic", "cpus",
+					    "kernel_release", "crash_time", "command_line", "panic",
+					    "cpus",
 					    "memory", "pages", "problems" };
 	int ok = json_is_object(j);
 
@@ -739,6 +748,7 @@ static void test_info(const char *path, const char *what, const char *format)
 	expect(j, "format", format, what);
 	expect(j, "kernel_release", "6.1.0-synthetic", what);
 	expect(j, "crash_time", "2023-11-14T22:13:20Z", what);
+	expect(j, "command_line", CMDLINE, what);
 	expect(j, "panic.message", "Kernel panic - not syncing: Fatal exception", what);
 	expect(j, "panic.uptime", "5.000005", what);
 	expect(j, "panic.oops",
@@ -769,6 +779,16 @@ static void test_info(const char *path, const char *what, const char *format)
 	rc = run_info(path, 0, out, err);
 	tap_ok(rc == 0 && lines_of(out) > 10, "%s: text form exits 0 (%u lines)", what,
 	       lines_of(out));
+	{
+		uint8_t *b = NULL;
+		size_t len = 0;
+
+		if (read_all(out, &b, &len) == 0)
+			b[len] = 0;
+		tap_ok(b && strstr((char *)b, "\ncmdline     " CMDLINE "\n"),
+		       "%s: text form: the command line", what);
+		free(b);
+	}
 }
 
 static void expect_info_rc(const char *path, int want, const char *word, const char *what)

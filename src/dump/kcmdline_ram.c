@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The crashed kernel's command line from the crashed RAM file: format/kcmdline.c over
+// guest-physical reads that layout_gpa_to_off() places in the file, inside the crashed
+// kernel's RAM ranges only.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump/kcmdline_ram.h"
+#include "format/kcmdline.h"
+
+struct ram_src {
+	int fd;
+	const struct machine_layout *m;
+	const struct mem_range *ram;
+	size_t nram;
+};
+
+/* Of the ranges, the bytes from PA on that one holds (0: none holds PA). */
+static uint64_t in_ram(const struct ram_src *s, uint64_t pa)
+{
+	for (size_t i = 0; i < s->nram; i++)
+		if (pa >= s->ram[i].start && pa - s->ram[i].start < s->ram[i].size)
+			return s->ram[i].size - (pa - s->ram[i].start);
+	return 0;
+}
+
+/* kallsyms_read_fn over the RAM file: piece by piece, each inside one range, one side of the
+ * low-RAM end (the file holds high RAM right after low RAM) and the file's RAM. */
+static int ram_read(void *ctx, uint64_t pa, void *buf, size_t len)
+{
+	const struct ram_src *s = ctx;
+	uint8_t *p = buf;
+
+	while (len) {
+		uint64_t n = in_ram(s, pa), off;
+		ssize_t got;
+
+		if (n == 0 || layout_gpa_to_off(s->m, pa, &off) < 0 || off >= s->m->ram_size)
+			return -EFAULT;
+		if (n > len)
+			n = len;
+		if (pa < s->m->lowmem && n > s->m->lowmem - pa)
+			n = s->m->lowmem - pa;
+		if (n > s->m->ram_size - off)
+			n = s->m->ram_size - off;
+		got = pread(s->fd, p, (size_t)n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EIO; /* the file ends before the RAM it should hold */
+		p += got;
+		pa += (uint64_t)got;
+		len -= (size_t)got;
+	}
+	return 0;
+}
+
+int crash_kernel_cmdline(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
+			 size_t nram, const char *vmcoreinfo, size_t vmcoreinfo_len, char *out,
+			 size_t outlen, char *why, size_t whylen)
+{
+	struct ram_src s = { ram_fd, m, ram, nram };
+
+	if (!vmcoreinfo || !vmcoreinfo_len) {
+		if (outlen)
+			out[0] = '\0';
+		snprintf(why, whylen, "no VMCOREINFO");
+		return -EOPNOTSUPP;
+	}
+	return kcmdline_lookup(vmcoreinfo, vmcoreinfo_len, ram_read, &s, out, outlen, why, whylen);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The crashed kernel's command line, read from the crashed RAM file: what a capture boot of
+ * the same kernel needs to boot like it (root=UUID=..., console=...), chosen inside the guest
+ * (GRUB) and so unknown to hvdump but in the crashed memory.  format/kcmdline.h finds it
+ * (kallsyms, saved_command_line, page_offset_base, the direct map); this gives it the RAM
+ * file's guest-physical reads. */
+#ifndef HVDUMP_DUMP_KCMDLINE_RAM_H
+#define HVDUMP_DUMP_KCMDLINE_RAM_H
+
+#include <stddef.h>
+
+#include "dump/layout.h"
+
+/* The command line of the kernel that crashed, from RAM file RAM_FD laid out as M
+ * (layout_gpa_to_off(): the boot that crashed, not the capture boot), reading guest-physical
+ * memory only inside RAM[0, NRAM) (the crashed kernel's System RAM; memory that is not in
+ * the RAM file, such as a DIMM's, cannot be read).  VMCOREINFO[0, VMCOREINFO_LEN) is the
+ * crashed kernel's (crash_notes: from QEMU or found in guest memory); NULL if there is none.
+ * Read the RAM before anything overwrites it: before the capture boot starts.
+ * On success OUT (OUTLEN bytes; KCMDLINE_SIZE always suffices) holds the command line,
+ * NUL-terminated, printable ASCII, spaces and tabs; on error WHY says what was wrong in one
+ * line.  Returns 0, or kcmdline_lookup()'s errors (format/kcmdline.h):
+ *   -EOPNOTSUPP  no VMCOREINFO, or no kallsyms tables in it (a kernel before 6.0)
+ *   -ENOENT      no saved_command_line in kallsyms
+ *   -ERANGE      a pointer or page_offset_base outside where it must be
+ *   -EBADMSG     no NUL within COMMAND_LINE_SIZE, a byte that is not printable, malformed
+ *                kallsyms tables
+ *   -ENOSPC      OUTLEN too small
+ *   -EFAULT      a read outside RAM or outside the RAM file;  -EIO the file ends early;
+ *   -ENOMEM, or what pread failed with. */
+__attribute__((warn_unused_result)) int crash_kernel_cmdline(int ram_fd,
+							      const struct machine_layout *m,
+							      const struct mem_range *ram,
+							      size_t nram,
+							      const char *vmcoreinfo,
+							      size_t vmcoreinfo_len, char *out,
+							      size_t outlen, char *why,
+							      size_t whylen);
+
+#endif
