@@ -202,6 +202,14 @@ $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RESUME_LIB) -lzstd -llzo2 -lz
 
+# fuzz_parttable: a guest disk's partition table and file-system signatures (format, pure)
+FUZZ_PT_LIB := src/format/parttable.c src/format/fsmagic.c
+$(FUZZ_O)/fuzz_parttable: tests/fuzz/fuzz_parttable.c $(FUZZ_PT_LIB) \
+		$(addprefix src/format/,parttable.h fsmagic.h le.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PT_LIB) -lz
+
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c src/util/size.c,$(FUZZ_RECORD_LIB)) \
