@@ -7,9 +7,11 @@
 #   relative and absolute links, "/boot/..." links on a separate /boot; no initramfs (a note);
 #   the files are byte for byte the guest's, mode 0600, nothing else left in the directory;
 # - not found: exit 1, the message names each partition and the releases that are there;
-# - hostile: a link loop, a vmlinuz that is a directory, a claimed size over the limit, a kernel
-#   that is no bzImage, a corrupt GPT (both copies), a raw disk whose first sector is a qcow2
-#   header naming a host file: refused, exit 3, a message that says so, nothing written;
+# - hostile: a link loop, a vmlinuz that is a directory or a FIFO, claimed sizes over the
+#   limits, a kernel that is no bzImage, a /boot over the directory budget, a corrupt GPT (both
+#   copies), a raw disk whose first sector is a qcow2 header naming a host file: refused, exit
+#   3, a message that says so, nothing written; a file system larger than its partition is
+#   not read (and says so); a primary GPT broken, the backup intact: found, with a note;
 # - the real Debian 12 cloud image (raw and qcow2), if built: the kernel and initrd debugfs
 #   reads, the fetch timed (a few runs each, raw, raw through qemu-nbd, qcow2); the image
 #   is not modified.
@@ -30,10 +32,10 @@ fake_kernel() {
 	printf 'HdrS' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc status=none
 }
 
-# mkfs_dir IMG MIB DIR: an ext4 file system of MIB MiB holding DIR's tree
+# mkfs_dir IMG MIB DIR [OPTION...]: an ext4 file system of MIB MiB holding DIR's tree
 mkfs_dir() {
 	rm -f "$1"
-	mke2fs -q -F -t ext4 -d "$3" -E root_owner=0:0 "$1" "$2M" 2>&1
+	mke2fs -q -F -t ext4 -d "$3" -E root_owner=0:0 "${@:4}" "$1" "$2M" 2>&1
 }
 
 # put IMG FS START_SECTOR: write file system FS into disk IMG at sector START
@@ -174,8 +176,8 @@ check "a whole-disk file system (no table): partition 0, an absolute link" found
 check "... table none" grep -q '"table": "none"' "$T/whole.json"
 
 # ---- hostile file systems ------------------------------------------------------------------
-hostile() { # hostile NAME: file system from $T/tree-NAME, as a whole disk
-	mkfs_dir "$T/$1.fs" 4 "$T/tree-$1" >/dev/null
+hostile() { # hostile NAME [MIB [OPTION...]]: file system from $T/tree-NAME, as a whole disk
+	mkfs_dir "$T/$1.fs" "${2:-4}" "$T/tree-$1" "${@:3}" >/dev/null
 	fetch "$1" --release $R "$T/$1.fs"
 }
 mkdir -p "$T/tree-loop/boot"
@@ -204,6 +206,20 @@ mkdir -p "$T/tree-dev/boot"
 mkfifo "$T/tree-dev/boot/vmlinuz-$R"
 hostile dev
 check "a kernel that is a FIFO: refused" refused dev 3 'not a regular file'
+
+mkdir -p "$T/tree-bigdir/boot"
+mkfs_dir "$T/bigdir.fs" 32 "$T/tree-bigdir" >/dev/null
+yes 'expand_dir /boot' | head -n 17000 | debugfs -w -f - "$T/bigdir.fs" >/dev/null 2>&1
+fetch bigdir --release $R "$T/bigdir.fs"
+check "a /boot of 17000 empty blocks: refused, over the directory budget" refused bigdir 3 \
+	'reading the directory holding "vmlinuz-.*": over the entry budget'
+small=$T/small.img
+truncate -s 8M "$small"
+printf 'label: dos\nstart=2048, size=2048, type=83\n' | sfdisk -q "$small"
+put "$small" "$T/root.fs" 2048
+fetch small --release $R "$small"
+check "a file system larger than its partition: not read, the message says so (exit 1)" \
+	exit_says "$RC" 1 "$T/small.err" 'ext2/3/4 that cannot be read: its superblock claims 8192 blocks of 1024 bytes, more than the partition.s 1048576 bytes'
 
 cp "$gpt" "$T/badgpt.img"
 printf '\xff' | dd of="$T/badgpt.img" bs=1 seek=$((512 + 40)) conv=notrunc status=none
