@@ -8,9 +8,11 @@ WERROR  ?= 1
 SAN     ?= 0
 O       ?= build
 
-PKGS    := jansson libzstd lzo2 zlib
+# ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md)
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lzstd -llzo2 -lz)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -37,7 +39,7 @@ msg = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 # --- sources -------------------------------------------------------------------------------
-LIB_SRCS := $(wildcard src/util/*.c src/qemu/*.c src/vm/*.c src/format/*.c src/dump/*.c)
+LIB_SRCS := $(wildcard src/util/*.c src/qemu/*.c src/vm/*.c src/format/*.c src/dump/*.c src/disk/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/obj/%.o)
@@ -202,6 +204,14 @@ $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RESUME_LIB) -lzstd -llzo2 -lz
+
+# fuzz_parttable: a guest disk's partition table and file-system signatures (format, pure)
+FUZZ_PT_LIB := src/format/parttable.c src/format/fsmagic.c
+$(FUZZ_O)/fuzz_parttable: tests/fuzz/fuzz_parttable.c $(FUZZ_PT_LIB) \
+		$(addprefix src/format/,parttable.h fsmagic.h le.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PT_LIB) -lz
 
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c
