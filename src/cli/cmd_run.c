@@ -363,6 +363,7 @@ static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
 			return -EINVAL;
 		}
 		*boot_region_set = 1;
+		c->boot_region_given = true;
 		return 0;
 	case OPT_CAPTURE_APPEND:
 		c->capture_append = optarg;

@@ -176,6 +176,8 @@ size_t qemu_boot_fds(const struct qemu_boot *b, int *out)
 		out[n++] = b->save_port_fd;
 	if (b->uefi_code)
 		out[n++] = b->uefi_vars_fd;
+	for (size_t i = 0; i < b->nfile_fds && i < 2; i++)
+		out[n++] = b->file_fds[i];
 	for (size_t i = 0; b->slots && i < b->ndimms && n < QEMU_BOOT_MAX_FDS; i++)
 		out[n++] = b->dimms[i].fd;
 	return n;

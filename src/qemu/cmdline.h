@@ -39,6 +39,9 @@ struct qemu_boot {
 	int uefi_vars_fd;        /* the VM's variable store, opened by us; QEMU inherits it */
 	const char *kernel, *initrd; /* kernel NULL: the firmware boots the first disk; initrd
 				  * may be NULL */
+	const int *file_fds;     /* NFILE_FDS more descriptors QEMU inherits (kernel and initrd
+				  * named /proc/self/fd/N) */
+	size_t nfile_fds;
 	const struct qemu_disk *disks; /* NDISKS disk images, virtio, formats known */
 	size_t ndisks;
 	const struct qemu_nic *nics; /* NNICS virtio-net cards, MACs set */
@@ -75,7 +78,7 @@ __attribute__((warn_unused_result)) int qemu_build_argv(const struct qemu_boot *
 
 /* The descriptors QEMU must inherit for boot B, into OUT (room for QEMU_BOOT_MAX_FDS).
  * Returns how many. */
-#define QEMU_BOOT_MAX_FDS (6 + 256)
+#define QEMU_BOOT_MAX_FDS (8 + 256)
 size_t qemu_boot_fds(const struct qemu_boot *b, int *out);
 
 /* Guess a disk image's format from its first bytes: "qcow2" or "raw". */

@@ -48,23 +48,28 @@ void boot_production(struct boot *b, const struct vm_config *c)
 	b->elfcorehdr = 0;
 }
 
-void boot_capture(struct boot *b, const struct vm_config *c, const struct machine_layout *next,
-		  uint64_t hdr_gpa)
+void boot_capture(struct boot *b, const struct machine_layout *next, uint64_t hdr_gpa,
+		  uint64_t boot_region, const char *kernel, const char *initrd,
+		  const char *cmdline)
 {
 	b->cur = *next;
-	b->nram = layout_capture_ram(c->boot_region, b->ram);
+	b->boot_region = boot_region;
+	b->kernel = kernel;
+	b->initrd = initrd;
+	b->cmdline = cmdline;
+	b->nram = layout_capture_ram(boot_region, b->ram);
 	b->fresh_ram = false;
 	b->capture = true;
 	b->elfcorehdr = hdr_gpa;
 }
 
-/* Does the guest's own command line set PARAM (e.g. "swiotlb=")? */
-static bool user_sets(const struct vm_config *c, const char *param)
+/* Does the guest's own command line LINE set PARAM (e.g. "swiotlb=")? */
+static bool user_sets(const char *line, const char *param)
 {
 	size_t n = strlen(param);
 
-	for (const char *p = c->append; p && (p = strstr(p, param)); p += n)
-		if (p == c->append || p[-1] == ' ')
+	for (const char *p = line; p && (p = strstr(p, param)); p += n)
+		if (p == line || p[-1] == ' ')
 			return true;
 	return false;
 }
@@ -91,11 +96,13 @@ char *boot_append(const struct vm_config *c, const struct boot *b)
 
 	if (!b->capture)
 		return strdup(user);
+	if (b->cmdline)
+		user = b->cmdline;
 	n = asprintf(&out, "%s%s%s mem=%lluM elfcorehdr=0x%llx memhp_default_state=online "
 		     "memory_hotplug.memmap_on_memory=1%s",
 		     user, c->capture_append ? " " : "", c->capture_append ? c->capture_append : "",
-		     (unsigned long long)(c->boot_region >> 20), (unsigned long long)b->elfcorehdr,
-		     c->memory <= vm_lowmem(c) && !user_sets(c, "swiotlb=") ? " swiotlb=1024"
+		     (unsigned long long)(b->boot_region >> 20), (unsigned long long)b->elfcorehdr,
+		     c->memory <= vm_lowmem(c) && !user_sets(user, "swiotlb=") ? " swiotlb=1024"
 										     : "");
 	return n < 0 ? NULL : out;
 }

@@ -66,6 +66,7 @@ struct vm_config {
 	const char *capture_append; /* extra kernel parameters for capture boots */
 	const char *dump_format; /* dump-restart: "elf" or "kdump-zlib", "kdump-lzo", ... */
 	uint64_t boot_region;    /* B: RAM a capture boot runs in (mem=B) */
+	bool boot_region_given;  /* --boot-region: else a disk boot's B follows its initrd */
 	enum save_mode { SAVE_HOST, SAVE_GUEST, SAVE_NONE } save; /* who saves assisted dumps */
 	enum save_format save_format; /* SAVE_KDUMP (default) or SAVE_ELF */
 	enum kdump_compression compress; /* kdump page compression (default zstd) */

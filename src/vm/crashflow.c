@@ -319,15 +319,15 @@ static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale
 
 /* Plan and apply the capture layout in the RAM file FD into PLAN.  0 or -errno (logged). */
 static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int fd,
-		   struct capture_plan *plan)
+		   const struct capture_kernel *ck, struct capture_plan *plan)
 {
 	struct mem_range *ram = calloc(LAYOUT_MAX_RANGES + VM_MAX_DIMMS, sizeof(*ram));
 	struct capture_inputs in = {
 		.cur = x->boot->cur,
-		.boot_region = x->cfg->boot_region,
+		.boot_region = ck->boot_region,
 		.firmware_zone = LAYOUT_FIRMWARE_ZONE,
-		.initrd_size = x->boot->initrd_size,
-		.initrd_addr_max = x->boot->initrd_addr_max,
+		.initrd_size = ck->initrd_size,
+		.initrd_addr_max = ck->initrd_addr_max,
 		.notes_len = x->c->notes.len,
 	};
 	char why[512];
@@ -362,8 +362,28 @@ static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int
 	return r;
 }
 
+/* The capture kernel into CK (capkernel_prepare()), logged and recorded when it cannot be. */
+static int choose_kernel(const struct crash_ctx *x, const struct capture_kernel *prev, int fd,
+			 struct capture_kernel *ck)
+{
+	char why[2048];
+	int r = capkernel_prepare(x->cfg, x->boot, prev, fd, &x->c->notes, x->rd->path, ck, why,
+				  sizeof(why));
+
+	if (r < 0) {
+		log_err("no capture kernel: %s", why);
+		snprintf(x->c->capture_error, sizeof(x->c->capture_error), "no capture kernel: %s",
+			 why);
+	} else if (ck->from_disk) {
+		log_info("capture boot of %s (read from the guest's disk and crashed memory in %lld "
+			 "ms): %s", ck->release, ck->fetch_ms, ck->cmdline);
+	}
+	return r;
+}
+
 int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *list,
-			  struct notes_stale *stale, struct capture_next *out)
+			  struct notes_stale *stale, const struct capture_kernel *prev,
+			  struct capture_next *out)
 {
 	struct capture_plan *plan = calloc(1, sizeof(*plan));
 	struct elfcore_segment *segs = NULL;
@@ -373,6 +393,7 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 	json_t *rec;
 	int fd, r;
 
+	memset(out, 0, sizeof(*out));
 	if (!plan)
 		return -ENOMEM;
 	fd = open(x->rd->ram, O_RDWR | O_CLOEXEC);
@@ -382,7 +403,9 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 		goto out;
 	}
 	complete_notes(x, fd, stale);
-	r = lay_out(x, list, fd, plan);
+	r = choose_kernel(x, prev, fd, &out->ck);
+	if (r == 0)
+		r = lay_out(x, list, fd, &out->ck, plan);
 	if (r == 0) {
 		/* the host keeps the header's segments: from now on the copy in the RAM file is
 		 * in the capture guest's memory, and the guest may change it */
@@ -396,9 +419,11 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 		/* no capture boot: the record says so (the RAM file stays where it is) */
 		rec = record_new(x, CRASH_CRASHED);
 		json_object_set_new(rec, "capture_error",
-				    json_string(r == -EDQUOT ? "over --max-crash-memory"
+				    json_string(x->c->capture_error[0] ? x->c->capture_error
+						: r == -EDQUOT ? "over --max-crash-memory"
 						: r == -ENOSPC ? "no room: too many unsaved crashes or DIMMs"
 							       : strerror(-r)));
+		capkernel_clear(&out->ck);
 		record_write(x->c->dir, rec);
 		goto out;
 	}
@@ -407,9 +432,19 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 		 (unsigned long long)plan->hdr_gpa);
 	rec = record_new(x, CRASH_PRESERVED);
 	json_object_set_new(rec, "capture", plan_json(plan));
-	json_object_set_new(rec, "boot_region_bytes", json_integer((json_int_t)x->cfg->boot_region));
+	json_object_set_new(rec, "boot_region_bytes", json_integer((json_int_t)out->ck.boot_region));
+	if (out->ck.from_disk)
+		json_object_set_new(rec, "capture_kernel",
+				    json_pack("{s:s, s:s, s:s, s:I}", "release", out->ck.release,
+					      "kernel", out->ck.kernel, "command_line",
+					      out->ck.cmdline, "read_ms",
+					      (json_int_t)out->ck.fetch_ms));
 	record_write(x->c->dir, rec);
-	*out = (struct capture_next){ plan->next, plan->hdr_off, plan->hdr_gpa, segs, nsegs };
+	out->next = plan->next;
+	out->hdr_off = plan->hdr_off;
+	out->hdr_gpa = plan->hdr_gpa;
+	out->segs = segs;
+	out->nsegs = nsegs;
 	segs = NULL;
 out:
 	free(segs);

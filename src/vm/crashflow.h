@@ -10,6 +10,7 @@
 #include "dump/layout.h"
 #include "dump/notes.h"
 #include "vm/boot.h"
+#include "vm/capkernel.h"
 #include "vm/config.h"
 #include "vm/crashes.h"
 #include "vm/dimms.h"
@@ -22,6 +23,7 @@ struct crash {
 	char time[40];         /* when (UTC) */
 	const char *how;       /* what detected it: "pvpanic" or "console" */
 	char panic[512];       /* the console's panic text, "" if none */
+	char capture_error[2560]; /* why no capture boot, for the record; "" */
 	char dir[4096];        /* its crash directory */
 	long long mono_ms;     /* when (monotonic) */
 	struct crash_notes notes;
@@ -59,14 +61,18 @@ struct capture_next {
 	struct elfcore_segment *segs;  /* ... and its segments as written, read back before any
 					* guest runs (malloc'd, the caller's) */
 	size_t nsegs;
+	struct capture_kernel ck;      /* what it boots (the caller's: capkernel_clear()) */
 };
 
-/* After CRASH_ACT_CAPTURE and QEMU's end: lay out the capture boot in the RAM file, with the
- * crashes of LIST still unsaved in it, and record it (state preserved).  STALE gains the
- * crashed kernel.  0, or -errno after logging why (the crashed RAM is then kept). */
+/* After CRASH_ACT_CAPTURE and QEMU's end: choose the capture kernel (capkernel_prepare();
+ * PREV is what the boot that crashed was given, if it was a capture boot), lay out the
+ * capture boot in the RAM file, with the crashes of LIST still unsaved in it, and record it
+ * (state preserved).  STALE gains the crashed kernel.  0, or -errno after logging why (the
+ * crashed RAM is then kept, and the record says why). */
 __attribute__((warn_unused_result)) int crash_prepare_capture(const struct crash_ctx *x,
 							       const struct crash_list *list,
 							       struct notes_stale *stale,
+							       const struct capture_kernel *prev,
 							       struct capture_next *out);
 
 /* The capture QEMU of the newest crash of LIST runs (crashed at CRASH_MONO_MS): say so and

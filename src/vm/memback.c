@@ -42,8 +42,9 @@ void memback_reset(struct memback *mb)
 	mb->target = mb->pending = mb->added = mb->released = 0;
 }
 
-void memback_enter_capture(struct memback *mb)
+void memback_enter_capture(struct memback *mb, uint64_t boot_region)
 {
+	mb->boot_region = boot_region;
 	mb->target = memback_return_bytes(mb->memory, mb->boot_region);
 	mb->added = mb->released = 0;
 	mb->hotplug_after_ms = 0;

@@ -42,10 +42,11 @@ void memback_init(struct memback *mb, const char *run_dir, uint64_t memory, uint
 /* A fresh production boot: remove the DIMM files, nothing is due. */
 void memback_reset(struct memback *mb);
 
-/* The next boot is a capture boot: the whole return is due again.  What was freed and not yet
- * given back stays pending (a capture guest that crashed before its memory returned passes it
- * on); the DIMMs it did get hold the new crash and come back as that crash is saved. */
-void memback_enter_capture(struct memback *mb);
+/* The next boot is a capture boot in BOOT_REGION bytes: the whole return (RAM beyond it) is
+ * due again.  What was freed and not yet given back stays pending (a capture guest that
+ * crashed before its memory returned passes it on); the DIMMs it did get hold the new crash
+ * and come back as that crash is saved. */
+void memback_enter_capture(struct memback *mb, uint64_t boot_region);
 
 /* DIMM slots for the capture QEMU: one per block to give back, the DIMMs it re-attaches, a few
  * spare, at most RELEASE_SLOTS (the guest's kernel walks every slot while it boots). */

@@ -4,6 +4,7 @@
 // saved; memory is due back; the operator asked for something) and calls down into the parts
 // that carry them out.
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,7 +21,6 @@
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/control.h"
-#include "vm/firmware.h"
 #include "vm/record.h"
 #include "vm/supervisor.h"
 
@@ -411,92 +411,6 @@ static void stdin_ready(struct vm *vm)
 
 /* ---- one QEMU process --------------------------------------------------------------------- */
 
-static int start_qemu(struct vm *vm)
-{
-	struct qemu_dimm dimms[VM_MAX_DIMMS];
-	struct qemu_boot b = {
-		.qemu = vm->cfg->qemu,
-		.user = vm->cfg->qemu_user,
-		.name = vm->cfg->name,
-		.cpus = vm->cfg->cpus,
-		.machine = vm->cfg->machine,
-		.uefi_vars_fd = -1,
-		.kernel = vm->cfg->kernel,
-		.initrd = vm->cfg->initrd,
-		.disks = vm->cfg->disks,
-		.ndisks = vm->cfg->ndisks,
-		.nics = vm->cfg->nics,
-		.nnics = vm->cfg->nnics,
-		.extra = vm->cfg->qemu_args,
-		.nextra = vm->cfg->nqemu_args,
-		.sandbox = vm->sandbox,
-		.accel = vm->accel,
-		.cpu_model = vm->cpu_model,
-		.ram_fd = -1,
-		.ram_size = vm->boot.cur.ram_size,
-		/* Pinned: a production boot gets min(RAM, 3 GiB) below 4 GiB (2 GiB on q35)
-		 * whatever QEMU's defaults are; a capture boot keeps the crashed boot's split
-		 * exactly, so every crashed page keeps its guest-physical address. */
-		.lowmem_pin = vm->boot.capture ? vm->boot.cur.lowmem
-					       : qemu_lowmem_pin(vm->cfg->machine),
-	};
-	bool guest_saves = vm->boot.capture && vm->cfg->save == SAVE_GUEST;
-	char msg[512];
-	int r;
-
-	if (vm->boot.fresh_ram) {
-		r = rundir_create_ram(&vm->rd, vm->boot.cur.ram_size, msg, sizeof(msg));
-		if (r < 0) {
-			log_err("%s", msg);
-			return r;
-		}
-	}
-	b.ram_fd = rundir_open_ram(&vm->rd, vm->cfg->qemu_user, msg, sizeof(msg));
-	if (b.ram_fd < 0) {
-		log_err("%s", msg);
-		return b.ram_fd;
-	}
-	/* UEFI for the guest's own boots; a capture boot starts its kernel directly under
-	 * SeaBIOS (docs/hvdump-run.md: OVMF's allocations are not bounded by mem=) */
-	if (vm->cfg->firmware == QEMU_FIRMWARE_UEFI && !vm->boot.capture) {
-		b.uefi_vars_fd = vm_uefi_vars_open(vm->cfg, msg, sizeof(msg));
-		if (b.uefi_vars_fd < 0) {
-			log_err("%s", msg);
-			close(b.ram_fd);
-			return b.uefi_vars_fd;
-		}
-		b.uefi_code = vm->cfg->uefi_code;
-	}
-	if (vm->boot.capture) {
-		/* room to give the guest its memory back as pc-dimms while the dump is saved, and
-		 * the DIMMs of the crashed kernel, re-attached where they were */
-		uint64_t base = layout_device_memory_base(&vm->boot.cur);
-		b.slots = vm->mb.slots = memback_slots(&vm->mb);
-		b.maxmem = vm->boot.cur.ram_size +
-			   dimms_span(&vm->mb.dimms, base, dimms_window(&vm->boot.cur), vm->cfg->memory);
-		b.dimms = dimms;
-		b.ndimms = dimms_for_qemu(&vm->mb.dimms, dimms, VM_MAX_DIMMS);
-		r = dimms_open_for_qemu(dimms, b.ndimms);
-		if (r < 0) {
-			close(b.ram_fd);
-			return r;
-		}
-	}
-	b.append = boot_append(vm->cfg, &vm->boot);
-	r = b.append ? session_start(&vm->s, &vm->rd, &b, guest_saves ? &vm->gs.fd : NULL)
-		     : -ENOMEM;
-	free((char *)b.append);
-	/* QEMU holds its own copies */
-	dimms_close_for_qemu(dimms, b.ndimms);
-	close(b.ram_fd);
-	if (b.uefi_vars_fd >= 0)
-		close(b.uefi_vars_fd);
-	if (r == 0)
-		qmp_set_vital_events(vm->s.qmp, vital_events);
-	vm->qmp_dropped = 0;
-	return r;
-}
-
 /* QEMU is gone (or going): stop the saver, close everything of this process. */
 static void close_boot(struct vm *vm)
 {
@@ -615,9 +529,9 @@ static int boot_start(struct vm *vm)
 	vm->stop_deadline = 0;
 	session_init(&vm->s, vm->cfg->console);
 	vm->s.con.watch_panic = true;
-	vm->s.con.capture_region = vm->boot.capture ? vm->cfg->boot_region : 0;
+	vm->s.con.capture_region = vm->boot.capture ? vm->boot.boot_region : 0;
 	vm->nboot++;
-	if (start_qemu(vm) < 0)
+	if (vm_start_qemu(vm, vital_events) < 0)
 		return -1;
 	vm_write_state(vm, vm->boot.capture ? VM_CAPTURE : VM_RUNNING, vm->crashes.n > 0);
 	r = qmp_command(vm->s.qmp, "cont", NULL, QMP_CMD_TIMEOUT_MS, NULL, &err);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu/accel.h"
@@ -96,6 +97,16 @@ static void choose_sandbox(struct vm *vm)
 			 QEMU_SANDBOX_OPTS, why);
 }
 
+/* Is hvdump's standard input meant for the guest's console: a terminal, or a pipe or FIFO
+ * someone writes to (a script driving the guest)?  Not /dev/null or a file, as under a
+ * service manager. */
+static bool stdin_is_console(void)
+{
+	struct stat st;
+
+	return isatty(STDIN_FILENO) || (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode));
+}
+
 /* The next boot is an ordinary one: fresh zeroed RAM, nothing of the last boot due. */
 static void production_boot(struct vm *vm)
 {
@@ -133,7 +144,7 @@ static enum boot_end next_capture(struct vm *vm, unsigned *loop, long long start
 
 	*loop = unserved ? *loop + 1 : 0;
 	crash_run_hook(&x);
-	if (crash_prepare_capture(&x, &vm->crashes, &vm->stale, &next) < 0) {
+	if (crash_prepare_capture(&x, &vm->crashes, &vm->stale, &vm->ck, &next) < 0) {
 		log_err("the crashed guest's RAM is kept in %s", vm->rd.ram);
 		return END_CRASH_KEPT;
 	}
@@ -141,10 +152,14 @@ static enum boot_end next_capture(struct vm *vm, unsigned *loop, long long start
 			 next.nsegs)) {
 		log_err("out of memory keeping the crash's segments; its RAM is kept in %s",
 			vm->rd.ram);
+		capkernel_clear(&next.ck);
 		return END_CRASH_KEPT;
 	}
-	boot_capture(&vm->boot, vm->cfg, &next.next, next.hdr_gpa);
-	memback_enter_capture(&vm->mb);
+	capkernel_clear(&vm->ck);
+	vm->ck = next.ck; /* the capture boot's strings live here */
+	boot_capture(&vm->boot, &next.next, next.hdr_gpa, vm->ck.boot_region, vm->ck.kernel,
+		     vm->ck.initrd[0] ? vm->ck.initrd : NULL, vm->ck.cmdline);
+	memback_enter_capture(&vm->mb, vm->ck.boot_region);
 	if (*loop < CRASH_LOOP_MAX)
 		return END_NONE;
 	log_err("crash loop: %u capture guests in a row crashed before they were in service; not "
@@ -333,7 +348,7 @@ int vm_run(const struct vm_config *cfg)
 			log_info("QEMU runs as user %s (uid %u, gid %u); its RAM and DIMM files are "
 				 "given to it", cfg->qemu_user->name, (unsigned)cfg->qemu_user->uid,
 				 (unsigned)cfg->qemu_user->gid);
-		vm.stdin_open = cfg->console && isatty(STDIN_FILENO);
+		vm.stdin_open = cfg->console && stdin_is_console();
 		log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name,
 			 cfg->cpus, size_human(cfg->memory, sz, sizeof(sz)), vm.rd.path,
 			 on_crash_name(cfg->on_crash));
@@ -345,6 +360,7 @@ int vm_run(const struct vm_config *cfg)
 		unlink(vm.rd.control);
 	}
 	close(vm.sig_fd);
+	capkernel_clear(&vm.ck);
 	log_close_file();
 	return code;
 }

@@ -45,6 +45,7 @@ enum vm_state { VM_RUNNING, VM_CAPTURE, VM_CRASHED, VM_STOPPED_UNSAVED };
 
 struct vm {
 	const struct vm_config *cfg;
+	struct capture_kernel ck;      /* what the capture boot (the next, or the current) boots */
 	struct rundir rd;
 	const char *accel;
 	const char *cpu_model;
@@ -82,7 +83,12 @@ struct vm {
 /* runloop.c: start QEMU for vm->boot and run it until it is gone; how it ended. */
 enum boot_end vm_boot_once(struct vm *vm);
 
-/* runloop.c: write state.json (PRESERVED: unsaved crashes are kept). */
+/* qemuboot.c: start the QEMU of the next boot (vm->boot): RAM file, firmware, capture
+ * kernel and DIMMs as descriptors it inherits, QMP with VITAL_EVENTS kept whatever the queue
+ * holds.  0, or -errno (logged). */
+int vm_start_qemu(struct vm *vm, const char *const *vital_events);
+
+/* vmstate.c: write state.json (PRESERVED: unsaved crashes are kept). */
 void vm_write_state(struct vm *vm, enum vm_state state, bool preserved);
 
 #endif

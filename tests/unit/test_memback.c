@@ -75,7 +75,7 @@ static void t_credit_and_capture(void)
 	mb.probe.state = PROBE_UP;
 	mb.probe.scans = 4;
 	mb.probe.paddr = 0x1080000;
-	memback_enter_capture(&mb);
+	memback_enter_capture(&mb, mb.boot_region);
 	tap_is_int(mb.target, 29 * BLK, "enter_capture: the whole return is due (29 blocks)");
 	tap_is_int(mb.pending, 5 * BLK + 4096,
 		   "... what was freed and not given back stays pending");
