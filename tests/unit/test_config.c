@@ -77,6 +77,33 @@ int main(void)
 	check(&c, 2, "--name");
 	c.name = "web-01.prod_a";
 	check(&c, 2, NULL);
+	/* what boots: a kernel or a disk, and --initrd/--append only with --kernel */
+	{
+		const char *k = c.kernel;
+		static const char *const bad[] = { "-no-reboot" };
+		c.kernel = NULL;
+		check(&c, 2, "nothing to boot");
+		c.ndisks = 1;
+		snprintf(c.disks[0].path, sizeof(c.disks[0].path), "/d/root.img");
+		check(&c, 2, NULL);
+		c.append = "root=/dev/vda1";
+		check(&c, 2, "--append needs --kernel");
+		c.append = NULL;
+		c.nnics = 1;
+		c.nics[0].kind = QEMU_NIC_BRIDGE;
+		snprintf(c.nics[0].opts, sizeof(c.nics[0].opts), "br0");
+		check(&c, 2, "setuid");
+		c.sandbox = false;
+		check(&c, 2, NULL);
+		c.sandbox = true;
+		c.nnics = 0;
+		c.qemu_args[0] = bad[0];
+		c.nqemu_args = 1;
+		check(&c, 2, "--qemu-arg -no-reboot: refused");
+		c.nqemu_args = 0;
+		c.ndisks = 0;
+		c.kernel = k;
+	}
 
 	tap_is_int(qemu_lowmem(QEMU_MACHINE_PC, 1ull << 30), 1ull << 30, "1G guest: all RAM is low");
 	tap_is_int(qemu_lowmem(QEMU_MACHINE_PC, 3ull << 30), 3ull << 30, "3G guest: all RAM is low");
