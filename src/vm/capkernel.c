@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "disk/guestboot.h"
 #include "dump/kcmdline_ram.h"
@@ -19,6 +20,16 @@ void capkernel_clear(struct capture_kernel *ck)
 {
 	free(ck->cmdline);
 	memset(ck, 0, sizeof(*ck));
+}
+
+void capkernel_remove_files(const struct capture_kernel *ck)
+{
+	if (!ck->from_disk)
+		return;
+	if (ck->kernel[0])
+		unlink(ck->kernel);
+	if (ck->initrd[0])
+		unlink(ck->initrd);
 }
 
 int capkernel_copy(struct capture_kernel *dst, const struct capture_kernel *src)
@@ -189,6 +200,8 @@ int capkernel_prepare(const struct vm_config *cfg, const struct boot *crashed,
 		return -ENOENT;
 	}
 	snprintf(ck->release, sizeof(ck->release), "%s", notes->osrelease);
+	if (prev)
+		capkernel_remove_files(prev); /* the last capture's, no longer booted */
 	r = crashed_cmdline(crashed, ram_fd, notes, ck, why, whylen);
 	if (r == 0)
 		r = fetch(cfg, outdir, ck, why, whylen);

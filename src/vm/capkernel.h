@@ -48,6 +48,9 @@ __attribute__((warn_unused_result)) int capkernel_prepare(const struct vm_config
  * memory_hotplug.memmap_on_memory=.  malloc'd, NULL without memory. */
 char *capkernel_clean_cmdline(const char *cmdline);
 
+/* Remove the kernel and initrd CK fetched from the guest's disk (none with --kernel). */
+void capkernel_remove_files(const struct capture_kernel *ck);
+
 /* Free what CK holds and empty it. */
 void capkernel_clear(struct capture_kernel *ck);
 

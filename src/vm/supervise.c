@@ -302,6 +302,7 @@ static int vm_close(struct vm *vm, enum boot_end end)
 		log_info("crashed guest's RAM kept in %s (state in %s)", vm->rd.ram, vm->rd.state);
 		rundir_release(&vm->rd);
 	} else if (vm->nkept) {
+		capkernel_remove_files(&vm->ck);
 		vm_write_state(vm, VM_STOPPED_UNSAVED, true);
 		log_info("run directory %s keeps %u RAM file(s) with unsaved crash dumps", vm->rd.path,
 			 vm->nkept);
@@ -311,6 +312,7 @@ static int vm_close(struct vm *vm, enum boot_end end)
 		rundir_release(&vm->rd);
 	} else {
 		memback_reset(&vm->mb);
+		capkernel_remove_files(&vm->ck);
 		rundir_remove(&vm->rd);
 	}
 	return code;
@@ -348,7 +350,7 @@ int vm_run(const struct vm_config *cfg)
 			log_info("QEMU runs as user %s (uid %u, gid %u); its RAM and DIMM files are "
 				 "given to it", cfg->qemu_user->name, (unsigned)cfg->qemu_user->uid,
 				 (unsigned)cfg->qemu_user->gid);
-		vm.stdin_open = cfg->console && stdin_is_console();
+		vm.stdin_open = stdin_is_console(); /* --no-console is about output */
 		log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name,
 			 cfg->cpus, size_human(cfg->memory, sz, sizeof(sz)), vm.rd.path,
 			 on_crash_name(cfg->on_crash));
