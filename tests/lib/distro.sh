@@ -47,7 +47,8 @@ console() {
 # (without the prefix) on stdout once "TAG-END" shows.
 console_out() {
 	local name=$1 cmd=$2 tag=$3
-	console "$name" "{ $cmd; } 2>&1 | sed 's/^/$tag /'; echo $tag-END"
+	# the first line after the command carries the shell's terminal escapes: an empty one
+	console "$name" "echo; { $cmd; } 2>&1 | sed 's/^/$tag /'; echo $tag-END"
 	wait_for "$T/$name.log" "console: $tag-END" 60 || return 1
 	sed -n "s/.*console: $tag \(.*\)/\1/p" "$T/$name.log" | tr -d '\r'
 }
