@@ -181,7 +181,7 @@ $(FUZZ_O)/fuzz_hmpregs: tests/fuzz/fuzz_hmpregs.c src/format/hmpregs.c src/forma
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/hmpregs.c src/format/elfcore.c
 
 # fuzz_record: crash records (vm/record.c, with what it links: VM names, layouts, files, log)
-FUZZ_RECORD_LIB := src/vm/record.c src/vm/config.c src/dump/layout.c src/util/fsutil.c \
+FUZZ_RECORD_LIB := src/vm/record.c src/vm/config.c src/qemu/hw.c src/dump/layout.c src/util/fsutil.c \
 	src/util/log.c src/util/size.c src/format/elfcore.c
 $(FUZZ_O)/fuzz_record: tests/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) src/vm/record.h \
 		src/vm/config.h src/dump/layout.h src/dump/saver.h

@@ -7,23 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/why.h"
 #include "format/kcmdline.h"
 #include "format/le.h"
 #include "format/vmcoreinfo.h"
 
 #define PAGE 4096u
 
-static void say(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !whylen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
+#define say why_set
 
 struct kc {
 	const char *info;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "util/why.h"
 #include "format/le.h"
 #include "format/parttable.h"
 
@@ -33,17 +34,7 @@ const char *parttable_kind_name(enum parttable_kind kind)
 	}
 }
 
-static void fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !whylen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
+#define fail why_set
 
 /* Read LEN bytes at OFF, refusing what is not wholly inside the disk. */
 static int disk_read(struct ctx *c, void *buf, size_t len, uint64_t off)

@@ -905,7 +905,7 @@ static int record_seed(const char *dir, const char *name, uint64_t memory, bool 
 		       const char *state)
 {
 	const uint64_t dimm_gpa = 16ull << 30, dimm_size = 128ull << 20;
-	struct machine_layout cur = { .ram_size = memory, .lowmem = vm_lowmem(memory) };
+	struct machine_layout cur = { .ram_size = memory, .lowmem = qemu_lowmem(QEMU_MACHINE_PC, memory) };
 	struct mem_range ram[4], dimms[1] = { { dimm_gpa, dimm_size } };
 	struct capture_inputs in = {
 		.cur = cur, .ram = ram, .nram = layout_production_ram(&cur, ram),
