@@ -24,15 +24,7 @@ static int clear_descs(int fd, uint64_t from, uint64_t to)
 		return 0;
 	if (errno != EOPNOTSUPP && errno != ENOSYS)
 		return -errno;
-	static const uint8_t zero[65536];
-	while (from < to) {
-		size_t n = to - from < sizeof(zero) ? (size_t)(to - from) : sizeof(zero);
-		int ret = kdump_pwrite_full(fd, zero, n, from);
-		if (ret < 0)
-			return ret;
-		from += n;
-	}
-	return 0;
+	return kdump_writer_write_zeros(fd, from, to);
 }
 
 /* Is D, a descriptor a checkpoint of W keeps, as append writes them: the shared zero page's,

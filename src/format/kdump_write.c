@@ -59,9 +59,22 @@ static int fsync_dir_of(const char *path)
  * device (a raw disk used as the file) cannot be, and holds an old disk's bytes that would
  * read as page descriptors and as the shared zero page: zero them (write-zeroes where the
  * device has it).  Returns 0, -ENOSPC when the device is smaller than LEN, or -errno. */
-static int zero_prefix(int fd, uint64_t len)
+int kdump_writer_write_zeros(int fd, uint64_t from, uint64_t to)
 {
 	static const uint8_t zero[65536];
+
+	while (from < to) {
+		size_t n = to - from < sizeof(zero) ? (size_t)(to - from) : sizeof(zero);
+		int ret = kdump_pwrite_full(fd, zero, n, from);
+		if (ret < 0)
+			return ret;
+		from += n;
+	}
+	return 0;
+}
+
+static int zero_prefix(int fd, uint64_t len)
+{
 	struct stat st;
 	off_t size;
 
@@ -76,14 +89,7 @@ static int zero_prefix(int fd, uint64_t len)
 		return -ENOSPC;
 	if (fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, (off_t)len) == 0)
 		return 0;
-	for (uint64_t off = 0; off < len;) {
-		size_t n = len - off < sizeof(zero) ? (size_t)(len - off) : sizeof(zero);
-		int ret = kdump_pwrite_full(fd, zero, n, off);
-		if (ret < 0)
-			return ret;
-		off += n;
-	}
-	return 0;
+	return kdump_writer_write_zeros(fd, 0, len);
 }
 
 static void set_range(uint8_t *bm, uint64_t start, uint64_t end)

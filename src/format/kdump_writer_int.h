@@ -41,6 +41,9 @@ struct kdump_writer {
 uint32_t kdump_writer_alg_flag(enum kdump_compression c);
 /* Is LEVEL a level compression C accepts? */
 int kdump_writer_level_ok(enum kdump_compression c, int level);
+/* Write zeros to FD's [FROM, TO) (where the file system cannot punch or zero a range).  0 or
+ * -errno. */
+int kdump_writer_write_zeros(int fd, uint64_t from, uint64_t to);
 /* A writer for PATH (renamed to FINAL_PATH when finished) of MAX_MAPNR pfns, fd -1, all
  * buffers allocated; NULL when out of memory. */
 struct kdump_writer *kdump_writer_alloc(const char *path, const char *final_path,
