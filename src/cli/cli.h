@@ -7,6 +7,8 @@
 int cmd_run(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_save(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_nmi(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

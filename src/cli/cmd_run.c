@@ -99,6 +99,12 @@ static void run_usage(FILE *f)
 "      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
 "                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
 "                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
+"      --watchdog           give the guest an i6300esb watchdog; its expiry (a guest that\n"
+"                           stopped feeding it) is handled as a crash\n"
+"      --hang-timeout S     a guest kernel whose clock (jiffies, read from its RAM) stands\n"
+"                           still S seconds (5..3600) while its vCPUs run, or with every\n"
+"                           vCPU's interrupts off, is hung: handled as a crash.  Needs\n"
+"                           nothing in the guest (Linux 6.0 or later); off by default\n"
 "      --cpu-state dump|registers  vCPU state from a one-page QEMU dump (default; falls\n"
 "                           back to registers) or from `info registers -a` only\n"
 "      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
@@ -119,6 +125,7 @@ enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
 	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
 	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS,
+	OPT_WATCHDOG, OPT_HANG_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -142,6 +149,8 @@ static const struct option run_options[] = {
 	{ "qemu", required_argument, NULL, OPT_QEMU },
 	{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "watchdog", no_argument, NULL, OPT_WATCHDOG },
+	{ "hang-timeout", required_argument, NULL, OPT_HANG_TIMEOUT },
 	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "qemu-user", required_argument, NULL, OPT_QEMU_USER },
@@ -328,6 +337,16 @@ static int parse_host_opt(int opt, struct vm_config *c)
 			return -EINVAL;
 		}
 		c->shutdown_timeout_s = (unsigned)v;
+		return 0;
+	case OPT_WATCHDOG:
+		c->watchdog = true;
+		return 0;
+	case OPT_HANG_TIMEOUT:
+		if (uint_parse(optarg, 5, 3600, &v) < 0) {
+			log_err("--hang-timeout '%s': seconds from 5 to 3600", optarg);
+			return -EINVAL;
+		}
+		c->hang_timeout_s = (unsigned)v;
 		return 0;
 	case OPT_NO_CONSOLE:
 		c->console = false;

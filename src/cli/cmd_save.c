@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/ctlclient.h"
 #include "cli/save_offline.h"
 #include "format/kdump.h"
 #include "util/fsutil.h"
@@ -55,49 +56,16 @@ static void save_usage(FILE *f)
 /* Send CMD to the running hvdump of NAME (or of RUN_DIR) and print its reply.  An exit code. */
 static int ask_running(const char *name, const char *run_dir, const char *cmd)
 {
-	char path[4200], buf[65536], *text;
-	size_t len = 0;
+	struct ctl_target t = { .name = name, .run_dir = run_dir };
 	json_t *reply;
-	json_error_t je;
-	int fd, ok;
+	char *text;
+	int r = ctl_request(&t, cmd, 30000, &reply), ok;
 
-	if (run_dir)
-		snprintf(path, sizeof(path), "%s/control.sock", run_dir);
-	else
-		snprintf(path, sizeof(path), "%s/%s/control.sock", rundir_default_base(), name);
-	fd = unix_connect(path);
-	if (fd < 0) {
-		log_err("no running hvdump for this VM (%s: %s)", path, strerror(-fd));
-		return 2;
-	}
-	snprintf(buf, sizeof(buf), "{\"cmd\": \"%s\"}\n", cmd);
-	if (write_full(fd, buf, strlen(buf)) < 0) {
-		log_err("cannot send to %s: %s", path, strerror(errno));
-		close(fd);
-		return 2;
-	}
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-		if (poll(&p, 1, 30000) <= 0 || len == sizeof(buf) - 1)
-			break;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	reply = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
-	if (!reply) {
-		log_err("no valid reply from %s", path);
-		return 2;
-	}
+	if (r)
+		return r;
 	ok = json_is_true(json_object_get(reply, "ok"));
 	if (!ok) {
-		log_err("%s", json_string_value(json_object_get(reply, "error"))
-				      ? json_string_value(json_object_get(reply, "error"))
-				      : "refused");
+		log_err("%s", ctl_error(reply));
 	} else {
 		text = json_dumps(reply, JSON_INDENT(2));
 		if (text)

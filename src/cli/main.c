@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot and supervise a guest; catch its crashes" },
 	{ "save", cmd_save, "status of a running VM's dumps; resume or discard a failed save" },
+	{ "dump", cmd_dump, "stop a running guest and dump it (a hang, or on demand)" },
+	{ "nmi", cmd_nmi, "inject an NMI into a running guest; say whether it panicked" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },
 	{ "info", cmd_info, "summarise a dump: kernel, panic message, CPUs, pages" },

@@ -103,6 +103,32 @@ int hmpregs_parse(const char *text, size_t len, struct prstatus *out, unsigned m
 	return 0;
 }
 
+int hmpregs_halted(const char *text, size_t len, uint8_t *halted, unsigned max,
+		   unsigned *ncpus)
+{
+	const char *p = text, *end = text + len;
+	unsigned n = 0;
+
+	*ncpus = 0;
+	p = memmem(p, len, "CPU#", 4);
+	while (p) {
+		const char *next = memmem(p + 4, (size_t)(end - p - 4), "CPU#", 4);
+		const char *stop = next ? next : end;
+		const char *h = memmem(p, (size_t)(stop - p), " HLT=", 5);
+
+		if (n == max)
+			return -E2BIG;
+		if (!h || stop - h < 6 || (h[5] != '0' && h[5] != '1'))
+			return -EBADMSG;
+		halted[n++] = (uint8_t)(h[5] - '0');
+		p = next;
+	}
+	if (n == 0)
+		return -EBADMSG;
+	*ncpus = n;
+	return 0;
+}
+
 int prstatus_note_append(uint8_t *out, size_t cap, size_t *len, const struct prstatus *p)
 {
 	uint8_t desc[PRSTATUS_X86_64_SIZE] = { 0 };

@@ -15,6 +15,12 @@ __attribute__((warn_unused_result)) int hmpregs_parse(const char *text, size_t l
 						       struct prstatus *out, unsigned max,
 						       unsigned *ncpus);
 
+/* The same text's halt state of each CPU ("HLT=0|1", which every CPU block must show): up to
+ * MAX entries of HALTED (1 halted), in "CPU#n" order, and *NCPUS.  0 or -errno. */
+__attribute__((warn_unused_result)) int hmpregs_halted(const char *text, size_t len,
+							uint8_t *halted, unsigned max,
+							unsigned *ncpus);
+
 /* Append a "CORE" NT_PRSTATUS note for P to OUT (capacity CAP, used *LEN). */
 __attribute__((warn_unused_result)) int prstatus_note_append(uint8_t *out, size_t cap,
 							      size_t *len,

@@ -141,6 +141,13 @@ int qemu_build_argv(const struct qemu_boot *b, struct argv *a)
 	argv_add(a, "panic=pause");
 	argv_add(a, "-action");
 	argv_add(a, "reboot=shutdown");
+	/* an expired watchdog stops the guest for hvdump to dump (QMP event WATCHDOG) */
+	argv_add(a, "-action");
+	argv_add(a, "watchdog=pause");
+	if (b->watchdog) {
+		argv_add(a, "-device");
+		argv_add(a, "i6300esb");
+	}
 
 	for (size_t i = 0; i < c->ndisks; i++) {
 		snprintf(suffix, sizeof(suffix), ",format=%s", c->disks[i].format);

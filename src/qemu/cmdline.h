@@ -64,6 +64,7 @@ struct qemu_boot {
 				  * (read-only, write-only), inherited */
 	const char *console_path; /* PATH.in and PATH.out: where those FIFOs are (for ps) */
 	int save_port_fd;        /* > 0: a virtio-serial port org.hvdump.save on this socket */
+	bool watchdog;           /* an i6300esb; every boot gets -action watchdog=pause */
 };
 
 /* Build the argv for QEMU.  Returns 0 or -ENOMEM.

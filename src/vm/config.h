@@ -95,6 +95,8 @@ struct vm_config {
 	bool console;            /* relay the serial console to stdout */
 	bool sandbox;            /* QEMU under its seccomp sandbox when it has one (default) */
 	unsigned shutdown_timeout_s;
+	bool watchdog;           /* an i6300esb whose expiry is a crash (detected_by watchdog) */
+	unsigned hang_timeout_s; /* a kernel clock stopped this long is a hang; 0: not watched */
 };
 
 /* Fill in defaults (1 GiB, 1 vCPU, name "hvdump", qemu from $HVDUMP_QEMU or PATH). */

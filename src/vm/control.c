@@ -25,6 +25,8 @@ enum control_cmd control_parse(const char *text, size_t len)
 		{ "status", CONTROL_STATUS },
 		{ "save-resume", CONTROL_SAVE_RESUME },
 		{ "save-discard", CONTROL_SAVE_DISCARD },
+		{ "dump", CONTROL_DUMP },
+		{ "nmi", CONTROL_NMI },
 	};
 	json_error_t je;
 	json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);

@@ -5,6 +5,10 @@
  *   {"cmd": "status"}       -> {"ok": true, "crashes": [...], "saving": ..., ...}
  *   {"cmd": "save-resume"}  -> start or continue saving the unsaved dumps
  *   {"cmd": "save-discard"} -> drop the unsaved dumps, free and give back their memory
+ *   {"cmd": "dump"}         -> stop the running guest and take the crash path with it
+ *                              (detected_by "operator"): {"ok", "crash", "dir", "capture"}
+ *   {"cmd": "nmi"}          -> inject an NMI (QEMU's first vCPU): {"ok", "crashes_seen",
+ *                              "wait_ms"}
  *   anything else           -> {"ok": false, "error": "..."} */
 #ifndef HVDUMP_VM_CONTROL_H
 #define HVDUMP_VM_CONTROL_H
@@ -17,6 +21,8 @@ enum control_cmd {
 	CONTROL_STATUS,
 	CONTROL_SAVE_RESUME,
 	CONTROL_SAVE_DISCARD,
+	CONTROL_DUMP,          /* stop the guest and dump it as a crash (operator) */
+	CONTROL_NMI,           /* inject an NMI */
 };
 
 /* The command in one request line TEXT (LEN bytes). */

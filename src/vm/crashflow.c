@@ -76,6 +76,8 @@ static json_t *record_new(const struct crash_ctx *x, enum crash_state state)
 	json_object_set_new(j, "crash", json_integer(c->number));
 	json_object_set_new(j, "time", json_string(c->time));
 	json_object_set_new(j, "detected_by", json_string(c->how));
+	if (c->detail)
+		json_object_set_new(j, "detection", json_deep_copy(c->detail));
 	json_object_set_new(j, "on_crash", json_string(on_crash_name(x->cfg->on_crash)));
 	json_object_set_new(j, "in_capture_boot", json_boolean(x->boot->capture));
 	json_object_set_new(j, "kernel_release",

@@ -5,6 +5,7 @@
 #ifndef HVDUMP_VM_CRASHFLOW_H
 #define HVDUMP_VM_CRASHFLOW_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "dump/layout.h"
@@ -21,7 +22,9 @@
 struct crash {
 	unsigned number;       /* in this hvdump run, from 1 */
 	char time[40];         /* when (UTC) */
-	const char *how;       /* what detected it: "pvpanic" or "console" */
+	const char *how;       /* what detected it: "pvpanic", "console", "watchdog", "stall"
+				* or "operator" */
+	json_t *detail;        /* how it was detected, for the record (owned; may be NULL) */
 	char panic[512];       /* the console's panic text, "" if none */
 	char capture_error[2560]; /* why no capture boot, for the record; "" */
 	char dir[4096];        /* its crash directory */

@@ -67,6 +67,7 @@ int vm_start_qemu(struct vm *vm, const char *const *vital_events)
 		.extra = vm->cfg->qemu_args,
 		.nextra = vm->cfg->nqemu_args,
 		.sandbox = vm->sandbox,
+		.watchdog = vm->cfg->watchdog,
 		.accel = vm->accel,
 		.cpu_model = vm->cpu_model,
 		.ram_fd = -1,

@@ -131,22 +131,22 @@ static void guestsave_ready(struct vm *vm)
 
 /* ---- the operator ------------------------------------------------------------------------- */
 
-static json_t *status_json(struct vm *vm)
-{
-	json_t *crashes = json_array();
-	uint64_t done = 0, total = 0;
+static void on_crash(struct vm *vm, const char *when, const char *how, json_t *detail);
 
-	for (unsigned i = 0; i < vm->crashes.n; i++)
-		json_array_append_new(crashes, json_pack("{s:s, s:b}", "dir", vm->crashes.c[i].dir,
-							 "saved", vm->crashes.c[i].saved_ms != 0));
-	if (vm->save.saver)
-		saver_progress(vm->save.saver, &done, &total);
-	return json_pack("{s:b, s:s, s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "vm",
-			 vm->cfg->name, "capture", vm->boot.capture, "crashes", crashes, "saving",
-			 vm->save.saver != NULL, "saved_bytes", (json_int_t)done, "total_bytes",
-			 (json_int_t)total, "released_bytes", (json_int_t)vm->mb.released,
-			 "returned_bytes", (json_int_t)vm->mb.added, "return_target_bytes",
-			 (json_int_t)vm->mb.target);
+/* The operator asks for a dump of the running guest: stop it and take the crash path. */
+static json_t *operator_dump(struct vm *vm)
+{
+	char when[40];
+
+	if (vm->crashed || !vm->s.qmp)
+		return control_error(vm->crashed ? "the guest has crashed already; its dump is "
+						   "being taken" : "QEMU is not reachable");
+	log_info("operator asked for a dump: stopping the guest");
+	session_command(&vm->s, "stop");
+	log_timestamp(when, sizeof(when));
+	on_crash(vm, when, "operator", NULL);
+	return json_pack("{s:b, s:i, s:s, s:b}", "ok", 1, "crash", (int)vm->crash.number, "dir",
+			 vm->crash.dir, "capture", vm->end == END_CAPTURE);
 }
 
 static void control_ready(struct vm *vm)
@@ -160,7 +160,7 @@ static void control_ready(struct vm *vm)
 		return;
 	switch (cmd) {
 	case CONTROL_STATUS:
-		reply = status_json(vm);
+		reply = vm_status_json(vm);
 		break;
 	case CONTROL_SAVE_RESUME:
 		log_info("operator asked to resume saving");
@@ -182,8 +182,15 @@ static void control_ready(struct vm *vm)
 			give_back(vm);
 		}
 		break;
+	case CONTROL_DUMP:
+		reply = operator_dump(vm);
+		break;
+	case CONTROL_NMI:
+		reply = vm_inject_nmi(vm);
+		break;
 	case CONTROL_BAD:
-		reply = control_error("expected {\"cmd\": \"status|save-resume|save-discard\"}");
+		reply = control_error("expected {\"cmd\": \"status|save-resume|save-discard|dump|"
+				      "nmi\"}");
 		break;
 	case CONTROL_UNKNOWN:
 		reply = control_error("unknown command");
@@ -194,29 +201,60 @@ static void control_ready(struct vm *vm)
 
 /* ---- a crash ------------------------------------------------------------------------------ */
 
-/* The guest crashed (QEMU paused, QMP alive) at WHEN (UTC), detected by HOW. */
-static void on_crash(struct vm *vm, const char *when, const char *how)
+/* Say what happened to crash C. */
+static void announce(const struct crash *c)
+{
+	const char *what = json_string_value(json_object_get(c->detail, "what"));
+
+	if (!strcmp(c->how, "operator"))
+		log_warn("guest stopped at %s for the dump the operator asked for", c->time);
+	else if (!strcmp(c->how, "watchdog"))
+		log_err("guest watchdog expired at %s: the guest stopped feeding it; dumping it as "
+			"a crash", c->time);
+	else if (!strcmp(c->how, "stall"))
+		log_err("guest kernel hung at %s: %s; dumping it as a crash", c->time,
+			what ? what : "its clock stopped");
+	else
+		log_err("guest kernel panicked at %s (detected by %s)%s%s", c->time, c->how,
+			c->panic[0] ? ": " : "", c->panic);
+}
+
+/* The guest crashed, hung, or was stopped for a dump (QEMU paused, QMP alive) at WHEN (UTC),
+ * detected by HOW; DETAIL (stolen; may be NULL) goes into the record. */
+static void on_crash(struct vm *vm, const char *when, const char *how, json_t *detail)
 {
 	struct crash *c = &vm->crash;
 	struct crash_ctx x = { .cfg = vm->cfg, .rd = &vm->rd, .s = &vm->s, .boot = &vm->boot,
 			       .dimms = &vm->mb.dimms, .c = c };
 
-	if (vm->crashed)
+	if (vm->crashed) {
+		json_decref(detail);
 		return;
+	}
 	vm->crashed = true;
 	vm->ncrash++;
 	dimms_crashed(&vm->mb.dimms, vm->ncrash);
 	vm->s.con.watch_panic = false;
 	notes_free(&c->notes);
+	json_decref(c->detail);
 	memset(c, 0, sizeof(*c));
 	c->number = vm->ncrash;
 	c->how = how;
 	c->mono_ms = clock_ms();
+	c->detail = detail;
+	if (vm->nmi_ms && !strcmp(how, "pvpanic")) {
+		if (!c->detail)
+			c->detail = json_object();
+		json_object_set_new(c->detail, "after_operator_nmi_ms",
+				    json_integer(c->mono_ms - vm->nmi_ms));
+		log_info("the guest panicked %lld ms after the operator's NMI",
+			 c->mono_ms - vm->nmi_ms);
+	}
+	vm->nmi_ms = 0;
 	snprintf(c->time, sizeof(c->time), "%s", when);
 	snprintf(c->panic, sizeof(c->panic), "%s", vm->s.con.panic_text);
 	vm->s.con.panic_ms = 0;
-	log_err("guest kernel panicked at %s (detected by %s)%s%s", when, how,
-		c->panic[0] ? ": " : "", c->panic);
+	announce(c);
 	if (vm->boot.capture && vm->crashes.n)
 		log_warn("the capture guest crashed too; the earlier crash stays preserved");
 	vm_write_state(vm, VM_CRASHED, vm->crashes.n > 0);
@@ -246,26 +284,10 @@ static void console_crash(struct vm *vm)
 		 "pvpanic-mmio module loaded in the guest?");
 	session_command(&vm->s, "stop");
 	log_timestamp(when, sizeof(when));
-	on_crash(vm, when, "console");
+	on_crash(vm, when, "console", NULL);
 }
 
 /* ---- QMP events and signals --------------------------------------------------------------- */
-
-static void event_time(json_t *ev, char *buf, size_t len)
-{
-	json_t *t = json_object_get(ev, "timestamp");
-	json_int_t sec = json_integer_value(json_object_get(t, "seconds"));
-	json_int_t usec = json_integer_value(json_object_get(t, "microseconds"));
-	struct tm tm;
-	time_t s = (time_t)sec;
-
-	if (sec <= 0 || usec < 0 || usec > 999999 || !gmtime_r(&s, &tm)) {
-		log_timestamp(buf, len);
-		return;
-	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec / 1000));
-}
 
 static void acpi_ost(json_t *data)
 {
@@ -307,8 +329,8 @@ static void shutdown_event(struct vm *vm, json_t *data)
 /* The events handle_event() acts on that the guest cannot repeat at will: never dropped from
  * a full QMP queue (ACPI_DEVICE_OST is only logged, and a guest can make QEMU send it as
  * often as it likes). */
-static const char *const vital_events[] = { "GUEST_PANICKED", "SHUTDOWN", "DEVICE_DELETED",
-					    NULL };
+static const char *const vital_events[] = { "GUEST_PANICKED", "WATCHDOG", "SHUTDOWN",
+					    "DEVICE_DELETED", NULL };
 
 static void handle_event(struct vm *vm, json_t *ev)
 {
@@ -325,8 +347,16 @@ static void handle_event(struct vm *vm, json_t *ev)
 		dimms_deleted(&vm->mb.dimms, vm->s.qmp,
 			      json_string_value(json_object_get(data, "device")));
 	} else if (!strcmp(name, "GUEST_PANICKED")) {
-		event_time(ev, when, sizeof(when));
-		on_crash(vm, when, "pvpanic");
+		vm_event_time(ev, when, sizeof(when));
+		on_crash(vm, when, "pvpanic", NULL);
+	} else if (!strcmp(name, "WATCHDOG")) {
+		const char *action = json_string_value(json_object_get(data, "action"));
+		vm_event_time(ev, when, sizeof(when));
+		if (action && strcmp(action, "pause"))
+			log_warn("QEMU's watchdog action was %s, not pause", action);
+		on_crash(vm, when, "watchdog",
+			 json_pack("{s:s, s:s}", "device", "i6300esb", "qemu_action",
+				   action ? action : "unknown"));
 	} else if (!strcmp(name, "SHUTDOWN")) {
 		shutdown_event(vm, data);
 	}
@@ -420,6 +450,7 @@ static void close_boot(struct vm *vm)
 		check_all_saved(vm, true);
 	guestsave_close(&vm->gs);
 	guestmem_close(&vm->gm);
+	hangwatch_free(&vm->hang);
 	session_close(&vm->s);
 }
 
@@ -451,6 +482,10 @@ static void prepare_waits(struct vm *vm, struct waits *w, long long now)
 		lower_timeout(w, vm->stop_deadline - now);
 	if (vm->s.con.panic_ms)
 		lower_timeout(w, vm->s.con.panic_ms + CONSOLE_PANIC_GRACE_MS - now);
+	if (vm->nmi_ms)
+		lower_timeout(w, vm->nmi_ms + VM_NMI_WAIT_MS - now);
+	if (vm->cfg->hang_timeout_s && !vm->crashed)
+		lower_timeout(w, hangwatch_wake_ms(&vm->hang, now));
 	/* memory waiting to go back to the guest: look again soon */
 	lower_timeout(w, memback_wake_ms(&vm->mb, save_held(&vm->save),
 					 !vm->save.saver && !vm->crashes.n));
@@ -478,6 +513,21 @@ static bool ready(const struct waits *w, int i)
 	return i >= 0 && w->pfd[i].revents;
 }
 
+/* --hang-timeout: a look at the guest's clock, when due; a hung guest is stopped and dumped.
+ * True if it was. */
+static bool hang_check(struct vm *vm, long long now)
+{
+	json_t *detail = vm_hang_look(vm, now);
+	char when[40];
+
+	if (!detail)
+		return false;
+	session_command(&vm->s, "stop");
+	log_timestamp(when, sizeof(when));
+	on_crash(vm, when, "stall", detail);
+	return true;
+}
+
 /* Deadlines that passed: true if the loop must look again before waiting. */
 static bool deadlines(struct vm *vm, long long now)
 {
@@ -493,7 +543,13 @@ static bool deadlines(struct vm *vm, long long now)
 		console_crash(vm);
 		return true;
 	}
-	return false;
+	if (vm->nmi_ms && now >= vm->nmi_ms + VM_NMI_WAIT_MS) {
+		log_warn("the guest did not panic within %d s of the NMI and runs on: boot it with "
+			 "unknown_nmi_panic=1 (or panic_on_unrecovered_nmi=1) for an NMI to dump "
+			 "it, or use hvdump dump", VM_NMI_WAIT_MS / 1000);
+		vm->nmi_ms = 0;
+	}
+	return hang_check(vm, now);
 }
 
 static void dispatch(struct vm *vm, const struct waits *w)
@@ -526,7 +582,7 @@ static int boot_start(struct vm *vm)
 
 	vm->end = END_NONE;
 	vm->crashed = vm->powerdown_sent = false;
-	vm->stop_deadline = 0;
+	vm->stop_deadline = vm->nmi_ms = 0;
 	session_init(&vm->s, vm->cfg->console);
 	vm->s.con.watch_panic = true;
 	vm->s.con.capture_region = vm->boot.capture ? vm->boot.boot_region : 0;
@@ -546,6 +602,8 @@ static int boot_start(struct vm *vm)
 		crash_capture_started(&vm->crashes, vm->crash.mono_ms);
 		memback_boot_started(&vm->mb);
 	}
+	if (vm->cfg->hang_timeout_s)
+		vm_hang_start(vm);
 	start_saving(vm, false, NULL);
 	return 0;
 }

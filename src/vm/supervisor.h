@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The supervisor's own state, shared by its two files only: supervise.c (the run: one boot
- * after another, and what each end means) and runloop.c (one boot: the event loop of one QEMU
- * process).  Everything else in src/vm is a part the supervisor owns and calls down into. */
+/* The supervisor's own state, shared by its three files only: supervise.c (the run: one boot
+ * after another, and what each end means), runloop.c (one boot: the event loop of one QEMU
+ * process) and bootwatch.c (what that loop asks about the boot: status, NMI, hang watch).
+ * Everything else in src/vm is a part the supervisor owns and calls down into. */
 #ifndef HVDUMP_VM_SUPERVISOR_H
 #define HVDUMP_VM_SUPERVISOR_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "dump/notes.h"
@@ -14,6 +16,7 @@
 #include "vm/crashflow.h"
 #include "vm/guestmem.h"
 #include "vm/guestsave.h"
+#include "vm/hangwatch.h"
 #include "vm/memback.h"
 #include "vm/rundir.h"
 #include "vm/saveflow.h"
@@ -75,7 +78,32 @@ struct vm {
 	long long stop_deadline;       /* force quit after this (ms, monotonic), 0 = none */
 	unsigned long long qmp_dropped; /* QMP events dropped, as last said */
 	long long qmp_dropped_said_ms;
+	struct hang_watch hang;        /* --hang-timeout */
+	int vcpu_tids[HANG_MAX_THREADS]; /* QEMU's vCPU threads, for the hang watch */
+	unsigned nvcpu_tids;
+	long long nmi_ms;              /* an operator's NMI went in then (0: none pending) */
 };
+
+/* A guest that panics on an NMI does so well within this. */
+#define VM_NMI_WAIT_MS 10000
+
+/* bootwatch.c: the control socket's status reply. */
+json_t *vm_status_json(const struct vm *vm);
+
+/* bootwatch.c: inject the operator's NMI (vm->nmi_ms set); the control reply. */
+json_t *vm_inject_nmi(struct vm *vm);
+
+/* bootwatch.c: --hang-timeout for a boot whose QEMU just started: the vCPU threads, the
+ * RAM file, a fresh watch. */
+void vm_hang_start(struct vm *vm);
+
+/* bootwatch.c: one look, when due, at the guest kernel's clock at NOW (ms, monotonic): NULL,
+ * or the guest is hung and this is the record's "detection" object (the caller stops the
+ * guest and takes the crash path). */
+json_t *vm_hang_look(struct vm *vm, long long now);
+
+/* bootwatch.c: the UTC time of QMP event EV (now if it has none) into BUF. */
+void vm_event_time(json_t *ev, char *buf, size_t len);
 
 /* Dropped QMP events are said at most this often. */
 #define QMP_DROPPED_NOTE_MS 10000

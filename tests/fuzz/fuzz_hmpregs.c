@@ -7,7 +7,8 @@
 // a promise of hmpregs.h breaks: a return other than 0, -EBADMSG, -E2BIG; a CPU count other
 // than the number of "CPU#" blocks (0 on failure, more than the room); a success without a
 // block's required registers; a value that is not the first of its name in its block; pr_pid
-// not the CPU's index + 1; a result that does not parse back the same once printed.
+// not the CPU's index + 1; a result that does not parse back the same once printed.  Text mode
+// also runs hmpregs_halted() and checks each block's HLT digit independently.
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -167,6 +168,33 @@ static void check_cpu(const struct prstatus *c, unsigned i)
 		__builtin_trap();
 }
 
+/* hmpregs_halted() on the same text: its promises (0, -EBADMSG or -E2BIG; on success one
+ * entry per block, each the digit after the block's first " HLT="), checked independently. */
+static void halted_mode(const char *text, size_t len, unsigned room, const size_t *at,
+			size_t nblocks)
+{
+	uint8_t *h = malloc(room);
+	unsigned n = 12345;
+	int r;
+
+	if (!h)
+		return;
+	r = hmpregs_halted(text, len, h, room, &n);
+	if (r != 0 && r != -EBADMSG && r != -E2BIG)
+		__builtin_trap();
+	if (r < 0 ? n != 0 || (r == -E2BIG && nblocks <= room)
+		  : n == 0 || n > room || n != nblocks)
+		__builtin_trap();
+	for (unsigned i = 0; r == 0 && i < n; i++) {
+		size_t end = i + 1 < n ? at[i + 1] : len, k;
+		for (k = at[i]; k + 5 <= end && memcmp(text + k, " HLT=", 5); k++)
+			;
+		if (k + 6 > end || text[k + 5] != (char)('0' + h[i]))
+			__builtin_trap();
+	}
+	free(h);
+}
+
 static void text_mode(const char *text, size_t len, unsigned room)
 {
 	static size_t at[MAX_ROOM + 1];
@@ -179,6 +207,7 @@ static void text_mode(const char *text, size_t len, unsigned room)
 
 	if (!out)
 		return;
+	halted_mode(text, len, room, at, nblocks);
 	r = hmpregs_parse(text, len, out, room, &n);
 	if (r != 0 && r != -EBADMSG && r != -E2BIG)
 		__builtin_trap();
