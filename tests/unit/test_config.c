@@ -35,6 +35,15 @@ static const char *after(const struct argv *a, const char *opt, int nth)
 	return NULL;
 }
 
+/* Does A hold OPT followed by VALUE anywhere? */
+static bool has_value(const struct argv *a, const char *opt, const char *value)
+{
+	for (size_t i = 0; i + 1 < a->n; i++)
+		if (!strcmp(a->v[i], opt) && !strcmp(a->v[i + 1], value))
+			return true;
+	return false;
+}
+
 /* The default boot region of a pc guest of MEM bytes with an RD-byte initrd. */
 static uint64_t brd(uint64_t mem, uint64_t rd)
 {
@@ -165,6 +174,9 @@ int main(void)
 	tap_is_str(after(&a, "-device", 1), "vmcoreinfo", "vmcoreinfo device");
 	tap_is_str(after(&a, "-action", 0), "panic=pause", "panic pauses the guest");
 	tap_is_str(after(&a, "-action", 1), "reboot=shutdown", "reboot ends QEMU");
+	tap_is_str(after(&a, "-action", 2), "watchdog=pause",
+		   "an expired watchdog pauses the guest (for hvdump to dump)");
+	tap_ok(!has_value(&a, "-device", "i6300esb"), "no watchdog device unless asked");
 	tap_is_str(after(&a, "-chardev", 0), "socket,id=qmp,fd=7,server=on,wait=off", "QMP on fd");
 	tap_is_str(after(&a, "-add-fd", 0), "fd=11,set=1,opaque=/run/x,,y/console.in",
 		   "console input: an fd set, where it is in opaque, comma in the path doubled");
@@ -205,7 +217,9 @@ int main(void)
 		b.ndimms = 1;
 		b.save_port_fd = 14;
 		b.sandbox = true;
+		b.watchdog = true;
 		tap_is_int(qemu_build_argv(&b, &a), 0, "capture argv built");
+		tap_ok(has_value(&a, "-device", "i6300esb"), "--watchdog: an i6300esb");
 		tap_is_str(after(&a, "-sandbox", 0),
 			   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
 			   "sandbox: seccomp with every optional group denied");

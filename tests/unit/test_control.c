@@ -17,6 +17,8 @@ int main(void)
 	tap_ok(parse("{\"cmd\": \"status\"}") == CONTROL_STATUS, "status");
 	tap_ok(parse("{\"cmd\": \"save-resume\"}") == CONTROL_SAVE_RESUME, "save-resume");
 	tap_ok(parse("{\"cmd\": \"save-discard\"}") == CONTROL_SAVE_DISCARD, "save-discard");
+	tap_ok(parse("{\"cmd\": \"dump\"}") == CONTROL_DUMP, "dump");
+	tap_ok(parse("{\"cmd\": \"nmi\"}") == CONTROL_NMI, "nmi");
 	tap_ok(parse("{\"cmd\": \"status2\"}") == CONTROL_UNKNOWN, "another name: unknown");
 	tap_ok(parse("{\"command\": \"status\"}") == CONTROL_BAD, "no \"cmd\": bad");
 	tap_ok(parse("[{\"cmd\": \"status\"}]") == CONTROL_BAD, "not an object: bad");

@@ -51,6 +51,17 @@ int main(void)
 	tap_ok(hmpregs_parse("no cpus here", 12, cpu, 8, &n) == -EBADMSG, "no CPU#: refused");
 	tap_ok(hmpregs_parse(text, strstr(text, "GS =") - text + 8, cpu, 8, &n) == -EBADMSG &&
 	       n == 0, "cut after GS's selector, before its base: refused");
+	{
+		uint8_t h[8];
+		unsigned nh = 0;
+		tap_ok(hmpregs_halted(text, len, h, 8, &nh) == 0 && nh == 2 && h[0] == 1 && h[1] == 0,
+		       "HLT per CPU: CPU#0 halted, CPU#1 not");
+		tap_ok(hmpregs_halted(text, len, h, 1, &nh) == -E2BIG && nh == 0,
+		       "HLT: more CPUs than room: -E2BIG");
+		strcpy(bad, text);
+		memcpy(strstr(bad, "HLT="), "HLT?", 4);
+		tap_ok(hmpregs_halted(bad, len, h, 8, &nh) == -EBADMSG, "a CPU without HLT=: refused");
+	}
 	free(bad);
 	free(text);
 	return tap_done();

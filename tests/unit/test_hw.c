@@ -103,6 +103,12 @@ static void test_disks_and_args(void)
 	tap_ok(args(noreboot, 1) == -EINVAL && strstr(msg, "-no-reboot"), "-no-reboot refused");
 	tap_ok(args(flash, 2) == -EINVAL && strstr(msg, "--firmware"), "pflash refused (%s)", msg);
 	tap_ok(args(chr, 2) == -EINVAL, "hvdump's chardev ids refused");
+	{
+		const char *wd[] = { "-device", "i6300esb,id=w" }, *wd2[] = { "-watchdog", "ib700" };
+		tap_ok(args(wd, 2) == -EINVAL && strstr(msg, "--watchdog"),
+		       "a watchdog device of the user's refused (%s)", msg);
+		tap_ok(args(wd2, 2) == -EINVAL && strstr(msg, "--watchdog"), "-watchdog refused");
+	}
 	tap_ok(args(eq, 1) == -EINVAL && strstr(msg, "two"), "an option and value in one word");
 }
 
