@@ -265,6 +265,28 @@ int notes_scan_file(int fd, uint64_t off, uint64_t len, const struct notes_stale
 	return -ENOENT;
 }
 
+int notes_scan_ram(int fd, const struct machine_layout *m, const struct mem_range *ram,
+		   size_t nram, const struct notes_stale *stale, uint8_t *buf, uint64_t *at,
+		   size_t *note_len)
+{
+	int r = -ENOENT;
+
+	/* pass 0: memory above 4 GiB (ZONE_NORMAL, where such a kernel allocates first), pass 1:
+	 * the rest */
+	for (size_t k = 0; k < 2 * nram && r == -ENOENT; k++) {
+		size_t i = k % nram;
+		uint64_t off, size = ram[i].size;
+		if ((k < nram) != (ram[i].start >= LAYOUT_4G))
+			continue;
+		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
+			continue;
+		if (size > m->ram_size - off)
+			size = m->ram_size - off;
+		r = notes_scan_file(fd, off, size, stale, buf, at, note_len);
+	}
+	return r;
+}
+
 int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machine_layout *m,
 			  const struct mem_range *ram, size_t nram, const struct notes_stale *stale)
 {
@@ -281,19 +303,7 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 	if (!buf)
 		return -ENOMEM;
 	t0 = clock_ms();
-	/* pass 0: memory above 4 GiB (ZONE_NORMAL, where such a kernel allocates first), pass 1:
-	 * the rest */
-	for (size_t k = 0; k < 2 * nram && r == -ENOENT; k++) {
-		size_t i = k % nram;
-		uint64_t off, size = ram[i].size;
-		if ((k < nram) != (ram[i].start >= LAYOUT_4G))
-			continue;
-		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
-			continue;
-		if (size > m->ram_size - off)
-			size = m->ram_size - off;
-		r = notes_scan_file(ram_fd, off, size, stale, buf, &at, &note);
-	}
+	r = notes_scan_ram(ram_fd, m, ram, nram, stale, buf, &at, &note);
 	if (r == 0) {
 		bool grow = n->len + note > n->cap;
 		uint8_t *nb = grow ? realloc(n->buf, n->len + note) : n->buf;

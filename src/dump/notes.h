@@ -75,6 +75,14 @@ __attribute__((warn_unused_result)) int notes_scan_file(int fd, uint64_t off, ui
 							 uint8_t *buf, uint64_t *at,
 							 size_t *note_len);
 
+/* notes_scan_file() over the RAM ranges RAM[0, NRAM) of the file FD laid out as M, those
+ * above 4 GiB first (where a kernel with memory there allocates its note), then the rest. */
+__attribute__((warn_unused_result)) int notes_scan_ram(int fd, const struct machine_layout *m,
+							const struct mem_range *ram, size_t nram,
+							const struct notes_stale *stale,
+							uint8_t *buf, uint64_t *at,
+							size_t *note_len);
+
 /* If the notes lack VMCOREINFO, look for the kernel's page-aligned VMCOREINFO note in the
  * crashed RAM (RAM file RAM_FD laid out as M, in the ranges RAM that are in it; notes of the
  * kernels in STALE are skipped) and append it.  The ranges above 4 GiB are scanned first:

@@ -53,46 +53,20 @@ static int ram_pread(void *ctx, uint64_t gpa, void *buf, size_t len)
 	return pread(r->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
 }
 
-/* The lowest note not skipped in the file's [OFF, OFF+LEN): 0 with it in w->buf, else < 0. */
-static int scan_range(struct hang_watch *w, int fd, uint64_t off, uint64_t len,
-		      const struct notes_stale *stale, uint64_t *at, size_t *note_len)
-{
-	uint64_t from = off;
-
-	/* a note of a skipped kernel may be found first: go on past it */
-	while (from < off + len) {
-		int r = notes_scan_file(fd, from, off + len - from, stale, w->buf, at, note_len);
-		if (r < 0 || !notes_is_stale(&w->skip, w->buf, *note_len))
-			return r;
-		from = *at + LAYOUT_PAGE;
-	}
-	return -ENOENT;
-}
-
-/* Search the note: 0 with it in w->buf (*AT, *NOTE_LEN), -ENOENT, or -errno. */
+/* Search the note, in [0, REGION) of the file or M's RAM, skipping STALE's kernels and those
+ * whose counter never moved: 0 with it in w->buf (*AT, *NOTE_LEN), -ENOENT, or -errno. */
 static int scan(struct hang_watch *w, int fd, const struct machine_layout *m, uint64_t region,
 		const struct notes_stale *stale, uint64_t *at, size_t *note_len)
 {
+	struct notes_stale skip = w->skip;
 	struct mem_range ram[4];
-	size_t n;
-	int r = -ENOENT;
 
+	for (unsigned i = 0; stale && i < stale->n && skip.n < NOTES_MAX_STALE; i++)
+		memcpy(skip.kaslr[skip.n++], stale->kaslr[i], sizeof(skip.kaslr[0]));
 	if (region)
-		return scan_range(w, fd, 0, region, stale, at, note_len);
-	n = layout_production_ram(m, ram);
-	/* pass 0: above 4 GiB (where a big kernel allocates first), pass 1: the rest */
-	for (size_t k = 0; k < 2 * n && r == -ENOENT; k++) {
-		size_t i = k % n;
-		uint64_t off, size = ram[i].size;
-		if ((k < n) != (ram[i].start >= LAYOUT_4G))
-			continue;
-		if (layout_gpa_to_off(m, ram[i].start, &off) < 0 || off >= m->ram_size)
-			continue;
-		if (size > m->ram_size - off)
-			size = m->ram_size - off;
-		r = scan_range(w, fd, off, size, stale, at, note_len);
-	}
-	return r;
+		return notes_scan_file(fd, 0, region, &skip, w->buf, at, note_len);
+	return notes_scan_ram(fd, m, ram, layout_production_ram(m, ram), &skip, w->buf, at,
+			      note_len);
 }
 
 /* The counter named by the note in w->buf: 0 (w->jiffies_*), -EOPNOTSUPP (the kernel
