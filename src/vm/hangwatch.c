@@ -98,7 +98,25 @@ static int locate(struct hang_watch *w, int fd, const struct machine_layout *m, 
 	}
 	w->jiffies_gpa = gpa;
 	w->jiffies_off = off;
+	/* system_state beside it, if the same checks pass (else the watch goes without) */
+	w->state_off = 0;
+	if (kallsyms_lookup(text, tlen, ram_pread, &rr, "system_state", &vaddr) == 0 &&
+	    kallsyms_kimage_to_phys(text, tlen, vaddr, &gpa) == 0) {
+		if (region ? gpa < region && region - gpa >= 4
+			   : layout_gpa_to_off(m, gpa, &off) == 0 && off <= m->ram_size - 4)
+			w->state_off = region ? gpa : off;
+	}
 	return 0;
+}
+
+/* system_state now, or UINT32_MAX if unknown. */
+static uint32_t read_state(const struct hang_watch *w, int fd)
+{
+	uint8_t b[4];
+
+	if (!w->state_off || pread(fd, b, 4, (off_t)w->state_off) != 4)
+		return UINT32_MAX;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
 static int read_u64(int fd, uint64_t off, uint64_t *v)
@@ -200,8 +218,11 @@ enum hang_verdict hangwatch_look(struct hang_watch *w, int fd, const struct mach
 	if (read_u64(fd, w->jiffies_off, &v) < 0)
 		return HANG_NONE;
 	if (v != w->value) {
+		if (!w->armed || w->halting)
+			w->state_armed = read_state(w, fd);
 		w->value = v;
 		w->armed = true;
+		w->halting = false;
 		w->changed_ms = now_ms;
 		w->changed_cpu_ms = vcpu_cpu_ms;
 		return HANG_NONE;
@@ -215,6 +236,15 @@ enum hang_verdict hangwatch_look(struct hang_watch *w, int fd, const struct mach
 	}
 	if (!w->armed) {
 		refind(w, now_ms, "the clock found never moved");
+		return HANG_NONE;
+	}
+	if (w->halting)
+		return HANG_NONE;
+	if (read_state(w, fd) != w->state_armed) {
+		/* halting, powering off, restarting: said once; no verdict until the clock moves */
+		log_info("hang watch: the guest kernel's clock stopped while it shuts down "
+			 "(system_state %u, was %u): not a hang", read_state(w, fd), w->state_armed);
+		w->halting = true;
 		return HANG_NONE;
 	}
 	w->stalled_ms = stalled;

@@ -15,6 +15,10 @@
  *                     vCPU halted with interrupts off; the caller asks QEMU which (said at
  *                     most once per timeout)
  *
+ * A kernel that is halting, powering off or restarting stops its clock on purpose (`halt`
+ * leaves every CPU halted with interrupts off): the kernel's system_state, read beside the
+ * counter, must still be what it was when the watch armed, else there is no verdict.
+ *
  * The watch arms only once it has seen the counter move (a note of an earlier kernel or of
  * one that has not started ticking names a counter that never moves), and before a verdict it
  * checks that the note it found is still there, unchanged (a kexec'd kernel would have a new
@@ -56,8 +60,12 @@ struct hang_watch {
 	struct notes_stale skip;      /* notes whose counter never moved */
 	uint64_t jiffies_off;         /* the counter's RAM-file offset, and GPA */
 	uint64_t jiffies_gpa;
+	uint64_t state_off;           /* system_state's RAM-file offset, 0 if unknown */
+	uint32_t state_armed;         /* its value when the watch armed */
 	uint64_t value;               /* as last read */
 	bool armed;                   /* seen moving */
+	bool halting;                 /* stopped with system_state changed: no verdict until
+				       * the counter moves again */
 	long long changed_ms;         /* when it last moved (or was found) */
 	long long changed_cpu_ms;     /* the vCPUs' CPU time then */
 	long long quiet_ms;           /* the last HANG_STALL_QUIET */

@@ -90,6 +90,7 @@ static void build(const struct kern *k)
 	synth_ks_sym(&ks, 'T', "_stext", k->kv, 0);
 	synth_ks_sym(&ks, 'D', "jiffies_x", k->kv + 0x100, 0);
 	synth_ks_sym(&ks, 'D', k->sym, k->jv, 0);
+	synth_ks_sym(&ks, 'D', "system_state", k->jv + 0x40, 0);
 	synth_ks_sym(&ks, 'B', "_end", k->kv + IMG_SIZE, 0);
 	synth_ks_infof(&ks, "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n");
 	if (k->kallsyms)
@@ -107,6 +108,14 @@ static void set_j(int fd, const struct machine_layout *m, const struct kern *k, 
 	put(fd, off_of(m, k->kpa + (k->jv - k->kv)), b, 8);
 }
 
+static void set_state(int fd, const struct machine_layout *m, const struct kern *k, uint32_t v)
+{
+	uint8_t b[4];
+
+	synth_put(b, v, 4);
+	put(fd, off_of(m, k->kpa + (k->jv + 0x40 - k->kv)), b, 4);
+}
+
 /* K booted in the file laid out as M: tables, note, jiffies_64 = V. */
 static void write_kernel(int fd, const struct machine_layout *m, const struct kern *k, uint64_t v)
 {
@@ -119,6 +128,7 @@ static void write_kernel(int fd, const struct machine_layout *m, const struct ke
 		die("elfnote_append");
 	put(fd, off_of(m, k->note), note, len);
 	set_j(fd, m, k, v);
+	set_state(fd, m, k, 3); /* SYSTEM_RUNNING on 6.1 */
 }
 
 /* Look at T on the low layout (no region). */
@@ -219,6 +229,29 @@ static void t_verdicts(int fd)
 	v = look(&w, fd, t0 + T_OUT * 1000 + 1000, -1);
 	tap_ok(v == HANG_NONE && w.changed_ms == t0 + T_OUT * 1000 + 1000,
 	       "moved again: NONE, stall timed from now");
+	hangwatch_free(&w);
+}
+
+static void t_halting(int fd)
+{
+	struct hang_watch w = { 0 };
+	enum hang_verdict v;
+	long long t0 = 7000;
+
+	armed_watch(fd, &w, t0);
+	tap_ok(w.state_off != 0 && w.state_armed == 3, "system_state found, 3 when armed");
+	set_state(fd, &low, &live, 4); /* SYSTEM_HALT */
+	v = look(&w, fd, t0 + T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(v == HANG_NONE && w.halting, "clock stopped with system_state 4: halting, no verdict");
+	v = look(&w, fd, t0 + 5 * T_OUT * 1000, 10 * T_OUT * 1000);
+	tap_ok(v == HANG_NONE && w.state == HANG_WATCHING && w.skip.n == 0,
+	       "... still none later, and its note is not given up");
+	/* a new boot of the same kernel (kexec keeps the note): it ticks, then hangs */
+	set_state(fd, &low, &live, 3);
+	set_j(fd, &low, &live, 500);
+	look(&w, fd, t0 + 6 * T_OUT * 1000, 0);
+	v = look(&w, fd, t0 + 7 * T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(!w.halting && v == HANG_STALL_BUSY, "moving again re-arms: a later stall is a hang");
 	hangwatch_free(&w);
 }
 
@@ -384,6 +417,7 @@ int main(void)
 	t_find(fd);
 	t_verdicts(fd);
 	t_never_moves(fd);
+	t_halting(fd);
 	t_new_kernel(fd);
 	t_blind(fd);
 	t_places(fd);
