@@ -291,9 +291,29 @@ static void dump_time(struct conv *cv, int64_t *sec, int64_t *usec)
 		*usec = 1; /* the writer reads 0/0 as "now" */
 }
 
-static int write_kdump(struct conv *cv)
+static int read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return dumpfile_read_virt(ctx, vaddr, buf, len);
+}
+
+/* The utsname for the header: the input's, when it is a kdump file with a whole one; else
+ * the crashed kernel's own, from its memory; else what VMCOREINFO says (release only). */
+static const struct kdump_utsname *pick_utsname(struct conv *cv, struct kdump_utsname *u)
 {
 	const struct kdump_info *ki = dumpfile_kdump_info(cv->d);
+	size_t len;
+	const char *vi = dumpfile_vmcoreinfo(cv->d, &len);
+
+	if (ki && ki->uts.version[0] && ki->uts.machine[0] && ki->uts.release[0])
+		return &ki->uts;
+	if (kdump_utsname_from_memory(vi, len, read_virt, cv->d, u) == 0)
+		return u;
+	return ki ? &ki->uts : NULL;
+}
+
+static int write_kdump(struct conv *cv)
+{
+	struct kdump_utsname uts;
 	struct kdump_writer_opts wo = {
 		.path = cv->part,
 		.final_path = cv->o->out,
@@ -304,7 +324,7 @@ static int write_kdump(struct conv *cv)
 		.dump_level = (int)cv->res->out_dump_level,
 		.compression = cv->o->compression,
 		.level = cv->o->level,
-		.uts = ki ? &ki->uts : NULL,
+		.uts = pick_utsname(cv, &uts),
 		.oneshot = 1, /* a failed conversion is simply run again */
 	};
 	struct kdump_writer *w;

@@ -47,40 +47,53 @@ static int view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
 	return -EFAULT;
 }
 
-/* Which pages cfg->dump_level leaves out: a bitmap over [0, MAX_PFN), or NULL when nothing is
- * to be filtered (*RAN false) or the filter cannot run (WARNING says why: the dump is saved
- * whole). */
-static uint8_t *choose_exclusions(const struct saver_job *j, uint64_t max_pfn,
-				  struct pagefilter_stats *st, bool *ran, char *warning,
-				  size_t wlen)
+/* The crashed memory as a dump (dumpfile_open_source over view_read), for the page filter
+ * and the kernel's utsname: 0 with *D set, or the error. */
+static int open_view(const struct saver_job *j, struct dumpfile **d)
 {
 	struct dumpfile_range *rg = calloc(j->nsegs ? j->nsegs : 1, sizeof(*rg));
 	struct dumpfile_source src = { .read = view_read, .ctx = (void *)j, .ranges = rg,
 				       .notes = j->notes, .notes_len = j->notes_len };
-	struct dumpfile *d = NULL;
-	uint8_t *excl = calloc(1, (size_t)((max_pfn + 7) / 8));
+	int r;
+
+	*d = NULL;
+	if (!rg)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->nsegs; i++)
+		if (j->segs[i].type != PT_NOTE)
+			rg[src.nranges++] = (struct dumpfile_range){ j->segs[i].paddr,
+								     j->segs[i].memsz };
+	r = dumpfile_open_source(&src, d);
+	free(rg);
+	return r;
+}
+
+static int view_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return dumpfile_read_virt(ctx, vaddr, buf, len);
+}
+
+/* Which pages cfg->dump_level leaves out of D (NULL: the view could not be opened, VIEW_ERR
+ * says why): a bitmap over [0, MAX_PFN), or NULL when nothing is to be filtered (*RAN false)
+ * or the filter cannot run (WARNING says why: the dump is saved whole). */
+static uint8_t *choose_exclusions(const struct saver_job *j, struct dumpfile *d, int view_err,
+				  uint64_t max_pfn, struct pagefilter_stats *st, bool *ran,
+				  char *warning, size_t wlen)
+{
+	uint8_t *excl;
 	char why[256];
-	int r = -ENOMEM;
+	int r = view_err;
 
 	*ran = j->cfg->dump_level & PAGEFILTER_BY_TYPE;
-	if (!*ran) {
-		free(rg);
-		free(excl);
+	if (!*ran)
 		return NULL;
-	}
-	if (rg && excl) {
-		for (size_t i = 0; i < j->nsegs; i++)
-			if (j->segs[i].type != PT_NOTE)
-				rg[src.nranges++] = (struct dumpfile_range){ j->segs[i].paddr,
-									     j->segs[i].memsz };
-		r = dumpfile_open_source(&src, &d);
-	}
+	excl = calloc(1, (size_t)((max_pfn + 7) / 8));
+	if (!excl)
+		r = -ENOMEM;
 	if (r == 0)
 		r = pagefilter_scan(d, j->cfg->dump_level, excl, max_pfn, st, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s", strerror(-r));
-	dumpfile_close(d);
-	free(rg);
 	if (r < 0) {
 		snprintf(warning, wlen, "cannot leave out pages by type (dump level %u), saving "
 			 "every page: %s", j->cfg->dump_level, why);
@@ -97,6 +110,9 @@ static int kd_open(const struct saver_job *j, struct kdump_writer **w)
 	struct pagefilter_stats st = { 0 };
 	uint64_t max_pfn = 0;
 	uint8_t *excl = NULL;
+	struct dumpfile *d = NULL;
+	struct kdump_utsname uts;
+	bool have_uts;
 	size_t nr = 0;
 	char why[512] = "";
 	bool ran;
@@ -131,8 +147,15 @@ static int kd_open(const struct saver_job *j, struct kdump_writer **w)
 				 r == -EBADMSG ? why : strerror(-r));
 		goto out;
 	}
-	excl = choose_exclusions(j, max_pfn, &st, &ran, why, sizeof(why));
+	int view_err = open_view(j, &d);
+	size_t vlen = 0;
+	const char *vmci = d ? dumpfile_vmcoreinfo(d, &vlen) : NULL;
+	/* the crashed kernel's utsname, as makedumpfile writes it; else what VMCOREINFO says */
+	have_uts = d && kdump_utsname_from_memory(vmci, vlen, view_read_virt, d, &uts) == 0;
+	excl = choose_exclusions(j, d, view_err, max_pfn, &st, &ran, why, sizeof(why));
+	dumpfile_close(d);
 	struct kdump_writer_opts o = {
+		.uts = have_uts ? &uts : NULL,
 		.path = j->part_path,
 		.final_path = j->cfg->out_path,
 		.max_mapnr = max_pfn,

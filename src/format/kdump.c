@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // kdump-compressed: what the writer and the reader share (layout, codecs, bitmaps, names).
 #include <errno.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <string.h>
 #include <zlib.h>
@@ -45,6 +46,54 @@ int kdump_utsname_from_vmcoreinfo(const char *text, size_t len, struct kdump_uts
 	if (ret < 0)
 		u->release[0] = '\0';
 	return ret;
+}
+
+/* FIELD (65 bytes of guest memory) is a NUL-terminated printable string (empty allowed). */
+static bool uts_field_ok(const uint8_t *field)
+{
+	for (size_t i = 0; i < KDUMP_UTS_LEN; i++) {
+		if (field[i] == '\0')
+			return true;
+		if (field[i] < 0x20 || field[i] > 0x7e)
+			return false;
+	}
+	return false;
+}
+
+int kdump_utsname_from_memory(const char *text, size_t len, kdump_read_virt_fn read, void *ctx,
+			      struct kdump_utsname *u)
+{
+	uint8_t raw[6 * KDUMP_UTS_LEN];
+	char *f[6] = { u->sysname, u->nodename, u->release, u->version, u->machine,
+		       u->domainname };
+	struct kdump_utsname mem;
+	uint64_t sym, off, va;
+	int r = kdump_utsname_from_vmcoreinfo(text, len, u);
+
+	if (r < 0)
+		return r;
+	if (vmcoreinfo_get_u64(text, len, "SYMBOL(init_uts_ns)", &sym) < 0 ||
+	    vmcoreinfo_get_u64(text, len, "OFFSET(uts_namespace.name)", &off) < 0)
+		return -ENOENT;
+	if (off > 4096 || __builtin_add_overflow(sym, off, &va))
+		return -EBADMSG;
+	r = read(ctx, va, raw, sizeof(raw));
+	if (r < 0)
+		return r;
+	memset(&mem, 0, sizeof(mem));
+	char *m[6] = { mem.sysname, mem.nodename, mem.release, mem.version, mem.machine,
+		       mem.domainname };
+	for (size_t i = 0; i < 6; i++) {
+		if (!uts_field_ok(raw + i * KDUMP_UTS_LEN))
+			return -EBADMSG;
+		memcpy(m[i], raw + i * KDUMP_UTS_LEN, KDUMP_UTS_LEN);
+	}
+	if (strcmp(mem.sysname, "Linux") != 0 || strcmp(mem.release, u->release) != 0 ||
+	    mem.version[0] == '\0' || mem.machine[0] == '\0')
+		return -EBADMSG;
+	for (size_t i = 0; i < 6; i++)
+		memcpy(f[i], m[i], KDUMP_UTS_LEN);
+	return 0;
 }
 
 void kdump_desc_encode(uint8_t out[KDUMP_DESC_SIZE], const struct kdump_desc *d)

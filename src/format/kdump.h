@@ -65,6 +65,21 @@ __attribute__((warn_unused_result)) int kdump_utsname_from_vmcoreinfo(const char
 								       size_t len,
 								       struct kdump_utsname *u);
 
+/* Read LEN bytes of the crashed kernel's virtual memory at VADDR: 0 or a negative errno. */
+typedef int (*kdump_read_virt_fn)(void *ctx, uint64_t vaddr, void *buf, size_t len);
+
+/* The crashed kernel's own struct new_utsname (init_uts_ns.name: nodename, version, ...),
+ * found through VMCOREINFO's SYMBOL(init_uts_ns) and OFFSET(uts_namespace.name) and read
+ * through READ, as makedumpfile writes it.  Readers such as libkdumpfile refuse a header
+ * whose release, version or machine is empty.  Every field must be NUL-terminated within
+ * its 65 bytes and printable, sysname "Linux", release VMCOREINFO's OSRELEASE; else U is
+ * kdump_utsname_from_vmcoreinfo()'s and the result -EBADMSG (-ENOENT without the symbol, or
+ * READ's error). */
+__attribute__((warn_unused_result)) int kdump_utsname_from_memory(const char *text, size_t len,
+								   kdump_read_virt_fn read,
+								   void *ctx,
+								   struct kdump_utsname *u);
+
 /* ---- compression: thread-safe, one context per thread ------------------------------------ */
 
 struct kdump_compressor;

@@ -673,6 +673,65 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
+/* A fake kernel memory for kdump_utsname_from_memory: struct new_utsname at 0x1000 + 8. */
+static uint8_t uts_mem[0x2000];
+
+static int uts_read(void *ctx, uint64_t va, void *buf, size_t len)
+{
+	(void)ctx;
+	if (va < 0xffffffff81000000ull || va - 0xffffffff81000000ull > sizeof(uts_mem) ||
+	    len > sizeof(uts_mem) - (va - 0xffffffff81000000ull))
+		return -EFAULT;
+	memcpy(buf, uts_mem + (va - 0xffffffff81000000ull), len);
+	return 0;
+}
+
+static void put_uts(const char *const f[6])
+{
+	memset(uts_mem, 0, sizeof(uts_mem));
+	for (int i = 0; i < 6; i++)
+		memcpy(uts_mem + 0x1008 + i * KDUMP_UTS_LEN, f[i], strlen(f[i]));
+}
+
+static void test_utsname_from_memory(void)
+{
+	static const char info[] = "OSRELEASE=6.1.0-57-cloud-amd64\nSYMBOL(init_uts_ns)="
+				   "ffffffff81001000\nOFFSET(uts_namespace.name)=8\n";
+	const char *good[6] = { "Linux", "guest7", "6.1.0-57-cloud-amd64",
+				"#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-26)", "x86_64",
+				"(none)" };
+	const char *other[6] = { "Linux", "guest7", "6.1.0-58-cloud-amd64", "#1", "x86_64", "" };
+	struct kdump_utsname u;
+
+	put_uts(good);
+	tap_is_int(kdump_utsname_from_memory(info, strlen(info), uts_read, NULL, &u), 0,
+		   "utsname read from init_uts_ns");
+	tap_is_str(u.version, good[3], "its version");
+	tap_is_str(u.nodename, "guest7", "its nodename");
+	tap_is_str(u.domainname, "(none)", "its domainname");
+	put_uts(other);
+	tap_is_int(kdump_utsname_from_memory(info, strlen(info), uts_read, NULL, &u), -EBADMSG,
+		   "a release other than OSRELEASE's is refused");
+	tap_is_str(u.release, "6.1.0-57-cloud-amd64", "and the header keeps VMCOREINFO's release");
+	tap_is_str(u.version, "", "with an empty version");
+	put_uts(good);
+	memset(uts_mem + 0x1008 + KDUMP_UTS_LEN, 'A', KDUMP_UTS_LEN); /* nodename unterminated */
+	tap_is_int(kdump_utsname_from_memory(info, strlen(info), uts_read, NULL, &u), -EBADMSG,
+		   "a field without its NUL is refused");
+	put_uts(good);
+	uts_mem[0x1008 + 3 * KDUMP_UTS_LEN] = 0x07;
+	tap_is_int(kdump_utsname_from_memory(info, strlen(info), uts_read, NULL, &u), -EBADMSG,
+		   "a field with a control character is refused");
+	static const char far[] = "OSRELEASE=6.1.0-57-cloud-amd64\nSYMBOL(init_uts_ns)="
+				  "ffffffff81001f80\nOFFSET(uts_namespace.name)=8\n";
+	tap_ok(kdump_utsname_from_memory(far, strlen(far), uts_read, NULL, &u) == -EFAULT,
+	       "a read outside memory gives the reader's error");
+	static const char none[] = "OSRELEASE=6.1.0-57-cloud-amd64\n";
+	tap_is_int(kdump_utsname_from_memory(none, strlen(none), uts_read, NULL, &u), -ENOENT,
+		   "no SYMBOL(init_uts_ns): -ENOENT");
+	tap_is_str(u.machine, "x86_64", "machine still x86_64");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -685,6 +744,7 @@ int main(void)
 	test_resume();
 	test_resume_damaged();
 	test_malformed();
+	test_utsname_from_memory();
 	cleanup();
 	return tap_done();
 }
