@@ -20,6 +20,7 @@ void hangwatch_init(struct hang_watch *w, unsigned timeout_s)
 	memset(w, 0, sizeof(*w));
 	w->timeout_ms = timeout_s * 1000u;
 	w->state = HANG_FINDING;
+	w->state_settled = UINT32_MAX;
 }
 
 void hangwatch_free(struct hang_watch *w)
@@ -119,6 +120,32 @@ static uint32_t read_state(const struct hang_watch *w, int fd)
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+/* The counter moved at NOW_MS: follow system_state, and call it the running state once the
+ * counter has moved with it for HANG_SETTLE_MS. */
+static void note_state(struct hang_watch *w, int fd, long long now_ms)
+{
+	uint32_t s = read_state(w, fd);
+
+	if (!w->armed || s != w->state_moving) {
+		w->state_moving = s;
+		w->state_since_ms = now_ms;
+	} else if (s != UINT32_MAX && now_ms - w->state_since_ms >= HANG_SETTLE_MS) {
+		w->state_settled = s;
+	}
+}
+
+/* Stalled: is the kernel halting, powering off or restarting (hangwatch.h)? */
+static bool shutting_down(const struct hang_watch *w, int fd)
+{
+	uint32_t s = read_state(w, fd);
+
+	if (s == UINT32_MAX)
+		return false;
+	if (s != w->state_moving)
+		return true;
+	return w->state_settled != UINT32_MAX && s > w->state_settled;
+}
+
 static int read_u64(int fd, uint64_t off, uint64_t *v)
 {
 	uint8_t b[8];
@@ -160,6 +187,7 @@ static void find(struct hang_watch *w, int fd, const struct machine_layout *m, u
 		memcpy(w->note, w->buf, w->note_len);
 		w->note_off = at;
 		w->armed = false;
+		w->state_settled = UINT32_MAX;
 		w->changed_ms = now_ms;
 		w->changed_cpu_ms = cpu_ms;
 		w->quiet_ms = 0;
@@ -218,8 +246,7 @@ enum hang_verdict hangwatch_look(struct hang_watch *w, int fd, const struct mach
 	if (read_u64(fd, w->jiffies_off, &v) < 0)
 		return HANG_NONE;
 	if (v != w->value) {
-		if (!w->armed || w->halting)
-			w->state_armed = read_state(w, fd);
+		note_state(w, fd, now_ms);
 		w->value = v;
 		w->armed = true;
 		w->halting = false;
@@ -240,10 +267,15 @@ enum hang_verdict hangwatch_look(struct hang_watch *w, int fd, const struct mach
 	}
 	if (w->halting)
 		return HANG_NONE;
-	if (read_state(w, fd) != w->state_armed) {
+	if (shutting_down(w, fd)) {
 		/* halting, powering off, restarting: said once; no verdict until the clock moves */
+		char settled[16] = "not seen yet";
+
+		if (w->state_settled != UINT32_MAX)
+			snprintf(settled, sizeof(settled), "%u", w->state_settled);
 		log_info("hang watch: the guest kernel's clock stopped while it shuts down "
-			 "(system_state %u, was %u): not a hang", read_state(w, fd), w->state_armed);
+			 "(system_state %u, running state %s, %u when the clock last moved): not a "
+			 "hang", read_state(w, fd), settled, w->state_moving);
 		w->halting = true;
 		return HANG_NONE;
 	}

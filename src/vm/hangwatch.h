@@ -16,8 +16,13 @@
  *                     most once per timeout)
  *
  * A kernel that is halting, powering off or restarting stops its clock on purpose (`halt`
- * leaves every CPU halted with interrupts off): the kernel's system_state, read beside the
- * counter, must still be what it was when the watch armed, else there is no verdict.
+ * leaves every CPU halted with interrupts off).  The kernel's system_state, read beside the
+ * counter, tells: its values follow a kernel's life in order in every version (booting ...
+ * running, then halt, power off, restart), so the state a kernel stays in while its clock
+ * moves for HANG_SETTLE_MS is its running state (whatever number that is in its version),
+ * and a stall with system_state above it, or other than when the clock last moved, is a
+ * shutdown: no verdict until the clock moves again.  Before any state settled (a stall
+ * during boot) only the second rule applies.
  *
  * The watch arms only once it has seen the counter move (a note of an earlier kernel or of
  * one that has not started ticking names a counter that never moves), and before a verdict it
@@ -36,6 +41,8 @@
 #include "qemu/qmp.h"
 
 #define HANG_LOOK_MS 1000          /* the counter is read this often */
+#define HANG_SETTLE_MS 5000        /* system_state kept this long while the counter moves
+				    * is the kernel's running state */
 #define HANG_SCAN_MIN_MS 2000      /* looks for the note at most this often ... */
 #define HANG_SCAN_MAX_MS 30000     /* ... and at least this often while not found */
 #define HANG_SCAN_IDLE_FACTOR 50   /* a scan waits this many times its own duration */
@@ -61,7 +68,9 @@ struct hang_watch {
 	uint64_t jiffies_off;         /* the counter's RAM-file offset, and GPA */
 	uint64_t jiffies_gpa;
 	uint64_t state_off;           /* system_state's RAM-file offset, 0 if unknown */
-	uint32_t state_armed;         /* its value when the watch armed */
+	uint32_t state_moving;        /* its value when the counter last moved */
+	long long state_since_ms;     /* the counter has moved with that value since then */
+	uint32_t state_settled;       /* the running state (UINT32_MAX: none yet) */
 	uint64_t value;               /* as last read */
 	bool armed;                   /* seen moving */
 	bool halting;                 /* stopped with system_state changed: no verdict until

@@ -232,26 +232,69 @@ static void t_verdicts(int fd)
 	hangwatch_free(&w);
 }
 
+/* Tick the live kernel's clock once a second from T (state S), N times: the time after. */
+static long long tick(int fd, struct hang_watch *w, long long t, uint32_t s, int n)
+{
+	static uint64_t j = 100000;
+
+	for (int i = 0; i < n; i++, t += 1000) {
+		set_state(fd, &low, &live, s);
+		set_j(fd, &low, &live, ++j);
+		look(w, fd, t, 0);
+	}
+	return t;
+}
+
 static void t_halting(int fd)
 {
 	struct hang_watch w = { 0 };
 	enum hang_verdict v;
-	long long t0 = 7000;
+	long long t0 = 7000, t;
 
 	armed_watch(fd, &w, t0);
-	tap_ok(w.state_off != 0 && w.state_armed == 3, "system_state found, 3 when armed");
-	set_state(fd, &low, &live, 4); /* SYSTEM_HALT */
-	v = look(&w, fd, t0 + T_OUT * 1000, 2 * T_OUT * 1000);
-	tap_ok(v == HANG_NONE && w.halting, "clock stopped with system_state 4: halting, no verdict");
-	v = look(&w, fd, t0 + 5 * T_OUT * 1000, 10 * T_OUT * 1000);
+	tap_ok(w.state_off != 0 && w.state_moving == 3, "system_state found, 3 when it moved");
+	/* boots through 1 and 2 (short), then runs in 3 */
+	t = tick(fd, &w, t0 + 1000, 1, 2);
+	t = tick(fd, &w, t, 2, 2);
+	tap_ok(w.state_settled == UINT32_MAX, "no running state after 2 s in each boot state");
+	t = tick(fd, &w, t, 3, 7);
+	tap_is_int((int)w.state_settled, 3, "3 kept for 5 s while the clock moves: running state");
+	/* halts: the state goes up, the clock moves once more, then stops */
+	t = tick(fd, &w, t, 4, 1); /* SYSTEM_HALT */
+	v = look(&w, fd, t + T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(v == HANG_NONE && w.halting,
+	       "stopped in system_state 4, above the running 3: halting, no verdict");
+	v = look(&w, fd, t + 5 * T_OUT * 1000, 10 * T_OUT * 1000);
 	tap_ok(v == HANG_NONE && w.state == HANG_WATCHING && w.skip.n == 0,
 	       "... still none later, and its note is not given up");
 	/* a new boot of the same kernel (kexec keeps the note): it ticks, then hangs */
-	set_state(fd, &low, &live, 3);
-	set_j(fd, &low, &live, 500);
-	look(&w, fd, t0 + 6 * T_OUT * 1000, 0);
-	v = look(&w, fd, t0 + 7 * T_OUT * 1000, 2 * T_OUT * 1000);
+	t = tick(fd, &w, t + 6 * T_OUT * 1000, 3, 1);
+	v = look(&w, fd, t + T_OUT * 1000, 2 * T_OUT * 1000);
 	tap_ok(!w.halting && v == HANG_STALL_BUSY, "moving again re-arms: a later stall is a hang");
+	hangwatch_free(&w);
+
+	/* the state changes after the clock's last move (halting before any state settled) */
+	armed_watch(fd, &w, t0);
+	t = tick(fd, &w, t0 + 1000, 3, 2);
+	set_state(fd, &low, &live, 5); /* SYSTEM_POWER_OFF */
+	v = look(&w, fd, t + T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(v == HANG_NONE && w.halting, "state changed since the clock last moved: no verdict");
+	hangwatch_free(&w);
+
+	/* armed during boot (state 2), hangs later while running (the CI failure of session 7) */
+	armed_watch(fd, &w, t0);
+	t = tick(fd, &w, t0 + 1000, 2, 1);
+	t = tick(fd, &w, t, 3, 8);
+	v = look(&w, fd, t + T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(v == HANG_STALL_BUSY && !w.halting,
+	       "armed in a boot state, stalled in the running one: a hang");
+	hangwatch_free(&w);
+
+	/* a lockup during boot, before any state settled: still a hang */
+	armed_watch(fd, &w, t0);
+	t = tick(fd, &w, t0 + 1000, 1, 2);
+	v = look(&w, fd, t + T_OUT * 1000, 2 * T_OUT * 1000);
+	tap_ok(v == HANG_STALL_BUSY, "stalled during boot, state unchanged: a hang");
 	hangwatch_free(&w);
 }
 
