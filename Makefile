@@ -97,7 +97,7 @@ $(O)/tests/tools/hvdump-vmcheck: guest/tools/hvdump-vmcheck.c guest/tools/pageha
 # at /bin/hvdump-save), with the part of the format library it needs and static libraries.
 GUEST_SAVE_SRCS := guest/tools/hvdump-save.c src/util/fsutil.c \
 	$(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump_compress.c kdump_pool.c kdump.c \
-		elfcore.c vmcoreinfo.c)
+		elfcore.c vmcoreinfo.c kmap.c kallsyms.c)
 GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h) src/util/fsutil.h
 GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
 

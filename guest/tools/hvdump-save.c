@@ -32,6 +32,8 @@
 #include "format/kdump.h"
 #include "format/kdump_disk.h"
 #include "format/kdump_pool.h"
+#include "format/kallsyms.h"
+#include "format/vmcoreinfo.h"
 #include "saveport.h"
 
 #define PAGE KDUMP_PAGE_SIZE
@@ -450,8 +452,53 @@ static void host_done(struct host *h)
 		say("host status: %s", ans);
 }
 
+struct uts_src {
+	const struct core *c;
+	const char *info;
+	size_t len;
+	uint8_t page[2 * PAGE];
+};
+
+/* Kernel-image virtual reads (all the utsname needs) through phys_base: LEN bytes within two
+ * pages. */
+static int uts_read(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	struct uts_src *u = ctx;
+	uint64_t pa;
+	int ret = kallsyms_kimage_to_phys(u->info, u->len, vaddr, &pa);
+
+	if (ret < 0)
+		return ret;
+	if (len > PAGE || pa / PAGE >= u->c->max_pfn)
+		return -EFAULT;
+	ret = core_read(u->c, pa / PAGE, pa / PAGE + 1 < u->c->max_pfn ? 2 : 1, u->page);
+	if (ret < 0)
+		return ret;
+	if (pa % PAGE + len > (pa / PAGE + 1 < u->c->max_pfn ? 2 : 1) * PAGE)
+		return -EFAULT;
+	memcpy(buf, u->page + pa % PAGE, len);
+	return 0;
+}
+
+/* The crashed kernel's utsname for the header (libkdumpfile refuses an empty version), or
+ * NULL: the writer then takes VMCOREINFO's release alone. */
+static const struct kdump_utsname *crashed_uts(const struct core *c, struct kdump_utsname *uts)
+{
+	struct uts_src *u = calloc(1, sizeof(*u));
+	const struct kdump_utsname *r = NULL;
+
+	if (u && vmcoreinfo_find(c->notes, c->notes_len, &u->info, &u->len) == 0) {
+		u->c = c;
+		if (kdump_utsname_from_memory(u->info, u->len, uts_read, u, uts) == 0)
+			r = uts;
+	}
+	free(u);
+	return r;
+}
+
 static int save(const struct opts *o, struct core *c, struct host *h, char *why, size_t whylen)
 {
+	struct kdump_utsname uts;
 	char part[4096];
 	int blockdev, ret;
 
@@ -488,6 +535,7 @@ static int save(const struct opts *o, struct core *c, struct host *h, char *why,
 		.nranges = c->npfns,
 		.notes = c->notes,
 		.notes_len = c->notes_len,
+		.uts = crashed_uts(c, &uts),
 		.compression = o->alg,
 		.level = o->level,
 	};

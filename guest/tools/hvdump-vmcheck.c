@@ -3,6 +3,10 @@
  * segment's p_paddr + i * 4096) to FILE: usually a block device such as /dev/vdb, which the
  * host then compares with the crashed RAM (tests/tools/pagecmp).
  *
+ * A PT_LOAD in the kernel image mapping (p_vaddr at or above 0xffffffff80000000: kexec's and
+ * hvdump's headers add one for the kernel image, an alias of RAM) is not hashed into FILE:
+ * each of its pages must equal the RAM page at the same p_paddr, else the check fails.
+ *
  * Also counts the PT_NOTE notes: NT_PRSTATUS notes named "CORE", and the "VMCOREINFO" note's
  * OSRELEASE= value.  Prints one line on stdout:
  *   hvdump-guest: vmcheck loads=<n> pages=<n> prstatus=<n> vmcoreinfo=<OSRELEASE|none> seconds=<s>
@@ -141,6 +145,49 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#define KIMAGE_START 0xffffffff80000000ull
+
+/* A kernel-image PT_LOAD, and the hashes of the RAM pages it must equal. */
+struct alias {
+	const Elf64_Phdr *ph;
+	uint64_t *ram;
+	uint8_t *seen;
+};
+
+static void alias_note(struct alias *al, size_t nal, uint64_t paddr, uint64_t h)
+{
+	for (size_t a = 0; a < nal; a++) {
+		const Elf64_Phdr *p = al[a].ph;
+		if (paddr >= p->p_paddr && paddr - p->p_paddr < p->p_memsz) {
+			al[a].ram[(paddr - p->p_paddr) / PAGEHASH_PAGE_SIZE] = h;
+			al[a].seen[(paddr - p->p_paddr) / PAGEHASH_PAGE_SIZE] = 1;
+		}
+	}
+}
+
+/* Every page of the alias A equals the RAM page at its p_paddr (BUF: READ_BUF bytes). */
+static void alias_check(int fd, const struct alias *a, uint8_t *buf)
+{
+	const Elf64_Phdr *p = a->ph;
+
+	for (uint64_t pos = 0; pos < p->p_memsz;) {
+		uint64_t n = p->p_memsz - pos;
+		if (n > READ_BUF)
+			n = READ_BUF;
+		read_at(fd, buf, (size_t)n, p->p_offset + pos, "kernel image PT_LOAD data");
+		for (uint64_t k = 0; k < n; k += PAGEHASH_PAGE_SIZE) {
+			uint64_t i = (pos + k) / PAGEHASH_PAGE_SIZE;
+			if (!a->seen[i])
+				fail("kernel image segment at 0x%" PRIx64 ": paddr 0x%" PRIx64
+				     " is in no RAM PT_LOAD", (uint64_t)p->p_vaddr, p->p_paddr + pos + k);
+			if (pagehash_page(buf + k) != a->ram[i])
+				fail("kernel image segment at 0x%" PRIx64 ": page at paddr 0x%" PRIx64
+				     " differs from RAM's", (uint64_t)p->p_vaddr, p->p_paddr + pos + k);
+		}
+		pos += n;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = "/proc/vmcore", *out = NULL;
@@ -214,7 +261,11 @@ int main(int argc, char **argv)
 	read_at(fd, ph, (size_t)phsize, eh.e_phoff, "the program headers");
 
 	/* Check every segment before hashing anything. */
-	uint64_t loads = 0, pages = 0;
+	uint64_t loads = 0, pages = 0, apages = 0;
+	struct alias *al = calloc(phnum, sizeof(*al));
+	size_t nal = 0;
+	if (!al)
+		fail("out of memory");
 	struct notes_info ni = { 0, 0, "" };
 	for (uint64_t i = 0; i < phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
@@ -258,6 +309,16 @@ int main(int argc, char **argv)
 			     " + size 0x%" PRIx64 " is past the end of the file (%" PRIu64 " bytes)",
 			     i, (uint64_t)p->p_paddr, (uint64_t)p->p_offset, (uint64_t)p->p_filesz,
 			     fsize);
+		if (p->p_vaddr >= KIMAGE_START) {
+			al[nal].ph = p;
+			al[nal].ram = calloc(p->p_memsz / PAGEHASH_PAGE_SIZE + 1, sizeof(uint64_t));
+			al[nal].seen = calloc(p->p_memsz / PAGEHASH_PAGE_SIZE + 1, 1);
+			if (!al[nal].ram || !al[nal].seen)
+				fail("out of memory for the kernel image segment %" PRIu64, i);
+			apages += p->p_memsz / PAGEHASH_PAGE_SIZE;
+			nal++;
+			continue;
+		}
 		loads++;
 		pages += p->p_memsz / PAGEHASH_PAGE_SIZE;
 	}
@@ -278,13 +339,13 @@ int main(int argc, char **argv)
 
 	/* Hash. */
 	uint8_t *buf = NULL;
-	if (loads && posix_memalign((void **)&buf, PAGEHASH_PAGE_SIZE, READ_BUF) != 0)
+	if ((loads || nal) && posix_memalign((void **)&buf, PAGEHASH_PAGE_SIZE, READ_BUF) != 0)
 		fail("out of memory for a %u-byte read buffer", READ_BUF);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	uint64_t done = 0;
 	for (uint64_t i = 0; i < phnum; i++) {
 		const Elf64_Phdr *p = &ph[i];
-		if (p->p_type != PT_LOAD)
+		if (p->p_type != PT_LOAD || p->p_vaddr >= KIMAGE_START)
 			continue;
 		for (uint64_t pos = 0; pos < p->p_memsz;) {
 			uint64_t n = p->p_memsz - pos;
@@ -293,6 +354,7 @@ int main(int argc, char **argv)
 			read_at(fd, buf, (size_t)n, p->p_offset + pos, "PT_LOAD data");
 			for (uint64_t k = 0; k < n; k += PAGEHASH_PAGE_SIZE) {
 				uint64_t h = pagehash_page(buf + k);
+				alias_note(al, nal, p->p_paddr + pos + k, h);
 				if (w && pagehash_writer_add(w, p->p_paddr + pos + k, h) < 0)
 					fail("writing %s: %s", out, strerror(errno));
 			}
@@ -302,6 +364,8 @@ int main(int argc, char **argv)
 	}
 	if (done != pages)
 		fail("internal error: hashed %" PRIu64 " pages, expected %" PRIu64, done, pages);
+	for (size_t a = 0; a < nal; a++)
+		alias_check(fd, &al[a], buf);
 	if (w) {
 		if (pagehash_writer_finish(w) < 0)
 			fail("writing %s: %s", out, strerror(errno));
@@ -309,9 +373,9 @@ int main(int argc, char **argv)
 			fail("closing %s: %s", out, strerror(errno));
 	}
 	close(fd);
-	printf("hvdump-guest: vmcheck loads=%" PRIu64 " pages=%" PRIu64 " prstatus=%u "
-	       "vmcoreinfo=%s seconds=%.2f\n",
-	       loads, pages, ni.prstatus,
+	printf("hvdump-guest: vmcheck loads=%" PRIu64 " pages=%" PRIu64 " kimage_pages=%" PRIu64
+	       " prstatus=%u vmcoreinfo=%s seconds=%.2f\n",
+	       loads, pages, apages, ni.prstatus,
 	       ni.vmcoreinfo ? (ni.osrelease[0] ? ni.osrelease : "unknown") : "none", now() - t0);
 	free(buf);
 	free(w);

@@ -14,7 +14,7 @@
 #include "format/elfcore.h"
 
 int capture_apply(int ram_fd, const struct capture_plan *p, const uint8_t *notes,
-		  size_t notes_len, char *why, size_t whylen)
+		  size_t notes_len, const struct kmap *km, char *why, size_t whylen)
 {
 	struct stat st;
 	struct statvfs sv;
@@ -62,7 +62,7 @@ int capture_apply(int ram_fd, const struct capture_plan *p, const uint8_t *notes
 	hdr = malloc(p->hdr_size);
 	if (!hdr)
 		return -ENOMEM;
-	r = elfcore_build(hdr, p->hdr_size, p->hdr_gpa, p->loads, p->nloads, notes, notes_len);
+	r = elfcore_build(hdr, p->hdr_size, p->hdr_gpa, p->loads, p->nloads, notes, notes_len, km);
 	if (r < 0)
 		snprintf(why, whylen, "cannot build the ELF core header");
 	if (r == 0 && pwrite(ram_fd, hdr, p->hdr_size, (off_t)p->hdr_off) != (ssize_t)p->hdr_size) {

@@ -16,10 +16,13 @@
  * and no copy of the crashed data is held twice.  Nothing else below the old end of the file
  * is touched.  Returns 0 or -errno with WHY set (the crashed data is untouched on failure:
  * only the extension may be partially written).  A zone that cannot be freed is left as it
- * is (its copy is what the header points to), and is not a failure. */
+ * is (its copy is what the header points to), and is not a failure.  KM (NULL: unknown) is
+ * where the crashed kernel mapped itself: the header then follows kexec's layout
+ * (elfcore_build()). */
 __attribute__((warn_unused_result)) int capture_apply(int ram_fd, const struct capture_plan *plan,
 						       const uint8_t *notes, size_t notes_len,
-						       char *why, size_t whylen);
+						       const struct kmap *km, char *why,
+						       size_t whylen);
 
 /* The most of a capture's ELF core header that is read back: its program headers must fit. */
 #define CAPTURE_HDR_READ (1u << 20)

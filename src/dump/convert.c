@@ -16,6 +16,7 @@
 #include "dump/convert.h"
 #include "format/dumpfile.h"
 #include "format/elfcore.h"
+#include "format/kmap.h"
 #include "format/kdump_disk.h"
 #include "format/kdump_pool.h"
 #include "format/vmcoreinfo.h"
@@ -374,6 +375,35 @@ out_free:
 	return r;
 }
 
+static int read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return dumpfile_read_phys(ctx, paddr, buf, len);
+}
+
+/* Where the crashed kernel mapped itself, for kexec's layout (elfcore_build()): into KM, or
+ * NULL with res->ktext_why saying why not. */
+static const struct kmap *elf_kmap(struct conv *cv, struct kmap *km,
+				   const struct elfcore_load *loads, size_t n)
+{
+	size_t len;
+	const char *vi = dumpfile_vmcoreinfo(cv->d, &len);
+	char *why = cv->res->ktext_why;
+	size_t whylen = sizeof(cv->res->ktext_why);
+
+	if (kmap_lookup(vi, len, read_phys, cv->d, km, why, whylen) < 0)
+		return NULL;
+	if (n + elfcore_ktext_count(loads, n, km) + 1 > ELFCORE_MAX_PHDRS) {
+		snprintf(why, whylen, "no room for more program headers");
+		return NULL;
+	}
+	if (!elfcore_ktext_count(loads, n, km)) {
+		snprintf(why, whylen, "the kernel image's pages are not in the output");
+		return NULL;
+	}
+	why[0] = '\0';
+	return km;
+}
+
 /* ELF: one PT_LOAD per run of written pages and the zero pages after them (p_memsz
  * beyond p_filesz: read as zeros, as they are); pages left out by type are holes.  The data
  * follows the page-aligned headers in pfn order, so a page's file offset is data_off + its
@@ -383,6 +413,7 @@ static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *da
 	size_t notes_len, n = 0, cap = 64;
 	const uint8_t *notes = dumpfile_notes(cv->d, &notes_len);
 	struct elfcore_load *loads = malloc(cap * sizeof(*loads));
+	struct kmap kmap;
 	uint64_t off = 0;
 	int r;
 
@@ -416,13 +447,17 @@ static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *da
 		off += (e - p) * PAGE;
 		p = z - 1;
 	}
-	*hlen = elfcore_header_size(n, notes_len);
+	const struct kmap *km = elf_kmap(cv, &kmap, loads, n);
+	size_t nk = elfcore_ktext_count(loads, n, km);
+
+	*hlen = elfcore_header_size(n, nk, notes_len);
 	*data_off = (*hlen + PAGE - 1) / PAGE * PAGE;
 	for (size_t i = 0; i < n; i++)
 		loads[i].data_addr += *data_off;
 	*hdr = calloc(1, *data_off);
-	r = *hdr ? elfcore_build(*hdr, *data_off, 0, loads, n, notes, notes_len) : -ENOMEM;
-	cv->res->segments = n;
+	r = *hdr ? elfcore_build(*hdr, *data_off, 0, loads, n, notes, notes_len, km) : -ENOMEM;
+	cv->res->segments = n + nk;
+	cv->res->ktext_segments = nk;
 	free(loads);
 	if (r < 0) {
 		free(*hdr);

@@ -51,6 +51,8 @@ struct convert_result {
 	struct pagefilter_stats filter;      /* left out now, by reason */
 	uint64_t written;                    /* pages with data in OUT */
 	uint64_t segments;                   /* ELF: PT_LOADs written */
+	uint64_t ktext_segments;             /* ELF: of them, kernel-image aliases (kmap.h) */
+	char ktext_why[200];                 /* ELF: why there are none ("" when there are) */
 	unsigned out_dump_level;             /* the level OUT's header records */
 	unsigned threads;
 	double seconds, scan_seconds;

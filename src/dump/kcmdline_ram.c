@@ -9,6 +9,7 @@
 
 #include "dump/kcmdline_ram.h"
 #include "format/kcmdline.h"
+#include "format/kmap.h"
 
 struct ram_src {
 	int fd;
@@ -72,4 +73,13 @@ int crash_kernel_cmdline(int ram_fd, const struct machine_layout *m, const struc
 		return -EOPNOTSUPP;
 	}
 	return kcmdline_lookup(vmcoreinfo, vmcoreinfo_len, ram_read, &s, out, outlen, why, whylen);
+}
+
+int crash_kernel_kmap(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
+		      size_t nram, const char *vmcoreinfo, size_t vmcoreinfo_len, struct kmap *out,
+		      char *why, size_t whylen)
+{
+	struct ram_src s = { ram_fd, m, ram, nram };
+
+	return kmap_lookup(vmcoreinfo, vmcoreinfo_len, ram_read, &s, out, why, whylen);
 }

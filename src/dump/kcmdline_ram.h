@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "dump/layout.h"
+#include "format/kmap.h"
 
 /* The command line of the kernel that crashed, from RAM file RAM_FD laid out as M
  * (layout_gpa_to_off(): the boot that crashed, not the capture boot), reading guest-physical
@@ -36,5 +37,14 @@ __attribute__((warn_unused_result)) int crash_kernel_cmdline(int ram_fd,
 							      size_t vmcoreinfo_len, char *out,
 							      size_t outlen, char *why,
 							      size_t whylen);
+
+/* Where the crashed kernel mapped itself (format/kmap.h), from the same RAM file and ranges as
+ * crash_kernel_cmdline(): for the ELF core header's kernel-image PT_LOAD and direct-map
+ * p_vaddr.  0 or kmap_lookup()'s errors, with WHY set. */
+__attribute__((warn_unused_result)) int crash_kernel_kmap(int ram_fd, const struct machine_layout *m,
+							   const struct mem_range *ram, size_t nram,
+							   const char *vmcoreinfo,
+							   size_t vmcoreinfo_len, struct kmap *out,
+							   char *why, size_t whylen);
 
 #endif

@@ -187,7 +187,9 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 		p->ncopies = 0;
 		next_dst = 0;
 		if (pass == 1) {
-			p->hdr_size = elfcore_header_size(p->nloads, in->notes_len);
+			/* room for a kernel-image PT_LOAD beside each load that may hold part of
+			 * the image (elfcore_build() with the crashed kernel's kmap) */
+			p->hdr_size = elfcore_header_size(p->nloads, p->nloads, in->notes_len);
 			hdr_area = align_up(p->hdr_size, LAYOUT_ALIGN);
 			p->hdr_off = p->ext_off;
 			next_dst = p->ext_off + hdr_area;

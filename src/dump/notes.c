@@ -325,3 +325,17 @@ int notes_find_vmcoreinfo(struct crash_notes *n, int ram_fd, const struct machin
 	notes_index(n);
 	return r;
 }
+
+const char *notes_vmcoreinfo(const struct crash_notes *notes, size_t *len)
+{
+	struct elfnote n;
+	size_t pos = 0;
+
+	*len = 0;
+	while (notes->buf && elfnote_next(notes->buf, notes->len, &pos, &n) == 1)
+		if (elfnote_is(&n, "VMCOREINFO")) {
+			*len = n.descsz;
+			return (const char *)n.desc;
+		}
+	return NULL;
+}

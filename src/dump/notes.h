@@ -23,6 +23,9 @@ struct crash_notes {
 	char osrelease[65];
 };
 
+/* The VMCOREINFO text among NOTES (not NUL-terminated; *LEN its length), or NULL. */
+const char *notes_vmcoreinfo(const struct crash_notes *notes, size_t *len);
+
 /* The KERNELOFFSETs of kernels that crashed since the last fresh boot.  Each left its
  * VMCOREINFO page somewhere in memory, and a later kernel may not have overwritten it: a scan
  * for the live kernel's note must skip theirs. */

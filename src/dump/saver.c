@@ -20,6 +20,8 @@
 #include "dump/saver.h"
 #include "dump/saver_internal.h"
 #include "format/elfcore.h"
+#include "format/kmap.h"
+#include "format/vmcoreinfo.h"
 #include "util/fsutil.h"
 
 
@@ -286,6 +288,43 @@ static int elf_finish(struct saver *s, int out)
 	return 0;
 }
 
+/* The crashed memory as the saver sees it, for the page filter
+ * and kallsyms: crashed guest-physical
+ * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
+int saver_view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	const struct saver_job *j = ctx;
+	uint64_t off;
+	int fd;
+
+	for (size_t i = 0; i < j->nsegs; i++) {
+		const struct elfcore_segment *g = &j->segs[i];
+		if (g->type == PT_NOTE || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
+		    len > g->memsz - (paddr - g->paddr))
+			continue;
+		if (saver_locate(j->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
+			return -EFAULT;
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+	}
+	return -EFAULT;
+}
+
+/* Where the crashed kernel mapped itself, for kexec's layout of the ELF header; NULL (with
+ * the reason logged by the caller through WHY) when unknown. */
+static const struct kmap *saver_kmap(const struct saver_job *j, struct kmap *km, char *why,
+				     size_t whylen)
+{
+	const char *vi = NULL;
+	size_t vlen = 0;
+
+	if (vmcoreinfo_find(j->notes, j->notes_len, &vi, &vlen) < 0) {
+		snprintf(why, whylen, "no VMCOREINFO");
+		return NULL;
+	}
+	return kmap_lookup(vi, vlen, saver_view_read, (void *)j, km, why, whylen) == 0 ? km : NULL;
+}
+
 /* ELF: the header, then each load's bytes at its offset; a resumed save continues OUT.part
  * from its progress record. */
 static int save_elf(const struct saver_job *j)
@@ -330,16 +369,28 @@ static int save_elf(const struct saver_job *j)
 		fail(s, r, s->part_path);
 		goto out;
 	}
-	hs = elfcore_header_size(nloads, j->notes_len);
+	/* room for a kernel-image alias beside every load, so that where the data starts does
+	 * not depend on the memory: a resumed save keeps the header it wrote (the memory it
+	 * read then may have been given back since) */
+	hs = elfcore_header_size(nloads, nloads, j->notes_len);
 	pos = (hs + 4095) & ~4095ull;
 	for (size_t i = 0; i < nloads; i++) {
 		loads[i].data_addr = pos;
 		pos += loads[i].size;
 	}
 	hdr = calloc(1, hs);
-	r = hdr ? elfcore_build(hdr, hs, 0, loads, nloads, j->notes, j->notes_len) : -ENOMEM;
-	if (r == 0 && pwrite(out, hdr, hs, 0) != (ssize_t)hs)
-		r = errno ? -errno : -EIO;
+	r = hdr ? 0 : -ENOMEM;
+	if (r == 0 && !s->cfg.resume) {
+		/* without it (logged when the capture header was built from the same memory),
+		 * the header has no kernel-image segment and no virtual addresses */
+		struct kmap km;
+		char why[256];
+		const struct kmap *k = saver_kmap(j, &km, why, sizeof(why));
+
+		r = elfcore_build(hdr, hs, 0, loads, nloads, j->notes, j->notes_len, k);
+		if (r == 0 && pwrite(out, hdr, hs, 0) != (ssize_t)hs)
+			r = errno ? -errno : -EIO;
+	}
 	if (r < 0) {
 		fail(s, r, s->part_path);
 		goto out;

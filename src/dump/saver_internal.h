@@ -43,6 +43,10 @@ struct saver {
 	bool filtered;                     /* the page filter has run (lock) */
 };
 
+/* Read crashed guest-physical memory [PADDR, PADDR + LEN) (inside one load) through the
+ * job's loads: 0, -EFAULT outside them, or the read's error.  CTX is the saver_job. */
+int saver_view_read(void *ctx, uint64_t paddr, void *buf, size_t len);
+
 /* Wake the supervisor: there is news (saver_event_fd()). */
 void saver_post(struct saver *s);
 

@@ -26,33 +26,12 @@ static int kd_fail(const struct saver_job *j, int r, const char *what)
 	return r;
 }
 
-/* The crashed memory as the saver sees it, for the page filter: crashed guest-physical
- * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
-static int view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	const struct saver_job *j = ctx;
-	uint64_t off;
-	int fd;
-
-	for (size_t i = 0; i < j->nsegs; i++) {
-		const struct elfcore_segment *g = &j->segs[i];
-		if (g->type == PT_NOTE || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
-		    len > g->memsz - (paddr - g->paddr))
-			continue;
-		if (saver_locate(j->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
-			return -EFAULT;
-		ssize_t n = pread(fd, buf, len, (off_t)off);
-		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-	}
-	return -EFAULT;
-}
-
-/* The crashed memory as a dump (dumpfile_open_source over view_read), for the page filter
+/* The crashed memory as a dump (dumpfile_open_source over saver_view_read), for the page filter
  * and the kernel's utsname: 0 with *D set, or the error. */
 static int open_view(const struct saver_job *j, struct dumpfile **d)
 {
 	struct dumpfile_range *rg = calloc(j->nsegs ? j->nsegs : 1, sizeof(*rg));
-	struct dumpfile_source src = { .read = view_read, .ctx = (void *)j, .ranges = rg,
+	struct dumpfile_source src = { .read = saver_view_read, .ctx = (void *)j, .ranges = rg,
 				       .notes = j->notes, .notes_len = j->notes_len };
 	int r;
 
@@ -68,7 +47,7 @@ static int open_view(const struct saver_job *j, struct dumpfile **d)
 	return r;
 }
 
-static int view_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
+static int saver_view_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
 	return dumpfile_read_virt(ctx, vaddr, buf, len);
 }
@@ -151,7 +130,7 @@ static int kd_open(const struct saver_job *j, struct kdump_writer **w)
 	size_t vlen = 0;
 	const char *vmci = d ? dumpfile_vmcoreinfo(d, &vlen) : NULL;
 	/* the crashed kernel's utsname, as makedumpfile writes it; else what VMCOREINFO says */
-	have_uts = d && kdump_utsname_from_memory(vmci, vlen, view_read_virt, d, &uts) == 0;
+	have_uts = d && kdump_utsname_from_memory(vmci, vlen, saver_view_read_virt, d, &uts) == 0;
 	excl = choose_exclusions(j, d, view_err, max_pfn, &st, &ran, why, sizeof(why));
 	dumpfile_close(d);
 	struct kdump_writer_opts o = {

@@ -3,6 +3,7 @@
 // order, never by casting untrusted buffers to structs.
 #include <elf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,66 @@ int elfnote_append(uint8_t *out, size_t cap, size_t *len, const char *name, uint
 	return 0;
 }
 
+static bool kimage_load(const struct elfcore_segment *s)
+{
+	return s->type == PT_LOAD && s->vaddr >= ELFCORE_KIMAGE_START && s->vaddr < ELFCORE_KIMAGE_END;
+}
+
+static int by_paddr(const void *a, const void *b)
+{
+	const struct elfcore_segment *x = *(const struct elfcore_segment *const *)a;
+	const struct elfcore_segment *y = *(const struct elfcore_segment *const *)b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/* Is [PA, PA + LEN) inside one of the N RAM loads R (sorted by paddr)?  The last one starting
+ * at or below PA is the only candidate when they do not overlap; overlapping loads (a
+ * malformed file) may make an alias be kept, never a RAM load dropped. */
+static bool covered(struct elfcore_segment *const *r, size_t n, uint64_t pa, uint64_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid]->paddr <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && pa - r[lo - 1]->paddr <= r[lo - 1]->memsz &&
+	       len <= r[lo - 1]->memsz - (pa - r[lo - 1]->paddr);
+}
+
+/* Drop the kernel-image PT_LOADs whose memory a RAM PT_LOAD holds; the new count. */
+static size_t drop_aliases(struct elfcore_segment *segs, size_t n)
+{
+	struct elfcore_segment **ram;
+	size_t nram = 0, nk = 0, out = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nk += kimage_load(&segs[i]);
+	if (nk == 0 || !(ram = malloc(n * sizeof(*ram))))
+		return n; /* nothing to drop, or no memory to look: keep them */
+	for (size_t i = 0; i < n; i++)
+		if (segs[i].type == PT_LOAD && !kimage_load(&segs[i]))
+			ram[nram++] = &segs[i];
+	qsort(ram, nram, sizeof(*ram), by_paddr);
+	bool *drop = calloc(n ? n : 1, sizeof(*drop));
+	if (drop)
+		for (size_t i = 0; i < n; i++)
+			drop[i] = kimage_load(&segs[i]) &&
+				  covered(ram, nram, segs[i].paddr, segs[i].memsz);
+	free(ram);
+	if (!drop)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (!drop[i])
+			segs[out++] = segs[i];
+	free(drop);
+	return out;
+}
+
 int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 		  struct elfcore_segment **segsp, size_t *nsegsp, size_t *need)
 {
@@ -145,14 +206,47 @@ int elfcore_parse(const uint8_t *hdr, size_t hdrlen, uint64_t file_size,
 		}
 		segs[n++] = s;
 	}
+	n = drop_aliases(segs, n);
 	*segsp = segs;
 	*nsegsp = n;
 	return 0;
 }
 
-size_t elfcore_header_size(size_t nloads, size_t notes_len)
+/* Of LOAD, the part [*PA, *PA + *LEN) inside KM's image, with its file-backed part *FILE;
+ * false when they do not overlap. */
+static bool ktext_piece(const struct elfcore_load *l, const struct kmap *km, uint64_t *pa,
+			uint64_t *len, uint64_t *file)
 {
-	return ELFCORE_EHDR_SIZE + (nloads + 1) * ELFCORE_PHDR_SIZE + notes_len;
+	uint64_t ls = l->paddr, le, ts = km->text_paddr, te, s, e, fe;
+
+	if (__builtin_add_overflow(ls, l->size, &fe) || __builtin_add_overflow(fe, l->zero_tail, &le) ||
+	    __builtin_add_overflow(ts, km->text_size, &te))
+		return false;
+	s = ls > ts ? ls : ts;
+	e = le < te ? le : te;
+	if (s >= e)
+		return false;
+	*pa = s;
+	*len = e - s;
+	*file = fe > s ? (fe < e ? fe : e) - s : 0;
+	return true;
+}
+
+size_t elfcore_ktext_count(const struct elfcore_load *loads, size_t nloads, const struct kmap *km)
+{
+	uint64_t pa, len, file;
+	size_t n = 0;
+
+	if (!km || !km->text_size)
+		return 0;
+	for (size_t i = 0; i < nloads; i++)
+		n += ktext_piece(&loads[i], km, &pa, &len, &file);
+	return n;
+}
+
+size_t elfcore_header_size(size_t nloads, size_t nktext, size_t notes_len)
+{
+	return ELFCORE_EHDR_SIZE + (nloads + nktext + 1) * ELFCORE_PHDR_SIZE + notes_len;
 }
 
 static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr,
@@ -169,14 +263,15 @@ static void put_phdr(uint8_t *p, uint32_t type, uint32_t flags, uint64_t offset,
 }
 
 int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elfcore_load *loads,
-		  size_t nloads, const uint8_t *notes, size_t notes_len)
+		  size_t nloads, const uint8_t *notes, size_t notes_len, const struct kmap *km)
 {
-	size_t need = elfcore_header_size(nloads, notes_len), notes_off;
+	size_t nk = elfcore_ktext_count(loads, nloads, km);
+	size_t nph = nloads + nk + 1, need = elfcore_header_size(nloads, nk, notes_len), notes_off;
 	uint8_t *p;
 
-	if (nloads + 1 > ELFCORE_MAX_PHDRS || cap < need)
+	if (nph > ELFCORE_MAX_PHDRS || cap < need)
 		return -EINVAL;
-	memset(out, 0, need);
+	memset(out, 0, cap);
 	memcpy(out, ELFMAG, SELFMAG);
 	out[EI_CLASS] = ELFCLASS64;
 	out[EI_DATA] = ELFDATA2LSB;
@@ -188,17 +283,30 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 	le64_put(out + EH(e_phoff), ELFCORE_EHDR_SIZE); /* right after the header */
 	le16_put(out + EH(e_ehsize), ELFCORE_EHDR_SIZE);
 	le16_put(out + EH(e_phentsize), ELFCORE_PHDR_SIZE);
-	le16_put(out + EH(e_phnum), (uint16_t)(nloads + 1));
+	le16_put(out + EH(e_phnum), (uint16_t)nph);
 
-	notes_off = ELFCORE_EHDR_SIZE + (nloads + 1) * ELFCORE_PHDR_SIZE;
+	notes_off = ELFCORE_EHDR_SIZE + nph * ELFCORE_PHDR_SIZE;
 	p = out + ELFCORE_EHDR_SIZE;
 	put_phdr(p, PT_NOTE, 0, base_addr + notes_off, 0, 0, notes_len, notes_len, 0);
+	for (size_t i = 0; nk && i < nloads; i++) {
+		uint64_t pa, len, file;
+
+		if (!ktext_piece(&loads[i], km, &pa, &len, &file))
+			continue;
+		p += ELFCORE_PHDR_SIZE;
+		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr + (pa - loads[i].paddr),
+			 km->text_vaddr + (pa - km->text_paddr), pa, file, len, 0);
+	}
 	for (size_t i = 0; i < nloads; i++) {
+		uint64_t va = loads[i].vaddr;
+
 		p += ELFCORE_PHDR_SIZE;
 		if (loads[i].zero_tail > UINT64_MAX - loads[i].size)
 			return -EINVAL;
-		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr, loads[i].vaddr,
-			 loads[i].paddr, loads[i].size, loads[i].size + loads[i].zero_tail, 0);
+		if (!va && km)
+			va = kmap_direct_vaddr(km, loads[i].paddr, loads[i].size + loads[i].zero_tail);
+		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr, va, loads[i].paddr,
+			 loads[i].size, loads[i].size + loads[i].zero_tail, 0);
 	}
 	if (notes_len) /* no notes: NOTES may be NULL, and memcpy must not see it */
 		memcpy(out + notes_off, notes, notes_len);

@@ -7,8 +7,10 @@
  *   +-------------------+ elfcorehdr (guest-physical address H)
  *   | Elf64_Ehdr        |  e_type ET_CORE, e_machine EM_X86_64, e_phoff 64
  *   | Elf64_Phdr[0]     |  PT_NOTE: p_offset = guest-physical address of the notes
- *   | Elf64_Phdr[1..n]  |  PT_LOAD: p_paddr = crashed address, p_offset = where the bytes
- *   |                   |           live now (a relocated copy or the same address)
+ *   | Elf64_Phdr[1..k]  |  PT_LOAD: the kernel image, p_vaddr = _text (aliases, kmap.h)
+ *   | Elf64_Phdr[k+1..] |  PT_LOAD: p_paddr = crashed address, p_offset = where the bytes
+ *   |                   |           live now (a relocated copy or the same address),
+ *   |                   |           p_vaddr = its direct-map address
  *   | notes             |  NT_PRSTATUS per vCPU, QEMU CPU state, VMCOREINFO
  *   +-------------------+
  *
@@ -19,6 +21,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "format/kmap.h"
 
 #define ELFCORE_EHDR_SIZE 64u
 #define ELFCORE_PHDR_SIZE 56u
@@ -62,7 +66,9 @@ struct elfcore_segment {
 
 /* Parse an ELF64 little-endian x86-64 core's header and program headers.  On success *SEGS
  * is a malloc'd array of *NSEGS PT_LOAD/PT_NOTE segments (others skipped), each checked to
- * lie within FILE_SIZE when FILE_SIZE is not 0.  HDR/HDRLEN must hold at least the ELF and
+ * lie within FILE_SIZE when FILE_SIZE is not 0.  A PT_LOAD in the kernel image mapping whose
+ * physical range lies inside another PT_LOAD (kexec's kernel text segment) is an alias and
+ * skipped too: every returned PT_LOAD is guest-physical memory.  HDR/HDRLEN must hold at least the ELF and
  * program headers (else -ENODATA and *NEED says how many bytes are needed). */
 __attribute__((warn_unused_result)) int elfcore_parse(const uint8_t *hdr, size_t hdrlen,
 						       uint64_t file_size,
@@ -78,14 +84,30 @@ struct elfcore_load {
 			       * p_filesz); usually 0 */
 };
 
-/* Bytes elfcore_build() writes for NLOADS loads and NOTES_LEN bytes of notes. */
-size_t elfcore_header_size(size_t nloads, size_t notes_len);
+/* The crashed kernel's image mapping: [__START_KERNEL_map, MODULES_END).  A PT_LOAD there is
+ * an alias of RAM another PT_LOAD holds (kexec's and hvdump's headers put the kernel image
+ * there for debuggers that read by virtual address). */
+#define ELFCORE_KIMAGE_START 0xffffffff80000000ull
+#define ELFCORE_KIMAGE_END 0xffffffffff000000ull
 
-/* Write a kdump-style ELF core header into OUT (at least elfcore_header_size() bytes).
- * The notes follow the program headers; BASE_ADDR is the guest-physical address OUT will
- * live at, so the PT_NOTE's p_offset can point at them.  Returns 0 or -EINVAL. */
+/* The kernel-image PT_LOADs elfcore_build() adds for KM (kmap.h; NULL: none): one per load
+ * that overlaps [text_paddr, text_paddr + text_size). */
+size_t elfcore_ktext_count(const struct elfcore_load *loads, size_t nloads, const struct kmap *km);
+
+/* Bytes elfcore_build() writes for NLOADS loads, NKTEXT kernel-image PT_LOADs and NOTES_LEN
+ * bytes of notes. */
+size_t elfcore_header_size(size_t nloads, size_t nktext, size_t notes_len);
+
+/* Write a kdump-style ELF core header into OUT (at least elfcore_header_size() bytes; the
+ * rest of CAP is zeroed).  The notes follow the program headers; BASE_ADDR is the
+ * guest-physical address OUT will live at, so the PT_NOTE's p_offset can point at them.
+ * With KM (may be NULL), as kexec lays its headers out: PT_LOADs for the kernel image at
+ * its virtual address come first, pointing at the same bytes as the RAM loads that hold it,
+ * and each RAM load without a VADDR gets its direct-map address (kmap_direct_vaddr()).
+ * Returns 0 or -EINVAL. */
 __attribute__((warn_unused_result)) int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr,
 						       const struct elfcore_load *loads, size_t nloads,
-						       const uint8_t *notes, size_t notes_len);
+						       const uint8_t *notes, size_t notes_len,
+						       const struct kmap *km);
 
 #endif

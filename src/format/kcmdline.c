@@ -9,6 +9,7 @@
 
 #include "util/why.h"
 #include "format/kcmdline.h"
+#include "format/kmap.h"
 #include "format/le.h"
 #include "format/vmcoreinfo.h"
 
@@ -26,66 +27,9 @@ struct kc {
 	size_t whylen;
 };
 
-/* The u64 the kernel-image variable NAME holds.  -ENOENT when kallsyms lacks NAME (WHY is
- * left alone: the caller decides whether that is an error). */
 static int read_var(const struct kc *k, const char *name, uint64_t *val)
 {
-	uint64_t va, pa;
-	uint8_t b[8];
-	int r;
-
-	r = kallsyms_find(k->ks, name, &va);
-	if (r == -ENOENT)
-		return r;
-	if (r < 0) {
-		say(k->why, k->whylen, "cannot look %s up in kallsyms: %s", name, strerror(-r));
-		return r;
-	}
-	r = kallsyms_kimage_to_phys(k->info, k->len, va, &pa);
-	if (r < 0) {
-		say(k->why, k->whylen, "%s at 0x%" PRIx64 ": %s", name, va,
-		    r == -ERANGE ? "outside the kernel image mapping" :
-		    r == -ENOENT ? "no NUMBER(phys_base) in VMCOREINFO" :
-				   "malformed NUMBER(phys_base) in VMCOREINFO");
-		return r;
-	}
-	r = k->rd(k->ctx, pa, b, sizeof(b));
-	if (r < 0) {
-		say(k->why, k->whylen, "cannot read %s at physical 0x%" PRIx64 ": %s", name, pa,
-		    strerror(-r));
-		return r;
-	}
-	*val = le64_get(b);
-	return 0;
-}
-
-/* The direct map's base (page_offset_base, or the constant of a kernel without it) and its
- * size in bits, by the paging mode VMCOREINFO names. */
-static int direct_map(const struct kc *k, uint64_t *base, unsigned *bits)
-{
-	uint64_t l5 = 0, min;
-	int r = vmcoreinfo_get_u64(k->info, k->len, "NUMBER(pgtable_l5_enabled)", &l5);
-
-	if ((r < 0 && r != -ENOENT) || l5 > 1) {
-		say(k->why, k->whylen, "malformed NUMBER(pgtable_l5_enabled) in VMCOREINFO");
-		return -EINVAL;
-	}
-	min = l5 ? KCMDLINE_PAGE_OFFSET_L5 : KCMDLINE_PAGE_OFFSET_L4;
-	*bits = l5 ? KCMDLINE_PHYS_BITS_L5 : KCMDLINE_PHYS_BITS_L4;
-	r = read_var(k, "page_offset_base", base);
-	if (r == -ENOENT) {
-		*base = min;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	if (*base < min || *base >= KALLSYMS_START_KERNEL_MAP ||
-	    *base % KCMDLINE_PAGE_OFFSET_ALIGN) {
-		say(k->why, k->whylen, "page_offset_base 0x%" PRIx64 " is not a direct-map base "
-		    "(%u-level paging)", *base, l5 ? 5 : 4);
-		return -ERANGE;
-	}
-	return 0;
+	return kmap_read_var(k->info, k->len, k->ks, k->rd, k->ctx, name, val, k->why, k->whylen);
 }
 
 /* Up to KCMDLINE_SIZE bytes at PA into BUF, a page at a time, stopping after the page that
@@ -137,7 +81,7 @@ int kcmdline_read(const char *vmcoreinfo, size_t len, struct kallsyms *ks, kalls
 	r = read_var(&k, "saved_command_line", &ptr);
 	if (r == -ENOENT)
 		say(why, whylen, "no symbol saved_command_line in kallsyms");
-	if (r < 0 || (r = direct_map(&k, &base, &bits)) < 0)
+	if (r < 0 || (r = kmap_direct_map(vmcoreinfo, len, ks, rd, ctx, &base, &bits, why, whylen)) < 0)
 		return r;
 	if (ptr < base || (ptr - base) >> bits) {
 		if (ptr == 0)

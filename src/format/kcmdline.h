@@ -30,18 +30,19 @@
 #include <stdint.h>
 
 #include "format/kallsyms.h"
+#include "format/kmap.h"
 
 /* COMMAND_LINE_SIZE on x86-64: the string and its NUL lie within this many bytes. */
 #define KCMDLINE_SIZE 2048u
 /* The direct map's base without KASLR (__PAGE_OFFSET_BASE_L4 and _L5): KASLR only moves it
  * up.  Its size is 2^MAX_PHYSMEM_BITS: 46 bits with 4-level paging, 52 with 5-level
  * (VMCOREINFO's NUMBER(pgtable_l5_enabled)=1; a kernel without that key has 4 levels). */
-#define KCMDLINE_PAGE_OFFSET_L4 0xffff888000000000ull
-#define KCMDLINE_PAGE_OFFSET_L5 0xff11000000000000ull
-#define KCMDLINE_PHYS_BITS_L4 46u
-#define KCMDLINE_PHYS_BITS_L5 52u
+#define KCMDLINE_PAGE_OFFSET_L4 KMAP_PAGE_OFFSET_L4
+#define KCMDLINE_PAGE_OFFSET_L5 KMAP_PAGE_OFFSET_L5
+#define KCMDLINE_PHYS_BITS_L4 KMAP_PHYS_BITS_L4
+#define KCMDLINE_PHYS_BITS_L5 KMAP_PHYS_BITS_L5
 /* page_offset_base is randomized in steps of this (PUD_SIZE). */
-#define KCMDLINE_PAGE_OFFSET_ALIGN (1ull << 30)
+#define KCMDLINE_PAGE_OFFSET_ALIGN KMAP_PAGE_OFFSET_ALIGN
 
 /* Read the command line of the kernel whose VMCOREINFO is VMCOREINFO[0, LEN) and whose
  * kallsyms tables KS opened (kallsyms_open() over the same RD and CTX), reading

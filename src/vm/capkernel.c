@@ -84,20 +84,6 @@ char *capkernel_clean_cmdline(const char *cmdline)
 	return out;
 }
 
-/* VMCOREINFO's text in NOTES, or NULL. */
-static const char *vmcoreinfo_of(const struct crash_notes *notes, size_t *len)
-{
-	struct elfnote n;
-	size_t pos = 0;
-
-	while (notes->buf && elfnote_next(notes->buf, notes->len, &pos, &n) == 1)
-		if (elfnote_is(&n, "VMCOREINFO")) {
-			*len = n.descsz;
-			return (const char *)n.desc;
-		}
-	return NULL;
-}
-
 /* The boot region: --boot-region, or the default for an initrd of CK's size, checked. */
 static int choose_region(const struct vm_config *cfg, struct capture_kernel *ck, char *why,
 			 size_t whylen)
@@ -131,7 +117,7 @@ static int crashed_cmdline(const struct boot *crashed, int ram_fd,
 {
 	char line[KCMDLINE_SIZE], how[256];
 	size_t vlen = 0;
-	const char *vmci = vmcoreinfo_of(notes, &vlen);
+	const char *vmci = notes_vmcoreinfo(notes, &vlen);
 	int r = crash_kernel_cmdline(ram_fd, &crashed->cur, crashed->ram, crashed->nram, vmci, vlen,
 				     line, sizeof(line), how, sizeof(how));
 

@@ -5,6 +5,7 @@
 // record so an operator (or a later hvdump) knows what is where.
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include "dump/capture.h"
+#include "dump/kcmdline_ram.h"
+#include "dump/notes.h"
 #include "dump/release.h"
 #include "format/prstatus.h"
 #include "util/clock.h"
@@ -210,7 +213,7 @@ enum crash_action crash_handle(const struct crash_ctx *x)
 static void write_notes_file(const struct crash *c)
 {
 	char path[4200];
-	size_t size = elfcore_header_size(0, c->notes.len);
+	size_t size = elfcore_header_size(0, 0, c->notes.len);
 	uint8_t *buf;
 	int r;
 
@@ -220,7 +223,7 @@ static void write_notes_file(const struct crash *c)
 	buf = calloc(1, size);
 	if (!buf)
 		return;
-	r = elfcore_build(buf, size, 0, NULL, 0, c->notes.buf, c->notes.len);
+	r = elfcore_build(buf, size, 0, NULL, 0, c->notes.buf, c->notes.len, NULL);
 	if (r == 0)
 		r = write_file_atomic(path, buf, size, 0600);
 	if (r < 0)
@@ -319,6 +322,26 @@ static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale
 	notes_stale_add(stale, &c->notes);
 }
 
+/* Where the crashed kernel mapped itself, into KM, for the ELF core header (debuggers that
+ * read /proc/vmcore by virtual address need it); NULL, with a warning, when unknown. */
+static const struct kmap *crashed_kmap(const struct crash_ctx *x, int fd, struct kmap *km)
+{
+	size_t vlen = 0;
+	const char *vmci = notes_vmcoreinfo(&x->c->notes, &vlen);
+	char why[256];
+
+	if (crash_kernel_kmap(fd, &x->boot->cur, x->boot->ram, x->boot->nram, vmci, vlen, km, why,
+			      sizeof(why)) < 0) {
+		log_warn("the ELF core header gets no kernel-image segment and no virtual addresses "
+			 "(drgn cannot read /proc/vmcore then; crash and makedumpfile can): %s", why);
+		return NULL;
+	}
+	log_info("ELF core header as kexec's: kernel image 0x%" PRIx64 "-0x%" PRIx64 " at physical "
+		 "0x%" PRIx64 ", direct map at 0x%" PRIx64, km->text_vaddr,
+		 km->text_vaddr + km->text_size, km->text_paddr, km->direct_base);
+	return km;
+}
+
 /* Plan and apply the capture layout in the RAM file FD into PLAN.  0 or -errno (logged). */
 static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int fd,
 		   const struct capture_kernel *ck, struct capture_plan *plan)
@@ -332,6 +355,7 @@ static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int
 		.initrd_addr_max = ck->initrd_addr_max,
 		.notes_len = x->c->notes.len,
 	};
+	struct kmap km;
 	char why[512];
 	int r = -ENOSPC;
 
@@ -353,8 +377,8 @@ static int lay_out(const struct crash_ctx *x, const struct crash_list *list, int
 		log_err("cannot plan the capture boot: %s", why);
 	} else if ((r = within_cap(x, plan)) < 0) {
 		/* logged */
-	} else if ((r = capture_apply(fd, plan, x->c->notes.buf, x->c->notes.len, why,
-				      sizeof(why))) < 0) {
+	} else if ((r = capture_apply(fd, plan, x->c->notes.buf, x->c->notes.len,
+				      crashed_kmap(x, fd, &km), why, sizeof(why))) < 0) {
 		log_err("cannot lay out the capture boot: %s", why);
 	} else if (in.ndimms) {
 		log_info("%zu DIMM file(s) with crashed memory re-attached read-only where they were",

@@ -152,14 +152,14 @@ static uint8_t *cut_image(struct vmcore *v, struct elfcore_load *loads, size_t n
 	uint8_t *out;
 	size_t off;
 
-	*hdr = elfcore_header_size(nloads, nlen);
+	*hdr = elfcore_header_size(nloads, 0, nlen);
 	off = *hdr;
 	for (size_t i = 0; i < nloads; i++) {
 		loads[i].data_addr = off;
 		off += loads[i].size;
 	}
 	out = calloc(1, off);
-	if (!out || elfcore_build(out, *hdr, 0, loads, nloads, notes, nlen) < 0)
+	if (!out || elfcore_build(out, *hdr, 0, loads, nloads, notes, nlen, NULL) < 0)
 		abort();
 	for (size_t i = 0; i < nloads; i++) {
 		uint8_t *dst = out + loads[i].data_addr;

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	m.ram_size = (uint64_t)st.st_size;
 	m.lowmem = strtoull(argv[2], NULL, 0);
 	n = layout_production_ram(&m, r);
-	hs = elfcore_header_size(n, notes_len);
+	hs = elfcore_header_size(n, 0, notes_len);
 	pos = (hs + 4095) & ~4095ull;
 	for (size_t i = 0; i < n; i++) {
 		loads[i] = (struct elfcore_load){ .paddr = r[i].start, .size = r[i].size, .data_addr = pos };
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	{
 		uint8_t *h = calloc(1, hs);
-		if (out < 0 || !h || elfcore_build(h, hs, 0, loads, n, notes, notes_len) < 0 ||
+		if (out < 0 || !h || elfcore_build(h, hs, 0, loads, n, notes, notes_len, NULL) < 0 ||
 		    pwrite(out, h, hs, 0) != (ssize_t)hs)
 			return 2;
 		free(h);

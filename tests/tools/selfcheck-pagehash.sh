@@ -175,7 +175,7 @@ core=$tmp/vmcore
 mkcore "$core" "$ram" 0:0:0x300000 0x100000000:0x400000:0x200000
 run "$vmcheck" --out "$tmp/guest.hsh" "$core"
 expect "hvdump-vmcheck hashes the fake vmcore" 0 \
-	'^hvdump-guest: vmcheck loads=2 pages=1280 prstatus=2 vmcoreinfo=6\.1\.0-selfcheck seconds=[0-9]+\.[0-9]{2}$'
+	'^hvdump-guest: vmcheck loads=2 pages=1280 kimage_pages=0 prstatus=2 vmcoreinfo=6\.1\.0-selfcheck seconds=[0-9]+\.[0-9]{2}$'
 
 run "$tools/pagecmp" "$tmp/host.hsh" "$tmp/guest.hsh" --skip 0x300000-0x400000
 expect "pagecmp: all matched (zero MiB skipped)" 0 \

@@ -107,10 +107,10 @@ int main(int argc, char **argv)
 			pos += segs[i].memsz;
 		}
 		{
-			size_t hs = elfcore_header_size(nl, notes_len);
+			size_t hs = elfcore_header_size(nl, 0, notes_len);
 			uint8_t *h = calloc(1, hs);
 			/* base 0: the PT_NOTE offset becomes the file offset of the notes */
-			if (!h || elfcore_build(h, hs, 0, loads, nl, notes, notes_len) < 0 ||
+			if (!h || elfcore_build(h, hs, 0, loads, nl, notes, notes_len, NULL) < 0 ||
 			    pwrite(out, h, hs, 0) != (ssize_t)hs)
 				return 2;
 			free(h);

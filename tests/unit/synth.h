@@ -166,13 +166,13 @@ static inline uint8_t *synth_elf_notes(const struct synth *s, unsigned nloads,
 		memcpy(notes, extra, extra_len);
 	if (elfnote_append(notes, sizeof(notes), &nlen, "VMCOREINFO", 0, s->info, s->info_len))
 		abort();
-	hdr = (elfcore_header_size(nloads, nlen) + 4095) & ~(size_t)4095;
+	hdr = (elfcore_header_size(nloads, 0, nlen) + 4095) & ~(size_t)4095;
 	for (unsigned i = 0; i < nloads; i++)
 		loads[i] = (struct elfcore_load){ .paddr = i * chunk, .size = chunk,
 						  .data_addr = hdr + i * chunk };
 	*len = hdr + s->size;
 	out = calloc(1, *len);
-	if (!out || elfcore_build(out, hdr, 0, loads, nloads, notes, nlen))
+	if (!out || elfcore_build(out, hdr, 0, loads, nloads, notes, nlen, NULL))
 		abort();
 	memcpy(out + hdr, s->mem, s->size);
 	return out;

@@ -209,13 +209,13 @@ static uint8_t *guest_build(size_t *notes_len)
 static uint8_t *elf_build(const uint8_t *notes, size_t notes_len, size_t *len)
 {
 	struct elfcore_load load;
-	size_t hdr = (elfcore_header_size(1, notes_len) + 4095) & ~(size_t)4095;
+	size_t hdr = (elfcore_header_size(1, 0, notes_len) + 4095) & ~(size_t)4095;
 	uint8_t *out;
 
 	load = (struct elfcore_load){ .paddr = 0, .size = MEMSZ, .data_addr = hdr };
 	*len = hdr + MEMSZ;
 	out = calloc(1, *len);
-	if (!out || elfcore_build(out, hdr, 0, &load, 1, notes, notes_len))
+	if (!out || elfcore_build(out, hdr, 0, &load, 1, notes, notes_len, NULL))
 		abort();
 	memcpy(out + hdr, s.mem, MEMSZ);
 	return out;

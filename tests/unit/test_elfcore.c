@@ -54,7 +54,7 @@ int main(void)
 	       "page-aligned VMCOREINFO note recognised");
 	tap_ok(vmcoreinfo_note_at(notes, 4096) == 0, "other notes are not VMCOREINFO");
 
-	tap_ok(elfcore_build(out, sizeof(out), 0x100000000ull, loads, 2, notes, len) == 0,
+	tap_ok(elfcore_build(out, sizeof(out), 0x100000000ull, loads, 2, notes, len, NULL) == 0,
 	       "header built");
 	tap_ok(elfcore_parse(out, sizeof(out), 0, &segs, &nsegs, &need) == 0 && nsegs == 3,
 	       "header parses back: 3 segments");

@@ -102,10 +102,10 @@ static void ask(const char *line, char *reply, size_t len, struct gs_outcome *ou
 static void forge_header(void)
 {
 	struct elfcore_load load = { .paddr = CRASH_AT, .size = 8 * MIB, .data_addr = OTHER_AT };
-	size_t size = elfcore_header_size(1, 0);
+	size_t size = elfcore_header_size(1, 0, 0);
 	uint8_t *buf = calloc(1, size);
 
-	if (buf && elfcore_build(buf, size, 0, &load, 1, NULL, 0) == 0 &&
+	if (buf && elfcore_build(buf, size, 0, &load, 1, NULL, 0, NULL) == 0 &&
 	    pwrite(ram_fd, buf, size, HDR_AT) == (ssize_t)size)
 		tap_ok(1, "a forged header is in guest memory");
 	else
