@@ -10,6 +10,7 @@
 #include "dump/kcmdline_ram.h"
 #include "format/kcmdline.h"
 #include "format/kmap.h"
+#include "dump/taskpid.h"
 
 struct ram_src {
 	int fd;
@@ -82,4 +83,12 @@ int crash_kernel_kmap(int ram_fd, const struct machine_layout *m, const struct m
 	struct ram_src s = { ram_fd, m, ram, nram };
 
 	return kmap_lookup(vmcoreinfo, vmcoreinfo_len, ram_read, &s, out, why, whylen);
+}
+
+int crash_notes_pids(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
+		     size_t nram, struct crash_notes *notes, char *why, size_t whylen)
+{
+	struct ram_src s = { ram_fd, m, ram, nram };
+
+	return taskpid_set(notes, ram_read, &s, why, whylen);
 }

@@ -11,6 +11,7 @@
 
 #include "dump/layout.h"
 #include "format/kmap.h"
+#include "dump/notes.h"
 
 /* The command line of the kernel that crashed, from RAM file RAM_FD laid out as M
  * (layout_gpa_to_off(): the boot that crashed, not the capture boot), reading guest-physical
@@ -46,5 +47,10 @@ __attribute__((warn_unused_result)) int crash_kernel_kmap(int ram_fd, const stru
 							   const char *vmcoreinfo,
 							   size_t vmcoreinfo_len, struct kmap *out,
 							   char *why, size_t whylen);
+
+/* Each CPU's pid in NOTES' NT_PRSTATUS notes (dump/taskpid.h), from the same RAM file and
+ * ranges: the number of notes set, or taskpid_set()'s error with WHY set. */
+int crash_notes_pids(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
+		     size_t nram, struct crash_notes *notes, char *why, size_t whylen);
 
 #endif

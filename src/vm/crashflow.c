@@ -305,6 +305,22 @@ static int within_cap(const struct crash_ctx *x, const struct capture_plan *plan
 	return -EDQUOT;
 }
 
+/* Each CPU's pid in its NT_PRSTATUS note, as the kernel's crash_save_cpu() writes it (QEMU
+ * writes its CPU index + 1): debuggers take it for the thread that ran there. */
+static void set_pids(const struct crash_ctx *x, int fd)
+{
+	char why[256];
+	int r = crash_notes_pids(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
+				 why, sizeof(why));
+
+	if (r < 0)
+		log_warn("the notes keep QEMU's CPU numbers as pids (debuggers will not find the "
+			 "thread each CPU ran): %s", why);
+	else
+		log_info("each CPU's pid in its note: %d of %u CPUs' tasks read", r,
+			 x->c->notes.ncpus);
+}
+
 /* The crash's notes: VMCOREINFO found in guest memory if QEMU had none, notes.elf written,
  * the kernel remembered as stale. */
 static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale *stale)
@@ -318,6 +334,7 @@ static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale
 			log_warn("no VMCOREINFO in QEMU's notes or guest memory (%s): dump tools will "
 				 "need the kernel's debug info", strerror(-r));
 	}
+	set_pids(x, fd);
 	write_notes_file(c);
 	notes_stale_add(stale, &c->notes);
 }
