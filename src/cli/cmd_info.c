@@ -377,6 +377,13 @@ static void gather_header(struct info_ctx *c)
 		/* makedumpfile writes 0 when it converts an ELF vmcore */
 		json_object_set_new(kj, "dump_time", k->tv_sec > 0 ? jtime(k->tv_sec) : json_null());
 		json_object_set_new(kj, "release", jstr(k->uts.release));
+		json_object_set_new(kj, "phys_base", json_integer((json_int_t)k->phys_base));
+		/* QEMU 7.2 reads VMCOREINFO's decimal NUMBER(phys_base) as hexadecimal: readers
+		 * that take the header's (libkdumpfile) then translate wrongly; hvdump uses
+		 * VMCOREINFO's */
+		uint64_t pb;
+		if (c->vmci && vmcoreinfo_get_u64(c->vmci, c->vmci_len, "NUMBER(phys_base)", &pb) == 0)
+			json_object_set_new(kj, "phys_base_agrees", json_boolean(pb == k->phys_base));
 		json_object_set_new(c->root, "kdump", kj);
 	}
 	if (!c->vmci)
@@ -426,6 +433,10 @@ static void print_text(const json_t *root)
 		       JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT " CPUs, written %s\n",
 		       ji(k, "header_version"), ji(k, "dump_level"), ji(k, "nr_cpus"),
 		       js(k, "dump_time") ? js(k, "dump_time") : "at an unknown time");
+	if (k && json_is_false(json_object_get(k, "phys_base_agrees")))
+		printf("phys_base   the header's 0x%" PRIx64 " is not VMCOREINFO's (QEMU 7.2 writes "
+		       "it wrong): VMCOREINFO's is used; `hvdump convert` writes a right one\n",
+		       (uint64_t)ji(k, "phys_base"));
 	printf("kernel      %s\n", js(root, "kernel_release") ? js(root, "kernel_release")
 							    : "unknown (no OSRELEASE in VMCOREINFO)");
 	printf("crash time  %s\n", js(root, "crash_time") ? js(root, "crash_time")
