@@ -121,6 +121,11 @@ static void print_summary(const struct convert_opts *o, const struct convert_res
 	if (unjudged)
 		fprintf(stderr, "hvdump: warning: %" PRIu64 " pages had no readable struct page and "
 			"were kept whatever their type\n", unjudged);
+	if (o->format == CONVERT_ELF && r->ktext_why[0])
+		fprintf(stderr, "hvdump: warning: no PT_LOAD for the kernel image and no virtual "
+			"addresses in the ELF header (debuggers that read by virtual address, such "
+			"as drgn, cannot use the file; crash and makedumpfile can): %s\n",
+			r->ktext_why);
 }
 
 static void print_json(const struct convert_opts *o, const struct convert_result *r)
@@ -143,8 +148,13 @@ static void print_json(const struct convert_opts *o, const struct convert_result
 		"cache_private", (json_int_t)f->cache_private, "user", (json_int_t)f->user,
 		"free", (json_int_t)f->free, "hwpoison", (json_int_t)f->hwpoison,
 		"offline", (json_int_t)f->offline);
-	if (j && o->format == CONVERT_ELF)
+	if (j && o->format == CONVERT_ELF) {
 		json_object_set_new(j, "segments", json_integer((json_int_t)r->segments));
+		json_object_set_new(j, "kernel_image_segments",
+				    json_integer((json_int_t)r->ktext_segments));
+		if (r->ktext_why[0])
+			json_object_set_new(j, "kernel_image_missing", json_string(r->ktext_why));
+	}
 	uint64_t unjudged = f->no_memmap + f->memmap_unreadable - r->beyond_memmap;
 	if (j && unjudged)
 		json_object_set_new(j, "pages_without_struct_page",
