@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dump/convert.h"
+#include "dump/taskpid.h"
 #include "format/dumpfile.h"
 #include "format/elfcore.h"
 #include "format/kmap.h"
@@ -45,6 +46,8 @@ struct conv {
 	struct dumpfile **wd;                /* a handle of the input per worker */
 	unsigned nw;
 	const uint64_t *batch;               /* the pfns of the batch the pool runs */
+	struct crash_notes *fixed;           /* the input's notes with real pids (taskpid.h),
+					      * when it had QEMU's CPU numbers; else NULL */
 };
 
 __attribute__((format(printf, 4, 5))) static int failf(struct conv *cv, int err, bool bad_input,
@@ -292,6 +295,35 @@ static void dump_time(struct conv *cv, int64_t *sec, int64_t *usec)
 		*usec = 1; /* the writer reads 0/0 as "now" */
 }
 
+static int read_phys(void *ctx, uint64_t paddr, void *buf, size_t len);
+
+/* The notes the output gets: the input's, with each CPU's pid where it had QEMU's CPU
+ * numbers in pr_pid (as hvdump's own capture does; debuggers look the pid up). */
+static const uint8_t *out_notes(struct conv *cv, size_t *len)
+{
+	const uint8_t *in = dumpfile_notes(cv->d, len);
+	char why[256];
+
+	if (cv->fixed)
+		goto fixed;
+	if (!in || !taskpid_are_cpu_numbers(in, *len) || !(cv->fixed = calloc(1, sizeof(*cv->fixed))))
+		return in;
+	cv->fixed->buf = malloc(*len ? *len : 1);
+	if (cv->fixed->buf)
+		memcpy(cv->fixed->buf, in, *len);
+	cv->fixed->len = *len;
+	if (!cv->fixed->buf || taskpid_set(cv->fixed, read_phys, cv->d, why, sizeof(why)) <= 0) {
+		free(cv->fixed->buf);
+		cv->fixed->buf = NULL;
+		return in;
+	}
+fixed:
+	if (!cv->fixed->buf)
+		return in;
+	*len = cv->fixed->len;
+	return cv->fixed->buf;
+}
+
 static int read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
 	return dumpfile_read_virt(ctx, vaddr, buf, len);
@@ -334,7 +366,7 @@ static int write_kdump(struct conv *cv)
 	struct kdump_cpage *cp = malloc(BATCH * sizeof(*cp));
 	int r;
 
-	wo.notes = dumpfile_notes(cv->d, &wo.notes_len);
+	wo.notes = out_notes(cv, &wo.notes_len);
 	wo.vmcoreinfo = dumpfile_vmcoreinfo(cv->d, &wo.vmcoreinfo_len);
 	dump_time(cv, &wo.tv_sec, &wo.tv_usec);
 	if (!pfn || !out || !cp) {
@@ -411,7 +443,7 @@ static const struct kmap *elf_kmap(struct conv *cv, struct kmap *km,
 static int elf_header(struct conv *cv, uint8_t **hdr, size_t *hlen, uint64_t *data_off)
 {
 	size_t notes_len, n = 0, cap = 64;
-	const uint8_t *notes = dumpfile_notes(cv->d, &notes_len);
+	const uint8_t *notes = out_notes(cv, &notes_len);
 	struct elfcore_load *loads = malloc(cap * sizeof(*loads));
 	struct kmap kmap;
 	uint64_t off = 0;
@@ -644,6 +676,9 @@ int convert_run(const struct convert_opts *o, struct convert_result *res, char *
 out:
 	stop_workers(&cv);
 	dumpfile_close(cv.d);
+	if (cv.fixed)
+		free(cv.fixed->buf);
+	free(cv.fixed);
 	free(cv.valid);
 	free(cv.excl);
 	free(cv.zero);

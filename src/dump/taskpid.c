@@ -136,3 +136,18 @@ int taskpid_set(struct crash_notes *n, kallsyms_read_fn rd, void *ctx, char *why
 	kallsyms_close(ks);
 	return r;
 }
+
+bool taskpid_are_cpu_numbers(const uint8_t *notes, size_t len)
+{
+	struct elfnote e;
+	size_t pos = 0;
+	uint32_t k = 0;
+
+	while (elfnote_next(notes, len, &pos, &e) == 1) {
+		if (e.type != NT_PRSTATUS || !elfnote_is(&e, "CORE"))
+			continue;
+		if (e.descsz < PRSTATUS_PID_OFF + 4 || le32_get(e.desc + PRSTATUS_PID_OFF) != ++k)
+			return false;
+	}
+	return k > 0;
+}
