@@ -122,23 +122,21 @@ static void tasks_setup(struct kinfo *k)
 }
 
 /* QEMU (and hvdump's fallback from its register dump, hmpregs.h) write pr_pid = CPU
- * index + 1, not a pid: then pids come from the log only.  Told by QEMU's own notes, or by
- * every pr_pid being exactly that. */
+ * index + 1, not a pid: then pids come from the log only.  Told by every pr_pid being
+ * exactly that (QEMU's own notes beside them no longer tell: hvdump's capture keeps them
+ * and puts each CPU's pid in pr_pid, dump/taskpid.h). */
 static int qemu_notes(const uint8_t *notes, size_t len)
 {
 	struct elfnote n;
 	struct prstatus p;
 	size_t pos = 0;
 	unsigned k = 0;
-	int qemu = 0, seq = 1;
+	int seq = 1;
 
-	while (notes && elfnote_next(notes, len, &pos, &n) == 1) {
-		if (elfnote_is(&n, "QEMU"))
-			qemu = 1;
+	while (notes && elfnote_next(notes, len, &pos, &n) == 1)
 		if (prstatus_decode(&n, &p) == 0 && p.pid != ++k)
 			seq = 0;
-	}
-	return qemu || (k && seq);
+	return k && seq;
 }
 
 int kinfo_open(const struct kinfo_source *src, struct kinfo **out)

@@ -60,7 +60,8 @@ struct synth_kinfo_opts {
 	unsigned panic_cpu;       /* < ncpus */
 	int pcpu_hot;             /* 6.2 and later: pcpu_hot instead of current_task */
 	int addresses;            /* kallsyms_addresses instead of base-relative offsets */
-	int qemu;                 /* pr_pid = CPU + 1 and a "QEMU" note, as QEMU writes them */
+	int qemu;                 /* pr_pid = CPU + 1 and a "QEMU" note, as QEMU writes them;
+				   * 2: the "QEMU" note with real pids (hvdump's capture) */
 	int bad_note;             /* a last CORE NT_PRSTATUS note of 100 bytes */
 	int swapper;              /* init_task's comm is "swapper", not "swapper/0" */
 };
@@ -194,7 +195,7 @@ static inline void synth_kinfo_cpu(struct synth *s, const struct synth_kinfo_opt
 		break;
 	}
 	synth_prstatus(notes, cap, nlen,
-		       o->qemu ? cpu + 1 : role == SK_PANICKING ? SK_PANIC_PID : 1000 + cpu, reg);
+		       o->qemu == 1 ? cpu + 1 : role == SK_PANICKING ? SK_PANIC_PID : 1000 + cpu, reg);
 }
 
 /* Build the kernel in S (synth_init()ed here with SK_MEM bytes) and its notes (without

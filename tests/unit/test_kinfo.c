@@ -149,7 +149,7 @@ static void check_four(const struct world *w, const struct synth_kinfo_opts *o, 
 	       c[0].task == SYNTH_TEXT(SK_INIT_TASK), "%s", name);
 	tap_is_str(c[0].rip_symbol, "default_idle+0x10/0x100", "  its RIP's symbol");
 	tap_is_str(kinfo_area_name(c[0].rip_area), "kernel", "  in the kernel image");
-	tap_is_int(c[0].regs.pid, o->qemu ? 1 : 1000, "  pr_pid as written");
+	tap_is_int(c[0].regs.pid, o->qemu == 1 ? 1 : 1000, "  pr_pid as written");
 	is_stack(&c[0], idle_stack, 1, "  its stack");
 
 	tap_ok(c[1].cpu == 1 && c[1].cpu_from_gs && c[1].have_task && !strcmp(c[1].comm, "init") &&
@@ -175,6 +175,7 @@ static void test_variants(void)
 		{ .levels = 4, .ncpus = 4, .panic_cpu = 1, .bad_note = 1 },
 		{ .levels = 5, .ncpus = 4, .panic_cpu = 1, .pcpu_hot = 1, .addresses = 1,
 		  .qemu = 1, .swapper = 1 },
+		{ .levels = 4, .ncpus = 4, .panic_cpu = 1, .qemu = 2 },
 	};
 	static struct world w;
 
@@ -185,12 +186,12 @@ static void test_variants(void)
 		snprintf(v, sizeof(v), "%u-level, %s, %s%s", o->levels,
 			 o->pcpu_hot ? "pcpu_hot" : "current_task",
 			 o->addresses ? "kallsyms_addresses" : "kallsyms_offsets",
-			 o->qemu ? ", QEMU pids" : "");
+			 o->qemu == 1 ? ", QEMU pids" : o->qemu ? ", QEMU notes, real pids" : "");
 		world_make(&w, o, NULL);
 		world_open(&w, 1);
 		check_four(&w, o, v);
-		tap_ok(w.qemu == o->qemu, "%s: pr_pid %s", v,
-		       o->qemu ? "is QEMU's CPU index + 1" : "holds pids");
+		tap_ok(w.qemu == (o->qemu == 1), "%s: pr_pid %s", v,
+		       o->qemu == 1 ? "is QEMU's CPU index + 1" : "holds pids");
 		tap_ok(w.end == 0 && w.bad_notes == (unsigned)o->bad_note &&
 		       (!o->bad_note || (w.bad_note == 4 && w.bad_descsz == 100)),
 		       "%s: %s", v, o->bad_note ? "a 100-byte NT_PRSTATUS is note 4, and the walk "
