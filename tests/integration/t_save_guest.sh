@@ -40,6 +40,14 @@ chk=$("$TOOLS/kdump-check" "$T/guestdisk.img" --hash "$T/guest.hsh" 2>&1)
 ok $? "the dump on the guest's disk is a valid kdump-compressed file"
 diag "$(head -1 <<<"$chk" | cut -c1-200)"
 check_pages "the guest's dump is page-exact against the crashed RAM" 1 "$T/guest.hsh"
+if /usr/bin/python3 -c 'import kdumpfile' 2>/dev/null; then
+	/usr/bin/python3 "$ROOT/tests/tools/dbg-answers" kdumpfile "$T/guestdisk.img" 0 0 >"$T/kdf.ans" 2>&1
+	rel=${VMLINUZ##*/vmlinuz-}
+	check "libkdumpfile opens the guest's dump: release $rel and the kernel's version string" \
+		grep_all "$T/kdf.ans" "^release=$rel\$" '^version=#1 SMP'
+else
+	skip "python3-libkdumpfile not installed"
+fi
 memtotal_back "$T/g.log"
 kill -TERM "$HV_PID"
 wait_exit "$HV_PID" 60
