@@ -288,28 +288,6 @@ static int elf_finish(struct saver *s, int out)
 	return 0;
 }
 
-/* The crashed memory as the saver sees it, for the page filter
- * and kallsyms: crashed guest-physical
- * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
-int saver_view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	const struct saver_job *j = ctx;
-	uint64_t off;
-	int fd;
-
-	for (size_t i = 0; i < j->nsegs; i++) {
-		const struct elfcore_segment *g = &j->segs[i];
-		if (g->type == PT_NOTE || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
-		    len > g->memsz - (paddr - g->paddr))
-			continue;
-		if (saver_locate(j->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
-			return -EFAULT;
-		ssize_t n = pread(fd, buf, len, (off_t)off);
-		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-	}
-	return -EFAULT;
-}
-
 /* Where the crashed kernel mapped itself, for kexec's layout of the ELF header; NULL (with
  * the reason logged by the caller through WHY) when unknown. */
 static const struct kmap *saver_kmap(const struct saver_job *j, struct kmap *km, char *why,

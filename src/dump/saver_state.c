@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // The saver's shared state: what its thread (saver.c, and saver_kdump.c for the kdump format)
 // reports to the supervisor, under the saver's lock, and where the crash's bytes are.
+#include <elf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,4 +85,26 @@ int saver_locate(const struct saver *s, uint64_t gpa, uint64_t len, int *fd, uin
 		}
 	}
 	return -ERANGE;
+}
+
+/* The crashed memory as the saver sees it, for the page filter
+ * and kallsyms: crashed guest-physical
+ * addresses (p_paddr) -> the capture boot's (p_offset) -> a file and offset. */
+int saver_view_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	const struct saver_job *j = ctx;
+	uint64_t off;
+	int fd;
+
+	for (size_t i = 0; i < j->nsegs; i++) {
+		const struct elfcore_segment *g = &j->segs[i];
+		if (g->type == PT_NOTE || paddr < g->paddr || paddr - g->paddr >= g->memsz ||
+		    len > g->memsz - (paddr - g->paddr))
+			continue;
+		if (saver_locate(j->s, g->offset + (paddr - g->paddr), len, &fd, &off) < 0)
+			return -EFAULT;
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+		return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+	}
+	return -EFAULT;
 }

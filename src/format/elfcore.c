@@ -232,6 +232,18 @@ static bool ktext_piece(const struct elfcore_load *l, const struct kmap *km, uin
 	return true;
 }
 
+/* The virtual address of physical [PADDR, PADDR + SIZE) in M's direct map, or 0 when it does
+ * not lie inside the map. */
+static uint64_t direct_vaddr(const struct kmap *m, uint64_t paddr, uint64_t size)
+{
+	uint64_t end;
+
+	if (!m->direct_base || __builtin_add_overflow(paddr, size, &end) ||
+	    end > (1ull << m->direct_bits))
+		return 0;
+	return m->direct_base + paddr;
+}
+
 size_t elfcore_ktext_count(const struct elfcore_load *loads, size_t nloads, const struct kmap *km)
 {
 	uint64_t pa, len, file;
@@ -304,7 +316,7 @@ int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr, const struct elf
 		if (loads[i].zero_tail > UINT64_MAX - loads[i].size)
 			return -EINVAL;
 		if (!va && km)
-			va = kmap_direct_vaddr(km, loads[i].paddr, loads[i].size + loads[i].zero_tail);
+			va = direct_vaddr(km, loads[i].paddr, loads[i].size + loads[i].zero_tail);
 		put_phdr(p, PT_LOAD, PF_R | PF_W | PF_X, loads[i].data_addr, va, loads[i].paddr,
 			 loads[i].size, loads[i].size + loads[i].zero_tail, 0);
 	}

@@ -103,7 +103,7 @@ size_t elfcore_header_size(size_t nloads, size_t nktext, size_t notes_len);
  * guest-physical address OUT will live at, so the PT_NOTE's p_offset can point at them.
  * With KM (may be NULL), as kexec lays its headers out: PT_LOADs for the kernel image at
  * its virtual address come first, pointing at the same bytes as the RAM loads that hold it,
- * and each RAM load without a VADDR gets its direct-map address (kmap_direct_vaddr()).
+ * and each RAM load without a VADDR gets its direct-map address (when it lies inside the map).
  * Returns 0 or -EINVAL. */
 __attribute__((warn_unused_result)) int elfcore_build(uint8_t *out, size_t cap, uint64_t base_addr,
 						       const struct elfcore_load *loads, size_t nloads,

@@ -136,13 +136,3 @@ int kmap_lookup(const char *vmcoreinfo, size_t len, kallsyms_read_fn rd, void *c
 		memset(out, 0, sizeof(*out));
 	return r;
 }
-
-uint64_t kmap_direct_vaddr(const struct kmap *m, uint64_t paddr, uint64_t size)
-{
-	uint64_t end;
-
-	if (!m->direct_base || __builtin_add_overflow(paddr, size, &end) ||
-	    end > (1ull << m->direct_bits))
-		return 0;
-	return m->direct_base + paddr;
-}

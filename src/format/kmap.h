@@ -62,8 +62,4 @@ __attribute__((warn_unused_result)) int kmap_lookup(const char *vmcoreinfo, size
 						     kallsyms_read_fn rd, void *ctx,
 						     struct kmap *out, char *why, size_t whylen);
 
-/* The virtual address of physical [PADDR, PADDR + SIZE) in M's direct map, or 0 when it does
- * not lie inside the map. */
-uint64_t kmap_direct_vaddr(const struct kmap *m, uint64_t paddr, uint64_t size);
-
 #endif
