@@ -303,6 +303,34 @@ static const struct kmap *saver_kmap(const struct saver_job *j, struct kmap *km,
 	return kmap_lookup(vi, vlen, saver_view_read, (void *)j, km, why, whylen) == 0 ? km : NULL;
 }
 
+/* A resumed ELF save writes each load where the header OUT.part already has says (an
+ * hvdump of another version may have laid it out otherwise): LOADS[i].data_addr from it.
+ * 0, or -EBADMSG (WHY set) when the header does not describe these loads. */
+static int resumed_layout(int fd, struct elfcore_load *loads, size_t nloads, char *why,
+			  size_t whylen)
+{
+	struct elfcore_segment *segs = NULL;
+	size_t nsegs = 0;
+	int r = capture_read_header(fd, 0, &segs, &nsegs);
+
+	for (size_t i = 0; r == 0 && i < nloads; i++) {
+		size_t k = 0;
+
+		while (k < nsegs && !(segs[k].type == PT_LOAD && segs[k].paddr == loads[i].paddr &&
+				      segs[k].filesz == loads[i].size))
+			k++;
+		if (k == nsegs)
+			r = -EBADMSG;
+		else
+			loads[i].data_addr = segs[k].offset;
+	}
+	free(segs);
+	if (r < 0)
+		snprintf(why, whylen, "cannot resume: the partial ELF file's header does not describe "
+			 "the crashed memory's ranges (%s)", strerror(-r));
+	return r;
+}
+
 /* ELF: the header, then each load's bytes at its offset; a resumed save continues OUT.part
  * from its progress record. */
 static int save_elf(const struct saver_job *j)
@@ -358,6 +386,15 @@ static int save_elf(const struct saver_job *j)
 	}
 	hdr = calloc(1, hs);
 	r = hdr ? 0 : -ENOMEM;
+	if (r == 0 && s->cfg.resume) {
+		char why[300];
+
+		r = resumed_layout(out, loads, nloads, why, sizeof(why));
+		if (r < 0) {
+			snprintf(s->why, sizeof(s->why), "%s: %s", s->part_path, why);
+			goto out;
+		}
+	}
 	if (r == 0 && !s->cfg.resume) {
 		/* without it (logged when the capture header was built from the same memory),
 		 * the header has no kernel-image segment and no virtual addresses */
