@@ -97,7 +97,7 @@ $(O)/tests/tools/hvdump-vmcheck: guest/tools/hvdump-vmcheck.c guest/tools/pageha
 # at /bin/hvdump-save), with the part of the format library it needs and static libraries.
 GUEST_SAVE_SRCS := guest/tools/hvdump-save.c src/util/fsutil.c \
 	$(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump_compress.c kdump_pool.c kdump.c \
-		elfcore.c vmcoreinfo.c kmap.c kallsyms.c)
+		elfcore.c vmcoreinfo.c kmap.c kallsyms.c flat.c)
 GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h) src/util/fsutil.h
 GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
 
@@ -133,7 +133,7 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_O)/%)
 # the format code the targets reach (a list, not a wildcard: other format files need zlib &c.)
 FUZZ_LIB   := $(addprefix src/format/,elfcore.c prstatus.c vmcoreinfo.c vmcore.c printk.c kallsyms.c \
-		panicscan.c kinfo.c kcmdline.c)
+		panicscan.c kinfo.c kcmdline.c kmap.c btf.c)
 FUZZ_DEPS  := $(FUZZ_LIB) $(FUZZ_LIB:.c=.h) tests/unit/synth.h tests/unit/synth_kinfo.h
 FUZZ_CFLAGS := -std=gnu11 $(filter-out -Wno-format-truncation,$(WARN)) -D_GNU_SOURCE -Isrc -Itests
 
@@ -149,7 +149,7 @@ $(FUZZ_O)/fuzz_kallsyms: tests/fuzz/kallsyms_input.h
 $(FUZZ_O)/fuzz_kcmdline: tests/fuzz/kcmdline_input.h tests/unit/synth_kallsyms.h
 
 # fuzz_kdump also reaches the kdump reader and dumpfile.c, which need the codecs
-FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c) \
+FUZZ_KDUMP_LIB := $(FUZZ_LIB) $(addprefix src/format/,dumpfile.c kdump.c kdump_read.c kdump_compress.c flat.c) \
 		src/util/size.c
 $(FUZZ_O)/fuzz_kdump: tests/fuzz/fuzz_kdump.c $(FUZZ_DEPS) $(FUZZ_KDUMP_LIB) \
 		$(addprefix src/format/,dumpfile.h kdump.h kdump_disk.h)
@@ -198,7 +198,7 @@ $(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/con
 
 # fuzz_kdump_resume: continuing a damaged OUT.part (the kdump writer's resume, the reader)
 FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump.c kdump_compress.c \
-	elfcore.c vmcoreinfo.c) src/util/fsutil.c
+	elfcore.c vmcoreinfo.c flat.c) src/util/fsutil.c
 $(FUZZ_O)/fuzz_kdump_resume: tests/fuzz/fuzz_kdump_resume.c $(FUZZ_RESUME_LIB) \
 		$(addprefix src/format/,kdump.h kdump_disk.h le.h)
 	@mkdir -p $(dir $@)
@@ -212,6 +212,12 @@ $(FUZZ_O)/fuzz_parttable: tests/fuzz/fuzz_parttable.c $(FUZZ_PT_LIB) \
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PT_LIB) -lz
+
+# fuzz_flat: makedumpfile's flattened format read in place (format/flat.c, pure)
+$(FUZZ_O)/fuzz_flat: tests/fuzz/fuzz_flat.c src/format/flat.c src/format/flat.h src/util/why.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/flat.c
 
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c

@@ -378,6 +378,7 @@ static void gather_header(struct info_ctx *c)
 		json_object_set_new(kj, "dump_time", k->tv_sec > 0 ? jtime(k->tv_sec) : json_null());
 		json_object_set_new(kj, "release", jstr(k->uts.release));
 		json_object_set_new(kj, "phys_base", json_integer((json_int_t)k->phys_base));
+		json_object_set_new(kj, "flattened", json_boolean(k->flattened));
 		/* QEMU 7.2 reads VMCOREINFO's decimal NUMBER(phys_base) as hexadecimal: readers
 		 * that take the header's (libkdumpfile) then translate wrongly; hvdump uses
 		 * VMCOREINFO's */
@@ -426,7 +427,9 @@ static void print_text(const json_t *root)
 	printf("file        %s\n", js(root, "file"));
 	printf("size        %" JSON_INTEGER_FORMAT " bytes (%s)\n", ji(root, "file_size"),
 	       size_human((uint64_t)ji(root, "file_size"), h, sizeof(h)));
-	printf("format      %s%s\n", js(root, "format"),
+	const char *flat = k && json_is_true(json_object_get(k, "flattened"))
+				   ? " (flattened, makedumpfile -F's layout: read in place)" : "";
+	printf("format      %s%s%s\n", js(root, "format"), flat,
 	       json_is_true(json_object_get(root, "incomplete")) ? " (incomplete)" : "");
 	if (k)
 		printf("kdump       header version %" JSON_INTEGER_FORMAT ", dump level %"

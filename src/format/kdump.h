@@ -231,6 +231,8 @@ struct kdump_info {
 	int32_t header_version;
 	uint32_t status;            /* DUMP_DH_* bits of the header */
 	int incomplete;             /* DUMP_DH_COMPRESSED_INCOMPLETE */
+	int flattened;              /* the file is in makedumpfile's flattened layout
+				     * (flat.h); file_size is then the rearranged file's */
 	struct kdump_utsname uts;   /* NUL-terminated copies */
 	int64_t tv_sec, tv_usec;
 	int32_t nr_cpus;
@@ -249,9 +251,10 @@ struct kdump_info {
  * bitmaps (sizes against max_mapnr, bitmap 2 a subset of bitmap 1), the notes and VMCOREINFO
  * areas, and every page descriptor (offset inside the data area, offset + size inside the
  * file, size 1..4096, flags raw or exactly one known compression, raw means 4096).  Nothing
- * is trusted; memory use is bounded by the file's size.  Returns 0, -EBADMSG for a malformed
- * file, -ENOTSUP for a valid file we cannot read (another block size, split dumps, flattened
- * format), -EAGAIN for an incomplete file without KDUMP_OPEN_INCOMPLETE, -ENOMEM, or an I/O
+ * is trusted; memory use is bounded by the file's size.  A flattened file (makedumpfile -F,
+ * QEMU's and libvirt's kdump formats) is read in place through flat.h.  Returns 0, -EBADMSG
+ * for a malformed file, -ENOTSUP for a valid file we cannot read (another block size, split
+ * dumps), -EAGAIN for an incomplete file without KDUMP_OPEN_INCOMPLETE, -ENOMEM, or an I/O
  * -errno; WHY (if not NULL) gets a one-line explanation. */
 __attribute__((warn_unused_result)) int kdump_open(int fd, unsigned flags, struct kdump **out,
 						    char *why, size_t whylen);

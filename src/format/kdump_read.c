@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "format/flat.h"
 #include "format/kdump.h"
 #include "format/kdump_disk.h"
 
@@ -23,6 +24,7 @@
 
 struct kdump {
 	int fd;
+	struct flat *flat;           /* the file is flattened (flat.h): reads go through it */
 	struct kdump_info info;
 	uint32_t sub_hdr_blocks;
 	uint8_t *bm1, *bm2;          /* ceil(max_mapnr / 8) bytes, bits >= max_mapnr cleared */
@@ -38,6 +40,13 @@ struct kdump {
 	uint8_t cbuf[KDUMP_PAGE_SIZE];
 };
 
+
+/* Read LEN bytes at OFF of the dump file, or of the file a flattened one stands for. */
+static int rd(const struct kdump *k, void *buf, size_t len, uint64_t off)
+{
+	return k->flat ? flat_pread(k->flat, k->fd, buf, len, off)
+		       : kdump_pread_full(k->fd, buf, len, off);
+}
 
 static int file_size(int fd, uint64_t *size)
 {
@@ -79,12 +88,9 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 	if (in->file_size < KDUMP_PAGE_SIZE)
 		return kdump_fail(why, whylen, -EBADMSG, "file of %llu bytes is shorter than a header block",
 			    (unsigned long long)in->file_size);
-	ret = kdump_pread_full(k->fd, b, sizeof(b), 0);
+	ret = rd(k, b, sizeof(b), 0);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the header: %s", strerror(-ret));
-	if (memcmp(b, "makedumpfile", 12) == 0)
-		return kdump_fail(why, whylen, -ENOTSUP,
-			    "flattened format (makedumpfile -F): rearrange it with makedumpfile -R");
 	if (memcmp(b, "DISKDUMP", KDUMP_SIG_LEN) == 0)
 		return kdump_fail(why, whylen, -ENOTSUP, "old diskdump format (DISKDUMP signature)");
 	if (memcmp(b, KDUMP_SIGNATURE, KDUMP_SIG_LEN) != 0)
@@ -127,7 +133,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 	/* the sub header */
 	if (!in_file(k, KDUMP_PAGE_SIZE, KDUMP_PAGE_SIZE))
 		return kdump_fail(why, whylen, -EBADMSG, "file ends before the sub header");
-	ret = kdump_pread_full(k->fd, b, sizeof(b), KDUMP_PAGE_SIZE);
+	ret = rd(k, b, sizeof(b), KDUMP_PAGE_SIZE);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the sub header: %s", strerror(-ret));
 	in->phys_base = le64_get(b + KDUMP_KH(phys_base));
@@ -152,7 +158,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 			k->notes = malloc(len);
 			if (!k->notes)
 				return kdump_fail(why, whylen, -ENOMEM, "out of memory for the notes");
-			ret = kdump_pread_full(k->fd, k->notes, len, off);
+			ret = rd(k, k->notes, len, off);
 			if (ret < 0)
 				return kdump_fail(why, whylen, ret, "reading the notes: %s", strerror(-ret));
 			k->notes_len = len;
@@ -169,7 +175,7 @@ static int read_headers(struct kdump *k, unsigned flags, uint64_t *max_mapnr32,
 			k->vmci = malloc(len + 1);
 			if (!k->vmci)
 				return kdump_fail(why, whylen, -ENOMEM, "out of memory for VMCOREINFO");
-			ret = kdump_pread_full(k->fd, k->vmci, len, off);
+			ret = rd(k, k->vmci, len, off);
 			if (ret < 0)
 				return kdump_fail(why, whylen, ret, "reading VMCOREINFO: %s", strerror(-ret));
 			k->vmci[len] = '\0';
@@ -215,9 +221,9 @@ static int read_bitmaps(struct kdump *k, uint32_t bitmap_blocks, char *why, size
 	k->bm2 = malloc(need);
 	if (!k->bm1 || !k->bm2)
 		return kdump_fail(why, whylen, -ENOMEM, "out of memory for the bitmaps");
-	ret = kdump_pread_full(k->fd, k->bm1, need, off);
+	ret = rd(k, k->bm1, need, off);
 	if (ret == 0)
-		ret = kdump_pread_full(k->fd, k->bm2, need, off + half);
+		ret = rd(k, k->bm2, need, off + half);
 	if (ret < 0)
 		return kdump_fail(why, whylen, ret, "reading the bitmaps: %s", strerror(-ret));
 	if (in->max_mapnr & 7) {
@@ -291,7 +297,7 @@ static int check_descs(struct kdump *k, char *why, size_t whylen)
 		return kdump_fail(why, whylen, -ENOMEM, "out of memory");
 	for (uint64_t i = 0; i < n;) {
 		uint64_t m = n - i < DESC_CHUNK ? n - i : DESC_CHUNK;
-		ret = kdump_pread_full(k->fd, chunk, (size_t)m * KDUMP_DESC_SIZE,
+		ret = rd(k, chunk, (size_t)m * KDUMP_DESC_SIZE,
 				 k->desc_off + i * KDUMP_DESC_SIZE);
 		if (ret < 0) {
 			ret = kdump_fail(why, whylen, ret, "reading descriptors: %s", strerror(-ret));
@@ -317,6 +323,27 @@ out_free:
 	return ret;
 }
 
+/* A flattened file (makedumpfile -F, QEMU's kdump-* formats): map it (flat.h) and read the
+ * kdump file it stands for from then on; its size is that file's.  0, or flat_open()'s
+ * error with WHY set. */
+static int open_flat(struct kdump *k, char *why, size_t whylen)
+{
+	uint8_t b[FLAT_DATA_HEADER_SIZE];
+	char w[200] = "";
+	int ret;
+
+	if (k->info.file_size < sizeof(b) || kdump_pread_full(k->fd, b, sizeof(b), 0) < 0 ||
+	    !flat_detect(b, sizeof(b)))
+		return 0;
+	ret = flat_open(k->fd, k->info.file_size, &k->flat, w, sizeof(w));
+	if (ret < 0)
+		return kdump_fail(why, whylen, ret, "flattened format (makedumpfile -F): %s",
+				  w[0] ? w : strerror(-ret));
+	k->info.flattened = 1;
+	k->info.file_size = flat_size(k->flat);
+	return 0;
+}
+
 int kdump_open(int fd, unsigned flags, struct kdump **out, char *why, size_t whylen)
 {
 	struct kdump *k;
@@ -335,6 +362,9 @@ int kdump_open(int fd, unsigned flags, struct kdump **out, char *why, size_t why
 		kdump_fail(why, whylen, ret, "cannot size the file: %s", strerror(-ret));
 		goto fail_close;
 	}
+	ret = open_flat(k, why, whylen);
+	if (ret < 0)
+		goto fail_close;
 	ret = read_headers(k, flags, &max_mapnr32, &bitmap_blocks, why, whylen);
 	if (ret < 0)
 		goto fail_close;
@@ -361,6 +391,7 @@ void kdump_close(struct kdump *k)
 	if (k->zs_ready)
 		inflateEnd(&k->zs);
 	ZSTD_freeDCtx(k->zstd);
+	flat_close(k->flat);
 	free(k->bm1);
 	free(k->bm2);
 	free(k->rank);
@@ -393,7 +424,7 @@ static int read_desc(struct kdump *k, uint64_t pfn, struct kdump_desc *d)
 	uint8_t raw[KDUMP_DESC_SIZE];
 	uint64_t sect = pfn / SECT_PFNS;
 	uint64_t rank = k->rank[sect] + popcount_range(k->bm2, sect * SECT_PFNS, pfn);
-	int ret = kdump_pread_full(k->fd, raw, sizeof(raw), k->desc_off + rank * KDUMP_DESC_SIZE);
+	int ret = rd(k, raw, sizeof(raw), k->desc_off + rank * KDUMP_DESC_SIZE);
 	if (ret < 0)
 		return ret;
 	*d = kdump_desc_decode(raw);
@@ -476,8 +507,8 @@ int kdump_read_page(struct kdump *k, uint64_t pfn, void *buf)
 	if (d.offset == 0)
 		return -ENODATA;
 	if (d.flags == 0)
-		return kdump_pread_full(k->fd, buf, KDUMP_PAGE_SIZE, d.offset);
-	ret = kdump_pread_full(k->fd, k->cbuf, d.size, d.offset);
+		return rd(k, buf, KDUMP_PAGE_SIZE, d.offset);
+	ret = rd(k, k->cbuf, d.size, d.offset);
 	if (ret == 0)
 		ret = decompress(k, &d, buf);
 	if (ret < 0)

@@ -5,7 +5,7 @@
 // the records rearrange to (and, when makedumpfile is installed, against what
 // `makedumpfile -R` makes of the same stream, and a `makedumpfile -F` dump of an ELF
 // vmcore read back against the plain file); malformed streams refused with -EBADMSG and a
-// reason naming the byte.
+// reason naming the byte, and so is one record more than FLAT_MAX_RECORDS.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,16 +33,19 @@ static uint64_t rnd(void)
 /* A stream being built, and the file it rearranges to (the model). */
 struct stream {
 	uint8_t *buf;
-	size_t len;
+	size_t len, cap;
 	uint8_t *want;
 	uint64_t want_len;
 };
 
 static void put(struct stream *s, const void *p, size_t len)
 {
-	s->buf = realloc(s->buf, s->len + len);
-	if (!s->buf)
-		abort();
+	if (s->len + len > s->cap) {
+		s->cap = 2 * (s->len + len);
+		s->buf = realloc(s->buf, s->cap);
+		if (!s->buf)
+			abort();
+	}
 	memcpy(s->buf + s->len, p, len);
 	s->len += len;
 }
@@ -418,6 +421,42 @@ static void same_as(const char *flat, const char *plain, const char *name)
 	free(want);
 }
 
+/* A sparse file of zeros after the header is FLAT_MAX_RECORDS records of 0 bytes at offset 0:
+ * with an end marker after them it is an empty file; one record more is refused. */
+static void too_many(void)
+{
+	uint64_t end_at = MAX_SIZE_MDF_HEADER + (uint64_t)FLAT_MAX_RECORDS * 16;
+	uint8_t zeros[16] = { 0 };
+	struct flat *fl = NULL;
+	char path[256], why[256] = "";
+	struct stream s;
+	int fd, r;
+
+	start(&s, TYPE_FLAT_HEADER);
+	end(&s);
+	snprintf(path, sizeof(path), "%s/many", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	r = fd >= 0 && pwrite(fd, s.buf, s.len, 0) == (ssize_t)s.len &&
+	    pwrite(fd, s.buf + MAX_SIZE_MDF_HEADER, 16, (off_t)end_at) == 16 &&
+	    pwrite(fd, zeros, 16, MAX_SIZE_MDF_HEADER) == 16;
+	if (!tap_ok(r, "a sparse file of %u records", FLAT_MAX_RECORDS))
+		goto close_fd;
+	r = flat_open(fd, end_at + 16, &fl, why, sizeof(why));
+	tap_ok(r == 0 && flat_size(fl) == 0, "%u records of 0 bytes: an empty file (%d %s)",
+	       FLAT_MAX_RECORDS, r, why);
+	flat_close(fl);
+	r = pwrite(fd, zeros, 16, (off_t)end_at) == 16 &&
+	    pwrite(fd, s.buf + MAX_SIZE_MDF_HEADER, 16, (off_t)end_at + 16) == 16;
+	r = r ? flat_open(fd, end_at + 32, &fl, why, sizeof(why)) : -EIO;
+	tap_ok(r == -EBADMSG && strstr(why, "at byte 268439552 is one more than the 16777216"),
+	       "one record more is refused (%d %s)", r, why);
+close_fd:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	stream_free(&s);
+}
+
 /* makedumpfile -F of an ELF vmcore (synthetic: it has VMCOREINFO and page tables, no struct
  * pages, so dump level 0 or 1), read in place: as ELF (-E; makedumpfile 1.7.2 writes the
  * program headers twice, the second record over the first) against makedumpfile's plain
@@ -467,6 +506,7 @@ int main(void)
 	random_streams();
 	empty();
 	malformed();
+	too_many();
 	real_makedumpfile();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
