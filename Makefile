@@ -224,7 +224,8 @@ $(FUZZ_O)/fuzz_flat: tests/fuzz/fuzz_flat.c src/format/flat.c src/format/flat.h 
 MKSEED_LIB := $(FUZZ_PF_LIB) $(filter-out src/format/elfcore.c src/util/size.c,$(FUZZ_RECORD_LIB)) \
 	src/format/kdump_write.c src/format/kdump_resume.c
 $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/record.h \
-		tests/fuzz/kallsyms_input.h tests/fuzz/kcmdline_input.h tests/unit/synth_kallsyms.h
+		tests/fuzz/kallsyms_input.h tests/fuzz/kcmdline_input.h tests/unit/synth_kallsyms.h \
+		tests/unit/synth_btf.h
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \

@@ -437,9 +437,9 @@ static void print_text(const json_t *root)
 		       ji(k, "header_version"), ji(k, "dump_level"), ji(k, "nr_cpus"),
 		       js(k, "dump_time") ? js(k, "dump_time") : "at an unknown time");
 	if (k && json_is_false(json_object_get(k, "phys_base_agrees")))
-		printf("phys_base   the header's 0x%" PRIx64 " is not VMCOREINFO's (QEMU 7.2 writes "
-		       "it wrong): VMCOREINFO's is used; `hvdump convert` writes a right one\n",
-		       (uint64_t)ji(k, "phys_base"));
+		printf("phys_base   the header's 0x%" PRIx64 " is not VMCOREINFO's (QEMU 7.2 reads its "
+		       "decimal value as hexadecimal): VMCOREINFO's is used; `hvdump convert` "
+		       "writes the right one\n", (uint64_t)ji(k, "phys_base"));
 	printf("kernel      %s\n", js(root, "kernel_release") ? js(root, "kernel_release")
 							    : "unknown (no OSRELEASE in VMCOREINFO)");
 	printf("crash time  %s\n", js(root, "crash_time") ? js(root, "crash_time")

@@ -55,6 +55,8 @@
 #include "unit/synth.h"
 #include "unit/synth_kallsyms.h"
 #include "unit/synth_kinfo.h"
+#include "unit/synth_btf.h"
+#include "format/kallsyms.h"
 
 struct pages {
 	uint64_t *pfn;
@@ -1324,6 +1326,48 @@ static int kdr_seeds(const char *dir)
 	return r;
 }
 
+static int btf_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
+{
+	return vmcore_read_phys(ctx, paddr, buf, len);
+}
+
+/* fuzz_btf: the synthetic BTF of test_btf, and the real kernel's from a dump (through its
+ * kallsyms: __start_BTF, __stop_BTF). */
+static int btf_seeds(const char *dir, const char *path)
+{
+	size_t len = kernel();
+	struct kallsyms *ks = NULL;
+	uint64_t start, stop, pa;
+	struct vmcore *v = NULL;
+	const char *info;
+	size_t ilen;
+	uint8_t *buf;
+	int r, w = 0;
+
+	if (write_file(dir, "btf", "synthetic", out, len) < 0)
+		return -1;
+	if (!path)
+		return 0;
+	if (vmcore_open(path, &v) < 0)
+		return 0; /* from_dump() says why */
+	info = vmcore_info(v, &ilen);
+	r = kallsyms_open(info, ilen, btf_read_phys, v, &ks);
+	if (r == 0 && kallsyms_find(ks, "__start_BTF", &start) == 0 &&
+	    kallsyms_find(ks, "__stop_BTF", &stop) == 0 && stop > start &&
+	    stop - start <= BTF_MAX_SIZE &&
+	    kallsyms_kimage_to_phys(info, ilen, start, &pa) == 0 &&
+	    (buf = malloc((size_t)(stop - start)))) {
+		if (vmcore_read_phys(v, pa, buf, (size_t)(stop - start)) == 0)
+			w = write_file(dir, "btf", "real-kernel", buf, (size_t)(stop - start));
+		free(buf);
+	}
+	if (r < 0)
+		fprintf(stderr, "mkseed: %s: no kallsyms for a BTF seed: %s\n", path, strerror(-r));
+	kallsyms_close(ks);
+	vmcore_close(v);
+	return w < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -1332,7 +1376,8 @@ int main(int argc, char **argv)
 	}
 	if (synthetic(argv[1]) < 0 || pf_synthetic(argv[1]) < 0 || kinfo_synthetic(argv[1]) < 0 ||
 	    record_seeds(argv[1]) < 0 || kdr_seeds(argv[1]) < 0 ||
-	    ks_seeds(argv[1]) < 0 || kc_seeds(argv[1]) < 0)
+	    ks_seeds(argv[1]) < 0 || kc_seeds(argv[1]) < 0 ||
+	    btf_seeds(argv[1], argc == 3 ? argv[2] : NULL) < 0)
 		return 1;
 	if (argc == 3 && (from_dump(argv[1], argv[2]) < 0 || pf_from_dump(argv[1], argv[2]) < 0 ||
 			  kinfo_from_dump(argv[1], argv[2]) < 0))

@@ -14,6 +14,11 @@
 # - makedumpfile --dump-dmesg: the same kernel log as hvdump dmesg of the copy;
 # - hvdump info: the panicking task; crash(8) on the copy and two others: release, jiffies_64,
 #   the panic path in bt.
+# Then QEMU's own dumps of another crash (dump-guest-memory of the paused guest, ELF and
+# kdump-zlib, which QEMU writes flattened): hvdump reads both (info, dmesg), crash reads
+# both; drgn cannot use QEMU's files themselves (docs/interop.md), but `hvdump convert` of
+# either gives files drgn and libkdumpfile read with the same answers, the log's pid, and
+# the stack through panic.
 . "$(dirname "$0")/../lib/common.sh"
 guest_env
 PY=/usr/bin/python3
@@ -110,5 +115,44 @@ for n in proc-vmcore.elf saver.kdump convert-lzo-d31.kdump; do
 	check "crash reads $n: release, jiffies_64 = $jiffies, bt through sysrq_handle_crash" \
 		grep_all "$T/$n.crash" "RELEASE: $rel" "jiffies_64 = .*= $jiffies\$" 'sysrq_handle_crash' ||
 		diag "$(head -30 "$T/$n.crash")"
+done
+
+# QEMU's dumps
+mkdir -m 700 "$T/q"
+qe=$T/q/qemu.elf qz=$T/q/qemu.elf.kdump-zlib
+"$ROOT/tests/tools/mkvmcore" "$qe" max "hvdump.pattern=16:7" elf,kdump-zlib >"$T/q/mk.log" 2>&1
+ok $? "QEMU dumped one crash as ELF and as kdump-zlib" || diag "$(cat "$T/q/mk.log")"
+chmod u+w "$qe" "$qz" 2>/dev/null
+qpid=$(sed -n 's/.*CPU: [0-9]* PID: \([0-9]*\) Comm:.*/\1/p' "$qe.console" | head -1)
+"$HVDUMP" info "$qz" >"$T/q/qz.info" 2>&1
+check "hvdump info reads QEMU's flattened kdump file: flattened, phys_base checked" \
+	grep_all "$T/q/qz.info" '^format .*kdump-zlib (flattened' "^task .*PID $qpid,"
+diag "$(grep -E '^format|^phys_base' "$T/q/qz.info")"
+"$HVDUMP" dmesg "$qe" >"$T/q/qe.dmesg" 2>&1 && "$HVDUMP" dmesg "$qz" >"$T/q/qz.dmesg" 2>&1 &&
+	cmp -s "$T/q/qe.dmesg" "$T/q/qz.dmesg"
+ok $? "hvdump dmesg: the same log from QEMU's ELF and flattened files"
+$PY "$ANS" drgn "$qe" "$VMLINUX" $MODS >"$T/q/qe.drgn" 2>&1
+diag "drgn on QEMU's ELF itself: $(grep -m1 '^release=' "$T/q/qe.drgn")"
+"$HVDUMP" convert -q -c lzo "$qz" "$T/q/from-flat.kdump" 2>"$T/q/c1.err" &&
+	"$HVDUMP" convert -q -f elf "$qe" "$T/q/from-elf.elf" 2>"$T/q/c2.err"
+ok $? "hvdump convert of QEMU's flattened kdump and of its ELF"
+$PY "$ANS" drgn "$T/q/from-elf.elf" "$VMLINUX" $MODS >"$T/q/ref.ans" 2>&1
+check "drgn reads the conversion of QEMU's ELF: the log's pid ($qpid), the stack through panic" \
+	grep_all "$T/q/ref.ans" "^panic_pid=$qpid\$" '^stack=.*,panic,sysrq_handle_crash' ||
+	diag "$(cat "$T/q/ref.ans")"
+cp "$T/q/ref.ans" "$T/ref.ans"
+jv=$(sed -n 's/^jiffies_64_vaddr=//p' "$T/ref.ans") pv=$(sed -n 's/^page_vaddr=//p' "$T/ref.ans")
+$PY "$ANS" drgn "$T/q/from-flat.kdump" "$VMLINUX" $MODS >"$T/q/ff.drgn" 2>&1
+check "drgn reads the conversion of QEMU's flattened kdump: the same answers" same "$T/q/ff.drgn" "$keys" ||
+	diag "$(cat "$T/q/ff.drgn" "$T/q/ff.drgn.diff" 2>/dev/null | head -20)"
+for f in "$T/q/from-flat.kdump" "$T/q/from-elf.elf"; do
+	$PY "$ANS" kdumpfile "$f" "$jv" "$pv" >"$f.kdf" 2>&1
+	check "libkdumpfile reads $(basename "$f"): the same answers" \
+		same "$f.kdf" '^(release|version|jiffies_64|page_sha)=' || diag "$(cat "$f.kdf")"
+done
+for f in "$qe" "$qz"; do
+	printf 'sys\nbt\nquit\n' | timeout 300 crash -s "$VMLINUX" "$f" >"$f.crash" 2>&1
+	check "crash reads QEMU's $(basename "$f")" grep_all "$f.crash" "RELEASE: $rel" 'sysrq_handle_crash' ||
+		diag "$(head -20 "$f.crash")"
 done
 done_testing
