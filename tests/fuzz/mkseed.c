@@ -1335,7 +1335,7 @@ static int btf_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
  * kallsyms: __start_BTF, __stop_BTF). */
 static int btf_seeds(const char *dir, const char *path)
 {
-	size_t len = kernel();
+	size_t len = synth_btf();
 	struct kallsyms *ks = NULL;
 	uint64_t start, stop, pa;
 	struct vmcore *v = NULL;
@@ -1344,7 +1344,7 @@ static int btf_seeds(const char *dir, const char *path)
 	uint8_t *buf;
 	int r, w = 0;
 
-	if (write_file(dir, "btf", "synthetic", out, len) < 0)
+	if (write_file(dir, "btf", "synthetic", sb_out, len) < 0)
 		return -1;
 	if (!path)
 		return 0;

@@ -510,7 +510,7 @@ static void test_malformed(void)
 	MUT((void)0, 0, "unmodified copy opens");
 	MUT(b[0] = 'X', -EBADMSG, "bad signature");
 	MUT(memcpy(b, "DISKDUMP", 8), -ENOTSUP, "old diskdump");
-	MUT(memcpy(b, "makedumpfile", 12), -ENOTSUP, "flattened format");
+	MUT(memcpy(b, "makedumpfile", 13), -EBADMSG, "flattened format, damaged");
 	MUT(le32_put(b + KDUMP_DH(header_version), 0), -EBADMSG, "header_version 0");
 	MUT(le32_put(b + KDUMP_DH(header_version), 7), -ENOTSUP, "header_version 7");
 	MUT(le32_put(b + KDUMP_DH(block_size), 8192), -ENOTSUP, "block_size 8192");
@@ -673,6 +673,66 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
+static void put_be64(int fd, int64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i));
+	if (write(fd, b, 8) != 8)
+		abort();
+}
+
+/* A file in makedumpfile's flattened layout that stands for the round trip's zstd file:
+ * a garbage record over its header first, then its bytes in 3000-byte records, last to
+ * first (the header's real bytes come last and win), then the end marker.  It reads back
+ * page for page, flagged flattened. */
+static void test_flattened(void)
+{
+	char *src = strdup(path_in("rt-zstd.kdump")), *flat = strdup(path_in("flat.kdump"));
+	int in = open(src, O_RDONLY), out = open(flat, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	struct stat st;
+	uint8_t *data, hdr[4096] = "makedumpfile", junk[4096];
+	struct kdump *k;
+	char why[256];
+
+	if (in < 0 || out < 0 || fstat(in, &st) < 0 || !(data = malloc((size_t)st.st_size)) ||
+	    read(in, data, (size_t)st.st_size) != st.st_size)
+		abort();
+	memset(hdr + 16, 0, 16);
+	hdr[23] = 1;                                   /* type 1, big-endian */
+	hdr[31] = 1;                                   /* version 1 */
+	memset(junk, 0xa5, sizeof(junk));
+	if (write(out, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr))
+		abort();
+	put_be64(out, 0);
+	put_be64(out, sizeof(junk));
+	if (write(out, junk, sizeof(junk)) != (ssize_t)sizeof(junk))
+		abort();
+	for (int64_t off = (st.st_size - 1) / 3000 * 3000; off >= 0; off -= 3000) {
+		size_t n = (size_t)(st.st_size - off < 3000 ? st.st_size - off : 3000);
+		put_be64(out, off);
+		put_be64(out, (int64_t)n);
+		if (write(out, data + off, n) != (ssize_t)n)
+			abort();
+	}
+	put_be64(out, -1);
+	put_be64(out, -1);
+	close(out);
+	close(in);
+	tap_ok(verify_pages(flat, 0, "flattened"), "a flattened file (records out of order, the "
+	       "header overwritten) reads back page for page");
+	out = open(flat, O_RDONLY);
+	tap_ok(kdump_open(out, 0, &k, why, sizeof(why)) == 0 && kdump_get_info(k)->flattened &&
+		       kdump_get_info(k)->file_size == (uint64_t)st.st_size,
+	       "  flagged flattened, the size of the file it stands for");
+	kdump_close(k);
+	close(out);
+	free(data);
+	free(src);
+	free(flat);
+}
+
 /* A fake kernel memory for kdump_utsname_from_memory: struct new_utsname at 0x1000 + 8. */
 static uint8_t uts_mem[0x2000];
 
@@ -745,6 +805,7 @@ int main(void)
 	test_resume_damaged();
 	test_malformed();
 	test_utsname_from_memory();
+	test_flattened();
 	cleanup();
 	return tap_done();
 }
