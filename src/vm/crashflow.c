@@ -313,7 +313,7 @@ static void set_pids(const struct crash_ctx *x, int fd)
 	int r = crash_notes_pids(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
 				 why, sizeof(why));
 
-	if (r < 0)
+	if (r <= 0)
 		log_warn("the notes keep QEMU's CPU numbers as pids (debuggers will not find the "
 			 "thread each CPU ran): %s", why);
 	else
