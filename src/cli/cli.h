@@ -12,6 +12,8 @@ int cmd_nmi(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 #define HVDUMP_VERSION "0.1.0"
 

@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{ "save", cmd_save, "status of a running VM's dumps; resume or discard a failed save" },
 	{ "dump", cmd_dump, "stop a running guest and dump it (a hang, or on demand)" },
 	{ "nmi", cmd_nmi, "inject an NMI into a running guest; say whether it panicked" },
+	{ "list", cmd_list, "list the crashes in a dump directory (time, VM, state, dump, panic)" },
+	{ "show", cmd_show, "describe one crash: its record, its dump and where things are" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },
 	{ "info", cmd_info, "summarise a dump: kernel, panic message, CPUs, pages" },
