@@ -33,6 +33,7 @@
 #include "util/size.h"
 #include "vm/record.h"
 #include "vm/rundir.h"
+#include "vm/saveflow.h"
 
 /* Exit codes: as the rest of `hvdump save`. */
 #define EX_REFUSED 1
@@ -159,6 +160,7 @@ static void record_saved(struct offline *o, struct saver *s)
 	if (stat(o->target.out, &st) == 0)
 		json_object_set_new(c, "dump_bytes", json_integer((json_int_t)st.st_size));
 	record_update(o->dir, CRASH_SAVED, c);
+	save_write_dmesg(o->dir, o->target.out);
 }
 
 /* Read and check the record: a preserved crash with a capture section.  An exit code. */

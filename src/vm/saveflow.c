@@ -2,12 +2,14 @@
 // Saving preserved crashes while the capture guest runs.  The order is the contract: the saver
 // makes a range durable, then it is freed on the host, then it is credited to come back.
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dump/dmesgfile.h"
 #include "dump/saveconf.h"
 #include "dump/saver.h"
 #include "util/clock.h"
@@ -155,6 +157,22 @@ static void log_filter(struct save_flow *f, const struct vm_config *cfg)
 			 size_human(n * 4096, sz, sizeof(sz)));
 }
 
+void save_write_dmesg(const char *dir, const char *dump_file)
+{
+	char path[4200], why[512];
+	struct printk_result res;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/dmesg.txt", dir);
+	r = dmesg_write_file(dump_file, path, &res, why, sizeof(why));
+	if (r < 0) {
+		log_warn("no dmesg.txt beside the dump: %s", why);
+		return;
+	}
+	log_info("kernel log of the crash: %s (%" PRIu64 " records)", path, res.records);
+	record_merge(dir, json_pack("{s:s}", "dmesg_file", path));
+}
+
 /* The dump of crash I is complete on disk, MS after its save started: record it, free the
  * crash's DIMMs. */
 static void mark_saved(struct save_flow *f, const struct save_ctx *x, unsigned i, long long ms)
@@ -183,6 +201,7 @@ static void mark_saved(struct save_flow *f, const struct save_ctx *x, unsigned i
 	}
 	f->held_ms = 0;
 	memback_credit(x->mb, dimms_drop_crash(&x->mb->dimms, x->qmp, pc->crash));
+	save_write_dmesg(pc->dir, out);
 }
 
 static void record_failed(const struct save_ctx *x, unsigned i, const char *why)

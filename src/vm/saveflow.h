@@ -41,6 +41,11 @@ struct save_ctx {
 	struct qmp *qmp;           /* of the capture QEMU (unplugging saved DIMMs), may be NULL */
 };
 
+/* Write DIR/dmesg.txt, the kernel log of DUMP_FILE (a complete dump), and name it in DIR's
+ * record ("dmesg_file"), as kdump-tools leaves one beside its vmcore; a log that cannot be
+ * read is a warning, the dump stays saved. */
+void save_write_dmesg(const char *dir, const char *dump_file);
+
 /* Start (or, RESUME, continue) saving the oldest unsaved crash; HOLD: the saver waits for
  * save_full_speed().  0, -EBUSY (a save runs), -ENOENT (nothing to save), -EEXIST (its dump
  * is complete already), or another -errno (logged). */

@@ -30,6 +30,9 @@ check_pages "saved dump is page-exact against the crashed RAM" 1 "$dump"
 makedumpfile --dump-dmesg "$dump" "$T/d.txt" >/dev/null 2>&1
 check "makedumpfile --dump-dmesg reads the saved dump" \
 	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/d.txt"
+dm=$(dirname "$rec")/dmesg.txt
+check "dmesg.txt beside the dump: makedumpfile's log of it, 0600, named in the record" \
+	eval 'cmp -s "$T/d.txt" "$dm" && [ "$(stat -c %a "$dm")" = 600 ] && grep -q "\"dmesg_file\": \"$dm\"" "$rec"'
 alloc=$("$TOOLS/released-check" "$rec" "$HVDUMP_RUN_BASE/saver/ram")
 diag "$alloc"
 freed() { sed 's/allocated=\([0-9]*\) of=\([0-9]*\)/\1 \2/' <<<"$alloc" | awk '{ exit !($2 > 0 && $1 <= $2 / 100) }'; }

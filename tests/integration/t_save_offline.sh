@@ -99,6 +99,9 @@ complete_saved() {
 	[ -s "$dump" ] && [ ! -e "$dump.part" ] && grep_all "$rec" '"state": "saved"' "\"dump_file\": \"$dump\""
 }
 check "vmcore.kdump complete, record says saved" complete_saved
+"$HVDUMP" dmesg "$dump" >"$T/saved.dmesg" 2>/dev/null
+check "dmesg.txt beside it: the dump's kernel log, named in the record" \
+	eval 'cmp -s "$T/saved.dmesg" "$(dirname "$dump")/dmesg.txt" && grep -q "\"dmesg_file\"" "$rec"'
 chk=$("$TOOLS/kdump-check" "$dump" --hash "$T/saved.hsh" 2>&1)
 ok $? "kdump-check validates the dump"
 diag "$(head -3 <<<"$chk")"
