@@ -15,19 +15,11 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/crashdir.h"
 #include "util/size.h"
 #include "vm/config.h"
 #include "vm/record.h"
 
-#define LIST_MAX 100000u   /* crash directories looked at, at most */
-
-struct entry {
-	char dir[4200];
-	char name[256];
-	struct crash_record r;
-	const char *time;        /* "2026-12-04T12:44:09.632Z", or "" */
-	long long dump_bytes;    /* -1: no dump file (yet) */
-};
 
 static void list_usage(FILE *f)
 {
@@ -98,7 +90,7 @@ static int since_prefix(const char *arg, char *out, size_t len)
 
 static int by_time(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct crash_entry *x = a, *y = b;
 	int c = strcmp(x->time, y->time);
 
 	return c ? c : strcmp(x->name, y->name);
@@ -106,7 +98,7 @@ static int by_time(const void *a, const void *b)
 
 /* Read DIR/NAME's record into E.  0 (a record), 1 (no crash.json: not a crash directory),
  * or -errno with WHY. */
-static int read_entry(const char *base, const char *name, struct entry *e, char *why,
+static int read_entry(const char *base, const char *name, struct crash_entry *e, char *why,
 		      size_t whylen)
 {
 	struct stat st;
@@ -139,7 +131,7 @@ static const char *jstr(const json_t *j, const char *key)
 	return s ? s : "";
 }
 
-static void print_line(const struct entry *e)
+static void print_line(const struct crash_entry *e)
 {
 	char size[32] = "-";
 
@@ -150,7 +142,7 @@ static void print_line(const struct entry *e)
 	       jstr(e->r.json, "kernel_release"), jstr(e->r.json, "panic"));
 }
 
-static json_t *entry_json(const struct entry *e)
+static json_t *entry_json(const struct crash_entry *e)
 {
 	json_t *j = json_object();
 	static const char *const keys[] = { "time", "vm", "crash", "detected_by", "state",
@@ -167,15 +159,12 @@ static json_t *entry_json(const struct entry *e)
 	return j;
 }
 
-/* The crash directories of BASE that pass the filters, sorted, into *OUT (*N of them).
- * Unreadable ones are counted in *BAD, and said on stderr unless QUIET.  0 or -errno (BASE
- * unreadable). */
-static int collect(const char *base, const char *vm, const char *since, bool quiet,
-		   struct entry **out, size_t *n, unsigned *bad)
+int crashdir_collect(const char *base, const char *vm, const char *since, bool quiet,
+		   struct crash_entry **out, size_t *n, unsigned *bad)
 {
 	DIR *d = opendir(base);
 	struct dirent *de;
-	struct entry *v = NULL;
+	struct crash_entry *v = NULL;
 	size_t cap = 0, seen = 0;
 	char why[512];
 
@@ -183,11 +172,11 @@ static int collect(const char *base, const char *vm, const char *since, bool qui
 	*n = 0;
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)) && seen++ < LIST_MAX) {
+	while ((de = readdir(d)) && seen++ < CRASHDIR_MAX) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (*n == cap) {
-			struct entry *m = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+			struct crash_entry *m = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
 			if (!m)
 				break;
 			v = m;
@@ -216,7 +205,7 @@ static int collect(const char *base, const char *vm, const char *since, bool qui
 	return 0;
 }
 
-static void free_entries(struct entry *v, size_t n)
+void crashdir_free(struct crash_entry *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		record_free(&v[i].r);
@@ -233,7 +222,7 @@ int cmd_list(int argc, char **argv)
 	const char *base = NULL, *vm = NULL;
 	char since[32], *sincep = NULL;
 	bool json = false;
-	struct entry *v;
+	struct crash_entry *v;
 	unsigned bad = 0;
 	size_t n;
 	int c, r;
@@ -262,7 +251,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (!base)
 		base = vm_default_dump_dir();
-	r = collect(base, vm, sincep, false, &v, &n, &bad);
+	r = crashdir_collect(base, vm, sincep, false, &v, &n, &bad);
 	if (r < 0) {
 		fprintf(stderr, "hvdump: error: %s: %s\n", base, strerror(-r));
 		return 2;
@@ -284,16 +273,16 @@ int cmd_list(int argc, char **argv)
 	} else {
 		printf("no crashes in %s%s\n", base, vm || sincep ? " that match" : "");
 	}
-	free_entries(v, n);
+	crashdir_free(v, n);
 	return bad ? 1 : 0;
 }
 
 /* CRASH as a directory: itself, a name in BASE, or VM:N (the latest such record). */
-static int find_crash(const char *base, const char *crash, struct entry *out, char *why,
+static int find_crash(const char *base, const char *crash, struct crash_entry *out, char *why,
 		      size_t whylen)
 {
 	const char *colon = strrchr(crash, ':');
-	struct entry *v;
+	struct crash_entry *v;
 	unsigned bad = 0;
 	size_t n;
 	int r;
@@ -314,7 +303,7 @@ static int find_crash(const char *base, const char *crash, struct entry *out, ch
 	snprintf(vm, sizeof(vm), "%.*s", (int)(colon - crash), crash);
 	if (end == colon + 1 || *end)
 		return -ENOENT;
-	r = collect(base, vm, NULL, true, &v, &n, &bad);
+	r = crashdir_collect(base, vm, NULL, true, &v, &n, &bad);
 	if (r < 0)
 		return r;
 	r = -ENOENT;
@@ -323,11 +312,11 @@ static int find_crash(const char *base, const char *crash, struct entry *out, ch
 			r = read_entry(base, v[i].name, out, why, whylen);
 			break;
 		}
-	free_entries(v, n);
+	crashdir_free(v, n);
 	return r;
 }
 
-static void print_show(const struct entry *e)
+static void print_show(const struct crash_entry *e)
 {
 	const json_t *j = e->r.json;
 	char size[32];
@@ -360,7 +349,7 @@ int cmd_show(int argc, char **argv)
 	};
 	const char *base = NULL;
 	bool json = false;
-	struct entry e;
+	struct crash_entry e;
 	char why[512] = "";
 	int c, r;
 

@@ -6,6 +6,7 @@
 # list --json has the three, oldest first, with their states, kernels, panics and dump
 # sizes; --vm and --since filter; show finds a crash by VM:N, by name and by path; a
 # directory holding a broken record is named on stderr (exit 1) and the rest still listed;
+# vacuum removes the oldest saved crashes first and never the unsaved one;
 # a bad --since and an unknown crash are exit 2.
 . "$(dirname "$0")/../lib/common.sh"
 guest_env
@@ -66,12 +67,26 @@ check "show --json PATH: the record itself" cmp -s <(/usr/bin/python3 -m json.to
 rc=$?
 check "show gamma:1: exit 2, no such crash (rc=$rc)" exit_says "$rc" 2 "$T/nope.err" 'no such crash'
 
+# vacuum: the oldest saved crash goes first; the unsaved one is never removed
+"$HVDUMP" vacuum --dump-dir "$D" --keep 1 --dry-run >"$T/v0.txt" 2>&1
+check "vacuum --keep 1 --dry-run: would remove alpha's crash 1 only, removes nothing" \
+	eval '[ "$(grep -c "^would remove /" "$T/v0.txt")" -eq 1 ] && grep -q "alpha crash 1," "$T/v0.txt" && [ "$(ls "$D" | wc -l)" -eq 3 ]'
+adir=$(py 'print([c["dir"] for c in l if c["vm"] == "alpha" and c["crash"] == 1][0])')
+"$HVDUMP" vacuum --dump-dir "$D" --max-use 1 >"$T/v1.txt" 2>"$T/v1.err"
+rc=$?
+diag "$(cat "$T/v1.txt" "$T/v1.err")"
+check "vacuum --max-use 1: both saved crashes removed, exit 1: the unsaved one is left (rc=$rc)" \
+	eval '[ "$rc" -eq 1 ] && [ ! -e "$adir" ] && [ -f "$dir/crash.json" ] && grep -q "never removed" "$T/v1.err"'
+check "beta's kept memory untouched" test -f "$(py 'print(__import__("json").load(open("'"$dir"'/crash.json"))["ram_file"])')"
+"$HVDUMP" vacuum --dump-dir "$D" >/dev/null 2>&1
+check "vacuum without a limit: exit 2" test $? -eq 2
+
 mkdir -m 700 "$D/broken" && echo '{"format": "something else"}' >"$D/broken/crash.json"
 mkdir -m 700 "$D/not-a-crash"
 "$HVDUMP" list --dump-dir "$D" >"$T/list2.txt" 2>"$T/list2.err"
 rc=$?
-check "a broken record: exit 1, named on stderr, the three still listed (rc=$rc)" \
-	eval '[ "$rc" -eq 1 ] && grep -q "broken: cannot read its crash record" "$T/list2.err" && [ "$(wc -l <"$T/list2.txt")" -eq 4 ]'
+check "a broken record: exit 1, named on stderr, the one left still listed (rc=$rc)" \
+	eval '[ "$rc" -eq 1 ] && grep -q "broken: cannot read its crash record" "$T/list2.err" && [ "$(wc -l <"$T/list2.txt")" -eq 2 ]'
 "$HVDUMP" list --dump-dir "$T/nowhere" >/dev/null 2>&1
 check "a dump directory that does not exist: exit 2" test $? -eq 2
 done_testing

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The crash directories of a dump directory, read for `hvdump list`, `show` and `vacuum`. */
+#ifndef HVDUMP_CLI_CRASHDIR_H
+#define HVDUMP_CLI_CRASHDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vm/record.h"
+
+#define CRASHDIR_MAX 100000u   /* entries of a dump directory looked at, at most */
+
+struct crash_entry {
+	char dir[4200];
+	char name[256];
+	struct crash_record r;
+	const char *time;        /* "2026-12-04T12:44:09.632Z", or "" */
+	long long dump_bytes;    /* -1: no dump file (yet) */
+};
+
+/* The crash directories of BASE (those with a crash.json) whose VM is VM (NULL: any) and
+ * whose time is at or after SINCE (an ISO 8601 prefix; NULL: any), oldest first, into *OUT
+ * (*N of them; crashdir_free()).  Records that cannot be read are counted in *BAD and said on
+ * stderr unless QUIET.  0 or -errno (BASE cannot be read). */
+int crashdir_collect(const char *base, const char *vm, const char *since, bool quiet,
+		     struct crash_entry **out, size_t *n, unsigned *bad);
+
+void crashdir_free(struct crash_entry *v, size_t n);
+
+#endif
