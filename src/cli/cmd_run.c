@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/argv.h"
+#include "util/fsutil.h"
+#include "util/optfile.h"
 #include "qemu/accel.h"
 #include "qemu/user.h"
 #include "util/log.h"
@@ -113,6 +116,9 @@ static void run_usage(FILE *f)
 "Host and console:\n"
 "      --shutdown-timeout S seconds a guest gets to power off after SIGINT/SIGTERM (10)\n"
 "      --no-console         do not copy the guest console to stdout (the log keeps it)\n"
+"      --config FILE        the options in FILE, one per line (name = value, or name for\n"
+"                           an option without one; # comments), as if given here; later\n"
+"                           options on the command line win\n"
 "  -v, --verbose            more detail on stderr\n"
 "  -q, --quiet              errors and warnings only\n"
 "  -h, --help               this text\n"
@@ -124,7 +130,7 @@ static void run_usage(FILE *f)
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
 	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
-	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS,
+	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS, OPT_CONFIG,
 	OPT_WATCHDOG, OPT_HANG_TIMEOUT,
 };
 
@@ -170,6 +176,7 @@ static const struct option run_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -516,7 +523,66 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 	return 0;
 }
 
+static int run_main(int argc, char **argv);
+
+/* --config FILE (once): ARGV with FILE's options in its place, into OUT.  0, or -EINVAL
+ * (said). */
+static int expand_config(int argc, char **argv, struct argv *out)
+{
+	static const char *const refused[] = { "config", "help", NULL };
+	char why[512], *text = NULL;
+	size_t len = 0;
+	int seen = 0, r;
+
+	for (int i = 0; i < argc; i++) {
+		const char *file = NULL;
+
+		if (i > 0 && !strcmp(argv[i], "--config") && i + 1 < argc)
+			file = argv[++i];
+		else if (i > 0 && !strncmp(argv[i], "--config=", 9))
+			file = argv[i] + 9;
+		else if (i > 0 && !strcmp(argv[i], "--")) {
+			for (; i < argc; i++)
+				argv_add(out, argv[i]);
+			break;
+		}
+		if (!file) {
+			argv_add(out, argv[i]);
+			continue;
+		}
+		if (seen++) {
+			log_err("--config given twice");
+			return -EINVAL;
+		}
+		r = read_file(file, OPTFILE_MAX + 1, &text, &len);
+		if (r < 0) {
+			log_err("--config %s: %s", file, strerror(-r));
+			return -EINVAL;
+		}
+		r = optfile_parse(text, len, file, run_options, refused, out, why, sizeof(why));
+		free(text);
+		if (r < 0) {
+			log_err("--config %s", why);
+			return -EINVAL;
+		}
+	}
+	return argv_error(out) ? -EINVAL : 0;
+}
+
 int cmd_run(int argc, char **argv)
+{
+	struct argv a = { 0 };
+	int r = expand_config(argc, argv, &a);
+
+	if (r == 0)
+		r = run_main((int)a.n, a.v);
+	else
+		r = VM_EXIT_USAGE;
+	argv_free(&a);
+	return r;
+}
+
+static int run_main(int argc, char **argv)
 {
 	struct vm_config c;
 	char msg[1024], a[32];
