@@ -49,11 +49,6 @@ static int emit_fd(void *ctx, const char *buf, size_t len)
 	return write_full(*(int *)ctx, buf, len);
 }
 
-static int read_virt(void *ctx, uint64_t kvaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, kvaddr, buf, len);
-}
-
 static const char *layout_name(enum printk_layout l)
 {
 	return l == PRINTK_LAYOUT_LOCKLESS ? "lockless ring buffer (prb)" :
@@ -64,7 +59,7 @@ int cmd_dmesg(int argc, char **argv)
 {
 	const char *out_path = NULL, *file;
 	struct printk_result res;
-	struct printk_source src = { .read = read_virt };
+	struct printk_source src = { .read = dumpfile_virt_cb };
 	struct dumpfile *d;
 	char *tmp = NULL, why[256];
 	int opt, r, fd = STDOUT_FILENO, verbose = 0, rc = 1;

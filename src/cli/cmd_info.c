@@ -113,18 +113,6 @@ static void problem(struct info_ctx *c, const char *fmt, ...)
 	json_array_append_new(c->problems, jstr(buf));
 }
 
-/* The dump's memory for the format library: kernel virtual (printk.h, kinfo.h) and physical
- * (kallsyms.h) reads. */
-static int virt_read(void *ctx, uint64_t kvaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, kvaddr, buf, len);
-}
-
-static int ks_read(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, paddr, buf, len);
-}
-
 /* ---- the kernel log: panic, oops and the panicking task ---------------------------------- */
 
 static json_t *line_json(const struct panicscan_line *l)
@@ -135,7 +123,7 @@ static json_t *line_json(const struct panicscan_line *l)
 static void gather_panic(struct info_ctx *c)
 {
 	struct printk_source src = {
-		.info = c->vmci, .info_len = c->vmci_len, .read = virt_read, .read_ctx = c->d,
+		.info = c->vmci, .info_len = c->vmci_len, .read = dumpfile_virt_cb, .read_ctx = c->d,
 	};
 	struct printk_result res;
 	struct panicscan *s = calloc(1, sizeof(*s));
@@ -223,7 +211,7 @@ static void gather_cpus(struct info_ctx *c)
 	long panic_cpu = json_is_object(panic) && json_is_integer(json_object_get(panic, "cpu")) ?
 			 (long)json_integer_value(json_object_get(panic, "cpu")) : -1;
 	struct kinfo_source src = {
-		.info = c->vmci, .info_len = c->vmci_len, .ks = c->ks, .read = virt_read,
+		.info = c->vmci, .info_len = c->vmci_len, .ks = c->ks, .read = dumpfile_virt_cb,
 		.read_ctx = c->d, .panic_cpu = panic_cpu,
 	};
 	struct kinfo_cpu *cpu = malloc(sizeof(*cpu));
@@ -275,7 +263,7 @@ static void gather_cmdline(struct info_ctx *c)
 		else
 			snprintf(why, sizeof(why), "kallsyms tables unreadable: %s", strerror(-r));
 	} else {
-		r = kcmdline_read(c->vmci, c->vmci_len, c->ks, ks_read, c->d, line, sizeof(line),
+		r = kcmdline_read(c->vmci, c->vmci_len, c->ks, dumpfile_phys_cb, c->d, line, sizeof(line),
 				  why, sizeof(why));
 	}
 	if (r == 0) {
@@ -547,7 +535,7 @@ int cmd_info(int argc, char **argv)
 		goto out_close;
 	}
 	c.vmci = dumpfile_vmcoreinfo(c.d, &c.vmci_len);
-	if (c.vmci && (c.ks_err = kallsyms_open(c.vmci, c.vmci_len, ks_read, c.d, &c.ks)) < 0)
+	if (c.vmci && (c.ks_err = kallsyms_open(c.vmci, c.vmci_len, dumpfile_phys_cb, c.d, &c.ks)) < 0)
 		c.ks = NULL;
 	gather_header(&c);
 	gather_cmdline(&c);

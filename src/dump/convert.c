@@ -295,8 +295,6 @@ static void dump_time(struct conv *cv, int64_t *sec, int64_t *usec)
 		*usec = 1; /* the writer reads 0/0 as "now" */
 }
 
-static int read_phys(void *ctx, uint64_t paddr, void *buf, size_t len);
-
 /* The notes the output gets: the input's, with each CPU's pid where it had QEMU's CPU
  * numbers in pr_pid (as hvdump's own capture does; debuggers look the pid up). */
 static const uint8_t *out_notes(struct conv *cv, size_t *len)
@@ -312,7 +310,7 @@ static const uint8_t *out_notes(struct conv *cv, size_t *len)
 	if (cv->fixed->buf)
 		memcpy(cv->fixed->buf, in, *len);
 	cv->fixed->len = *len;
-	if (!cv->fixed->buf || taskpid_set(cv->fixed, read_phys, cv->d, why, sizeof(why)) <= 0) {
+	if (!cv->fixed->buf || taskpid_set(cv->fixed, dumpfile_phys_cb, cv->d, why, sizeof(why)) <= 0) {
 		free(cv->fixed->buf);
 		cv->fixed->buf = NULL;
 		return in;
@@ -322,11 +320,6 @@ fixed:
 		return in;
 	*len = cv->fixed->len;
 	return cv->fixed->buf;
-}
-
-static int read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, vaddr, buf, len);
 }
 
 /* The utsname for the header: the input's, when it is a kdump file with a whole one; else
@@ -339,7 +332,7 @@ static const struct kdump_utsname *pick_utsname(struct conv *cv, struct kdump_ut
 
 	if (ki && ki->uts.version[0] && ki->uts.machine[0] && ki->uts.release[0])
 		return &ki->uts;
-	if (kdump_utsname_from_memory(vi, len, read_virt, cv->d, u) == 0)
+	if (kdump_utsname_from_memory(vi, len, dumpfile_virt_cb, cv->d, u) == 0)
 		return u;
 	return ki ? &ki->uts : NULL;
 }
@@ -407,11 +400,6 @@ out_free:
 	return r;
 }
 
-static int read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, paddr, buf, len);
-}
-
 /* Where the crashed kernel mapped itself, for kexec's layout (elfcore_build()): into KM, or
  * NULL with res->ktext_why saying why not. */
 static const struct kmap *elf_kmap(struct conv *cv, struct kmap *km,
@@ -422,7 +410,7 @@ static const struct kmap *elf_kmap(struct conv *cv, struct kmap *km,
 	char *why = cv->res->ktext_why;
 	size_t whylen = sizeof(cv->res->ktext_why);
 
-	if (kmap_lookup(vi, len, read_phys, cv->d, km, why, whylen) < 0)
+	if (kmap_lookup(vi, len, dumpfile_phys_cb, cv->d, km, why, whylen) < 0)
 		return NULL;
 	if (n + elfcore_ktext_count(loads, n, km) + 1 > ELFCORE_MAX_PHDRS) {
 		snprintf(why, whylen, "no room for more program headers");

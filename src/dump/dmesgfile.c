@@ -16,15 +16,10 @@ static int emit_fd(void *ctx, const char *buf, size_t len)
 	return write_full(*(int *)ctx, buf, len);
 }
 
-static int read_virt(void *ctx, uint64_t kvaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, kvaddr, buf, len);
-}
-
 int dmesg_write_file(const char *dump_path, const char *out_path, struct printk_result *res,
 		     char *why, size_t whylen)
 {
-	struct printk_source src = { .read = read_virt };
+	struct printk_source src = { .read = dumpfile_virt_cb };
 	struct printk_result local;
 	struct dumpfile *d;
 	char *tmp = NULL, w[256];

@@ -47,11 +47,6 @@ static int open_view(const struct saver_job *j, struct dumpfile **d)
 	return r;
 }
 
-static int saver_view_read_virt(void *ctx, uint64_t vaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, vaddr, buf, len);
-}
-
 /* Which pages cfg->dump_level leaves out of D (NULL: the view could not be opened, VIEW_ERR
  * says why): a bitmap over [0, MAX_PFN), or NULL when nothing is to be filtered (*RAN false)
  * or the filter cannot run (WARNING says why: the dump is saved whole). */
@@ -130,7 +125,7 @@ static int kd_open(const struct saver_job *j, struct kdump_writer **w)
 	size_t vlen = 0;
 	const char *vmci = d ? dumpfile_vmcoreinfo(d, &vlen) : NULL;
 	/* the crashed kernel's utsname, as makedumpfile writes it; else what VMCOREINFO says */
-	have_uts = d && kdump_utsname_from_memory(vmci, vlen, saver_view_read_virt, d, &uts) == 0;
+	have_uts = d && kdump_utsname_from_memory(vmci, vlen, dumpfile_virt_cb, d, &uts) == 0;
 	excl = choose_exclusions(j, d, view_err, max_pfn, &st, &ran, why, sizeof(why));
 	dumpfile_close(d);
 	struct kdump_writer_opts o = {

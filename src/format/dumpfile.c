@@ -48,9 +48,14 @@ static int fail(char *why, size_t whylen, int err, const char *msg)
 	return err;
 }
 
-static int phys_read(void *ctx, uint64_t paddr, void *buf, size_t len)
+int dumpfile_phys_cb(void *d, uint64_t paddr, void *buf, size_t len)
 {
-	return dumpfile_read_phys(ctx, paddr, buf, len);
+	return dumpfile_read_phys(d, paddr, buf, len);
+}
+
+int dumpfile_virt_cb(void *d, uint64_t vaddr, void *buf, size_t len)
+{
+	return dumpfile_read_virt(d, vaddr, buf, len);
 }
 
 static const char *elf_open_error(int err)
@@ -178,7 +183,7 @@ int dumpfile_open(const char *path, unsigned flags, struct dumpfile **out, char 
 	}
 	if (r < 0)
 		goto out_free;
-	vmcore_xlat_init(&d->xlat, d->info, d->info_len, phys_read, d);
+	vmcore_xlat_init(&d->xlat, d->info, d->info_len, dumpfile_phys_cb, d);
 	*out = d;
 	return 0;
 
@@ -223,7 +228,7 @@ int dumpfile_open_source(const struct dumpfile_source *src, struct dumpfile **ou
 		d->info = text;
 		d->info_len = tlen;
 	}
-	vmcore_xlat_init(&d->xlat, d->info, d->info_len, phys_read, d);
+	vmcore_xlat_init(&d->xlat, d->info, d->info_len, dumpfile_phys_cb, d);
 	*out = d;
 	return 0;
 }

@@ -133,6 +133,11 @@ __attribute__((warn_unused_result)) int dumpfile_read_virt(struct dumpfile *d, u
 /* Page-table levels the translation walks (4 or 5), or 0 when it cannot translate. */
 unsigned dumpfile_paging_levels(const struct dumpfile *d);
 
+/* dumpfile_read_phys() and dumpfile_read_virt() as read callbacks taking the handle as CTX
+ * (kallsyms_read_fn, kinfo_read_fn, printk's and kdump's readers): one pair for every user. */
+int dumpfile_phys_cb(void *d, uint64_t paddr, void *buf, size_t len);
+int dumpfile_virt_cb(void *d, uint64_t vaddr, void *buf, size_t len);
+
 /* What the dump holds, page by page (4096-byte guest-physical pages of every range;
  * total = zero + nonzero + excluded + missing + unreadable). */
 struct dumpfile_page_stats {

@@ -30,16 +30,6 @@ static int sink(void *ctx, const char *buf, size_t len)
 	return 0;
 }
 
-static int read_virt(void *ctx, uint64_t kvaddr, void *buf, size_t len)
-{
-	return dumpfile_read_virt(ctx, kvaddr, buf, len);
-}
-
-static int read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, paddr, buf, len);
-}
-
 static void raw_reader(void)
 {
 	static uint8_t page[KDUMP_PAGE_SIZE];
@@ -75,7 +65,7 @@ static void raw_reader(void)
 
 static void through_dumpfile(void)
 {
-	struct printk_source src = { .read = read_virt, .max_ring_bits = 16 };
+	struct printk_source src = { .read = dumpfile_virt_cb, .max_ring_bits = 16 };
 	struct dumpfile_page_stats st;
 	struct dumpfile_range rg;
 	struct printk_result res;
@@ -101,7 +91,7 @@ static void through_dumpfile(void)
 	src.read_ctx = d;
 	if (src.info && printk_dump(&src, sink, NULL, &res) == 0 && res.why[0])
 		__builtin_trap();
-	if (src.info && kallsyms_open(src.info, src.info_len, read_phys, d, &ks) == 0) {
+	if (src.info && kallsyms_open(src.info, src.info_len, dumpfile_phys_cb, d, &ks) == 0) {
 		if (kallsyms_count(ks) <= (1u << 16) && kallsyms_find(ks, "_stext", &stext) == 0)
 			(void)kallsyms_addr_to_name(ks, stext + 0x10, name, sizeof(name), &off, NULL);
 		kallsyms_close(ks);

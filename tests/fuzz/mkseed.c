@@ -1326,11 +1326,6 @@ static int kdr_seeds(const char *dir)
 	return r;
 }
 
-static int btf_read_phys(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return vmcore_read_phys(ctx, paddr, buf, len);
-}
-
 /* fuzz_btf: the synthetic BTF of test_btf, and the real kernel's from a dump (through its
  * kallsyms: __start_BTF, __stop_BTF). */
 static int btf_seeds(const char *dir, const char *path)
@@ -1351,7 +1346,7 @@ static int btf_seeds(const char *dir, const char *path)
 	if (vmcore_open(path, &v) < 0)
 		return 0; /* from_dump() says why */
 	info = vmcore_info(v, &ilen);
-	r = kallsyms_open(info, ilen, btf_read_phys, v, &ks);
+	r = kallsyms_open(info, ilen, read_phys, v, &ks);
 	if (r == 0 && kallsyms_find(ks, "__start_BTF", &start) == 0 &&
 	    kallsyms_find(ks, "__stop_BTF", &stop) == 0 && stop > start &&
 	    stop - start <= BTF_MAX_SIZE &&

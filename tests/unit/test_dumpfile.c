@@ -590,11 +590,6 @@ static void test_claims(void)
 
 /* ---- kallsyms reverse lookup ---------------------------------------------------------------- */
 
-static int ks_read(void *ctx, uint64_t pa, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, pa, buf, len);
-}
-
 static void test_reverse(const char *elf_path)
 {
 	struct dumpfile *d;
@@ -607,7 +602,7 @@ static void test_reverse(const char *elf_path)
 	if (dumpfile_open(elf_path, 0, &d, NULL, 0) < 0)
 		abort();
 	info = dumpfile_vmcoreinfo(d, &len);
-	if (!tap_ok(kallsyms_open(info, len, ks_read, d, &ks) == 0, "kallsyms tables found")) {
+	if (!tap_ok(kallsyms_open(info, len, dumpfile_phys_cb, d, &ks) == 0, "kallsyms tables found")) {
 		dumpfile_close(d);
 		return;
 	}

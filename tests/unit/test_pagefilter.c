@@ -127,11 +127,6 @@ static char *make_dump(const char *drop, const char *extra)
 	return path;
 }
 
-static int src_read(void *ctx, uint64_t paddr, void *buf, size_t len)
-{
-	return dumpfile_read_phys(ctx, paddr, buf, len);
-}
-
 static int scan(const char *path, unsigned level, uint8_t *bm, struct pagefilter_stats *st,
 		char *why)
 {
@@ -236,7 +231,7 @@ int main(void)
 	struct dumpfile *f, *m;
 	if (dumpfile_open(path, 0, &f, why, sizeof(why)) == 0) {
 		struct dumpfile_range rg = { 0, MEMSZ };
-		struct dumpfile_source src = { .read = src_read, .ctx = f, .ranges = &rg,
+		struct dumpfile_source src = { .read = dumpfile_phys_cb, .ctx = f, .ranges = &rg,
 					       .nranges = 1 };
 		src.notes = dumpfile_notes(f, &src.notes_len);
 		uint8_t bm2[NPFN / 8] = { 0 };
