@@ -302,21 +302,16 @@ static const uint8_t *out_notes(struct conv *cv, size_t *len)
 	const uint8_t *in = dumpfile_notes(cv->d, len);
 	char why[256];
 
-	if (cv->fixed)
-		goto fixed;
-	if (!in || !taskpid_are_cpu_numbers(in, *len) || !(cv->fixed = calloc(1, sizeof(*cv->fixed))))
-		return in;
-	cv->fixed->buf = malloc(*len ? *len : 1);
-	if (cv->fixed->buf)
+	if (!cv->fixed && in && prstatus_pids_are_cpu_numbers(in, *len) &&
+	    (cv->fixed = calloc(1, sizeof(*cv->fixed))) && (cv->fixed->buf = malloc(*len))) {
 		memcpy(cv->fixed->buf, in, *len);
-	cv->fixed->len = *len;
-	if (!cv->fixed->buf || taskpid_set(cv->fixed, dumpfile_phys_cb, cv->d, why, sizeof(why)) <= 0) {
-		free(cv->fixed->buf);
-		cv->fixed->buf = NULL;
-		return in;
+		cv->fixed->len = *len;
+		if (taskpid_set(cv->fixed, dumpfile_phys_cb, cv->d, why, sizeof(why)) <= 0) {
+			free(cv->fixed->buf);
+			cv->fixed->buf = NULL;
+		}
 	}
-fixed:
-	if (!cv->fixed->buf)
+	if (!cv->fixed || !cv->fixed->buf)
 		return in;
 	*len = cv->fixed->len;
 	return cv->fixed->buf;

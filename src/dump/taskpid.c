@@ -11,11 +11,10 @@
 #include "format/elfcore.h"
 #include "format/kinfo.h"
 #include "format/le.h"
+#include "format/prstatus.h"
 #include "format/vmcore.h"
 #include "format/vmcoreinfo.h"
 #include "util/why.h"
-
-#define PRSTATUS_PID_OFF 32u
 
 static int xlat_read(void *ctx, uint64_t vaddr, void *buf, size_t len)
 {
@@ -66,7 +65,7 @@ static size_t prstatus_desc(const struct crash_notes *n, unsigned index)
 		if (e.type != NT_PRSTATUS || !elfnote_is(&e, "CORE"))
 			continue;
 		if (k++ == index)
-			return e.descsz >= PRSTATUS_PID_OFF + 4 ? (size_t)(e.desc - n->buf) : 0;
+			return e.descsz >= PRSTATUS_PID_OFFSET + 4 ? (size_t)(e.desc - n->buf) : 0;
 	}
 	return 0;
 }
@@ -92,7 +91,7 @@ static int set_all(struct crash_notes *n, struct kinfo *k, struct vmcore_xlat *x
 		d = prstatus_desc(n, c->note);
 		if (pid > TASKPID_PID_MAX || d == 0)
 			continue;
-		le32_put(n->buf + d + PRSTATUS_PID_OFF, pid);
+		le32_put(n->buf + d + PRSTATUS_PID_OFFSET, pid);
 		if (c->note < n->ncpus && c->note < NOTES_MAX_CPUS)
 			n->cpu[c->note].pid = pid;
 		set++;
@@ -135,19 +134,4 @@ int taskpid_set(struct crash_notes *n, kallsyms_read_fn rd, void *ctx, char *why
 	kinfo_close(k);
 	kallsyms_close(ks);
 	return r;
-}
-
-bool taskpid_are_cpu_numbers(const uint8_t *notes, size_t len)
-{
-	struct elfnote e;
-	size_t pos = 0;
-	uint32_t k = 0;
-
-	while (elfnote_next(notes, len, &pos, &e) == 1) {
-		if (e.type != NT_PRSTATUS || !elfnote_is(&e, "CORE"))
-			continue;
-		if (e.descsz < PRSTATUS_PID_OFF + 4 || le32_get(e.desc + PRSTATUS_PID_OFF) != ++k)
-			return false;
-	}
-	return k > 0;
 }

@@ -10,9 +10,7 @@
 #ifndef HVDUMP_DUMP_TASKPID_H
 #define HVDUMP_DUMP_TASKPID_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "dump/notes.h"
 #include "format/kallsyms.h"
@@ -23,9 +21,5 @@
  * through RD(CTX, guest-physical address, ...).  Returns the number of notes set (0 to
  * N->ncpus), or a negative errno with WHY saying why none could be. */
 int taskpid_set(struct crash_notes *n, kallsyms_read_fn rd, void *ctx, char *why, size_t whylen);
-
-/* Are the pr_pid of the CORE NT_PRSTATUS notes in NOTES[0, LEN) QEMU's CPU numbers (each its
- * position + 1, and at least one note)? */
-bool taskpid_are_cpu_numbers(const uint8_t *notes, size_t len);
 
 #endif

@@ -64,8 +64,6 @@ int kdump_utsname_from_memory(const char *text, size_t len, kdump_read_virt_fn r
 			      struct kdump_utsname *u)
 {
 	uint8_t raw[6 * KDUMP_UTS_LEN];
-	char *f[6] = { u->sysname, u->nodename, u->release, u->version, u->machine,
-		       u->domainname };
 	struct kdump_utsname mem;
 	uint64_t sym, off, va;
 	int r = kdump_utsname_from_vmcoreinfo(text, len, u);
@@ -91,8 +89,7 @@ int kdump_utsname_from_memory(const char *text, size_t len, kdump_read_virt_fn r
 	if (strcmp(mem.sysname, "Linux") != 0 || strcmp(mem.release, u->release) != 0 ||
 	    mem.version[0] == '\0' || mem.machine[0] == '\0')
 		return -EBADMSG;
-	for (size_t i = 0; i < 6; i++)
-		memcpy(f[i], m[i], KDUMP_UTS_LEN);
+	*u = mem;
 	return 0;
 }
 

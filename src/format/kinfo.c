@@ -121,24 +121,6 @@ static void tasks_setup(struct kinfo *k)
 	k->tasks = k->npercpu > 0;
 }
 
-/* QEMU (and hvdump's fallback from its register dump, hmpregs.h) write pr_pid = CPU
- * index + 1, not a pid: then pids come from the log only.  Told by every pr_pid being
- * exactly that (QEMU's own notes beside them no longer tell: hvdump's capture keeps them
- * and puts each CPU's pid in pr_pid, dump/taskpid.h). */
-static int qemu_notes(const uint8_t *notes, size_t len)
-{
-	struct elfnote n;
-	struct prstatus p;
-	size_t pos = 0;
-	unsigned k = 0;
-	int seq = 1;
-
-	while (notes && elfnote_next(notes, len, &pos, &n) == 1)
-		if (prstatus_decode(&n, &p) == 0 && p.pid != ++k)
-			seq = 0;
-	return k && seq;
-}
-
 int kinfo_open(const struct kinfo_source *src, struct kinfo **out)
 {
 	struct kinfo *k = calloc(1, sizeof(*k));
@@ -152,7 +134,7 @@ int kinfo_open(const struct kinfo_source *src, struct kinfo **out)
 	if (src->ks && (kallsyms_find(src->ks, "_stext", &k->stext) < 0 ||
 			kallsyms_find(src->ks, "_etext", &k->etext) < 0))
 		k->stext = k->etext = 0;
-	k->qemu = qemu_notes(src->notes, src->notes_len);
+	k->qemu = prstatus_pids_are_cpu_numbers(src->notes, src->notes_len);
 	tasks_setup(k);
 	*out = k;
 	return 0;
