@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "dump/dmesgfile.h"
 #include "format/printk.h"
 #include "format/dumpfile.h"
 #include "util/fsutil.h"
@@ -61,7 +62,7 @@ int cmd_dmesg(int argc, char **argv)
 	struct printk_result res;
 	struct printk_source src = { .read = dumpfile_virt_cb };
 	struct dumpfile *d;
-	char *tmp = NULL, why[256];
+	char why[256];
 	int opt, r, fd = STDOUT_FILENO, verbose = 0, rc = 1;
 
 	optind = 1;
@@ -109,25 +110,16 @@ int cmd_dmesg(int argc, char **argv)
 		rc = 2;
 		goto out_close;
 	}
-	if (out_path) {
-		if (asprintf(&tmp, "%s.XXXXXX", out_path) < 0) {
-			tmp = NULL;
-			log_err("out of memory");
-			goto out_close;
-		}
-		fd = mkostemp(tmp, O_CLOEXEC);
-		if (fd < 0) {
-			log_err("%s: cannot create: %s", out_path, strerror(errno));
-			free(tmp);
-			tmp = NULL;
-			goto out_close;
-		}
-	}
-
-	r = printk_dump(&src, emit_fd, &fd, &res);
+	if (out_path)
+		r = dmesg_write_file(d, file, out_path, &res, why, sizeof(why));
+	else
+		r = printk_dump(&src, emit_fd, &fd, &res);
 	if (r < 0) {
-		log_err("%s: cannot read the kernel log: %s", file, res.why);
-		goto out_tmp;
+		if (out_path)
+			log_err("%s", why);
+		else
+			log_err("%s: cannot read the kernel log: %s", file, res.why);
+		goto out_close;
 	}
 	if (res.corrupt)
 		log_warn("%s: %" PRIu64 " records with malformed data blocks were skipped", file,
@@ -136,29 +128,8 @@ int cmd_dmesg(int argc, char **argv)
 		log_info("%s: %s, %" PRIu64 " records printed, %" PRIu64 " not shown (reserved, "
 			 "reusable or empty), %u-level paging", file, layout_name(res.layout),
 			 res.records, res.skipped, dumpfile_paging_levels(d));
-	if (tmp) {
-		if (fsync(fd) < 0 || close(fd) < 0) {
-			fd = -1;
-			log_err("%s: %s", out_path, strerror(errno));
-			goto out_tmp;
-		}
-		fd = -1;
-		if (rename(tmp, out_path) < 0) {
-			log_err("%s: %s", out_path, strerror(errno));
-			goto out_tmp;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
 	rc = 0;
 
-out_tmp:
-	if (tmp) {
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-	}
 out_close:
 	dumpfile_close(d);
 	return rc;

@@ -16,26 +16,17 @@ static int emit_fd(void *ctx, const char *buf, size_t len)
 	return write_full(*(int *)ctx, buf, len);
 }
 
-int dmesg_write_file(const char *dump_path, const char *out_path, struct printk_result *res,
-		     char *why, size_t whylen)
+int dmesg_write_file(struct dumpfile *d, const char *name, const char *out_path,
+		     struct printk_result *res, char *why, size_t whylen)
 {
 	struct printk_source src = { .read = dumpfile_virt_cb };
-	struct printk_result local;
-	struct dumpfile *d;
-	char *tmp = NULL, w[256];
+	char *tmp = NULL;
 	int fd = -1, r;
 
-	if (!res)
-		res = &local;
-	r = dumpfile_open(dump_path, DUMPFILE_OPEN_INCOMPLETE, &d, w, sizeof(w));
-	if (r < 0) {
-		snprintf(why, whylen, "%s: %s", dump_path, w);
-		return r;
-	}
 	src.info = dumpfile_vmcoreinfo(d, &src.info_len);
 	src.read_ctx = d;
 	r = -ENOKEY;
-	snprintf(why, whylen, "%s: no VMCOREINFO note: cannot find the kernel log", dump_path);
+	snprintf(why, whylen, "%s: no VMCOREINFO note: cannot find the kernel log", name);
 	if (!src.info)
 		goto out;
 	r = -ENOMEM;
@@ -52,7 +43,7 @@ int dmesg_write_file(const char *dump_path, const char *out_path, struct printk_
 	}
 	r = printk_dump(&src, emit_fd, &fd, res);
 	if (r < 0) {
-		snprintf(why, whylen, "%s: cannot read the kernel log: %s", dump_path, res->why);
+		snprintf(why, whylen, "%s: cannot read the kernel log: %s", name, res->why);
 		goto out;
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
@@ -79,6 +70,5 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
-	dumpfile_close(d);
 	return r;
 }

@@ -163,8 +163,14 @@ void save_write_dmesg(const char *dir, const char *dump_file)
 	struct printk_result res;
 	int r;
 
+	struct dumpfile *d;
+
 	snprintf(path, sizeof(path), "%s/dmesg.txt", dir);
-	r = dmesg_write_file(dump_file, path, &res, why, sizeof(why));
+	r = dumpfile_open(dump_file, DUMPFILE_OPEN_INCOMPLETE, &d, why, sizeof(why));
+	if (r == 0) {
+		r = dmesg_write_file(d, dump_file, path, &res, why, sizeof(why));
+		dumpfile_close(d);
+	}
 	if (r < 0) {
 		log_warn("no dmesg.txt beside the dump: %s", why);
 		return;
