@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The crash directories of a dump directory, read for `hvdump list`, `show` and `vacuum`. */
-#ifndef HVDUMP_CLI_CRASHDIR_H
-#define HVDUMP_CLI_CRASHDIR_H
+/* The crash directories of a dump directory, read for `hvdump list`, `show`, `vacuum` and the
+ * vacuum after each save. */
+#ifndef HVDUMP_VM_CRASHDIR_H
+#define HVDUMP_VM_CRASHDIR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +25,11 @@ struct crash_entry {
  * stderr unless QUIET.  0 or -errno (BASE cannot be read). */
 int crashdir_collect(const char *base, const char *vm, const char *since, bool quiet,
 		     struct crash_entry **out, size_t *n, unsigned *bad);
+
+/* Read BASE/NAME's record into E.  0 (a record), 1 (no crash.json: not a crash directory),
+ * or -errno with WHY. */
+int crashdir_read_entry(const char *base, const char *name, struct crash_entry *e, char *why,
+			size_t whylen);
 
 void crashdir_free(struct crash_entry *v, size_t n);
 
