@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_report.h"
 #include "util/argv.h"
 #include "util/fsutil.h"
 #include "util/optfile.h"
@@ -112,7 +113,9 @@ static void run_usage(FILE *f)
 "                           back to registers) or from `info registers -a` only\n"
 "      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
 "                           kdump-snappy\n"
-"\n"
+"\n");
+	run_report_usage(f);
+	fprintf(f,
 "Host and console:\n"
 "      --shutdown-timeout S seconds a guest gets to power off after SIGINT/SIGTERM (10)\n"
 "      --no-console         do not copy the guest console to stdout (the log keeps it)\n"
@@ -177,6 +180,7 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	RUN_REPORT_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -509,6 +513,8 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 			r = parse_crash_opt(opt, c, boot_region_set);
 		if (r == 1)
 			r = parse_save_opt(opt, c);
+		if (r == 1)
+			r = parse_report_opt(opt, optarg, c);
 		if (r == 1) {
 			log_err("unknown option %s (see hvdump run --help)", argv[optind - 1]);
 			return -EINVAL;
@@ -630,57 +636,4 @@ static int run_main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		log_warn("cannot make hvdump non-dumpable: %s", strerror(errno));
 	return vm_run(&c);
-}
-
-int cmd_probe(int argc, char **argv)
-{
-	struct accel_probe p;
-	const char *kernel = NULL, *qemu = getenv("HVDUMP_QEMU");
-	int fresh = 0;
-	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "qemu", required_argument, NULL, 'Q' },
-		{ "fresh", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			kernel = optarg;
-			break;
-		case 'Q':
-			qemu = optarg;
-			break;
-		case 'f':
-			fresh = 1;
-			break;
-		case 'h':
-			printf("Usage: hvdump probe --kernel FILE [--qemu PATH] [--fresh]\n"
-			       "Tell whether KVM really runs the guest kernel FILE here (else hvdump\n"
-			       "uses TCG) and why.  --fresh ignores this host boot's cached answer.\n"
-			       "Exit status: 0 KVM usable, 1 TCG only, 2 bad usage.\n");
-			return 0;
-		default:
-			log_err("unknown option or missing value (see hvdump probe --help)");
-			return 2;
-		}
-	}
-	if (!kernel) {
-		log_err("hvdump probe needs --kernel FILE (the probe boots it)");
-		return 2;
-	}
-	if (access(kernel, R_OK) < 0) {
-		log_err("kernel %s: %s", kernel, strerror(errno));
-		return 2;
-	}
-	accel_probe_kvm(qemu && *qemu ? qemu : "qemu-system-x86_64", kernel,
-			fresh ? NULL : accel_cache_dir(), &p);
-	printf("accelerator: %s\nreason: %s%s\n", p.kvm_ok ? "kvm" : "tcg", p.reason,
-	       p.cached ? " (cached for this host boot)" : "");
-	return p.kvm_ok ? 0 : 1;
 }
