@@ -8,11 +8,12 @@ WERROR  ?= 1
 SAN     ?= 0
 O       ?= build
 
-# ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md)
-PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd
+# ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md);
+# libsystemd: journal entries and sd_notify under a service (docs/service.md)
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd)
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -182,19 +183,19 @@ $(FUZZ_O)/fuzz_hmpregs: tests/fuzz/fuzz_hmpregs.c src/format/hmpregs.c src/forma
 
 # fuzz_record: crash records (vm/record.c, with what it links: VM names, layouts, files, log)
 FUZZ_RECORD_LIB := src/vm/record.c src/vm/config.c src/qemu/hw.c src/dump/layout.c src/util/fsutil.c \
-	src/util/log.c src/util/size.c src/format/elfcore.c
+	src/util/log.c src/util/systemd.c src/util/size.c src/format/elfcore.c
 $(FUZZ_O)/fuzz_record: tests/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) src/vm/record.h \
 		src/vm/config.h src/dump/layout.h src/dump/saver.h
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RECORD_LIB) -ljansson
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_RECORD_LIB) -ljansson -lsystemd
 
 # fuzz_control: the control socket's requests (vm/control.c, with the clock, files and log)
-FUZZ_CONTROL_LIB := src/vm/control.c src/util/clock.c src/util/fsutil.c src/util/log.c
+FUZZ_CONTROL_LIB := src/vm/control.c src/util/clock.c src/util/fsutil.c src/util/log.c src/util/systemd.c
 $(FUZZ_O)/fuzz_control: tests/fuzz/fuzz_control.c $(FUZZ_CONTROL_LIB) src/vm/control.h
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CONTROL_LIB) -ljansson -lsystemd
 
 # fuzz_kdump_resume: continuing a damaged OUT.part (the kdump writer's resume, the reader)
 FUZZ_RESUME_LIB := $(addprefix src/format/,kdump_write.c kdump_resume.c kdump_read.c kdump.c kdump_compress.c \
@@ -229,7 +230,7 @@ $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/recor
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -O1 -g -fsanitize=address,undefined -o $@ $< $(MKSEED_LIB) \
-		-ljansson -lzstd -llzo2 -lz
+		-ljansson -lsystemd -lzstd -llzo2 -lz
 
 fuzz-clean:
 	rm -rf $(FUZZ_O)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/systemd.h"
 
 static enum log_level stderr_level = LOG_INFO;
 static const char *prefix = "hvdump";
@@ -34,6 +35,11 @@ int log_open_file(const char *path)
 	log_close_file();
 	log_fd = fd;
 	return 0;
+}
+
+int log_file_fd(void)
+{
+	return log_fd;
 }
 
 void log_close_file(void)
@@ -72,13 +78,22 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	char text[2048], ts[40], line[2200];
 	int n;
 
+	static const int prio[] = { SYS_PRIO_ERR, SYS_PRIO_WARNING, SYS_PRIO_INFO, SYS_PRIO_DEBUG };
+	static int journal = -1; /* stderr goes to the journal: each line says its priority */
+	char pfx[8] = "";
+
 	vsnprintf(text, sizeof(text), fmt, ap);
 	log_timestamp(ts, sizeof(ts));
+	if (journal < 0)
+		journal = sys_stderr_is_journal();
+	if (journal)
+		snprintf(pfx, sizeof(pfx), "<%d>", prio[level]);
 	if (level <= stderr_level) {
 		if (level <= LOG_WARN)
-			n = snprintf(line, sizeof(line), "%s: %s: %s\n", prefix, names[level], text);
+			n = snprintf(line, sizeof(line), "%s%s: %s: %s\n", pfx, prefix, names[level],
+				     text);
 		else
-			n = snprintf(line, sizeof(line), "%s: %s\n", prefix, text);
+			n = snprintf(line, sizeof(line), "%s%s: %s\n", pfx, prefix, text);
 		if (n > 0)
 			write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}

@@ -17,6 +17,8 @@ void log_set_prefix(const char *prefix);
 /* Also append every line to PATH (created 0600).  Returns 0 or -errno. */
 __attribute__((warn_unused_result)) int log_open_file(const char *path);
 void log_close_file(void);
+/* The log file's descriptor, -1 when none is open (a forked helper keeps it). */
+int log_file_fd(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -33,6 +33,10 @@ void vm_config_init(struct vm_config *c)
 	c->firmware = QEMU_FIRMWARE_BIOS;
 	c->uefi_code = VM_UEFI_CODE;
 	c->uefi_vars_template = VM_UEFI_VARS_TEMPLATE;
+	c->report.journal = true;
+	c->report.hook_timeout_s = VM_HOOK_TIMEOUT_DEFAULT;
+	c->report.vacuum.keep = -1;
+	c->report.vacuum.to_log = true;
 }
 
 bool vm_name_valid(const char *name)

@@ -10,6 +10,7 @@
 #include "dump/saver.h"
 #include "format/kdump.h"
 #include "qemu/hw.h"
+#include "vm/vacuum.h"
 
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 enum on_crash {
@@ -50,6 +51,26 @@ enum on_crash {
 #define VM_BOOT_WORK (96ull << 20)       /* a default leaves this for the guest's service */
 
 struct qemu_user;
+
+#define VM_MAX_TARGET_OPTS 16
+#define VM_HOOK_TIMEOUT_DEFAULT 600
+
+/* What hvdump tells the host's tools about crashes and saves, and what it does after each
+ * save (docs/service.md). */
+struct vm_report {
+	bool journal;              /* a journal entry per crash and save outcome (default: when
+				    * journald listens) */
+	const char *on_saved;      /* shell command run after each saved dump, NULL: none */
+	const char *on_save_failed; /* ... after each failed save */
+	unsigned hook_timeout_s;   /* a hook still running after this is stopped */
+	const char *metrics_file;  /* node-exporter textfile, NULL: none */
+	struct vacuum_limits vacuum; /* applied to the dump directory after each save */
+	const char *dump_target;   /* ssh://[USER@]HOST[:PORT]/PATH: each saved dump is copied */
+	const char *dump_target_identity; /* ssh -i FILE */
+	const char *dump_target_opts[VM_MAX_TARGET_OPTS]; /* ssh -o OPTION */
+	size_t ndump_target_opts;
+	bool dump_target_drop_local; /* the local dump goes once its copy is verified */
+};
 
 struct vm_config {
 	const char *name;
@@ -97,6 +118,7 @@ struct vm_config {
 	unsigned shutdown_timeout_s;
 	bool watchdog;           /* an i6300esb whose expiry is a crash (detected_by watchdog) */
 	unsigned hang_timeout_s; /* a kernel clock stopped this long is a hang; 0: not watched */
+	struct vm_report report;
 };
 
 /* Fill in defaults (1 GiB, 1 vCPU, name "hvdump", qemu from $HVDUMP_QEMU or PATH). */

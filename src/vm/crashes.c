@@ -78,3 +78,19 @@ void crashes_clear(struct crash_list *l)
 	}
 	l->n = 0;
 }
+
+uint64_t crashes_unsaved_bytes(const struct crash_list *l, unsigned *n)
+{
+	uint64_t sum = 0;
+
+	*n = 0;
+	for (unsigned i = 0; i < l->n; i++) {
+		if (l->c[i].saved_ms)
+			continue;
+		(*n)++;
+		for (size_t k = 0; k < l->c[i].nsegs; k++)
+			if (l->c[i].segs[k].type == PT_LOAD)
+				sum += l->c[i].segs[k].filesz;
+	}
+	return sum;
+}

@@ -50,6 +50,9 @@ int crashes_newest_unsaved(const struct crash_list *l);
 /* Crash I's dump is complete (or dropped) at NOW_MS. */
 void crashes_mark_saved(struct crash_list *l, unsigned i, long long now_ms);
 
+/* The crashed memory the unsaved crashes hold (their PT_LOADs), bytes; their number into *N. */
+uint64_t crashes_unsaved_bytes(const struct crash_list *l, unsigned *n);
+
 /* Is every preserved crash saved (true for none)? */
 bool crashes_all_saved(const struct crash_list *l);
 

@@ -21,7 +21,9 @@
 #include "util/log.h"
 #include "util/size.h"
 #include "vm/control.h"
+#include "util/systemd.h"
 #include "vm/record.h"
+#include "vm/report.h"
 #include "vm/supervisor.h"
 
 #define QMP_CMD_TIMEOUT_MS 5000
@@ -87,6 +89,9 @@ static void start_saving(struct vm *vm, bool resume, int *r)
 
 static void on_save_news(struct vm *vm, enum save_news news)
 {
+	if (news == SAVE_RUNNING)
+		return;
+	report_outcome(vm->cfg, vm->crashes.c[vm->save.saving].dir);
 	if (news != SAVE_DONE)
 		return;
 	check_all_saved(vm, true);
@@ -115,6 +120,7 @@ static void saved_by_guest(struct vm *vm, unsigned i)
 	log_info("the guest saved its dump (%s released on its request)",
 		 size_human(vm->mb.released, sz, sizeof(sz)));
 	memback_credit(&vm->mb, dimms_drop_crash(&vm->mb.dimms, vm->s.qmp, pc->crash));
+	report_outcome(vm->cfg, pc->dir);
 	check_all_saved(vm, false);
 }
 
@@ -224,6 +230,7 @@ static void announce(const struct crash *c)
 static void on_crash(struct vm *vm, const char *when, const char *how, json_t *detail)
 {
 	struct crash *c = &vm->crash;
+	enum crash_action act;
 	struct crash_ctx x = { .cfg = vm->cfg, .rd = &vm->rd, .s = &vm->s, .boot = &vm->boot,
 			       .dimms = &vm->mb.dimms, .c = c };
 
@@ -259,7 +266,9 @@ static void on_crash(struct vm *vm, const char *when, const char *how, json_t *d
 		log_warn("the capture guest crashed too; the earlier crash stays preserved");
 	vm_write_state(vm, VM_CRASHED, vm->crashes.n > 0);
 
-	switch (crash_handle(&x)) {
+	act = crash_handle(&x);
+	report_crash(vm->cfg, c->dir, c->number, how, c->panic, c->notes.osrelease);
+	switch (act) {
 	case CRASH_ACT_CAPTURE:
 		vm->end = END_CAPTURE;
 		break;
@@ -397,6 +406,7 @@ static void qmp_ready(struct vm *vm)
 static void stop_signal(struct vm *vm, int sig)
 {
 	vm->stop_requested = true;
+	sys_notify("STOPPING=1");
 	if (vm->crashed) {
 		log_info("%s: ending the paused QEMU, keeping the crashed guest's RAM", strsignal(sig));
 		if (vm->end == END_NONE)
@@ -445,8 +455,12 @@ static void stdin_ready(struct vm *vm)
 static void close_boot(struct vm *vm)
 {
 	struct save_ctx x = save_ctx(vm);
+	bool saving = vm->save.saver != NULL;
+	enum save_news news = save_stop(&vm->save, &x);
 
-	if (save_stop(&vm->save, &x) == SAVE_DONE)
+	if (saving)
+		report_outcome(vm->cfg, vm->crashes.c[vm->save.saving].dir);
+	if (news == SAVE_DONE)
 		check_all_saved(vm, true);
 	guestsave_close(&vm->gs);
 	guestmem_close(&vm->gm);

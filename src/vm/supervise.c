@@ -18,6 +18,7 @@
 #include "util/fsutil.h"
 #include "util/log.h"
 #include "util/size.h"
+#include "vm/report.h"
 #include "vm/supervisor.h"
 #include "vm/vm.h"
 
@@ -119,6 +120,8 @@ static void production_boot(struct vm *vm)
  * run directory must be kept as it is). */
 static int keep_unsaved(struct vm *vm)
 {
+	unsigned n;
+	uint64_t held = crashes_unsaved_bytes(&vm->crashes, &n);
 	int r;
 
 	if (!vm->crashes.n)
@@ -127,6 +130,7 @@ static int keep_unsaved(struct vm *vm)
 	if (r < 0)
 		return r;
 	vm->nkept++;
+	report_kept(vm->cfg, n, held);
 	crashes_clear(&vm->crashes);
 	return 0;
 }
@@ -354,6 +358,7 @@ int vm_run(const struct vm_config *cfg)
 		log_info("VM '%s': %u vCPU, %s RAM, run directory %s, on crash: %s", cfg->name,
 			 cfg->cpus, size_human(cfg->memory, sz, sizeof(sz)), vm.rd.path,
 			 on_crash_name(cfg->on_crash));
+		report_start(cfg);
 		production_boot(&vm);
 		code = vm_close(&vm, run_boots(&vm));
 	}

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/systemd.h"
+#include "vm/report.h"
 #include "vm/supervisor.h"
 
 static const char *const state_names[] = {
@@ -18,11 +20,34 @@ static const char *const state_names[] = {
 	[VM_STOPPED_UNSAVED] = "stopped-with-unsaved-crashes",
 };
 
+/* Tell the service manager (Type=notify): ready once a QEMU runs, and what the VM does. */
+static void notify_state(struct vm *vm, enum vm_state state, unsigned npreserved)
+{
+	static bool ready;
+	char st[256];
+
+	if (!ready && (state == VM_RUNNING || state == VM_CAPTURE)) {
+		ready = true;
+		sys_notify("READY=1");
+	}
+	if (npreserved)
+		snprintf(st, sizeof(st), "STATUS=%s (boot %u); %u crash(es) preserved unsaved",
+			 state_names[state], vm->nboot, npreserved);
+	else
+		snprintf(st, sizeof(st), "STATUS=%s (boot %u)", state_names[state], vm->nboot);
+	sys_notify(st);
+}
+
 void vm_write_state(struct vm *vm, enum vm_state state, bool preserved)
 {
 	char ts[40], *text;
+	unsigned npreserved;
+	uint64_t held = crashes_unsaved_bytes(&vm->crashes, &npreserved);
 	json_t *j;
 	int r;
+
+	notify_state(vm, state, npreserved);
+	report_preserved(vm->cfg, npreserved, held);
 
 	log_timestamp(ts, sizeof(ts));
 	j = json_pack("{s:s, s:s, s:b, s:i, s:i, s:s, s:s, s:I, s:I, s:I, s:i, s:s, s:i, s:b}",
