@@ -46,7 +46,18 @@ as_service() {
 	HV_PID=$!
 	_bg_pids+=("$HV_PID")
 }
-as_service hvrep "$HVDUMP" run --name rep --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
+# the service manager's notify socket (Type=notify), as systemd gives one
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+        f.flush()
+' "$T/notify.sock" "$T/notify.log" &
+_bg_pids+=($!)
+as_service hvrep env NOTIFY_SOCKET="$T/notify.sock" "$HVDUMP" run --name rep --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--dump-dir "$D" --log "$T/rep.log" --no-console --disk "$T/rep.img" \
 	--metrics-file "$T/metrics/rep.prom" --vacuum-keep 1 --hook-timeout 2 \
 	--on-saved "env | grep ^HVDUMP_ | sort >$T/hooks/saved.\$\$; sleep 60" \
@@ -73,6 +84,12 @@ kill -TERM "$rpid" "$fpid"
 wait_exit "$rpid" 60
 wait_exit "$fpid" 60
 journalctl --sync >/dev/null 2>&1 || sleep 1
+
+notified() { [ "$(grep -c '^READY=1$' "$T/notify.log")" -eq 1 ] && grep -q '^STATUS=running (boot 1)$' "$T/notify.log" &&
+	grep -q '^STATUS=capture (boot 2); 1 crash(es) preserved unsaved$' "$T/notify.log" &&
+	grep -q '^STATUS=running (boot 3)$' "$T/notify.log" && tail -n 3 "$T/notify.log" | grep -q '^STOPPING=1$'; }
+diag "$(sort "$T/notify.log" | uniq -c | head -12)"
+check "Type=notify: READY=1 once, the states in STATUS (capture, then running when all is saved), STOPPING=1" notified
 
 J() { journalctl -D /run/log/journal --no-pager -o json "$@" 2>/dev/null; }
 J >"$T/all.json"
