@@ -9,10 +9,11 @@ SAN     ?= 0
 O       ?= build
 
 # ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md)
-PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd
+# libcrypto (OpenSSL): SHA-256 of the files dump/offhost.c copies off the host
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd)
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lcrypto)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
