@@ -99,6 +99,9 @@ static void print_line(const struct crash_entry *e)
 
 	if (e->dump_bytes >= 0)
 		size_human((uint64_t)e->dump_bytes, size, sizeof(size));
+	else if (json_is_true(json_object_get(json_object_get(e->r.json, "dump_target"),
+					      "local_dropped")))
+		snprintf(size, sizeof(size), "copied");
 	printf("%-24.24s %-16s %3" PRIu64 "  %-9s %-17s %10s  %-24s %s\n", e->time, e->r.vm,
 	       e->r.crash, jstr(e->r.json, "detected_by"), crash_state_name(e->r.state), size,
 	       jstr(e->r.json, "kernel_release"), jstr(e->r.json, "panic"));
@@ -110,14 +113,18 @@ static json_t *entry_json(const struct crash_entry *e)
 	static const char *const keys[] = { "time", "vm", "crash", "detected_by", "state",
 					     "kernel_release", "panic", "dump_file", "dump_format" };
 
+	json_t *v;
+
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(e->r.json, keys[i]);
+		v = json_object_get(e->r.json, keys[i]);
 		json_object_set(j, keys[i], v ? v : json_null());
 	}
 	json_object_set_new(j, "dump_bytes", e->dump_bytes >= 0
 						   ? json_integer((json_int_t)e->dump_bytes)
 						   : json_null());
 	json_object_set_new(j, "dir", json_string(e->dir));
+	v = json_object_get(json_object_get(e->r.json, "dump_target"), "url");
+	json_object_set(j, "dump_target", v ? v : json_null());
 	return j;
 }
 
@@ -186,6 +193,22 @@ int cmd_list(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
+/* Where the crash was copied off the host, or why its last copy failed. */
+static void print_copy(const json_t *j)
+{
+	const json_t *dt = json_object_get(j, "dump_target");
+	const json_t *err = json_object_get(j, "dump_target_error");
+
+	if (json_is_object(dt))
+		printf("copied to   %s (%s, %s%s)\n", jstr(dt, "url"), jstr(dt, "remote_dir"),
+		       json_is_true(json_object_get(dt, "verified")) ? "checked" : "not checked",
+		       json_is_true(json_object_get(dt, "local_dropped"))
+			       ? "; the local dump was dropped" : "");
+	if (json_is_object(err))
+		printf("copy failed %s: %s (hvdump copy retries)\n", jstr(err, "url"),
+		       jstr(err, "error"));
+}
+
 static void print_show(const struct crash_entry *e)
 {
 	const json_t *j = e->r.json;
@@ -200,13 +223,16 @@ static void print_show(const struct crash_entry *e)
 	if (e->r.dump_file)
 		printf("dump        %s (%s, %s)\n", e->r.dump_file, jstr(j, "dump_format"),
 		       e->dump_bytes >= 0 ? size_human((uint64_t)e->dump_bytes, size, sizeof(size))
-					  : "missing");
+		       : json_is_true(json_object_get(json_object_get(j, "dump_target"),
+						      "local_dropped")) ? "dropped: copied"
+		       : "missing");
 	else if (crash_state_unsaved(e->r.state))
 		printf("dump        not saved yet; memory kept in %s\n", e->r.ram_file);
+	print_copy(j);
 	if (json_object_get(j, "capture_error"))
 		printf("capture     failed: %s\n", jstr(j, "capture_error"));
 	printf("record      %s/crash.json\n", e->dir);
-	if (e->r.dump_file)
+	if (e->r.dump_file && e->dump_bytes >= 0)
 		printf("next        hvdump info %s; hvdump dmesg %s\n", e->r.dump_file,
 		       e->r.dump_file);
 }
