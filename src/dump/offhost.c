@@ -479,7 +479,7 @@ int offhost_put(struct offhost_dir *d, const char *name, int fd, const void *buf
 	if (fd >= 0)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	snprintf(part, sizeof(part), "%s.part", name);
-	fputs("cd -- ", f);
+	fputs("umask 077 && cd -- ", f);
 	sq(f, d->abs);
 	fputs(" && cat > ", f);
 	sq(f, part);
@@ -519,7 +519,7 @@ static char *names_cmd(const struct offhost_dir *d, const char *const *names, si
 
 	if (!f)
 		return NULL;
-	fputs("cd -- ", f);
+	fputs("umask 077 && cd -- ", f);
 	sq(f, d->abs);
 	fputs(rename ? "" : " && rm -f --", f);
 	for (size_t i = 0; i < n; i++) {
