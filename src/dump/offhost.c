@@ -163,6 +163,11 @@ static void progress_line(const struct ssh_io *io, long long t0)
 	long long ms = clock_ms() - t0;
 	char done[32], total[32], rate[32];
 
+	if (io->sent == io->len) {
+		log_info("%s: all %s sent, the remote side syncs and hashes it", io->label,
+			 size_human(io->len, total, sizeof(total)));
+		return;
+	}
 	size_human(io->sent, done, sizeof(done));
 	size_human(io->len, total, sizeof(total));
 	size_human(ms > 0 ? io->sent * 1000 / (uint64_t)ms : 0, rate, sizeof(rate));

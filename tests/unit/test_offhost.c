@@ -202,6 +202,19 @@ static void transport(void)
 		printf("ok %d # SKIP root writes anywhere\n", ++tap_count);
 	}
 
+	char home[300], *oldhome = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	snprintf(home, sizeof(home), "%s/home dir", tmp);
+	mkdir(home, 0700);
+	setenv("HOME", home, 1);
+	r = dump_target_parse("ssh://h/~/crash's", &t, why, sizeof(why));
+	r = r ? r : offhost_open(&d, &t, &o, "n", why, sizeof(why));
+	snprintf(remote, sizeof(remote), "%s/crash's/n", home);
+	tap_ok(r == 0 && !strcmp(d.abs, remote), "ssh://h/~/DIR: under the remote home: %s",
+	       r ? why : d.abs);
+	if (oldhome)
+		setenv("HOME", oldhome, 1);
+	free(oldhome);
+
 	if (dump_target_parse("ssh://unreachable/x", &t, why, sizeof(why)) < 0)
 		tap_diag("%s", why);
 	r = offhost_open(&d, &t, &o, "n", why, sizeof(why));
