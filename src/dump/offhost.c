@@ -354,6 +354,20 @@ static int ssh_run(struct offhost_dir *d, const char *cmd, struct ssh_io *io, ch
 	return r;
 }
 
+/* The last line of what a step printed (a login shell's start-up files may print more
+ * before it), without its newline. */
+static const char *out_line(struct ssh_io *io)
+{
+	size_t n = io->outlen;
+
+	while (n && io->out[n - 1] == '\n')
+		n--;
+	io->out[n] = '\0';
+	while (n && io->out[n - 1] != '\n')
+		n--;
+	return io->out + n;
+}
+
 /* ---- the remote directory ------------------------------------------------------------------ */
 
 /* S single-quoted for a POSIX shell. */
@@ -429,18 +443,16 @@ int offhost_open(struct offhost_dir *d, const struct dump_target *t,
 	free(cmd);
 	if (r < 0)
 		return r;
-	n = io.outlen;
-	while (n && io.out[n - 1] == '\n')
-		io.out[--n] = '\0';
+	const char *line = out_line(&io);
 	bool ctl = false;
-	for (size_t i = 0; i < n; i++)
-		ctl |= (unsigned char)io.out[i] < 0x20;
-	if (!n || io.out[0] != '/' || ctl || n >= sizeof(d->abs)) {
+	for (n = 0; line[n]; n++)
+		ctl |= (unsigned char)line[n] < 0x20;
+	if (!n || line[0] != '/' || ctl || n >= sizeof(d->abs)) {
 		why_set(why, whylen, "on %s: the remote shell gave no usable directory name for "
 			"%s (a POSIX login shell is needed there)", t->where, name);
 		return -EPROTO;
 	}
-	memcpy(d->abs, io.out, n + 1);
+	memcpy(d->abs, line, n + 1);
 	return 0;
 }
 
@@ -500,13 +512,14 @@ int offhost_put(struct offhost_dir *d, const char *name, int fd, const void *buf
 	if (r < 0)
 		return r;
 	hex(md, mdlen, sha256_hex);
-	if (io.outlen < 65 || strspn(io.out, "0123456789abcdef") != 64 || io.out[64] != ' ') {
+	const char *line = out_line(&io);
+	if (strspn(line, "0123456789abcdef") != 64 || line[64] != ' ') {
 		why_set(why, whylen, "on %s: sha256sum gave no hash for %s", d->t->where, part);
 		return -EPROTO;
 	}
-	if (memcmp(io.out, sha256_hex, 64) != 0) {
+	if (memcmp(line, sha256_hex, 64) != 0) {
 		why_set(why, whylen, "on %s: %s/%s does not match what was sent (sha256 %.64s "
-			"there, %s here)", d->t->where, d->abs, part, io.out, sha256_hex);
+			"there, %s here)", d->t->where, d->abs, part, line, sha256_hex);
 		return -EIO;
 	}
 	d->sent += len;

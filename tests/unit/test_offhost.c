@@ -3,9 +3,9 @@
 // reach ssh as an option), ssh options, and the copy itself through a stand-in for ssh that
 // checks its arguments and runs the remote command with sh here, into a directory whose name
 // holds quotes, spaces and $: the files arrive whole, a copy that does not match is refused
-// and renamed nowhere, a remote failure is reported in the remote shell's words, and
-// offhost_copy() records the copy, drops the local dump only when asked, and never takes
-// the record's word for which file to send.
+// and renamed nowhere, a remote failure is reported in the remote shell's words, a login
+// shell's greeting is passed over, and offhost_copy() records the copy, drops the local dump
+// only when asked, and never takes the record's word for which file to send.
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -117,6 +117,7 @@ static void write_fake_ssh(void)
 	      "[ \"${args[n-2]}\" = unreachable ] && { echo 'ssh: connect to host unreachable port 22: Connection refused' >&2; exit 255; }\n"
 	      "cmd=${args[n-1]}\n"
 	      "[ -n \"${FAKE_CORRUPT:-}\" ] && cmd=${cmd/cat >/tr a-z A-Z >}\n"
+	      "[ -n \"${FAKE_NOISE:-}\" ] && echo 'a start-up file says hello'\n"
 	      "exec sh -c \"$cmd\"\n",
 	      f);
 	fclose(f);
@@ -172,8 +173,11 @@ static void transport(void)
 	snprintf(remote, sizeof(remote), "%s/vmcore.part", d.abs);
 	tap_ok(r == 0 && same_file(local, remote) && strlen(sha) == 64,
 	       "a file streamed and checked: %s", r ? why : sha);
+	setenv("FAKE_NOISE", "1", 1);
 	r = offhost_put(&d, "crash.json", -1, "{}\n", 3, NULL, sha, why, sizeof(why));
-	tap_ok(r == 0, "a buffer sent: %s", r ? why : sha);
+	unsetenv("FAKE_NOISE");
+	tap_ok(r == 0, "a buffer sent, a line printed before the hash passed over: %s",
+	       r ? why : sha);
 	r = offhost_commit(&d, names, 2, why, sizeof(why));
 	snprintf(remote, sizeof(remote), "%s/vmcore", d.abs);
 	tap_ok(r == 0 && same_file(local, remote), "renamed into place");
