@@ -9,11 +9,12 @@ SAN     ?= 0
 O       ?= build
 
 # ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md);
-# libsystemd: journal entries and sd_notify under a service (docs/service.md)
-PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd
+# libsystemd: journal entries and sd_notify under a service (docs/service.md);
+# libcrypto (OpenSSL): SHA-256 of the files dump/offhost.c copies off the host
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd)
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd -lcrypto)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \

@@ -3,7 +3,6 @@
 // core dumps.  Each crash directory's crash.json is read with the checks record_read() makes
 // (the records are ours, but a directory may hold anything); one that cannot be read is
 // named, with why, and makes the exit status 1, the others are still listed.
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -15,9 +14,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "vm/crashdir.h"
 #include "util/size.h"
 #include "vm/config.h"
-#include "vm/crashdir.h"
 #include "vm/record.h"
 
 
@@ -100,6 +99,9 @@ static void print_line(const struct crash_entry *e)
 
 	if (e->dump_bytes >= 0)
 		size_human((uint64_t)e->dump_bytes, size, sizeof(size));
+	else if (json_is_true(json_object_get(json_object_get(e->r.json, "dump_target"),
+					      "local_dropped")))
+		snprintf(size, sizeof(size), "copied");
 	printf("%-24.24s %-16s %3" PRIu64 "  %-9s %-17s %10s  %-24s %s\n", e->time, e->r.vm,
 	       e->r.crash, jstr(e->r.json, "detected_by"), crash_state_name(e->r.state), size,
 	       jstr(e->r.json, "kernel_release"), jstr(e->r.json, "panic"));
@@ -111,14 +113,18 @@ static json_t *entry_json(const struct crash_entry *e)
 	static const char *const keys[] = { "time", "vm", "crash", "detected_by", "state",
 					     "kernel_release", "panic", "dump_file", "dump_format" };
 
+	json_t *v;
+
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(e->r.json, keys[i]);
+		v = json_object_get(e->r.json, keys[i]);
 		json_object_set(j, keys[i], v ? v : json_null());
 	}
 	json_object_set_new(j, "dump_bytes", e->dump_bytes >= 0
 						   ? json_integer((json_int_t)e->dump_bytes)
 						   : json_null());
 	json_object_set_new(j, "dir", json_string(e->dir));
+	v = json_object_get(json_object_get(e->r.json, "dump_target"), "url");
+	json_object_set(j, "dump_target", v ? v : json_null());
 	return j;
 }
 
@@ -187,43 +193,20 @@ int cmd_list(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
-/* CRASH as a directory: itself, a name in BASE, or VM:N (the latest such record). */
-static int find_crash(const char *base, const char *crash, struct crash_entry *out, char *why,
-		      size_t whylen)
+/* Where the crash was copied off the host, or why its last copy failed. */
+static void print_copy(const json_t *j)
 {
-	const char *colon = strrchr(crash, ':');
-	struct crash_entry *v;
-	unsigned bad = 0;
-	size_t n;
-	int r;
+	const json_t *dt = json_object_get(j, "dump_target");
+	const json_t *err = json_object_get(j, "dump_target_error");
 
-	if (strchr(crash, '/')) {
-		char *slash = strrchr(crash, '/'), dir[4096];
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - crash), crash);
-		r = crashdir_read_entry(slash == crash ? "/" : dir, slash + 1, out, why, whylen);
-		return r == 1 ? -ENOENT : r;
-	}
-	if (!colon) {
-		r = crashdir_read_entry(base, crash, out, why, whylen);
-		return r == 1 ? -ENOENT : r;
-	}
-	char vm[256], *end;
-	unsigned long long num = strtoull(colon + 1, &end, 10);
-
-	snprintf(vm, sizeof(vm), "%.*s", (int)(colon - crash), crash);
-	if (end == colon + 1 || *end)
-		return -ENOENT;
-	r = crashdir_collect(base, vm, NULL, true, &v, &n, &bad);
-	if (r < 0)
-		return r;
-	r = -ENOENT;
-	for (size_t i = n; i-- > 0;)
-		if (v[i].r.crash == num) {
-			r = crashdir_read_entry(base, v[i].name, out, why, whylen);
-			break;
-		}
-	crashdir_free(v, n);
-	return r;
+	if (json_is_object(dt))
+		printf("copied to   %s (%s, %s%s)\n", jstr(dt, "url"), jstr(dt, "remote_dir"),
+		       json_is_true(json_object_get(dt, "verified")) ? "checked" : "not checked",
+		       json_is_true(json_object_get(dt, "local_dropped"))
+			       ? "; the local dump was dropped" : "");
+	if (json_is_object(err))
+		printf("copy failed %s: %s (hvdump copy retries)\n", jstr(err, "url"),
+		       jstr(err, "error"));
 }
 
 static void print_show(const struct crash_entry *e)
@@ -240,13 +223,16 @@ static void print_show(const struct crash_entry *e)
 	if (e->r.dump_file)
 		printf("dump        %s (%s, %s)\n", e->r.dump_file, jstr(j, "dump_format"),
 		       e->dump_bytes >= 0 ? size_human((uint64_t)e->dump_bytes, size, sizeof(size))
-					  : "missing");
+		       : json_is_true(json_object_get(json_object_get(j, "dump_target"),
+						      "local_dropped")) ? "dropped: copied"
+		       : "missing");
 	else if (crash_state_unsaved(e->r.state))
 		printf("dump        not saved yet; memory kept in %s\n", e->r.ram_file);
+	print_copy(j);
 	if (json_object_get(j, "capture_error"))
 		printf("capture     failed: %s\n", jstr(j, "capture_error"));
 	printf("record      %s/crash.json\n", e->dir);
-	if (e->r.dump_file)
+	if (e->r.dump_file && e->dump_bytes >= 0)
 		printf("next        hvdump info %s; hvdump dmesg %s\n", e->r.dump_file,
 		       e->r.dump_file);
 }
@@ -277,7 +263,7 @@ int cmd_show(int argc, char **argv)
 	}
 	if (!base)
 		base = vm_default_dump_dir();
-	r = find_crash(base, argv[optind], &e, why, sizeof(why));
+	r = crashdir_find(base, argv[optind], &e, why, sizeof(why));
 	if (r == -ENOENT) {
 		fprintf(stderr, "hvdump: error: %s: no such crash in %s (a crash directory, its "
 			"name, or VM:N)\n", argv[optind], base);

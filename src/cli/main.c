@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "nmi", cmd_nmi, "inject an NMI into a running guest; say whether it panicked" },
 	{ "list", cmd_list, "list the crashes in a dump directory (time, VM, state, dump, panic)" },
 	{ "show", cmd_show, "describe one crash: its record, its dump and where things are" },
+	{ "copy", cmd_copy, "copy a saved crash off the host over ssh, checked (kdump's SSH=)" },
 	{ "vacuum", cmd_vacuum, "remove the oldest saved crashes until a count or size limit holds" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The crash directories of a dump directory: each one's crash.json read with the checks
-// record_read() makes (the records are ours, but a directory may hold anything), oldest first.
+// The crash directories of a dump directory, read for `hvdump list`, `show`, `vacuum`,
+// `copy` and the vacuum after each save: each crash.json read with the checks record_read()
+// makes (the records are ours, but a directory may hold anything).
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,8 @@ static int by_time(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-int crashdir_read_entry(const char *base, const char *name, struct crash_entry *e, char *why,
-			size_t whylen)
+int crashdir_read(const char *base, const char *name, struct crash_entry *e, char *why,
+		  size_t whylen)
 {
 	struct stat st;
 	int r;
@@ -68,7 +68,7 @@ int crashdir_collect(const char *base, const char *vm, const char *since, bool q
 				break;
 			v = m;
 		}
-		int r = crashdir_read_entry(base, de->d_name, &v[*n], why, sizeof(why));
+		int r = crashdir_read(base, de->d_name, &v[*n], why, sizeof(why));
 		if (r == 1)
 			continue;
 		if (r < 0) {
@@ -98,3 +98,42 @@ void crashdir_free(struct crash_entry *v, size_t n)
 		record_free(&v[i].r);
 	free(v);
 }
+
+int crashdir_find(const char *base, const char *crash, struct crash_entry *out, char *why,
+		  size_t whylen)
+{
+	const char *colon = strrchr(crash, ':');
+	struct crash_entry *v;
+	unsigned bad = 0;
+	size_t n;
+	int r;
+
+	if (strchr(crash, '/')) {
+		char *slash = strrchr(crash, '/'), dir[4096];
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - crash), crash);
+		r = crashdir_read(slash == crash ? "/" : dir, slash + 1, out, why, whylen);
+		return r == 1 ? -ENOENT : r;
+	}
+	if (!colon) {
+		r = crashdir_read(base, crash, out, why, whylen);
+		return r == 1 ? -ENOENT : r;
+	}
+	char vm[256], *end;
+	unsigned long long num = strtoull(colon + 1, &end, 10);
+
+	snprintf(vm, sizeof(vm), "%.*s", (int)(colon - crash), crash);
+	if (end == colon + 1 || *end)
+		return -ENOENT;
+	r = crashdir_collect(base, vm, NULL, true, &v, &n, &bad);
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (size_t i = n; i-- > 0;)
+		if (v[i].r.crash == num) {
+			r = crashdir_read(base, v[i].name, out, why, whylen);
+			break;
+		}
+	crashdir_free(v, n);
+	return r;
+}
+

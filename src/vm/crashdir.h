@@ -26,11 +26,18 @@ struct crash_entry {
 int crashdir_collect(const char *base, const char *vm, const char *since, bool quiet,
 		     struct crash_entry **out, size_t *n, unsigned *bad);
 
-/* Read BASE/NAME's record into E.  0 (a record), 1 (no crash.json: not a crash directory),
- * or -errno with WHY. */
-int crashdir_read_entry(const char *base, const char *name, struct crash_entry *e, char *why,
-			size_t whylen);
-
 void crashdir_free(struct crash_entry *v, size_t n);
+
+/* Read BASE/NAME's record into E (record_free(&E->r) after 0).  0 (a record), 1 (no
+ * crash.json: not a crash directory), or -errno with WHY. */
+int crashdir_read(const char *base, const char *name, struct crash_entry *e, char *why,
+		  size_t whylen);
+
+/* CRASH as `hvdump show` takes it: a crash directory's path (anything with a '/'), a
+ * directory's name in BASE, or VM:N (VM's crash number N; the latest such record when
+ * several runs used the name).  0 with OUT read (record_free(&OUT->r)), -ENOENT: no such
+ * crash, or -errno with WHY: its record cannot be read. */
+int crashdir_find(const char *base, const char *crash, struct crash_entry *out, char *why,
+		  size_t whylen);
 
 #endif
