@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/run_report.h"
+#include "dump/offhost.h"
 #include "util/log.h"
 #include "util/size.h"
 
@@ -62,6 +63,8 @@ static int parse_limit(int opt, const char *arg, struct vacuum_limits *l)
 int parse_report_opt(int opt, const char *arg, struct vm_config *c)
 {
 	struct vm_report *r = &c->report;
+	struct dump_target t;
+	char why[256];
 	uint64_t v;
 
 	switch (opt) {
@@ -89,6 +92,10 @@ int parse_report_opt(int opt, const char *arg, struct vm_config *c)
 	case OPT_VACUUM_KEEP_FREE:
 		return parse_limit(opt, arg, &r->vacuum);
 	case OPT_DUMP_TARGET:
+		if (dump_target_parse(arg, &t, why, sizeof(why)) < 0) {
+			log_err("--dump-target '%s': %s", arg, why);
+			return -EINVAL;
+		}
 		r->dump_target = arg;
 		return 0;
 	case OPT_DUMP_TARGET_IDENTITY:
@@ -97,6 +104,10 @@ int parse_report_opt(int opt, const char *arg, struct vm_config *c)
 	case OPT_DUMP_TARGET_SSH_OPTION:
 		if (r->ndump_target_opts == VM_MAX_TARGET_OPTS) {
 			log_err("--dump-target-ssh-option: at most %d", VM_MAX_TARGET_OPTS);
+			return -EINVAL;
+		}
+		if (offhost_option_check(arg, why, sizeof(why)) < 0) {
+			log_err("--dump-target-ssh-option '%s': %s", arg, why);
 			return -EINVAL;
 		}
 		r->dump_target_opts[r->ndump_target_opts++] = arg;

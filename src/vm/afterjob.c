@@ -15,8 +15,11 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/systemd.h"
 #include "vm/afterjob.h"
+#include "vm/offhost_copy.h"
 #include "vm/record.h"
+#include "vm/report.h"
 #include "vm/vacuum.h"
 
 #define HOOK_GRACE_MS 5000     /* after SIGTERM, a hook's processes get this long */
@@ -116,11 +119,47 @@ int afterjob_hook(const char *name, const char *cmd, const char *event, const st
 	return -1;
 }
 
+/* Copy the saved crash in DIR to --dump-target, and say how it went (log, journal). */
+static void copy_off_host(const struct vm_config *c, const char *dir)
+{
+	const struct vm_report *r = &c->report;
+	struct offhost_opts o = { .identity = r->dump_target_identity };
+	struct dump_target t;
+	char why[1024], msg[1400];
+	int e;
+
+	if (dump_target_parse(r->dump_target, &t, why, sizeof(why)) < 0) {
+		log_err("--dump-target %s: %s", r->dump_target, why); /* checked at start */
+		return;
+	}
+	for (size_t i = 0; i < r->ndump_target_opts && i < OFFHOST_MAX_OPTIONS; i++)
+		o.options[o.noptions++] = r->dump_target_opts[i];
+	e = offhost_copy(dir, &t, &o, r->dump_target_drop_local, why, sizeof(why));
+	if (e == -EINVAL) {
+		log_warn("%s is not copied to %s: %s", dir, r->dump_target, why);
+		return;
+	}
+	if (e < 0) {
+		log_err("copying %s to %s failed: %s; the local dump stays (`hvdump copy %s` "
+			"retries)", dir, r->dump_target, why, dir);
+		snprintf(msg, sizeof(msg), "VM %s: copying the dump in %s to %s failed: %s", c->name,
+			 dir, r->dump_target, why);
+	} else {
+		snprintf(msg, sizeof(msg), "VM %s: the dump in %s is copied to %s and checked%s",
+			 c->name, dir, r->dump_target,
+			 r->dump_target_drop_local ? "; the local dump is dropped" : "");
+	}
+	report_journal(c, REPORT_MSGID_COPY, e < 0 ? SYS_PRIO_ERR : SYS_PRIO_INFO,
+		       e < 0 ? "copy-failed" : "copied", dir, msg);
+}
+
 /* In the grandchild: the work, in order. */
 static void work(const struct vm_config *c, const char *dir, bool saved)
 {
 	const struct vm_report *r = &c->report;
 
+	if (saved && r->dump_target)
+		copy_off_host(c, dir);
 	if (saved && r->on_saved)
 		afterjob_hook("on-saved", r->on_saved, "saved", c, dir, r->hook_timeout_s);
 	if (!saved && r->on_save_failed)

@@ -125,6 +125,12 @@ int vm_config_check(const struct vm_config *c, unsigned host_cpus, char *msg, si
 			 strlen(c->append));
 		return -EINVAL;
 	}
+	if (!c->report.dump_target && (c->report.dump_target_identity ||
+				       c->report.ndump_target_opts || c->report.dump_target_drop_local)) {
+		snprintf(msg, msglen, "--dump-target-identity, --dump-target-ssh-option and "
+			 "--dump-target-drop-local go with --dump-target URL");
+		return -EINVAL;
+	}
 	return 0;
 }
 

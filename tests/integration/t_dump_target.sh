@@ -174,12 +174,6 @@ check "a URL whose host is an ssh option: exit 2, nothing run (rc=$rc)" \
 	eval '[ "$rc" -eq 2 ] && [ ! -e "$T/pwned" ] && grep -q "the host" "$T/bad.err"'
 
 # ---- hvdump run --dump-target ---------------------------------------------------------------
-if ! "$HVDUMP" run --help 2>&1 | grep -q -- --dump-target; then
-	skip "run --dump-target not wired yet"
-	skip "run --dump-target not wired yet"
-	done_testing
-	exit
-fi
 D2=$T/dumps2
 mkdir -m 700 "$D2"
 start_hvdump "$T/r" run --name auto --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
