@@ -26,7 +26,7 @@ static void save_usage(FILE *f)
 	fprintf(f,
 "Usage: hvdump save [--name NAME | --run-dir DIR] [--status | --resume | --discard]\n"
 "       hvdump save --from CRASH-DIR [--save-format kdump|elf] [--compress ALG]\n"
-"                   [--dump-level N] [--threads N]\n"
+"                   [--dump-level N] [--threads N] [--min-free SIZE]\n"
 "Talk to the running `hvdump run` of a VM about its crash dumps, or write the dump of a\n"
 "crash whose hvdump has stopped from the memory it kept.\n"
 "\n"
@@ -47,6 +47,10 @@ static void save_usage(FILE *f)
 "      --compress ALG     kdump page compression: zstd (default), lzo, zlib, none\n"
 "      --dump-level N     leave pages out by type, makedumpfile's -d bits (kdump only)\n"
 "      --threads N        compression threads (default: one per CPU)\n"
+"      --min-free SIZE    keep this much free on the dump's file system (default 1%% of\n"
+"                         it, 64M to 2G): a dump that does not fit above it is saved at\n"
+"                         --dump-level 31 (kdump) or not at all, and the save stops\n"
+"                         before it would eat into it\n"
 "  -h, --help         this text\n"
 "\n"
 "Exit status: 0 done, 1 the VM refused, or --from refused or failed (the reason is\n"
@@ -89,6 +93,7 @@ int cmd_save(int argc, char **argv)
 		{ "compress", required_argument, NULL, 'c' },
 		{ "dump-level", required_argument, NULL, 'd' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "min-free", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,6 +162,13 @@ int cmd_save(int argc, char **argv)
 			so.threads = (unsigned)v;
 			offline_opt = true;
 			break;
+		case 'm':
+			if (size_parse(optarg, 1, &so.min_free) < 0 || !so.min_free) {
+				log_err("--min-free '%s': a size such as 512M or 2G", optarg);
+				return 2;
+			}
+			offline_opt = true;
+			break;
 		case 'h':
 			save_usage(stdout);
 			return 0;
@@ -175,8 +187,8 @@ int cmd_save(int argc, char **argv)
 		return 2;
 	}
 	if (!from && offline_opt) {
-		log_err("--save-format, --compress, --dump-level and --threads go with --from (a "
-			"running hvdump saves as its `hvdump run` options say)");
+		log_err("--save-format, --compress, --dump-level, --threads and --min-free go with "
+			"--from (a running hvdump saves as its `hvdump run` options say)");
 		return 2;
 	}
 	if (from) {

@@ -25,6 +25,7 @@
 #include "dump/layout.h"
 #include "dump/saveconf.h"
 #include "dump/saver.h"
+#include "dump/space.h"
 #include "format/elfcore.h"
 #include "format/kdump.h"
 #include "util/clock.h"
@@ -266,6 +267,32 @@ static int claim_memory(struct offline *o)
 	return 0;
 }
 
+/* Room for the dump before it starts (dump/space.h), logged and said in the record: 0 with
+ * *LEVEL (the dump level to save at) and *GUARD (the saver's min_free), or EX_REFUSED. */
+static int check_space(struct offline *o, const struct save_offline_opts *opt,
+		       const struct save_source *src, unsigned *level, uint64_t *guard)
+{
+	struct space_request rq = { .src = src, .t = &o->target,
+				    .comp = opt->compress_set ? opt->compress : KDUMP_COMPRESS_ZSTD,
+				    .dump_level = opt->dump_level, .min_free = opt->min_free };
+	struct space_check c;
+	char why[512], retry[PATH_MAX + 64];
+
+	*level = opt->dump_level;
+	if (space_check_run(&rq, &c, why, sizeof(why)) < 0) {
+		*guard = space_reserve(0, opt->min_free);
+		log_warn("space check skipped (%s): saving, with the guard keeping the file system's "
+			 "last bytes free", why);
+		return 0;
+	}
+	snprintf(retry, sizeof(retry), "hvdump save --from %s", o->dir);
+	space_check_log(&c, o->dir, retry);
+	record_merge(o->dir, space_check_json(&c));
+	*level = c.dump_level;
+	*guard = c.guard;
+	return c.decision == SPACE_REFUSED ? EX_REFUSED : 0;
+}
+
 /* The dump to write and the saver's configuration.  An exit code. */
 static int plan_save(struct offline *o, const struct save_offline_opts *opt)
 {
@@ -277,6 +304,8 @@ static int plan_save(struct offline *o, const struct save_offline_opts *opt)
 		.hdr_off = o->rec.hdr_off,
 	};
 	enum save_format other = SAVE_KDUMP;
+	unsigned level;
+	uint64_t guard;
 	int r = save_target_pick(o->dir, opt->format, &o->target, &other);
 
 	/* a partial dump is continued, never restarted (what it saved may have been freed by
@@ -300,9 +329,12 @@ static int plan_save(struct offline *o, const struct save_offline_opts *opt)
 	    (opt->compress_set || opt->dump_level))
 		log_warn("continuing %s.part: its own compression and dump level apply, not "
 			 "--compress/--dump-level", o->target.out);
+	if (check_space(o, opt, &src, &level, &guard))
+		return EX_REFUSED;
 	saver_config_fill(&o->sc, &src, &o->target,
-			  opt->compress_set ? opt->compress : KDUMP_COMPRESS_ZSTD, opt->dump_level,
+			  opt->compress_set ? opt->compress : KDUMP_COMPRESS_ZSTD, level,
 			  opt->threads, false);
+	o->sc.min_free = guard;
 	return 0;
 }
 

@@ -13,10 +13,12 @@ struct save_offline_opts {
 	bool compress_set;     /* ... given on the command line (zstd if not) */
 	unsigned dump_level;   /* kdump: makedumpfile's -d bits */
 	unsigned threads;      /* kdump: compression threads, 0: one per CPU */
+	uint64_t min_free;     /* kept free on the dump's file system (space.h), 0: default */
 };
 
-/* Returns the exit code: 0 saved, 1 refused or failed (one line says why), 2 the directory
- * or its record is unusable. */
+/* Returns the exit code: 0 saved, 1 refused or failed (one line says why; also when the dump
+ * does not fit above the reserve: the record's space_check says so), 2 the directory or its
+ * record is unusable. */
 int save_offline(const char *from, const struct save_offline_opts *opt);
 
 #endif

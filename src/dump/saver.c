@@ -234,6 +234,9 @@ static int elf_copy_loads(const struct saver_job *j, const struct elfcore_load *
 			saver_wait_released(s);
 			if (n > s->cfg.chunk)
 				n = s->cfg.chunk;
+			r = saver_room(s, n + SAVER_ROOM_SLACK);
+			if (r < 0)
+				return s->result = r; /* the progress record keeps what is durable */
 			r = copy_bytes(in, src + done, out, loads[li].data_addr + done, n, j->buf,
 				       &no_cfr);
 			if (r == 0 && fdatasync(out) < 0)
@@ -463,6 +466,17 @@ done:
 	return NULL;
 }
 
+/* PATH's directory into OUT ("." for a bare name). */
+static void saver_dir_of(const char *path, char *out, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, len, ".");
+	else
+		snprintf(out, len, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
 /* Free S and its copies of the DIMM paths (the thread is not running). */
 static void saver_destroy(struct saver *s)
 {
@@ -485,6 +499,7 @@ int saver_start(const struct saver_config *cfg, struct saver **out)
 	snprintf(s->ram_path, sizeof(s->ram_path), "%s", cfg->ram_path);
 	snprintf(s->out_path, sizeof(s->out_path), "%s", cfg->out_path);
 	snprintf(s->part_path, sizeof(s->part_path), "%s.part", cfg->out_path);
+	saver_dir_of(cfg->out_path, s->out_dir, sizeof(s->out_dir));
 	s->cfg.ram_path = s->ram_path;
 	s->cfg.out_path = s->out_path;
 	for (size_t i = 0; i <= SAVER_MAX_DIMMS; i++)

@@ -46,6 +46,10 @@ struct saver_config {
 	unsigned threads;             /* kdump: compression threads (0: one per online CPU) */
 	bool hold;                    /* start held: a guest is booting and comes first; nothing
 				       * is read or written until saver_release() */
+	uint64_t min_free;            /* the guard: before each chunk the saver checks the free
+				       * space of OUT's file system and stops with -ENOSPC (what
+				       * is durable kept, resumable) rather than let it fall
+				       * below this many bytes; 0: no guard (space.h) */
 };
 
 /* Progress of an unfinished dump, kept beside it as OUT.part.progress: the first DONE bytes of

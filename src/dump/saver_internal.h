@@ -19,9 +19,14 @@
 
 #define SAVER_MAX_RANGES 4096
 
+/* Written besides a chunk's pages before the next look at the free space: the kdump writer's
+ * buffered data and descriptors, a checkpoint's resume or progress record. */
+#define SAVER_ROOM_SLACK (2u << 20)
+
 struct saver {
 	struct saver_config cfg;
 	char ram_path[4096], out_path[4096], part_path[4200];
+	char out_dir[4096];                /* OUT's directory, for the space guard */
 	struct saver_dimm dimms[SAVER_MAX_DIMMS];
 	char *dimm_paths[SAVER_MAX_DIMMS];
 	int fds[1 + SAVER_MAX_DIMMS];      /* the RAM file, then each DIMM file */
@@ -86,6 +91,11 @@ void saver_wait_released(struct saver *s);
 /* LEN bytes at capture GPA GPA are durable (LEN 0: none, progress only), and SAVED more
  * bytes of memory are done. */
 void saver_report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t saved);
+
+/* The space guard (cfg->min_free): will NEXT more bytes written leave OUT's file system at
+ * least cfg->min_free free?  0 if so (or no guard, or the file system cannot be asked);
+ * else -ENOSPC with the saver's why saying so in operator terms. */
+__attribute__((warn_unused_result)) int saver_room(struct saver *s, uint64_t next);
 
 /* Publish the page filter's outcome for saver_filter_result(): if it RAN, WARNING (empty:
  * none) says why it could not be applied; LEFT_OUT pages are left out. */

@@ -18,6 +18,7 @@
 
 #define KD_CHUNK_PAGES (SAVER_COPY_BUF / KDUMP_PAGE_SIZE)
 #define KD_PEND 64
+#define KDUMP_DESC_BYTES 24u /* a page descriptor on disk */
 
 /* Record the failure: WHAT (the file or step) and the error. */
 static int kd_fail(const struct saver_job *j, int r, const char *what)
@@ -176,6 +177,19 @@ static void kd_report(struct kd_save *k)
 	k->pending_saved = 0;
 }
 
+/* The guard found the file system down to its reserve (R, the why set): make what was
+ * appended durable and report it, so that a resume continues from here, and stop. */
+static int kd_stop_for_room(struct kd_save *k, int r)
+{
+	int e = kdump_writer_sync(k->w, NULL);
+
+	if (e < 0)
+		return kd_fail(k->j, e, k->j->part_path);
+	kd_report(k);
+	k->since_sync = 0;
+	return r;
+}
+
 /* Pages [PFN, PFN + N), at OFF of IN and at capture GPA GPA: read the chunk, compress what
  * the file gets, append it; a checkpoint when cfg->chunk bytes wait.  0 or the error. */
 static int kd_chunk(struct kd_save *k, int in, uint64_t off, uint64_t gpa, uint64_t pfn,
@@ -195,6 +209,9 @@ static int kd_chunk(struct kd_save *k, int in, uint64_t off, uint64_t gpa, uint6
 	for (size_t i = 0; i < n; i++)
 		if (kdump_writer_dumps(k->w, pfn + i))
 			k->kept[m++] = i;
+	r = saver_room(j->s, m * (KDUMP_PAGE_SIZE + KDUMP_DESC_BYTES) + SAVER_ROOM_SLACK);
+	if (r < 0)
+		return kd_stop_for_room(k, r);
 	got = m ? pread(in, buf, bytes, (off_t)off) : (ssize_t)bytes;
 	if (got != (ssize_t)bytes)
 		return kd_fail(j, got < 0 ? -errno : -EIO,

@@ -7,9 +7,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "dump/saver_internal.h"
+#include "util/size.h"
 
 /* Wait while the saver is held (a capture guest is booting: nothing of the saver's may slow
  * it).  Called by the saver thread before it starts and between chunks; saver_release() or
@@ -51,6 +53,24 @@ void saver_report_range(struct saver *s, uint64_t gpa, uint64_t len, uint64_t sa
 	s->done += saved;
 	pthread_mutex_unlock(&s->lock);
 	saver_post(s);
+}
+
+int saver_room(struct saver *s, uint64_t next)
+{
+	struct statvfs fs;
+	uint64_t avail;
+	char a[32], b[32], c[32];
+
+	if (!s->cfg.min_free || statvfs(s->out_dir, &fs) < 0)
+		return 0; /* a file system that cannot be asked: writing will say */
+	avail = (uint64_t)fs.f_bavail * fs.f_frsize;
+	if (avail >= s->cfg.min_free && avail - s->cfg.min_free >= next)
+		return 0;
+	snprintf(s->why, sizeof(s->why), "the dump directory's file system is down to its "
+		 "reserve (%s free, %s kept free, the next %s would eat into it): %s",
+		 size_human(avail, a, sizeof(a)), size_human(s->cfg.min_free, b, sizeof(b)),
+		 size_human(next, c, sizeof(c)), strerror(ENOSPC));
+	return -ENOSPC;
 }
 
 void saver_filter_done(struct saver *s, bool ran, uint64_t left_out, const char *warning)

@@ -223,6 +223,22 @@ struct kdump_writer_stats {
 };
 void kdump_writer_get_stats(const struct kdump_writer *w, struct kdump_writer_stats *st);
 
+/* Bytes a file of the writer's layout takes besides its page data: header, sub header with
+ * NOTES_LEN bytes of notes and the resume block, both bitmaps over MAX_MAPNR pfns, NVALID
+ * page descriptors and the shared zero page (what a save needs before its first page).
+ * 0, or -EOVERFLOW / -EFBIG as kdump_writer_create would fail. */
+__attribute__((warn_unused_result)) int kdump_writer_overhead(uint64_t max_mapnr, uint64_t nvalid,
+							       size_t notes_len, uint64_t *bytes);
+
+/* Where kdump_writer_resume() would continue the unfinished file K (open on FD; opened with
+ * KDUMP_OPEN_INCOMPLETE): *NEXT_PFN, the first pfn after its last durable checkpoint, and
+ * *DATA_END, the end of the data that checkpoint keeps.  Reads only.  0, -EALREADY when K
+ * is complete, -EBADMSG when it has no valid resume record. */
+struct kdump;
+__attribute__((warn_unused_result)) int kdump_writer_resume_point(int fd, const struct kdump *k,
+								   uint64_t *next_pfn,
+								   uint64_t *data_end);
+
 /* ---- reader ------------------------------------------------------------------------------ */
 
 struct kdump;

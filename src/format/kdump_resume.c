@@ -196,3 +196,17 @@ fail_close:
 	close(fd);
 	return ret;
 }
+
+int kdump_writer_resume_point(int fd, const struct kdump *k, uint64_t *next_pfn,
+			      uint64_t *data_end)
+{
+	struct kdump_disk_resume r = { .seq = 0 };
+
+	if (!kdump_get_info(k)->incomplete)
+		return -EALREADY;
+	if (pick_record(fd, kdump_sub_hdr_blocks(k) * KDUMP_PAGE_SIZE, &r) < 0)
+		return -EBADMSG;
+	*next_pfn = r.next_pfn;
+	*data_end = r.data_end;
+	return 0;
+}

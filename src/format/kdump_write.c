@@ -504,3 +504,15 @@ void kdump_writer_get_stats(const struct kdump_writer *w, struct kdump_writer_st
 {
 	*st = w->st;
 }
+
+int kdump_writer_overhead(uint64_t max_mapnr, uint64_t nvalid, size_t notes_len, uint64_t *bytes)
+{
+	struct kdump_layout l;
+	/* the sub header, the notes and a separate VMCOREINFO at most as long as them */
+	uint64_t sub = sizeof(struct kdump_disk_sub_header) + 2 * (uint64_t)notes_len;
+	int ret = kdump_layout_compute(max_mapnr, nvalid, sub, 0, &l);
+
+	if (ret == 0)
+		*bytes = l.data_off + KDUMP_PAGE_SIZE;
+	return ret;
+}

@@ -93,6 +93,9 @@ struct vm_config {
 	enum kdump_compression compress; /* kdump page compression (default zstd) */
 	unsigned save_threads;   /* compression threads; 0 = one per online CPU */
 	unsigned dump_level;     /* host saver: makedumpfile -d bits left out (0..31) */
+	uint64_t min_free;       /* kept free on the dump directory's file system: the space
+				  * check and the saver's guard (dump/space.h); 0: 1% of it,
+				  * 64 MiB to 2 GiB */
 	unsigned hotplug_delay_s; /* wait this long into a capture boot before hot-adding */
 	bool cpu_state_registers; /* vCPU state from `info registers -a` instead of a dump */
 	const char *crash_hook;  /* shell command run on the preserved RAM before capture */

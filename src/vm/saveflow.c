@@ -12,6 +12,7 @@
 #include "dump/dmesgfile.h"
 #include "dump/saveconf.h"
 #include "dump/saver.h"
+#include "dump/space.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/size.h"
@@ -20,6 +21,33 @@
 
 #define PROGRESS_EVERY_MS 2000
 
+/* Room for the dump of crash I in T before it starts (dump/space.h): logged, and said in
+ * its record.  0 with *LEVEL (the dump level to save at) and *GUARD (the saver's min_free)
+ * set, or -ENOSPC: refused, the crash stays preserved and unsaved. */
+static int check_space(const struct save_ctx *x, unsigned i, const struct save_source *src,
+		       const struct save_target *t, unsigned *level, uint64_t *guard)
+{
+	const char *dir = x->crashes->c[i].dir;
+	struct space_request rq = { .src = src, .t = t, .comp = x->cfg->compress,
+				    .dump_level = x->cfg->dump_level, .min_free = x->cfg->min_free };
+	struct space_check c;
+	char why[512], retry[160];
+
+	*level = x->cfg->dump_level;
+	if (space_check_run(&rq, &c, why, sizeof(why)) < 0) {
+		*guard = space_reserve(0, x->cfg->min_free);
+		log_warn("space check skipped (%s): saving, with the guard keeping the file system's "
+			 "last bytes free", why);
+		return 0;
+	}
+	snprintf(retry, sizeof(retry), "hvdump save --name %s --resume", x->cfg->name);
+	space_check_log(&c, dir, retry);
+	record_merge(dir, space_check_json(&c));
+	*level = c.dump_level;
+	*guard = c.guard;
+	return c.decision == SPACE_REFUSED ? -ENOSPC : 0;
+}
+
 int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool hold)
 {
 	struct saver_dimm dimms[VM_MAX_DIMMS];
@@ -27,6 +55,8 @@ int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool 
 	struct saver_config sc;
 	struct save_target t;
 	enum save_format other = SAVE_KDUMP;
+	unsigned level;
+	uint64_t guard;
 	int i, r;
 
 	if (f->saver)
@@ -62,8 +92,12 @@ int save_start(struct save_flow *f, const struct save_ctx *x, bool resume, bool 
 	src.hdr_off = x->crashes->c[i].hdr_off;
 	src.segs = x->crashes->c[i].segs;
 	src.nsegs = x->crashes->c[i].nsegs;
-	saver_config_fill(&sc, &src, &t, x->cfg->compress, x->cfg->dump_level,
-			  x->cfg->save_threads, hold);
+	r = check_space(x, (unsigned)i, &src, &t, &level, &guard);
+	if (r < 0)
+		return r;
+	saver_config_fill(&sc, &src, &t, x->cfg->compress, level, x->cfg->save_threads, hold);
+	sc.min_free = guard;
+	f->level_started = sc.dump_level;
 	f->filter_logged = false;
 	f->dump_level = 0; /* until the saver says what it applied */
 	f->left_out = 0;
@@ -138,22 +172,22 @@ static void progress(struct save_flow *f, const struct memback *mb)
 }
 
 /* Say once what the dump level left out of the dump being saved (or why it could not). */
-static void log_filter(struct save_flow *f, const struct vm_config *cfg)
+static void log_filter(struct save_flow *f)
 {
 	char warn[512], sz[32];
 	uint64_t n;
 
-	if (f->filter_logged || !cfg->dump_level ||
+	if (f->filter_logged || !f->level_started ||
 	    !saver_filter_result(f->saver, &n, warn, sizeof(warn)))
 		return;
 	f->filter_logged = true;
-	f->dump_level = warn[0] ? 0 : cfg->dump_level;
+	f->dump_level = warn[0] ? 0 : f->level_started;
 	f->left_out = n;
 	if (warn[0])
 		log_warn("%s", warn);
 	else
 		log_info("dump level %u: %llu pages (%s) are left out of the dump by type; they are "
-			 "given back with their chunk", cfg->dump_level, (unsigned long long)n,
+			 "given back with their chunk", f->level_started, (unsigned long long)n,
 			 size_human(n * 4096, sz, sizeof(sz)));
 }
 
@@ -231,13 +265,13 @@ enum save_news save_on_event(struct save_flow *f, const struct save_ctx *x, bool
 		struct saver_range none;
 		if (!guest_up) {
 			saver_take(f->saver, &none, 0);
-			log_filter(f, x->cfg);
+			log_filter(f);
 			return SAVE_RUNNING;
 		}
 		save_full_speed(f, x);
 	}
 	release_durable(f, x);
-	log_filter(f, x->cfg);
+	log_filter(f);
 	if (!saver_finished(f->saver, &result, why, sizeof(why)))
 		return SAVE_RUNNING;
 	progress(f, x->mb);

@@ -22,6 +22,8 @@ struct save_flow {
 	unsigned saving;           /* the index in the crash list being saved */
 	char out[4200];            /* ... to this dump file */
 	bool filter_logged;        /* the dump level's result was said */
+	unsigned level_started;    /* the dump level the saver was started with (the space
+				    * check may have lowered what fits to 31) */
 	unsigned dump_level;       /* ... the level applied (0: none, or it failed) */
 	uint64_t left_out;         /* ... and the pages it left out */
 	long long start_ms, progress_ms;
