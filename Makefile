@@ -263,13 +263,14 @@ MAN_LINKS   = $(shell for d in $(MAN_DOCS); do sed -n '1s/^\# //p' $$d | grep -o
 man: $(MAN_PAGES)
 
 # a page whose first heading names several commands (hvdump-list: list, show, vacuum) gets
-# a .so page for each of the others
+# a .so page for each of the others (written aside and renamed: tests install in parallel)
 $(O)/man/%.1: docs/%.md scripts/mkman $(O)/hvdump src/cli/cli.h
 	@mkdir -p $(dir $@)
 	$(call msg,MAN,$@)
-	$(Q)scripts/mkman $< $(O)/hvdump $(VERSION) >$@.tmp && mv $@.tmp $@
+	$(Q)scripts/mkman $< $(O)/hvdump $(VERSION) >$@.$$$$ && mv $@.$$$$ $@
 	$(Q)for c in $$(sed -n '1s/^\# //p' $< | grep -o 'hvdump [a-z]\+' | cut -d' ' -f2 | tail -n +2); do \
-		echo ".so man1/$*.1" >$(O)/man/hvdump-$$c.1; done
+		echo ".so man1/$*.1" >$(O)/man/hvdump-$$c.1.$$$$ && mv $(O)/man/hvdump-$$c.1.$$$$ $(O)/man/hvdump-$$c.1; \
+	done
 
 install: $(O)/hvdump $(O)/guest/hvdump-save man
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
