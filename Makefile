@@ -100,11 +100,12 @@ GUEST_SAVE_SRCS := guest/tools/hvdump-save.c src/util/fsutil.c \
 		elfcore.c vmcoreinfo.c kmap.c kallsyms.c flat.c)
 GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h) src/util/fsutil.h
 GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
+GUEST_CFLAGS ?= -O2
 
 $(O)/guest/hvdump-save: $(GUEST_SAVE_DEPS)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -static -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -o $@ \
+	$(Q)$(CC) -static $(GUEST_CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -o $@ \
 		$(GUEST_SAVE_SRCS) $(GUEST_STATIC_LIBS)
 
 # Unit tests need no guest; `make check` also runs the integration tests (they boot guests).
@@ -284,7 +285,7 @@ install: $(O)/hvdump $(O)/guest/hvdump-save man
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
 	$(INSTALL) -m 0644 dist/systemd/run-hvdump.mount $(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount
-	$(INSTALL) -m 0644 dist/tmpfiles.d/hvdump.conf $(DESTDIR)$(TMPFILESDIR)/hvdump.conf
+	$(INSTALL) -m 0644 dist/tmpfiles/hvdump.conf $(DESTDIR)$(TMPFILESDIR)/hvdump.conf
 	$(INSTALL) -m 0644 dist/logrotate/hvdump $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hvdump
 	$(INSTALL) -m 0644 dist/hvdump.conf.example docs/service.md $(DESTDIR)$(DOCDIR)/
 
