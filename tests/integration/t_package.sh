@@ -40,8 +40,8 @@ check "the build ran unit tests only (no integration test, no guest)" only_unit
 after=$(git -C "$ROOT" status --porcelain --ignored | sort)
 check "the source tree is as it was" test "$before" = "$after"
 
-lintian --fail-on none "$T/hvdump_${ver}_amd64.changes" >"$T/lintian.out" 2>&1
-diag "lintian: $(grep -c '^E:' "$T/lintian.out") errors, $(grep -c '^W:' "$T/lintian.out") warnings, $(grep -c '^[IPX]:' "$T/lintian.out") other; overridden as documented in debian/hvdump.lintian-overrides"
+lintian --fail-on none --display-info --pedantic --show-overrides "$T/hvdump_${ver}_amd64.changes" >"$T/lintian.out" 2>&1
+diag "lintian: $(grep -c '^E:' "$T/lintian.out") errors, $(grep -c '^W:' "$T/lintian.out") warnings, $(grep -c '^[IPX]:' "$T/lintian.out") info or pedantic, $(grep -c '^N: *[A-Z]:\|^O:' "$T/lintian.out") overridden (debian/hvdump.lintian-overrides says why)"
 diag "$(grep -v 'root privileges' "$T/lintian.out")"
 check "lintian: no error" grep_none '^E:' "$T/lintian.out"
 
