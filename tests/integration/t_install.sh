@@ -4,7 +4,8 @@
 # modes; every man page renders without a groff warning and has a NAME line, the .so pages
 # reach theirs through man(1); the completion sources in bash and completes hvdump; the guest
 # saver is static.  Then the INSTALLED hvdump runs the demo scenario: the demo guest boots,
-# crashes, its dump is saved, and the installed `hvdump list` and `hvdump info` show it.
+# crashes, its dump is saved, and the installed `hvdump list` and `hvdump info` show it;
+# `make uninstall` takes every file away again.
 . "$(dirname "$0")/../lib/common.sh"
 command -v pandoc >/dev/null || skip_all "pandoc not installed (scripts/install-deps)"
 R=$T/root
@@ -76,4 +77,8 @@ dump=$(ls "$D"/inst-*/vmcore* 2>/dev/null | head -1)
 "$HVDUMP" info --no-pages "$dump" >"$T/info.txt" 2>&1
 check "hvdump info on the saved dump: the panic message" \
 	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$T/info.txt"
+
+make -s -C "$ROOT" uninstall DESTDIR="$R" PREFIX=/usr >"$T/uninstall.out" 2>&1
+left=$(find "$R" -type f | sed "s#^$R##")
+check "make uninstall removes every file it installed${left:+ (left: $(echo $left))}" test -z "$left"
 done_testing
