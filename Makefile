@@ -102,11 +102,12 @@ GUEST_SAVE_SRCS := guest/tools/hvdump-save.c src/util/fsutil.c \
 		elfcore.c vmcoreinfo.c kmap.c kallsyms.c flat.c)
 GUEST_SAVE_DEPS := $(GUEST_SAVE_SRCS) guest/tools/saveport.h $(wildcard src/format/*.h) src/util/fsutil.h
 GUEST_STATIC_LIBS := -l:libzstd.a -l:liblzo2.a -l:libz.a -lpthread
+GUEST_CFLAGS ?= -O2
 
 $(O)/guest/hvdump-save: $(GUEST_SAVE_DEPS)
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -static -O2 -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -o $@ \
+	$(Q)$(CC) -static $(GUEST_CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -o $@ \
 		$(GUEST_SAVE_SRCS) $(GUEST_STATIC_LIBS)
 
 # Unit tests need no guest; `make check` also runs the integration tests (they boot guests).
@@ -235,3 +236,66 @@ $(FUZZ_O)/mkseed: tests/fuzz/mkseed.c $(FUZZ_PF_DEPS) $(MKSEED_LIB) src/vm/recor
 
 fuzz-clean:
 	rm -rf $(FUZZ_O)
+
+# --- install: `make install [PREFIX=/usr/local] [DESTDIR=...]`, `make uninstall`, `make man` ---
+# hvdump; the static guest saver hvdump-save in LIBEXECDIR (/usr/local/lib/hvdump), where a
+# guest image builder copies it into an initramfs (docs/hvdump.md, docs/service.md); man pages
+# made from docs/hvdump*.md by pandoc (scripts/mkman); bash completion; the systemd template
+# unit hvdump@.service and the tmpfs of its run directories (run-hvdump.mount), tmpfiles.d
+# for /var/crash/hvdump, logrotate for /var/log/hvdump, and an example VM configuration.
+# SYSCONFDIR is /etc whatever PREFIX is: the unit reads /etc/hvdump/NAME.conf.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/hvdump
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/hvdump
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+VERSION    := $(shell sed -n 's/^\#define HVDUMP_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
+
+MAN_DOCS   := docs/hvdump.md $(wildcard docs/hvdump-*.md)
+MAN_PAGES  := $(MAN_DOCS:docs/%.md=$(O)/man/%.1)
+# the .so pages: hvdump-show.1 and hvdump-vacuum.1 for hvdump-list.1, ... (evaluated when used)
+MAN_LINKS   = $(shell for d in $(MAN_DOCS); do sed -n '1s/^\# //p' $$d | grep -o 'hvdump [a-z]\+' | \
+		tail -n +2 | sed 's/ /-/; s/$$/.1/'; done)
+
+.PHONY: man install uninstall
+man: $(MAN_PAGES)
+
+# a page whose first heading names several commands (hvdump-list: list, show, vacuum) gets
+# a .so page for each of the others (written aside and renamed: tests install in parallel)
+$(O)/man/%.1: docs/%.md scripts/mkman $(O)/hvdump src/cli/cli.h
+	@mkdir -p $(dir $@)
+	$(call msg,MAN,$@)
+	$(Q)scripts/mkman $< $(O)/hvdump $(VERSION) >$@.$$$$ && mv $@.$$$$ $@
+	$(Q)for c in $$(sed -n '1s/^\# //p' $< | grep -o 'hvdump [a-z]\+' | cut -d' ' -f2 | tail -n +2); do \
+		echo ".so man1/$*.1" >$(O)/man/hvdump-$$c.1.$$$$ && mv $(O)/man/hvdump-$$c.1.$$$$ $(O)/man/hvdump-$$c.1; \
+	done
+
+install: $(O)/hvdump $(O)/guest/hvdump-save man
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(O)/hvdump $(DESTDIR)$(BINDIR)/hvdump
+	$(INSTALL) -m 0755 $(O)/guest/hvdump-save $(DESTDIR)$(LIBEXECDIR)/hvdump-save
+	$(INSTALL) -m 0644 $(O)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 dist/bash-completion/hvdump $(DESTDIR)$(BASHCOMPDIR)/hvdump
+	sed 's|/usr/bin/hvdump|$(BINDIR)/hvdump|' dist/systemd/hvdump@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
+	$(INSTALL) -m 0644 dist/systemd/run-hvdump.mount $(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount
+	$(INSTALL) -m 0644 dist/tmpfiles/hvdump.conf $(DESTDIR)$(TMPFILESDIR)/hvdump.conf
+	$(INSTALL) -m 0644 dist/logrotate/hvdump $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hvdump
+	$(INSTALL) -m 0644 dist/hvdump.conf.example docs/service.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hvdump $(DESTDIR)$(LIBEXECDIR)/hvdump-save \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_DOCS:docs/%.md=%.1) $(MAN_LINKS)) \
+		$(DESTDIR)$(BASHCOMPDIR)/hvdump $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount $(DESTDIR)$(TMPFILESDIR)/hvdump.conf \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/hvdump \
+		$(DESTDIR)$(DOCDIR)/hvdump.conf.example $(DESTDIR)$(DOCDIR)/service.md
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null

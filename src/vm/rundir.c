@@ -3,6 +3,8 @@
 // so nothing in this file deletes a directory whose state says it holds a crash.
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +17,51 @@
 
 #include "util/fsutil.h"
 #include "util/log.h"
+#include "util/logind.h"
 #include "util/size.h"
 #include "vm/rundir.h"
 
 const char *rundir_default_base(void)
 {
 	static char base[4096];
-	const char *env = getenv("HVDUMP_RUN_BASE");
+	const char *env = getenv("HVDUMP_RUN_BASE"), *rt = getenv("RUNTIME_DIRECTORY");
+	struct stat st;
 
 	if (env && *env)
 		snprintf(base, sizeof(base), "%s", env);
+	else if (rt && *rt == '/') /* systemd's RuntimeDirectory=: the first one it lists */
+		snprintf(base, sizeof(base), "%.*s", (int)strcspn(rt, ":"), rt);
+	else if (getuid() == 0 && lstat(RUNDIR_SERVICE_BASE, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(base, sizeof(base), "%s", RUNDIR_SERVICE_BASE);
 	else
 		snprintf(base, sizeof(base), "/dev/shm/hvdump-%u", (unsigned)getuid());
 	return base;
+}
+
+/* Would logind delete PATH when this user logs out?  Say so, with the ways out. */
+static void warn_logout(const char *path)
+{
+	char real[PATH_MAX], buf[1024];
+	struct passwd pw, *found = NULL;
+	enum logind_risk risk;
+
+	if (getuid() <= LOGIND_SYSTEM_UID_MAX || !realpath(path, real) ||
+	    getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) != 0 || !found)
+		return;
+	risk = logind_logout_risk("", real, getuid(), pw.pw_name);
+	if (risk == LOGIND_REMOVE_IPC)
+		log_warn("run directory %s is in /dev/shm, and systemd-logind deletes %s's files there "
+			 "when %s's last session ends (RemoveIPC=yes, the default): a crashed guest's "
+			 "memory kept there would be lost at logout.  Fix: `loginctl enable-linger %s`, "
+			 "or --run-dir on a tmpfs logind does not clean, or RemoveIPC=no in "
+			 "/etc/systemd/logind.conf (docs/service.md)",
+			 real, pw.pw_name, pw.pw_name, pw.pw_name);
+	else if (risk == LOGIND_RUNTIME)
+		log_warn("run directory %s is in /run/user, which systemd-logind removes when %s's last "
+			 "session ends: a crashed guest's memory kept there would be lost at logout.  "
+			 "Fix: `loginctl enable-linger %s`, or --run-dir on a tmpfs logind does not "
+			 "clean (docs/service.md)",
+			 real, pw.pw_name, pw.pw_name);
 }
 
 static void set_paths(struct rundir *rd)
@@ -150,7 +184,9 @@ int rundir_open(struct rundir *rd, const char *path, char *msg, size_t msglen)
 			rd->lock_fd = -1;
 			return -EEXIST;
 		}
-		log_warn("cleaning up stale run directory %s left by an earlier run", path);
+		if (access(rd->state, F_OK) == 0 || access(rd->ram, F_OK) == 0 ||
+		    access(rd->qmp, F_OK) == 0) /* not one systemd just made (RuntimeDirectory=) */
+			log_warn("cleaning up stale run directory %s left by an earlier run", path);
 		unlink(rd->ram);
 		unlink(rd->qmp);
 		unlink(rd->console_in);
@@ -158,6 +194,7 @@ int rundir_open(struct rundir *rd, const char *path, char *msg, size_t msglen)
 		unlink(rd->state);
 		rd->created = 1;
 	}
+	warn_logout(path);
 	snprintf(pidtxt, sizeof(pidtxt), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pidtxt, strlen(pidtxt), 0) < 0)
 		log_warn("cannot record our pid in %s: %s", rd->lock, strerror(errno));

@@ -30,11 +30,18 @@ struct rundir {
 	int created;   /* we made the directory (so we may remove it) */
 };
 
-/* Default parent of run directories: $HVDUMP_RUN_BASE or /dev/shm/hvdump-<uid>. */
+/* The parent of root's run directories when it exists: the tmpfs hvdump's service mounts
+ * there (dist/systemd/run-hvdump.mount, docs/service.md). */
+#define RUNDIR_SERVICE_BASE "/run/hvdump"
+
+/* Default parent of run directories: $HVDUMP_RUN_BASE; else $RUNTIME_DIRECTORY (systemd's
+ * RuntimeDirectory=, its first one); else for root RUNDIR_SERVICE_BASE when it is a
+ * directory; else /dev/shm/hvdump-<uid>. */
 const char *rundir_default_base(void);
 
 /* Claim PATH for VM NAME: create it 0700 (parents too), take the lock.  A directory of a live
- * VM (locked) or one holding a preserved crash is refused; a stale one is cleaned.  On error
+ * VM (locked) or one holding a preserved crash is refused; a stale one is cleaned.  Warns when
+ * systemd-logind would delete PATH at this user's logout (util/logind.h).  On error
  * MSG names the problem.  Returns 0 or -errno (-EBUSY: in use, -EEXIST: holds a crash). */
 __attribute__((warn_unused_result)) int rundir_open(struct rundir *rd, const char *path,
 						     char *msg, size_t msglen);
