@@ -54,8 +54,10 @@ static void run_usage(FILE *f)
 "  -n, --name NAME          VM name (default hvdump)\n"
 "\n"
 "Host:\n"
-"      --run-dir DIR        runtime directory (default $HVDUMP_RUN_BASE/NAME, else\n"
-"                           /dev/shm/hvdump-UID/NAME); holds the RAM file, mode 0700\n"
+"      --run-dir DIR        runtime directory, mode 0700, holding the RAM file (default\n"
+"                           BASE/NAME, BASE the first of $HVDUMP_RUN_BASE,\n"
+"                           $RUNTIME_DIRECTORY, /run/hvdump for root when it exists,\n"
+"                           /dev/shm/hvdump-UID)\n"
 "      --log FILE           log file (default RUN-DIR.log)\n"
 "      --accel auto|kvm|tcg accelerator (default auto: KVM only if it really boots the\n"
 "                           guest kernel here, else TCG)\n"
@@ -93,6 +95,10 @@ static void run_usage(FILE *f)
 "      --dump-level N       leave pages out of the host saver's kdump file by type, as\n"
 "                           makedumpfile -d N (0..31; 31 = zero, cache, user and free\n"
 "                           pages); what is left out is given back with its chunk\n"
+"      --min-free SIZE      keep SIZE free on the dump directory's file system: a dump that\n"
+"                           would not fit above it is saved at --dump-level 31 or refused\n"
+"                           (kept preserved), and the saver stops before it (default: 1%%\n"
+"                           of the file system, 64M to 2G)\n"
 "      --hotplug-delay S    a booting kernel refuses memory above mem=: memory is hot-added\n"
 "                           once hvdump sees the capture kernel running (system_state, via\n"
 "                           its kallsyms), or after S seconds when it cannot tell (default 30)\n"
@@ -134,7 +140,7 @@ enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
 	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
 	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS, OPT_CONFIG,
-	OPT_WATCHDOG, OPT_HANG_TIMEOUT,
+	OPT_WATCHDOG, OPT_HANG_TIMEOUT, OPT_MIN_FREE,
 };
 
 static const struct option run_options[] = {
@@ -176,6 +182,7 @@ static const struct option run_options[] = {
 	{ "compress", required_argument, NULL, OPT_COMPRESS },
 	{ "save-threads", required_argument, NULL, OPT_SAVE_THREADS },
 	{ "dump-level", required_argument, NULL, OPT_DUMP_LEVEL },
+	{ "min-free", required_argument, NULL, OPT_MIN_FREE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -476,6 +483,12 @@ static int parse_save_opt(int opt, struct vm_config *c)
 			return -EINVAL;
 		}
 		c->dump_level = (unsigned)v;
+		return 0;
+	case OPT_MIN_FREE:
+		if (size_parse(optarg, 1, &c->min_free) < 0 || !c->min_free) {
+			log_err("--min-free '%s': not a size (e.g. 2G)", optarg);
+			return -EINVAL;
+		}
 		return 0;
 	case OPT_HOTPLUG_DELAY:
 		if (uint_parse(optarg, 0, 600, &v) < 0) {

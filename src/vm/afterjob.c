@@ -19,7 +19,7 @@
 #include "vm/afterjob.h"
 #include "vm/offhost_copy.h"
 #include "vm/record.h"
-#include "vm/report.h"
+#include "vm/journal.h"
 #include "vm/vacuum.h"
 
 #define HOOK_GRACE_MS 5000     /* after SIGTERM, a hook's processes get this long */
@@ -149,8 +149,8 @@ static void copy_off_host(const struct vm_config *c, const char *dir)
 			 c->name, dir, r->dump_target,
 			 r->dump_target_drop_local ? "; the local dump is dropped" : "");
 	}
-	report_journal(c, REPORT_MSGID_COPY, e < 0 ? SYS_PRIO_ERR : SYS_PRIO_INFO,
-		       e < 0 ? "copy-failed" : "copied", dir, msg);
+	journal_entry(c, REPORT_MSGID_COPY, e < 0 ? SYS_PRIO_ERR : SYS_PRIO_INFO,
+		      e < 0 ? "copy-failed" : "copied", dir, msg, NULL);
 }
 
 /* In the grandchild: the work, in order. */

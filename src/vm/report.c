@@ -15,11 +15,10 @@
 #include "util/log.h"
 #include "util/systemd.h"
 #include "vm/afterjob.h"
+#include "vm/journal.h"
 #include "vm/record.h"
 #include "vm/report.h"
 
-#define FIELD_MAX 2048           /* a field's value (a guest's panic line) is cut here */
-#define FIELDS_MAX 24
 
 /* The counters of this hvdump run, for the metrics file. */
 static struct {
@@ -31,112 +30,6 @@ static struct {
 	uint64_t preserved_bytes, kept_bytes;
 	bool warned;
 } m;
-
-struct fields {
-	struct iovec iov[FIELDS_MAX];
-	char *text[FIELDS_MAX];
-	int n;
-};
-
-/* Add NAME=VALUE (VALUE cut at FIELD_MAX; NULL or empty: nothing). */
-static void field(struct fields *f, const char *name, const char *value)
-{
-	char *s;
-
-	if (!value || !*value || f->n == FIELDS_MAX)
-		return;
-	if (asprintf(&s, "%s=%.*s", name, FIELD_MAX, value) < 0)
-		return;
-	f->text[f->n] = s;
-	f->iov[f->n].iov_base = s;
-	f->iov[f->n].iov_len = strlen(s);
-	f->n++;
-}
-
-static void field_json(struct fields *f, const char *name, const json_t *rec, const char *key)
-{
-	const json_t *v = json_object_get(rec, key);
-	char num[32];
-
-	if (json_is_string(v)) {
-		field(f, name, json_string_value(v));
-	} else if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		field(f, name, num);
-	}
-}
-
-/* Fields of the record of the crash in DIR (read now) into F. */
-static void record_fields(struct fields *f, const char *dir)
-{
-	struct crash_record rec;
-	char why[256];
-
-	if (record_read(dir, &rec, why, sizeof(why)) == 0) {
-		field(f, "HVDUMP_STATE", crash_state_name(rec.state));
-		field_json(f, "HVDUMP_CRASH", rec.json, "crash");
-		field_json(f, "HVDUMP_DETECTED_BY", rec.json, "detected_by");
-		field_json(f, "HVDUMP_KERNEL", rec.json, "kernel_release");
-		field_json(f, "HVDUMP_PANIC", rec.json, "panic");
-		field_json(f, "HVDUMP_DUMP_FILE", rec.json, "dump_file");
-		field_json(f, "HVDUMP_DUMP_BYTES", rec.json, "dump_bytes");
-		field_json(f, "HVDUMP_SAVE_MS", rec.json, "save_ms");
-		field_json(f, "HVDUMP_SAVE_ERROR", rec.json, "save_error");
-		field_json(f, "HVDUMP_SPACE_DECISION", json_object_get(rec.json, "space_check"),
-			   "decision");
-		field_json(f, "HVDUMP_DUMP_TARGET", json_object_get(rec.json, "dump_target"), "url");
-		field_json(f, "HVDUMP_DUMP_TARGET_ERROR", rec.json, "dump_target_error");
-	}
-	record_free(&rec);
-}
-
-/* Send the entry: the common fields, then F's (freed); with no fields in F, the record's. */
-static void send_entry(const struct vm_config *c, const char *msgid, int priority,
-		       const char *event, const char *dir, const char *message, struct fields *f)
-{
-	struct fields all = { .n = 0 };
-	char prio[4], rpath[4200];
-	int r, moved = 0;
-
-	if (!c->report.journal || !sys_journal_listens()) {
-		for (int i = 0; i < f->n; i++)
-			free(f->text[i]);
-		return;
-	}
-	snprintf(prio, sizeof(prio), "%d", priority);
-	field(&all, "MESSAGE", message);
-	field(&all, "MESSAGE_ID", msgid);
-	field(&all, "PRIORITY", prio);
-	field(&all, "SYSLOG_IDENTIFIER", "hvdump");
-	field(&all, "HVDUMP_EVENT", event);
-	field(&all, "HVDUMP_VM", c->name);
-	if (dir && *dir) {
-		field(&all, "HVDUMP_CRASH_DIR", dir);
-		snprintf(rpath, sizeof(rpath), "%s/crash.json", dir);
-		field(&all, "HVDUMP_RECORD", rpath);
-		if (!f->n)
-			record_fields(&all, dir);
-	}
-	for (; moved < f->n && all.n < FIELDS_MAX; moved++) {
-		all.iov[all.n] = f->iov[moved];
-		all.text[all.n++] = f->text[moved];
-	}
-	r = sys_journal_sendv(all.iov, all.n);
-	if (r < 0)
-		log_debug("no journal entry for %s: %s", event, strerror(-r));
-	for (int i = 0; i < all.n; i++)
-		free(all.text[i]);
-	for (int i = moved; i < f->n; i++)
-		free(f->text[i]);
-}
-
-void report_journal(const struct vm_config *c, const char *msgid, int priority,
-		    const char *event, const char *dir, const char *message)
-{
-	struct fields none = { .n = 0 };
-
-	send_entry(c, msgid, priority, event, dir, message, &none);
-}
 
 /* ---- the node-exporter textfile ----------------------------------------------------------- */
 
@@ -200,7 +93,7 @@ void report_start(const struct vm_config *c)
 void report_crash(const struct vm_config *c, const char *dir, unsigned number, const char *how,
 		  const char *panic, const char *kernel)
 {
-	struct fields f = { .n = 0 };
+	struct journal_fields f = { .n = 0 };
 	char msg[512], num[16];
 
 	m.crashes++;
@@ -209,11 +102,11 @@ void report_crash(const struct vm_config *c, const char *dir, unsigned number, c
 	snprintf(msg, sizeof(msg), "VM %s: guest kernel crashed (detected by %s)%s%s", c->name,
 		 how, *panic ? ": " : "", panic);
 	snprintf(num, sizeof(num), "%u", number);
-	field(&f, "HVDUMP_CRASH", num);
-	field(&f, "HVDUMP_DETECTED_BY", how);
-	field(&f, "HVDUMP_PANIC", panic);
-	field(&f, "HVDUMP_KERNEL", kernel);
-	send_entry(c, REPORT_MSGID_CRASH, SYS_PRIO_CRIT, "crash", dir, msg, &f);
+	journal_field(&f, "HVDUMP_CRASH", num);
+	journal_field(&f, "HVDUMP_DETECTED_BY", how);
+	journal_field(&f, "HVDUMP_PANIC", panic);
+	journal_field(&f, "HVDUMP_KERNEL", kernel);
+	journal_entry(c, REPORT_MSGID_CRASH, SYS_PRIO_CRIT, "crash", dir, msg, &f);
 }
 
 void report_kept(const struct vm_config *c, unsigned n, uint64_t bytes)
@@ -267,7 +160,19 @@ void report_outcome(const struct vm_config *c, const char *dir)
 	}
 	record_free(&rec);
 	metrics_write(c);
-	report_journal(c, saved ? REPORT_MSGID_SAVED : REPORT_MSGID_SAVE_FAILED,
-		       saved ? SYS_PRIO_INFO : SYS_PRIO_ERR, saved ? "saved" : "save-failed", dir, msg);
+	journal_entry(c, saved ? REPORT_MSGID_SAVED : REPORT_MSGID_SAVE_FAILED,
+		       saved ? SYS_PRIO_INFO : SYS_PRIO_ERR, saved ? "saved" : "save-failed", dir, msg, NULL);
 	afterjob_start(c, dir, saved);
+}
+
+void report_refused(const struct vm_config *c, const char *dir)
+{
+	char msg[512];
+
+	m.failed++;
+	metrics_write(c);
+	snprintf(msg, sizeof(msg), "VM %s: no room for the dump in %s: not saved, its memory stays "
+		 "preserved", c->name, dir);
+	journal_entry(c, REPORT_MSGID_SAVE_FAILED, SYS_PRIO_ERR, "save-refused", dir, msg, NULL);
+	afterjob_start(c, dir, false);
 }

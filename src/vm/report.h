@@ -9,12 +9,7 @@
 #include <stdint.h>
 
 #include "vm/config.h"
-
-/* journalctl MESSAGE_ID=... lists every one of them, of every VM */
-#define REPORT_MSGID_CRASH       "97bb481814d44717bf59098dd2f9cf17"
-#define REPORT_MSGID_SAVED       "96634b54a744427d929cb2684143e19a"
-#define REPORT_MSGID_SAVE_FAILED "246caf2a2e7c42a595b85fd58cadafca"
-#define REPORT_MSGID_COPY        "98f35c026fd14ea89c5b87d1d423c740"
+#include "vm/journal.h"
 
 /* hvdump run starts supervising C's VM: the metrics file is written (all zero). */
 void report_start(const struct vm_config *c);
@@ -30,6 +25,10 @@ void report_crash(const struct vm_config *c, const char *dir, unsigned number, c
  * metrics now; the copy, the hook and the vacuum in a process of their own. */
 void report_outcome(const struct vm_config *c, const char *dir);
 
+/* The save of the crash in DIR was refused (no room for its dump, vm/saveflow.c): reported
+ * as a failed save (event "save-refused"), the --on-save-failed hook run. */
+void report_refused(const struct vm_config *c, const char *dir);
+
 /* N crashes are preserved unsaved in the live RAM file, holding BYTES of crashed memory (the
  * metrics' gauge, with those kept). */
 void report_preserved(const struct vm_config *c, unsigned n, uint64_t bytes);
@@ -37,11 +36,5 @@ void report_preserved(const struct vm_config *c, unsigned n, uint64_t bytes);
 /* N crashes holding BYTES are kept unsaved in a RAM file of their own (hvdump stops, or
  * reboots the guest, with them unsaved): they stay in the gauge. */
 void report_kept(const struct vm_config *c, unsigned n, uint64_t bytes);
-
-/* Send one journal entry, EVENT for the crash in DIR (its record read for the fields),
- * with MSGID and PRIORITY (syslog's); MESSAGE is the text.  Nothing when journald does not
- * listen or C says not to. */
-void report_journal(const struct vm_config *c, const char *msgid, int priority,
-		    const char *event, const char *dir, const char *message);
 
 #endif

@@ -82,7 +82,10 @@ static void start_saving(struct vm *vm, bool resume, int *r)
 {
 	struct save_ctx x = save_ctx(vm);
 	int e = save_start(&vm->save, &x, resume, vm->mb.probe.state != PROBE_UP);
+	int i = crashes_oldest_unsaved(&vm->crashes);
 
+	if (e == -ENOSPC && i >= 0) /* no room for it: kept preserved */
+		report_refused(vm->cfg, vm->crashes.c[i].dir);
 	if (r)
 		*r = e;
 }
@@ -176,6 +179,8 @@ static void control_ready(struct vm *vm)
 				      : r == -ENOENT ? "no unsaved dump in a running capture boot"
 				      : r == -EXDEV ? "the capture guest's saver freed part of the "
 						      "dump already: the host cannot save it whole"
+				      : r == -ENOSPC ? "no room for the dump above the dump "
+						       "directory's reserve (the log says how much)"
 						     : strerror(-r));
 		break;
 	case CONTROL_SAVE_DISCARD:

@@ -8,8 +8,10 @@
 # lines at their syslog priorities; the --on-saved hook runs with the record's path and is
 # stopped at --hook-timeout; --vacuum-keep 1 removes the first crash after the second save;
 # the node-exporter textfile reads back with Prometheus' own parser and counts it all.
-# VM fail saves into a file system too small: the --on-save-failed hook, the save-failed
-# entry, the failure counted and the memory still preserved in the textfile.
+# VM fail saves into a file system too small (80M, the reserve 64M), the space check fooled
+# (its test hook) so the saver starts, and its guard stops it at the reserve: the --on-save-failed hook, the save-failed entry, the failure
+# counted and the memory still preserved in the textfile.  VM full gets the same file system
+# with the check intact: the save is refused, reported as a failed save (save-refused).
 if [ -z "${HVDUMP_T_REPORT_NS:-}" ]; then
 	[ "$(id -u)" -eq 0 ] && HVDUMP_T_REPORT_NS=1 exec unshare -m --propagation private "$0" "$@"
 	echo "1..0 # SKIP needs root for a private mount namespace with its own journald"
@@ -34,8 +36,10 @@ check "a private journald listens" wait_socket
 
 D=$T/dumps
 SMALL=$T/small
-mkdir -m 700 -p "$D" "$SMALL" "$T/hooks" "$T/metrics"
-mount -t tmpfs -o size=4M,mode=0700 hvdump-small "$SMALL" || skip_all "cannot mount a small tmpfs"
+FULL=$T/full
+mkdir -m 700 -p "$D" "$SMALL" "$FULL" "$T/hooks" "$T/metrics"
+mount -t tmpfs -o size=80M,mode=0700 hvdump-small "$SMALL" && mount -t tmpfs -o size=4M,mode=0700 hvdump-full "$FULL" ||
+	skip_all "cannot mount a small tmpfs"
 truncate -s 64M "$T/rep.img"
 # hvdump as a service runs it: stdout and stderr a journal stream, $JOURNAL_STREAM naming it
 as_service() {
@@ -63,12 +67,17 @@ as_service hvrep env NOTIFY_SOCKET="$T/notify.sock" "$HVDUMP" run --name rep --k
 	--on-saved "env | grep ^HVDUMP_ | sort >$T/hooks/saved.\$\$; sleep 60" \
 	--append "console=ttyS0 quiet hvdump.crash=0 hvdump.crash_capture=1 hvdump.capture_once=/dev/vda"
 rpid=$HV_PID
-as_service hvfail "$HVDUMP" run --name fail --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
+as_service hvfail env HVDUMP_TEST_SPACE_ESTIMATE=4096 "$HVDUMP" run --name fail --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--dump-dir "$SMALL/dumps" --log "$T/fail.log" --no-console \
 	--metrics-file "$T/metrics/fail.prom" \
 	--on-save-failed "env | grep ^HVDUMP_ | sort >$T/hooks/failed" \
 	--append "console=ttyS0 quiet hvdump.crash=0"
 fpid=$HV_PID
+as_service hvfull "$HVDUMP" run --name full --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
+	--dump-dir "$FULL/dumps" --log "$T/full.log" --no-console --metrics-file "$T/metrics/full.prom" \
+	--on-save-failed "env | grep ^HVDUMP_ | sort >$T/hooks/refused" \
+	--append "console=ttyS0 quiet hvdump.crash=0"
+upid=$HV_PID
 
 wait_count "$T/rep.log" 'info: dump saved' 2 240
 ok $? "rep: two crashes, both dumps saved"
@@ -78,11 +87,14 @@ wait_for "$T/rep.log" 'removed .* \(rep crash 1,' 30
 ok $? "rep: vacuum after the second save removes crash 1"
 wait_for "$T/fail.log" 'saving the dump failed' 120 && wait_for "$T/fail.log" 'on-save-failed hook done' 30
 ok $? "fail: the save fails, the on-save-failed hook ran"
+wait_for "$T/full.log" 'space check: the dump .*needs about' 120 && wait_for "$T/full.log" 'on-save-failed hook done' 30
+ok $? "full: the save is refused for want of room, the on-save-failed hook ran"
 fail_metrics() { grep -q '^hvdump_preserved_crashes{vm="fail"} 1$' "$T/metrics/fail.prom"; }
 check "fail: the textfile shows one crash preserved unsaved while it runs" fail_metrics
-kill -TERM "$rpid" "$fpid"
+kill -TERM "$rpid" "$fpid" "$upid"
 wait_exit "$rpid" 60
 wait_exit "$fpid" 60
+wait_exit "$upid" 60
 journalctl --sync >/dev/null 2>&1 || sleep 1
 
 notified() { [ "$(grep -c '^READY=1$' "$T/notify.log")" -eq 1 ] && grep -q '^STATUS=running (boot 1)$' "$T/notify.log" &&
@@ -101,16 +113,18 @@ $1"; }
 CRASH=97bb481814d44717bf59098dd2f9cf17
 SAVED=96634b54a744427d929cb2684143e19a
 FAILED=246caf2a2e7c42a595b85fd58cadafca
-check "three crash entries: rep 1 and 2, fail 1, priority crit, with the panic" py "
+check "four crash entries: rep 1 and 2, fail 1, full 1, priority crit, with the panic" py "
 c = by(MESSAGE_ID='$CRASH')
-assert sorted((e['HVDUMP_VM'], e['HVDUMP_CRASH']) for e in c) == [('fail', '1'), ('rep', '1'), ('rep', '2')], c
+assert sorted((e['HVDUMP_VM'], e['HVDUMP_CRASH']) for e in c) == [('fail', '1'), ('full', '1'), ('rep', '1'), ('rep', '2')], c
 assert all(e['PRIORITY'] == '2' and e['HVDUMP_DETECTED_BY'] == 'pvpanic' and e['HVDUMP_PANIC'] == 'sysrq triggered crash' and e['HVDUMP_RECORD'].endswith('/crash.json') for e in c)"
 check "two saved entries of rep, with the dump file, its size and the save time" py "
 s = by(MESSAGE_ID='$SAVED')
 assert sorted(e['HVDUMP_CRASH'] for e in s) == ['1', '2'] and all(e['HVDUMP_VM'] == 'rep' and e['HVDUMP_STATE'] == 'saved' and '/vmcore' in e['HVDUMP_DUMP_FILE'] and int(e['HVDUMP_DUMP_BYTES']) > 0 and int(e['HVDUMP_SAVE_MS']) >= 0 and e['PRIORITY'] == '6' for e in s), s"
-check "one save-failed entry of fail, priority err, with the error" py "
-f = by(MESSAGE_ID='$FAILED')
-assert len(f) == 1 and f[0]['HVDUMP_VM'] == 'fail' and f[0]['HVDUMP_STATE'] == 'save-failed' and f[0]['PRIORITY'] == '3' and f[0]['HVDUMP_SAVE_ERROR'], f"
+check "save-failed entries, priority err: fail's with the error, full's refused for want of room" py "
+f = {e['HVDUMP_VM']: e for e in by(MESSAGE_ID='$FAILED')}
+assert sorted(f) == ['fail', 'full'] and all(e['PRIORITY'] == '3' for e in f.values()), f
+assert f['fail']['HVDUMP_EVENT'] == 'save-failed' and f['fail']['HVDUMP_STATE'] == 'save-failed' and 'reserve' in f['fail']['HVDUMP_SAVE_ERROR']
+assert f['full']['HVDUMP_EVENT'] == 'save-refused' and f['full']['HVDUMP_SPACE_DECISION'] == 'refused' and 'HVDUMP_DUMP_FILE' not in f['full']"
 check "hvdump's stderr lines in the journal at their priorities: info 6, error 3, no <N> left" py "
 r = by(SYSLOG_IDENTIFIER='hvfail')
 assert any(e['PRIORITY'] == '6' and 'capture guest booting' in e['MESSAGE'] for e in r), r[:5]
@@ -125,6 +139,8 @@ check "two on-saved hooks ran ($n)" test "$n" -eq 2
 for f in "$T"/hooks/saved.*; do check "on-saved hook's environment: $(basename "$f")" hook_env "$f"; done
 check "on-save-failed hook's environment" grep_all "$T/hooks/failed" '^HVDUMP_EVENT=save-failed$' \
 	'^HVDUMP_VM=fail$' '^HVDUMP_STATE=save-failed$' "^HVDUMP_RECORD=$SMALL/dumps/fail-.*/crash.json$"
+check "refused save: the on-save-failed hook, the crash still unsaved" grep_all "$T/hooks/refused" \
+	'^HVDUMP_EVENT=save-failed$' '^HVDUMP_VM=full$' '^HVDUMP_STATE=capture-running$' "^HVDUMP_RECORD=$FULL/dumps/full-.*/crash.json$"
 kept() { [ "$(ls "$D" | wc -l)" -eq 1 ] && grep -q '"crash": 2' "$D"/rep-*/crash.json && ls "$D"/rep-*/vmcore* >/dev/null; }
 check "vacuum kept crash 2 with its dump, removed crash 1" kept
 
@@ -145,7 +161,9 @@ assert g('hvdump_save_seconds_total') >= g('hvdump_last_save_seconds') > 0 and g
 check "fail's textfile: 1 crash, 1 failed save, its memory preserved" prom "$T/metrics/fail.prom" fail "
 assert g('hvdump_crashes_total') == 1 and g('hvdump_saves_total', result='failed') == 1
 assert g('hvdump_saves_total', result='saved') == 0 and g('hvdump_preserved_crashes') == 1 and g('hvdump_preserved_bytes') > 500e6"
+check "full's textfile: 1 failed save, its memory preserved" prom "$T/metrics/full.prom" full "
+assert g('hvdump_saves_total', result='failed') == 1 and g('hvdump_preserved_crashes') == 1"
 check "the textfile is world-readable, nothing else left beside it" eval \
-	'[ "$(stat -c %a "$T/metrics/rep.prom")" = 644 ] && [ "$(ls "$T/metrics" | wc -l)" -eq 2 ]'
-umount -l "$SMALL"
+	'[ "$(stat -c %a "$T/metrics/rep.prom")" = 644 ] && [ "$(ls "$T/metrics" | wc -l)" -eq 3 ]'
+umount -l "$SMALL" "$FULL"
 done_testing
