@@ -133,7 +133,8 @@ static void run_usage(FILE *f)
 "  -h, --help               this text\n"
 "\n"
 "Exit status: 0 guest powered off, 1 internal error, 2 bad usage or input, 3 QEMU failed\n"
-"or died, 4 guest crashed, 5 stopped by a signal.  See docs/hvdump-run.md.\n");
+"or died, 4 crashed memory kept unsaved (or --on-crash poweroff), 5 stopped by a signal,\n"
+"6 crash loop.  A crash whose dump is saved does not change it.  See docs/hvdump-run.md.\n");
 }
 
 enum {

@@ -298,7 +298,9 @@ static int vm_close(struct vm *vm, enum boot_end end)
 	if ((end == END_POWEROFF || end == END_STOPPED || end == END_QEMU_DIED ||
 	     end == END_QEMU_FAILED) && keep_unsaved(vm) < 0)
 		end = END_CRASH_KEPT, code = VM_EXIT_CRASHED;
-	if (vm->ncrash && code != VM_EXIT_QEMU && code != VM_EXIT_CRASH_LOOP)
+	/* 4 says crashed memory is kept unsaved (a service must not be restarted over it): a
+	 * crash whose dump is saved and whose memory is back does not change how the run ends */
+	if ((end == END_CRASH_KEPT || vm->nkept) && code != VM_EXIT_CRASH_LOOP)
 		code = VM_EXIT_CRASHED;
 	if (end == END_CRASH_KEPT) {
 		/* the live RAM file holds the crash */

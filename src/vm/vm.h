@@ -11,7 +11,8 @@ enum vm_exit {
 	VM_EXIT_ERROR = 1,    /* hvdump itself failed */
 	VM_EXIT_USAGE = 2,    /* bad options or input files; nothing was started */
 	VM_EXIT_QEMU = 3,     /* QEMU failed to start or died unexpectedly */
-	VM_EXIT_CRASHED = 4,  /* the guest kernel crashed; see the log for what was kept */
+	VM_EXIT_CRASHED = 4,  /* a crash's memory is kept unsaved (or dropped: --on-crash
+			       * poweroff); see the log and the records */
 	VM_EXIT_STOPPED = 5,  /* stopped by a signal; the guest was forced off */
 	VM_EXIT_CRASH_LOOP = 6, /* capture guests kept crashing before they were in service:
 				 * no more capture boots; every unsaved crash is kept */
