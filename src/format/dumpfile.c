@@ -221,7 +221,8 @@ int dumpfile_open_source(const struct dumpfile_source *src, struct dumpfile **ou
 			return -EINVAL;
 		}
 	}
-	memcpy(notes, src->notes, src->notes_len);
+	if (src->notes_len) /* a source without notes may have none to point at */
+		memcpy(notes, src->notes, src->notes_len);
 	d->notes = notes;
 	d->notes_len = src->notes_len;
 	if (vmcoreinfo_find(d->notes, d->notes_len, &text, &tlen) == 0) {
