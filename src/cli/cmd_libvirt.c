@@ -80,6 +80,25 @@ struct origin {
 	const struct domcheck *running;      /* the running domain's check, when it differs */
 };
 
+/* TEXT after LABEL, wrapped at 96 columns, later lines indented under the first word. */
+static void print_wrapped(const char *label, const char *text)
+{
+	int col = printf("      %s:", label), indent = col + 1;
+
+	while (*text) {
+		size_t w = strcspn(text, " ");
+		if (col >= indent && col + 1 + (int)w > 96)
+			col = printf("\n%*s", indent, "") - 1;
+		else
+			col += printf(" ");
+		col += printf("%.*s", (int)w, text);
+		text += w;
+		while (*text == ' ')
+			text++;
+	}
+	putchar('\n');
+}
+
 static void print_text(const struct domxml *d, const struct domcheck *c, const struct origin *o)
 {
 	printf("domain %s (%s), %s%s%s:\n", d->name ? d->name : "(no name)",
@@ -92,7 +111,7 @@ static void print_text(const struct domxml *d, const struct domcheck *c, const s
 		printf("  %-12s %-15s %s\n", domcheck_status_name(it->status), it->title, it->state);
 		if (it->status == DOMCHECK_OK)
 			continue;
-		printf("      %s: %s\n", it->required ? "why" : "recommended", it->why);
+		print_wrapped(it->required ? "why" : "recommended", it->why);
 		if (it->fix) {
 			const char *p = it->fix, *nl;
 			printf("      fix:\n");

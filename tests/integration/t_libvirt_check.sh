@@ -158,4 +158,29 @@ check "no NAME: exit 2" exit_says $? 2 "$T/o" 'takes one domain NAME'
 check "hvdump libvirt alone: exit 2, naming check" exit_says $? 2 "$T/o" 'one subcommand: check'
 check "the domains' definitions are unchanged by the checks" eval \
 	'virsh -q -c "$LIBVIRT_URI" dumpxml --inactive hvd-ready | grep -q "<on_crash>preserve</on_crash>"'
+
+# ---- a running domain whose definition changed since it started (one short TCG boot) -----
+if [ ! -r "${VMLINUZ:-}" ] || [ ! -r "${INITRD:-}" ]; then
+	eval "$("$ROOT/guest/fetch-kernel" --print 2>/dev/null)"
+	eval "$("$ROOT/guest/build-demo" --print 2>/dev/null)"
+fi
+[ -r "${VMLINUZ:-}" ] && [ -r "${INITRD:-}" ] || skip_all "guest kernel or demo initramfs missing: no running domain"
+define hvd-run "s#$T/vmlinuz#$VMLINUZ#; s#$T/initrd.img#$INITRD#"
+check "hvd-run (512 MiB, TCG) starts under the test's libvirtd" virsh -q -c "$LIBVIRT_URI" start hvd-run
+ram_file() { find "$T/libvirt-ram" -name pc.ram | grep -q .; }
+check "its RAM is a file pc.ram under memory_backing_dir ($T/libvirt-ram)" ram_file
+diag "the RAM file: $(find "$T/libvirt-ram" -name pc.ram -printf '%p, %s bytes')"
+uuid=$(virsh -q -c "$LIBVIRT_URI" domuuid hvd-run)
+domain_xml hvd-run "s#$T/vmlinuz#$VMLINUZ#; s#$T/initrd.img#$INITRD#; /<panic/d; s#</name>#&<uuid>$uuid</uuid>#" \
+	>"$T/hvd-run2.xml"
+virsh -q -c "$LIBVIRT_URI" define "$T/hvd-run2.xml" >/dev/null
+check "hvd-run redefined without its panic device while running: exit 1, the note" \
+	reports hvd-run 1 '^note: the running domain does not have this definition yet (ready as it runs)' \
+	"<panic model='isa'/>"
+"$HVDUMP" libvirt check --json -c "$LIBVIRT_URI" hvd-run >"$T/j" 2>"$T/j.err"
+check "--json: active, the definition not ready, the running domain ready" json_says \
+	'.active == true and .ready == false and .running.ready == true'
+virsh -q -c "$LIBVIRT_URI" destroy hvd-run >/dev/null 2>&1
+no_ram_file() { ! ram_file; }
+check "virsh destroy removes the RAM file (what hvdump's hard link will have to keep)" no_ram_file
 done_testing

@@ -65,11 +65,14 @@ libvirtd_start() {
 			skip_all "$b not installed (libvirt-daemon, libvirt-daemon-driver-qemu, libvirt-clients)"
 	done
 	_libvirtd_ns || skip_all "cannot set up the private /run, /var and /etc/libvirt for libvirtd"
+	# (disowned: the cleanup's kill -KILL is then not reported as "Killed" on stderr)
 	virtlogd >"$T/virtlogd.out" 2>&1 &
 	_bg_pids+=($!)
+	disown $!
 	libvirtd >"$T/libvirtd.out" 2>&1 &
 	LIBVIRTD_PID=$!
 	_bg_pids+=("$LIBVIRTD_PID")
+	disown "$LIBVIRTD_PID"
 	for _ in $(seq 100); do
 		_libvirtd_up && return 0
 		kill -0 "$LIBVIRTD_PID" 2>/dev/null || break
