@@ -7,10 +7,11 @@
 #   . "$(dirname "$0")/../lib/common.sh"; . "$(dirname "$0")/../lib/libvirtd.sh"
 #   libvirtd_start        # skip_all when it cannot start; then virsh works
 #
-# The namespace has its own /run (libvirtd's sockets and pid files), a copy-on-write /var
-# (overlayfs, its upper layer in $T: /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt),
-# its own /etc/libvirt (a copy, with the test's qemu.conf and libvirtd.conf; domains defined
-# go to $T/etc-libvirt/qemu) and, when the host has no libvirt-qemu user (it comes with
+# The namespace (mounts and network: libvirtd can touch no host interface) has its own /run
+# (libvirtd's sockets and pid files), a copy-on-write /var (overlayfs, its upper layer in $T)
+# with empty /var/lib/libvirt, /var/log/libvirt, /var/cache/libvirt (tmpfs), its own
+# /etc/libvirt (only the test's qemu.conf, libvirtd.conf and virtlogd.conf; domains
+# defined go to $T/etc-libvirt/qemu) and, when the host has no libvirt-qemu user (it comes with
 # libvirt-daemon-system, which needs systemd), /etc/passwd and /etc/group with one.  Nothing
 # of the host's libvirt, if it has one, is seen or touched.  The URI is qemu:///system:
 # hvdump runs as root, as the libvirtd of a fleet does, and libvirt's qemu driver gives root
@@ -18,11 +19,12 @@
 
 LIBVIRT_URI=qemu:///system
 
-# libvirtd_reexec SCRIPT ARGS...: run SCRIPT again in a private mount namespace (root only);
+# libvirtd_reexec SCRIPT ARGS...: run SCRIPT again in private mount and network namespaces
+# (root only);
 # prints TAP's whole-file skip and exits when that cannot be.
 libvirtd_reexec() {
 	if [ "$(id -u)" -eq 0 ]; then
-		HVDUMP_LIBVIRT_NS=1 exec unshare -m --propagation private "$@"
+		HVDUMP_LIBVIRT_NS=1 exec unshare -m -n --propagation private "$@"
 	fi
 	echo "1..0 # SKIP needs root for a private mount namespace with its own libvirtd"
 	exit 0
@@ -36,7 +38,12 @@ _libvirtd_ns() {
 	mkdir -p "$T/var-upper" "$T/var-work" "$T/etc-libvirt" "$T/libvirt-ram" || return
 	mount -t overlay hvdump-lv-var \
 		-o "lowerdir=/var,upperdir=$T/var-upper,workdir=$T/var-work" /var || return
-	cp -a /etc/libvirt/. "$T/etc-libvirt/" || return
+	# none of a host libvirt's state: its domains, networks, leases, saved images, logs
+	local d
+	for d in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+		mkdir -p "$d" && mount -t tmpfs -o mode=0755 hvdump-lv "$d" || return
+	done
+	# nothing of the host's /etc/libvirt (its domains, networks, autostart links, URI aliases)
 	printf '%s\n' 'user = "root"' 'group = "root"' 'security_driver = "none"' \
 		"memory_backing_dir = \"$T/libvirt-ram\"" >"$T/etc-libvirt/qemu.conf"
 	printf '%s\n' 'listen_tls = 0' 'listen_tcp = 0' 'unix_sock_group = "root"' \
