@@ -105,7 +105,7 @@ static bool unit_scale(const char *u, uint64_t *scale)
 		return true;
 	}
 	p = strchr(prefixes, u[0] | 0x20);
-	if (!p || !u[0])
+	if (!p)
 		return false;
 	if (!u[1] || !strcasecmp(u + 1, "ib"))
 		base = 1024;
@@ -186,7 +186,7 @@ static enum domxml_machine machine_of(const char *m)
 static int read_identity(struct xp *x, struct domxml *d)
 {
 	static const char *const types[] = { "kvm", "qemu" };
-	char *s = NULL, *unit = NULL;
+	char *s = NULL;
 	uint64_t v = 0;
 	int r;
 
@@ -220,7 +220,6 @@ static int read_identity(struct xp *x, struct domxml *d)
 	}
 	d->vcpus = (unsigned)v;
 	free(s);
-	free(unit);
 	return r;
 }
 
