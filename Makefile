@@ -10,11 +10,12 @@ O       ?= build
 
 # ext2fs (e2fsprogs' libext2fs) and libnbd: src/disk reads guests' disk images (docs/guest-disk.md);
 # libsystemd: journal entries and sd_notify under a service (docs/service.md);
-# libcrypto (OpenSSL): SHA-256 of the files dump/offhost.c copies off the host
-PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd libcrypto
+# libcrypto (OpenSSL): SHA-256 of the files dump/offhost.c copies off the host;
+# libvirt and libxml2: src/libvirt talks to libvirtd and reads its domain XML (docs/hvdump-libvirt.md)
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd libcrypto libvirt libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd -lcrypto)
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd -lcrypto -lvirt -lxml2)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -41,7 +42,8 @@ msg = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
 # --- sources -------------------------------------------------------------------------------
-LIB_SRCS := $(wildcard src/util/*.c src/qemu/*.c src/vm/*.c src/format/*.c src/dump/*.c src/disk/*.c)
+LIB_SRCS := $(wildcard src/util/*.c src/qemu/*.c src/vm/*.c src/format/*.c src/dump/*.c src/disk/*.c \
+		src/libvirt/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/obj/%.o)
@@ -221,6 +223,14 @@ $(FUZZ_O)/fuzz_flat: tests/fuzz/fuzz_flat.c src/format/flat.c src/format/flat.h 
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/flat.c
+
+# fuzz_domxml: libvirt domain XML (libvirt/domxml.c with libxml2, and the check over it)
+FUZZ_DOMXML_LIB := src/libvirt/domxml.c src/libvirt/domcheck.c
+$(FUZZ_O)/fuzz_domxml: tests/fuzz/fuzz_domxml.c $(FUZZ_DOMXML_LIB) $(FUZZ_DOMXML_LIB:.c=.h)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(shell pkg-config --cflags libxml-2.0) $(FUZZ_FLAGS) -o $@ $< \
+		$(FUZZ_DOMXML_LIB) -lxml2
 
 # mkseed checks its pagefilter seed with pagefilter_scan over dumpfile.h, its crash records
 # with record.c

@@ -16,6 +16,7 @@ int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_vacuum(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+int cmd_libvirt(int argc, char **argv);
 
 #define HVDUMP_VERSION "0.1.0"
 

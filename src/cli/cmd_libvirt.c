@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// `hvdump libvirt SUBCOMMAND`: hvdump for domains that libvirt runs (docs/hvdump-libvirt.md).
+// `check` says what a domain's definition lacks for hvdump, with the XML to add.
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "libvirt/conn.h"
+#include "libvirt/domcheck.h"
+#include "libvirt/domxml.h"
+#include "util/fsutil.h"
+
+static void libvirt_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: hvdump libvirt check [--connect URI] [--json] NAME\n"
+"       hvdump libvirt check [--json] --xml FILE\n"
+"hvdump for domains that libvirt runs.  Subcommands:\n"
+"  check   say, for each thing hvdump needs in a domain's definition (memory backing,\n"
+"          panic device, on_crash, vmcoreinfo, discard, hugepages, NUMA, ...), whether it\n"
+"          is ok, missing or conflicting, why hvdump needs it and the XML to add\n"
+"\n"
+"  NAME                  the domain's name or UUID; its persistent definition is checked\n"
+"                        (what runs, for a transient domain)\n"
+"  -c, --connect URI     libvirt's URI (default: libvirt's, as virsh: $LIBVIRT_DEFAULT_URI,\n"
+"                        else qemu:///system for root); a read-only connection\n"
+"      --xml FILE        check a domain XML file instead (virsh dumpxml's); no libvirtd\n"
+"      --json            one JSON object instead of text\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: 0 ready (recommended items may be listed as missing), 1 a required item is\n"
+"missing or conflicting (listed), 2 bad usage, no such domain, cannot connect, or a file\n"
+"that is not domain XML.\n"
+"See docs/hvdump-libvirt.md.\n");
+}
+
+struct check_opts {
+	const char *uri, *xml_file, *name;
+	bool json;
+};
+
+/* Parse check's options into O.  -1 to go on, else the exit status. */
+static int check_options(int argc, char **argv, struct check_opts *o)
+{
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, 'c' }, { "xml", required_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->uri = optarg; break;
+		case 'x': o->xml_file = optarg; break;
+		case 'j': o->json = true; break;
+		case 'h': libvirt_usage(stdout); return 0;
+		default: libvirt_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		o->name = argv[optind++];
+	if (optind < argc || !o->name == !o->xml_file || (o->xml_file && o->uri)) {
+		fprintf(stderr, "hvdump: error: libvirt check takes one domain NAME, or --xml FILE "
+				"without --connect (see hvdump libvirt --help)\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* Where the XML came from, for the report. */
+struct origin {
+	const char *uri, *file, *definition; /* definition: "persistent", "running", "file" */
+	bool active;
+	const struct domcheck *running;      /* the running domain's check, when it differs */
+};
+
+/* TEXT after LABEL, wrapped at 96 columns, later lines indented under the first word. */
+static void print_wrapped(const char *label, const char *text)
+{
+	int col = printf("      %s:", label), indent = col + 1;
+
+	while (*text) {
+		size_t w = strcspn(text, " ");
+		if (col >= indent && col + 1 + (int)w > 96)
+			col = printf("\n%*s", indent, "") - 1;
+		else
+			col += printf(" ");
+		col += printf("%.*s", (int)w, text);
+		text += w;
+		while (*text == ' ')
+			text++;
+	}
+	putchar('\n');
+}
+
+static void print_text(const struct domxml *d, const struct domcheck *c, const struct origin *o)
+{
+	printf("domain %s (%s), %s%s%s:\n", d->name ? d->name : "(no name)",
+	       d->uuid ? d->uuid : "no uuid", o->file ? "file " : "", o->file ? o->file : o->uri,
+	       o->file ? "" : !strcmp(o->definition, "persistent") ? ", its persistent definition"
+							       : ", transient, as it runs");
+	for (int i = 0; i < DOMCHECK_NREQ; i++) {
+		const struct domcheck_item *it = &c->item[i];
+
+		printf("  %-12s %-15s %s\n", domcheck_status_name(it->status), it->title, it->state);
+		if (it->status == DOMCHECK_OK)
+			continue;
+		print_wrapped(it->required ? "why" : "recommended", it->why);
+		if (it->fix) {
+			const char *p = it->fix, *nl;
+			printf("      fix:\n");
+			for (; (nl = strchr(p, '\n')); p = nl + 1)
+				printf("        %.*s\n", (int)(nl - p), p);
+			printf("        %s\n", p);
+		}
+	}
+	if (c->ready)
+		printf("ready: hvdump can serve this domain%s\n",
+		       c->nrecommended ? " (a recommended item is missing)" : "");
+	else
+		printf("not ready: %u required item%s missing or conflicting\n", c->nmissing,
+		       c->nmissing == 1 ? "" : "s");
+	if (o->running)
+		printf("note: the running domain does not have this definition yet (%s as it runs): "
+		       "it takes effect when the domain is next started\n",
+		       o->running->ready ? "ready" : "not ready");
+}
+
+static json_t *items_json(const struct domcheck *c)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < DOMCHECK_NREQ && a; i++) {
+		const struct domcheck_item *it = &c->item[i];
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:s?}", "key",
+						   it->key, "title", it->title, "required",
+						   it->required, "status",
+						   domcheck_status_name(it->status), "state", it->state,
+						   "why", it->why, "fix", it->fix));
+	}
+	return a;
+}
+
+static int print_json(const struct domxml *d, const struct domcheck *c, const struct origin *o)
+{
+	json_t *j = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s, s:b, s:b, s:I, s:I, s:o}", "name",
+			      d->name, "uuid", d->uuid, "uri", o->uri, "xml_file", o->file,
+			      "definition", o->definition, "active", o->active, "ready", c->ready,
+			      "missing", (json_int_t)c->nmissing, "recommended_missing",
+			      (json_int_t)c->nrecommended, "items", items_json(c));
+
+	if (j && o->running)
+		json_object_set_new(j, "running", json_pack("{s:b, s:o}", "ready", o->running->ready,
+							    "items", items_json(o->running)));
+	if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) < 0) {
+		json_decref(j);
+		fprintf(stderr, "hvdump: error: cannot write the JSON report\n");
+		return -EIO;
+	}
+	putchar('\n');
+	json_decref(j);
+	return 0;
+}
+
+static bool same_check(const struct domcheck *a, const struct domcheck *b)
+{
+	for (int i = 0; i < DOMCHECK_NREQ; i++)
+		if (a->item[i].status != b->item[i].status)
+			return false;
+	return true;
+}
+
+/* The running domain's check into RUN when DEF's domain runs with another definition:
+ * true when it differs from DEF's check. */
+static bool running_differs(struct lvconn *l, const char *name, const struct domcheck *def,
+			    struct domcheck *run)
+{
+	struct domxml d;
+	char *xml = NULL, why[512];
+	bool active, persistent, differs = false;
+
+	if (lvconn_domain_xml(l, name, false, &xml, &active, &persistent, why, sizeof(why)) == 0 &&
+	    active &&
+	    domxml_parse(xml, strlen(xml), &d, why, sizeof(why)) == 0) {
+		domcheck_run(&d, run);
+		differs = !same_check(def, run);
+		domxml_free(&d);
+	}
+	free(xml);
+	return differs;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct check_opts o = { 0 };
+	struct origin org = { 0 };
+	struct lvconn *l = NULL;
+	struct domcheck c, run;
+	struct domxml d;
+	char *xml = NULL, why[1024];
+	bool persistent = false;
+	size_t len = 0;
+	int r;
+
+	r = check_options(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	domxml_init();
+	if (o.xml_file) {
+		org.file = o.xml_file;
+		org.definition = "file";
+		r = read_file(o.xml_file, DOMXML_MAX_LEN, &xml, &len);
+		if (r < 0) {
+			fprintf(stderr, "hvdump: error: %s: %s\n", o.xml_file,
+				r == -EFBIG ? "larger than any domain XML (4 MiB)" : strerror(-r));
+			return 2;
+		}
+	} else {
+		r = lvconn_open(o.uri, true, &l, why, sizeof(why));
+		if (r == 0)
+			r = lvconn_domain_xml(l, o.name, true, &xml, &org.active, &persistent, why,
+					      sizeof(why));
+		if (r < 0) {
+			fprintf(stderr, "hvdump: error: %s\n", why);
+			lvconn_close(l);
+			return 2;
+		}
+		org.uri = lvconn_uri(l);
+		len = strlen(xml);
+	}
+	r = domxml_parse(xml, len, &d, why, sizeof(why));
+	free(xml);
+	if (r < 0) {
+		fprintf(stderr, "hvdump: error: %s: %s\n", o.xml_file ? o.xml_file : o.name, why);
+		lvconn_close(l);
+		return 2;
+	}
+	domcheck_run(&d, &c);
+	if (l) {
+		org.definition = persistent ? "persistent" : "running";
+		if (persistent && org.active && running_differs(l, o.name, &c, &run))
+			org.running = &run;
+	}
+	r = o.json ? print_json(&d, &c, &org) : (print_text(&d, &c, &org), 0);
+	domxml_free(&d);
+	lvconn_close(l);
+	return r < 0 ? 2 : c.ready ? 0 : 1;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} subcommands[] = {
+	{ "check", cmd_check },
+};
+
+int cmd_libvirt(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		libvirt_usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; argc >= 2 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "hvdump: error: %s%s%s: hvdump libvirt has one subcommand: check "
+			"(see hvdump libvirt --help)\n",
+		argc >= 2 ? "unknown subcommand '" : "no subcommand", argc >= 2 ? argv[1] : "",
+		argc >= 2 ? "'" : "");
+	return 2;
+}
