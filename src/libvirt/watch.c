@@ -147,8 +147,12 @@ int lvwatch_run(const struct lvwatch *w)
 		 w->all ? "" : w->domains[0], lvconn_uri(w->conn));
 	while (!stop_sig) {
 		r = lvconn_run_once(w->conn);
-		for (unsigned i = 0; i < s->nq && !stop_sig; i++)
-			serve(s, &s->q[i]);
+		for (unsigned i = 0; i < s->nq; i++)
+			if (stop_sig)
+				log_err("domain %s crashed: not served, hvdump is stopping (it stays "
+					"as libvirt left it)", s->q[i].name);
+			else
+				serve(s, &s->q[i]);
 		s->nq = 0;
 		if (s->dropped)
 			log_err("%u crash events came faster than hvdump could serve them: not served",
