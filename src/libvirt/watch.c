@@ -16,6 +16,7 @@
 
 #define WATCH_TICK_MS 500
 #define WATCH_QUEUE 64
+#define WATCH_COUNTED 1024
 
 static volatile sig_atomic_t stop_sig;
 
@@ -25,13 +26,33 @@ struct queued {
 	char name[256], uuid[64];
 };
 
+/* Crashes seen of one domain in this watch: its records' "crash" numbers. */
+struct counted {
+	char name[256];
+	unsigned n;
+};
+
 struct watch_state {
 	const struct lvwatch *w;
 	struct queued q[WATCH_QUEUE];
 	unsigned nq, dropped;
-	unsigned crashes[WATCH_QUEUE]; /* per watched domain (--domain), else per queue slot */
-	unsigned total;
+	struct counted counts[WATCH_COUNTED];
+	unsigned ncounts;
 };
+
+/* The number of NAME's next crash in this watch, from 1 (past WATCH_COUNTED domains, the
+ * others share the last one's count). */
+static unsigned next_number(struct watch_state *s, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < s->ncounts; i++)
+		if (!strcmp(s->counts[i].name, name))
+			return ++s->counts[i].n;
+	if (s->ncounts < WATCH_COUNTED)
+		snprintf(s->counts[s->ncounts++].name, sizeof(s->counts[0].name), "%s", name);
+	return ++s->counts[s->ncounts - 1].n;
+}
 
 /* Is domain NAME (UUID) one of W's? Its index in W's list (0 with --all), or -1. */
 static int watched(const struct lvwatch *w, const char *name, const char *uuid)
@@ -90,7 +111,6 @@ static int ready_now(struct lvconn *l, const char *name, struct domxml *d)
 static void serve(struct watch_state *s, const struct queued *q)
 {
 	const struct lvwatch *w = s->w;
-	int k = watched(w, q->name, q->uuid);
 	struct vm_config cfg;
 	struct domxml d;
 	struct lvcrash c = { .name = q->name, .uuid = q->uuid, .uri = lvconn_uri(w->conn) };
@@ -116,7 +136,7 @@ static void serve(struct watch_state *s, const struct queued *q)
 	cfg.on_crash = ON_CRASH_PAUSE;
 	c.xml = &d;
 	c.cfg = &cfg;
-	c.number = w->all ? ++s->total : ++s->crashes[k < WATCH_QUEUE ? k : 0];
+	c.number = next_number(s, q->name);
 	if (lvcrash_serve(w->conn, &c) < 0) {
 		/* logged; the domain stays paused */
 	}

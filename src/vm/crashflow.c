@@ -511,6 +511,10 @@ int crash_keep_in_place(const struct crash_ctx *x, struct notes_stale *stale)
 	}
 	if (fd >= 0) {
 		complete_notes(x, fd, stale);
+		if (!x->c->panic[0] &&
+		    crash_kernel_panic(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
+				       x->c->panic, sizeof(x->c->panic), why, sizeof(why)) < 0)
+			log_warn("no panic line from the crashed kernel's log: %s", why);
 		r = capture_plan_keep(&x->boot->cur, x->boot->ram, x->boot->nram, x->c->notes.len,
 				      plan, why, sizeof(why));
 		if (r == 0)

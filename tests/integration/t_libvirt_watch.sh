@@ -91,9 +91,10 @@ record_ok() {
 		and .detection.event == "lifecycle crashed/panicked" and (.detection.uuid | length) == 36
 		and (.vcpus | length) == 2 and (.kernel_release | length) > 0
 		and .vmcoreinfo == "guest-memory" and .capture.ram_file_bytes > 536870912
+		and .panic == "sysrq triggered crash"
 		and .crashed_ram.ram_file_bytes == 536870912 and .notes_file == "notes.elf"' "$rec"
 }
-check "crash.json: hvw, crash 1, detected_by libvirt, preserved-unsaved, 2 vCPUs, the kernel, VMCOREINFO" record_ok
+check "crash.json: hvw, crash 1, detected_by libvirt, preserved-unsaved, 2 vCPUs, the kernel, VMCOREINFO, the panic from the kernel's log" record_ok
 check "the record names the RSP and RIP of each vCPU (non-zero)" \
 	jq -e '[.vcpus[] | select(.rip != "0x0000000000000000" and .rsp != "0x0000000000000000")] | length == 2' "$rec"
 notes_ok() { readelf -n "$dir/notes.elf" >"$T/notes.txt" && grep_all "$T/notes.txt" 'CORE.*NT_PRSTATUS' 'VMCOREINFO'; }
