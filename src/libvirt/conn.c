@@ -16,6 +16,8 @@
 struct lvconn {
 	virConnectPtr conn;
 	char *uri;
+	bool watching; /* lvconn_watch_crashes() registered its close callback */
+	bool closed;   /* ... and libvirt said the connection is closed */
 };
 
 static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
@@ -62,10 +64,14 @@ int lvconn_open(const char *uri, bool readonly, struct lvconn **c, char *why, si
 
 const char *lvconn_uri(const struct lvconn *c) { return c->uri ? c->uri : "(unknown URI)"; }
 
+static void on_close(virConnectPtr conn, int reason, void *opaque);
+
 void lvconn_close(struct lvconn *c)
 {
 	if (!c)
 		return;
+	if (c->watching) /* it must not fire into C once freed */
+		virConnectUnregisterCloseCallback(c->conn, on_close);
 	virConnectClose(c->conn);
 	free(c->uri);
 	free(c);
@@ -150,10 +156,8 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 {
 	(void)conn;
 	(void)reason;
-	*(bool *)opaque = true;
+	((struct lvconn *)opaque)->closed = true;
 }
-
-static bool closed;
 
 int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms, lvconn_crash_fn fn, void *data,
 			 char *why, size_t whylen)
@@ -166,7 +170,7 @@ int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms, lvconn_crash_fn fn,
 	}
 	cb->fn = fn;
 	cb->data = data;
-	closed = false;
+	c->closed = false;
 	if (virConnectDomainEventRegisterAny(c->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), cb,
 					     free) < 0) {
@@ -174,8 +178,8 @@ int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms, lvconn_crash_fn fn,
 		free(cb);
 		return -EIO;
 	}
-	if (virConnectRegisterCloseCallback(c->conn, on_close, &closed, NULL) < 0 ||
-	    virEventAddTimeout((int)tick_ms, on_tick, NULL, NULL) < 0) {
+	c->watching = virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) == 0;
+	if (!c->watching || virEventAddTimeout((int)tick_ms, on_tick, NULL, NULL) < 0) {
 		lv_why(why, whylen, "cannot watch libvirt's connection");
 		return -EIO;
 	}
@@ -184,9 +188,9 @@ int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms, lvconn_crash_fn fn,
 
 int lvconn_run_once(struct lvconn *c)
 {
-	if (!closed && virEventRunDefaultImpl() < 0)
+	if (!c->closed && virEventRunDefaultImpl() < 0)
 		log_warn("libvirt's event loop: %s", virGetLastErrorMessage());
-	return closed || virConnectIsAlive(c->conn) != 1 ? -EPIPE : 0;
+	return c->closed || virConnectIsAlive(c->conn) != 1 ? -EPIPE : 0;
 }
 
 int lvconn_domain_names(struct lvconn *c, char ***names, size_t *n, char *why, size_t whylen)

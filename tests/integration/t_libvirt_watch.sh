@@ -8,7 +8,8 @@
 # with VMCOREINFO) and leaves the domain paused.  The kept RAM survives `virsh destroy`;
 # `hvdump save --from` writes a dump page-exact against the crashed RAM that `hvdump info`
 # (and crash(8), when installed) reads the panic from.  A domain that is not ready, an
-# unknown one and bad usage are refused at start (exit 2); SIGTERM stops the watch (exit 0).
+# unknown one and bad usage are refused at start (exit 2); the watch goes on to the domain's
+# next crash; SIGTERM stops it (exit 0).
 [ -n "${HVDUMP_LIBVIRT_NS:-}" ] || { . "$(dirname "$0")/../lib/libvirtd.sh"; libvirtd_reexec "$0" "$@"; }
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/libvirtd.sh"
@@ -142,8 +143,17 @@ if debug_vmlinux; then
 	diag "$(grep -E 'PANIC|#[0-3] ' "$T/crash.out" | head -5)"
 fi
 
-# ---- the watcher goes on, and stops on SIGTERM ---------------------------------------------
+# ---- the watcher goes on: a second crash of the same domain, then SIGTERM -------------------
 check "the watcher still runs after the crash" kill -0 "$W_PID"
+check "hvw starts again" $V start hvw
+check "its second crash is kept too" wait_for "$T/w.stderr" 'domain hvw: crash 2 kept' 240
+dir2=$(ls -d "$T"/dumps/hvw-* | grep -vx "$dir" | head -1)
+second_ok() {
+	[ -n "$dir2" ] && jq -e --arg k "$kept" '.crash == 2 and .state == "preserved-unsaved" and
+		.ram_file != $k and .panic == "sysrq triggered crash"' "$dir2/crash.json"
+}
+check "  in a crash directory of its own, crash 2, its own kept RAM" second_ok
+$V destroy hvw >/dev/null 2>&1
 kill -TERM "$W_PID"
 wait_exit "$W_PID" 10
 check "SIGTERM stops the watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
