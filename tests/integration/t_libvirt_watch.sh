@@ -9,7 +9,8 @@
 # `hvdump save --from` writes a dump page-exact against the crashed RAM that `hvdump info`
 # (and crash(8), when installed) reads the panic from.  A domain that is not ready, an
 # unknown one and bad usage are refused at start (exit 2); the watch goes on to the domain's
-# next crash; SIGTERM stops it (exit 0).
+# next crash; SIGTERM stops it (exit 0).  The control: without the watcher, a hard link
+# alone is wiped by `virsh destroy` (<discard/>).
 [ -n "${HVDUMP_LIBVIRT_NS:-}" ] || { . "$(dirname "$0")/../lib/libvirtd.sh"; libvirtd_reexec "$0" "$@"; }
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/libvirtd.sh"
@@ -157,4 +158,14 @@ $V destroy hvw >/dev/null 2>&1
 kill -TERM "$W_PID"
 wait_exit "$W_PID" 10
 check "SIGTERM stops the watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
+
+# ---- the control: a hard link alone, discard-data left on, does not keep the RAM ------------
+# (why the watcher turns it off: with <discard/>, QEMU punches the file empty at destroy)
+check "hvw starts once more, no watcher" $V start hvw
+crashed_now() { $V domstate --reason hvw 2>/dev/null | grep -qx 'crashed (panicked)'; }
+for _ in $(seq 240); do crashed_now && break; sleep 1; done
+ram=$(find "$T/libvirt-ram/libvirt" -name pc.ram | head -1)
+ln "$ram" "$T/bare-link.ram" && $V destroy hvw >/dev/null 2>&1
+wiped() { [ "$(stat -c %b "$T/bare-link.ram")" -eq 0 ]; }
+check "a bare hard link (discard-data on) is wiped by virsh destroy: $(stat -c '%s bytes, %b blocks' "$T/bare-link.ram" 2>/dev/null)" wiped
 done_testing
