@@ -12,10 +12,10 @@ O       ?= build
 # libsystemd: journal entries and sd_notify under a service (docs/service.md);
 # libcrypto (OpenSSL): SHA-256 of the files dump/offhost.c copies off the host;
 # libvirt and libxml2: src/libvirt talks to libvirtd and reads its domain XML (docs/hvdump-libvirt.md)
-PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd libcrypto libvirt libxml-2.0
+PKGS    := jansson libzstd lzo2 zlib ext2fs com_err libnbd libsystemd libcrypto libvirt libvirt-qemu libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
-		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd -lcrypto -lvirt -lxml2)
+		echo -ljansson -lzstd -llzo2 -lz -lext2fs -lcom_err -lnbd -lsystemd -lcrypto -lvirt-qemu -lvirt -lxml2)
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \

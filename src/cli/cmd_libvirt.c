@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `hvdump libvirt SUBCOMMAND`: hvdump for domains that libvirt runs (docs/hvdump-libvirt.md).
-// `check` says what a domain's definition lacks for hvdump, with the XML to add.
+// `check` says what a domain's definition lacks for hvdump, with the XML to add; `watch`
+// keeps each crash of the domains it watches (libvirt/watch.h).
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -12,6 +13,7 @@
 #include "libvirt/conn.h"
 #include "libvirt/domcheck.h"
 #include "libvirt/domxml.h"
+#include "libvirt/watch.h"
 #include "util/fsutil.h"
 
 static void libvirt_usage(FILE *f)
@@ -19,10 +21,16 @@ static void libvirt_usage(FILE *f)
 	fprintf(f,
 "Usage: hvdump libvirt check [--connect URI] [--json] NAME\n"
 "       hvdump libvirt check [--json] --xml FILE\n"
+"       hvdump libvirt watch [--connect URI] [--dump-dir DIR] (--domain NAME ... | --all)\n"
 "hvdump for domains that libvirt runs.  Subcommands:\n"
 "  check   say, for each thing hvdump needs in a domain's definition (memory backing,\n"
 "          panic device, on_crash, vmcoreinfo, discard, hugepages, NUMA, ...), whether it\n"
 "          is ok, missing or conflicting, why hvdump needs it and the XML to add\n"
+"  watch   listen for crashes of the domains (libvirt's lifecycle event crashed/panicked)\n"
+"          and keep each crash: a hard link to its RAM file (survives `virsh destroy`),\n"
+"          the vCPU registers, the crash directory with its record and notes; the domain\n"
+"          stays paused; `hvdump save --from CRASH-DIR` then writes the dump.  Not yet: the\n"
+"          capture guest and the memory given back (docs/hvdump-libvirt.md)\n"
 "\n"
 "  NAME                  the domain's name or UUID; its persistent definition is checked\n"
 "                        (what runs, for a transient domain)\n"
@@ -30,11 +38,18 @@ static void libvirt_usage(FILE *f)
 "                        else qemu:///system for root); a read-only connection\n"
 "      --xml FILE        check a domain XML file instead (virsh dumpxml's); no libvirtd\n"
 "      --json            one JSON object instead of text\n"
+"  -d, --domain NAME     watch: a domain to watch (name or UUID; repeatable); each must be\n"
+"                        ready (as check says) as it runs, else as defined\n"
+"      --all             watch: every domain; those not ready are named and not served\n"
+"      --dump-dir DIR    watch: where crash directories go (default: as hvdump run's,\n"
+"                        $HVDUMP_DUMP_BASE or /var/crash/hvdump)\n"
 "  -h, --help            this text\n"
 "\n"
-"Exit status: 0 ready (recommended items may be listed as missing), 1 a required item is\n"
-"missing or conflicting (listed), 2 bad usage, no such domain, cannot connect, or a file\n"
-"that is not domain XML.\n"
+"Exit status of check: 0 ready (recommended items may be listed as missing), 1 a required\n"
+"item is missing or conflicting (listed), 2 bad usage, no such domain, cannot connect, or a\n"
+"file that is not domain XML.  Of watch: 0 stopped by SIGINT or SIGTERM, 1 libvirt closed\n"
+"the connection, 2 bad usage, cannot connect, no such domain, or a domain not ready (its\n"
+"report is printed).\n"
 "See docs/hvdump-libvirt.md.\n");
 }
 
@@ -253,11 +268,135 @@ static int cmd_check(int argc, char **argv)
 	return r < 0 ? 2 : c.ready ? 0 : 1;
 }
 
+/* ---- watch ------------------------------------------------------------------------------- */
+
+#define WATCH_MAX_DOMAINS 64
+
+struct watch_opts {
+	const char *uri, *dump_dir;
+	const char *domains[WATCH_MAX_DOMAINS];
+	size_t ndomains;
+	bool all;
+};
+
+/* Parse watch's options into O.  -1 to go on, else the exit status. */
+static int watch_options(int argc, char **argv, struct watch_opts *o)
+{
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, 'c' }, { "domain", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'a' },           { "dump-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->uri = optarg; break;
+		case 'D': o->dump_dir = optarg; break;
+		case 'a': o->all = true; break;
+		case 'd':
+			if (o->ndomains == WATCH_MAX_DOMAINS) {
+				fprintf(stderr, "hvdump: error: at most %d --domain (or --all)\n",
+					WATCH_MAX_DOMAINS);
+				return 2;
+			}
+			o->domains[o->ndomains++] = optarg;
+			break;
+		case 'h': libvirt_usage(stdout); return 0;
+		default: libvirt_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || !o->ndomains == !o->all) {
+		fprintf(stderr, "hvdump: error: libvirt watch takes --domain NAME (one or more) or "
+				"--all, and no other argument (see hvdump libvirt --help)\n");
+		return 2;
+	}
+	if (o->dump_dir && o->dump_dir[0] != '/') {
+		fprintf(stderr, "hvdump: error: --dump-dir %s: an absolute path, please\n",
+			o->dump_dir);
+		return 2;
+	}
+	return -1;
+}
+
+/* Is domain NAME ready, as it runs (else as defined)?  When not: with REFUSE, check's report
+ * and an error; else a one-line warning.  0 ready, 1 not, 2 cannot tell (said why). */
+static int watch_ready(struct lvconn *l, const char *name, bool refuse)
+{
+	struct origin org = { .uri = lvconn_uri(l) };
+	struct domcheck c;
+	struct domxml d;
+	char *xml = NULL, why[1024];
+	bool persistent;
+	int r = lvconn_domain_xml(l, name, false, &xml, &org.active, &persistent, why, sizeof(why));
+
+	if (r == 0)
+		r = domxml_parse(xml, strlen(xml), &d, why, sizeof(why));
+	free(xml);
+	if (r < 0) {
+		fprintf(stderr, "hvdump: %s: %s\n", refuse ? "error" : "warning", why);
+		return 2;
+	}
+	domcheck_run(&d, &c);
+	org.definition = org.active || !persistent ? "running" : "persistent";
+	if (!c.ready && refuse) {
+		print_text(&d, &c, &org);
+		fprintf(stderr, "hvdump: error: domain %s is not ready for hvdump (above): not "
+				"watching\n", name);
+	} else if (!c.ready) {
+		fprintf(stderr, "hvdump: warning: domain %s is not ready for hvdump (%u required "
+				"item%s missing or conflicting; `hvdump libvirt check %s`): its crashes "
+				"are left to libvirt\n", name, c.nmissing, c.nmissing == 1 ? "" : "s",
+			name);
+	}
+	domxml_free(&d);
+	return c.ready ? 0 : 1;
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+	struct watch_opts o = { 0 };
+	struct lvwatch w = { 0 };
+	struct lvconn *l = NULL;
+	char why[1024], **names = NULL;
+	size_t n = 0;
+	int r = watch_options(argc, argv, &o);
+
+	if (r >= 0)
+		return r;
+	domxml_init();
+	r = lvconn_events_init(why, sizeof(why));
+	if (r == 0)
+		r = lvconn_open(o.uri, false, &l, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "hvdump: error: %s\n", why);
+		return 2;
+	}
+	for (size_t i = 0; i < o.ndomains && r == 0; i++)
+		r = watch_ready(l, o.domains[i], true) ? 2 : 0;
+	if (o.all && lvconn_domain_names(l, &names, &n, why, sizeof(why)) == 0)
+		for (size_t i = 0; i < n; i++)
+			(void)!watch_ready(l, names[i], false);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r == 0) {
+		w = (struct lvwatch){ .conn = l, .dump_dir = o.dump_dir, .all = o.all,
+				      .domains = o.domains, .ndomains = o.ndomains };
+		r = lvwatch_run(&w);
+		r = r == -EPIPE ? 1 : r < 0 ? 2 : 0;
+	}
+	lvconn_close(l);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } subcommands[] = {
 	{ "check", cmd_check },
+	{ "watch", cmd_watch },
 };
 
 int cmd_libvirt(int argc, char **argv)
@@ -269,7 +408,7 @@ int cmd_libvirt(int argc, char **argv)
 	for (size_t i = 0; argc >= 2 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "hvdump: error: %s%s%s: hvdump libvirt has one subcommand: check "
+	fprintf(stderr, "hvdump: error: %s%s%s: hvdump libvirt's subcommands are check and watch "
 			"(see hvdump libvirt --help)\n",
 		argc >= 2 ? "unknown subcommand '" : "no subcommand", argc >= 2 ? argv[1] : "",
 		argc >= 2 ? "'" : "");

@@ -20,7 +20,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "describe one crash: its record, its dump and where things are" },
 	{ "copy", cmd_copy, "copy a saved crash off the host over ssh, checked (kdump's SSH=)" },
 	{ "vacuum", cmd_vacuum, "remove the oldest saved crashes until a count or size limit holds" },
-	{ "libvirt", cmd_libvirt, "hvdump for libvirt domains: check what a definition lacks" },
+	{ "libvirt", cmd_libvirt, "hvdump for libvirt domains: check a definition, watch for crashes" },
 	{ "probe", cmd_probe, "tell which accelerator hvdump would use here, and why" },
 	{ "dmesg", cmd_dmesg, "print the kernel log of a dump (as makedumpfile does)" },
 	{ "info", cmd_info, "summarise a dump: kernel, panic message, CPUs, pages" },

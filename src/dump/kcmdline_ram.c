@@ -4,12 +4,16 @@
 // kernel's RAM ranges only.
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dump/kcmdline_ram.h"
 #include "format/kcmdline.h"
+#include "format/dumpfile.h"
 #include "format/kmap.h"
+#include "format/panicscan.h"
+#include "format/printk.h"
 #include "dump/taskpid.h"
 
 struct ram_src {
@@ -91,4 +95,50 @@ int crash_notes_pids(int ram_fd, const struct machine_layout *m, const struct me
 	struct ram_src s = { ram_fd, m, ram, nram };
 
 	return taskpid_set(notes, ram_read, &s, why, whylen);
+}
+
+int crash_kernel_panic(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
+		       size_t nram, const struct crash_notes *notes, char *out, size_t outlen,
+		       char *why, size_t whylen)
+{
+	struct ram_src s = { ram_fd, m, ram, nram };
+	struct dumpfile_range *r = calloc(nram ? nram : 1, sizeof(*r));
+	struct dumpfile_source src = { .read = ram_read, .ctx = &s, .ranges = r, .nranges = nram,
+				       .notes = notes->buf, .notes_len = notes->len };
+	struct panicscan *ps = calloc(1, sizeof(*ps));
+	struct printk_source pk = { 0 };
+	struct printk_result res = { 0 };
+	struct dumpfile *d = NULL;
+	int e = -ENOMEM;
+
+	out[0] = '\0';
+	snprintf(why, whylen, "out of memory");
+	for (size_t i = 0; r && i < nram; i++)
+		r[i] = (struct dumpfile_range){ .start = ram[i].start, .size = ram[i].size };
+	pk.info = notes_vmcoreinfo(notes, &pk.info_len);
+	if (r && ps && !pk.info) {
+		snprintf(why, whylen, "no VMCOREINFO");
+		e = -EOPNOTSUPP;
+	} else if (r && ps && (e = dumpfile_open_source(&src, &d)) < 0) {
+		snprintf(why, whylen, "cannot read the crashed memory as a dump (%s)", strerror(-e));
+	} else if (r && ps) {
+		pk.read = dumpfile_virt_cb;
+		pk.read_ctx = d;
+		panicscan_init(ps);
+		e = printk_dump(&pk, panicscan_feed, ps, &res);
+		panicscan_finish(ps);
+		if (ps->have_panic) {
+			/* as hvdump run's console watch records it: what follows "not syncing: " */
+			const char *t = panicscan_text(&ps->panic), *ns = strstr(t, "not syncing: ");
+			snprintf(out, outlen, "%s", ns ? ns + strlen("not syncing: ") : t);
+			e = 0;
+		} else {
+			snprintf(why, whylen, "%s", e < 0 ? res.why : "no panic line in the log");
+			e = e < 0 ? e : -ENOENT;
+		}
+	}
+	dumpfile_close(d);
+	free(ps);
+	free(r);
+	return e;
 }

@@ -53,4 +53,17 @@ __attribute__((warn_unused_result)) int crash_kernel_kmap(int ram_fd, const stru
 int crash_notes_pids(int ram_fd, const struct machine_layout *m, const struct mem_range *ram,
 		     size_t nram, struct crash_notes *notes, char *why, size_t whylen);
 
+/* The crashed kernel's panic ("Kernel panic - not syncing: WHAT": WHAT, as the console watch
+ * of `hvdump run` records it; the whole line if it has no "not syncing: "), from its log in the
+ * same RAM file and ranges, found with NOTES' VMCOREINFO (format/printk.h, panicscan.h): for a
+ * crash that no console showed.  0 with OUT set (cut at OUTLEN), or -errno with WHY and OUT
+ * "" (-EOPNOTSUPP no VMCOREINFO, -ENOENT no panic in the log, printk_dump()'s errors). */
+__attribute__((warn_unused_result)) int crash_kernel_panic(int ram_fd,
+							    const struct machine_layout *m,
+							    const struct mem_range *ram,
+							    size_t nram,
+							    const struct crash_notes *notes,
+							    char *out, size_t outlen, char *why,
+							    size_t whylen);
+
 #endif

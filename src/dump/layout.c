@@ -262,3 +262,36 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 	p->hdr_gpa = layout_off_to_gpa(&p->next, p->hdr_off);
 	return check_dimms(in, p, why, whylen);
 }
+
+int capture_plan_keep(const struct machine_layout *cur, const struct mem_range *ram,
+		      size_t nram, size_t notes_len, struct capture_plan *p, char *why,
+		      size_t whylen)
+{
+	uint64_t off, last, e;
+
+	memset(p, 0, sizeof(*p));
+	if (nram > sizeof(p->loads) / sizeof(p->loads[0]) || cur->ram_size % LAYOUT_ALIGN) {
+		snprintf(why, whylen, "%zu RAM ranges in a RAM file of %llu bytes: not a layout "
+			 "to keep", nram, (unsigned long long)cur->ram_size);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < nram; i++) {
+		if (__builtin_add_overflow(ram[i].start, ram[i].size, &e) || !ram[i].size ||
+		    ram[i].start % LAYOUT_PAGE || e % LAYOUT_PAGE ||
+		    layout_gpa_to_off(cur, ram[i].start, &off) < 0 ||
+		    layout_gpa_to_off(cur, e - 1, &last) < 0 || last - off != ram[i].size - 1) {
+			snprintf(why, whylen, "RAM range %zu is not RAM of the RAM file", i);
+			return -EINVAL;
+		}
+		p->loads[i] = (struct elfcore_load){ .paddr = ram[i].start, .size = ram[i].size,
+						     .data_addr = ram[i].start };
+	}
+	p->nloads = nram;
+	p->hdr_size = elfcore_header_size(nram, nram, notes_len);
+	p->ext_off = p->hdr_off = cur->ram_size;
+	p->ext_size = align_up(p->hdr_size, LAYOUT_ALIGN);
+	p->next = (struct machine_layout){ .ram_size = cur->ram_size + p->ext_size,
+					   .lowmem = cur->lowmem };
+	p->hdr_gpa = layout_off_to_gpa(&p->next, p->hdr_off);
+	return 0;
+}

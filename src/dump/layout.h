@@ -104,6 +104,20 @@ __attribute__((warn_unused_result)) int capture_plan_build(const struct capture_
 							    struct capture_plan *out,
 							    char *why, size_t whylen);
 
+/* The layout of crashed RAM kept for a later save (no capture boot yet): an extension after
+ * the crashed RAM of the file laid out as CUR holds only the ELF core header (NOTES_LEN bytes
+ * of notes), and every range of RAM is mapped where it is (p_offset = p_paddr):
+ *
+ *   file:  [ crashed RAM (R bytes), untouched | header+notes ]
+ *
+ * `hvdump save --from` reads such a file as it reads a capture boot's.  0, or -EINVAL (a
+ * range that is not RAM in CUR, too many) with WHY. */
+__attribute__((warn_unused_result)) int capture_plan_keep(const struct machine_layout *cur,
+							   const struct mem_range *ram,
+							   size_t nram, size_t notes_len,
+							   struct capture_plan *out, char *why,
+							   size_t whylen);
+
 /* Read initrd_addr_max from a bzImage's first bytes (boot protocol >= 2.03), or the
  * protocol's default 0x37ffffff. */
 uint64_t layout_initrd_addr_max(const uint8_t *head, size_t len);

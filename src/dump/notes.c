@@ -142,11 +142,9 @@ free_file:
 
 int notes_from_registers(struct qmp *q, struct crash_notes *n, char *why, size_t whylen)
 {
-	static struct prstatus cpus[NOTES_MAX_CPUS];
 	json_t *ret = NULL;
 	char *err = NULL;
 	const char *text;
-	unsigned ncpus = 0;
 	int r;
 
 	memset(n, 0, sizeof(*n));
@@ -159,20 +157,35 @@ int notes_from_registers(struct qmp *q, struct crash_notes *n, char *why, size_t
 		return r;
 	}
 	text = json_string_value(ret);
-	r = text ? hmpregs_parse(text, strlen(text), cpus, NOTES_MAX_CPUS, &ncpus) : -EPROTO;
+	r = text ? notes_from_hmp(text, strlen(text), n, why, whylen) : -EPROTO;
+	if (!text)
+		snprintf(why, whylen, "QEMU's info registers gave no text");
+	json_decref(ret);
+	return r;
+}
+
+int notes_from_hmp(const char *text, size_t len, struct crash_notes *n, char *why, size_t whylen)
+{
+	static struct prstatus cpus[NOTES_MAX_CPUS];
+	unsigned ncpus = 0;
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	r = hmpregs_parse(text, len, cpus, NOTES_MAX_CPUS, &ncpus);
 	if (r < 0) {
 		snprintf(why, whylen, "cannot parse QEMU's info registers output (%s)", strerror(-r));
-		json_decref(ret);
 		return r;
 	}
-	json_decref(ret);
 	n->cap = (size_t)ncpus * elfnote_size("CORE", PRSTATUS_X86_64_SIZE) + VMCOREINFO_MAX + 64;
 	n->buf = malloc(n->cap);
-	if (!n->buf)
+	if (!n->buf) {
+		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < ncpus; i++) {
 		r = prstatus_note_append(n->buf, n->cap, &n->len, &cpus[i]);
 		if (r < 0) {
+			snprintf(why, whylen, "cannot build the NT_PRSTATUS notes (%s)", strerror(-r));
 			notes_free(n);
 			return r;
 		}

@@ -56,6 +56,12 @@ __attribute__((warn_unused_result)) int notes_from_qemu(struct qmp *q, const cha
 __attribute__((warn_unused_result)) int notes_from_registers(struct qmp *q, struct crash_notes *n,
 							      char *why, size_t whylen);
 
+/* The same from TEXT[0, LEN), `info registers -a` as QEMU's HMP printed it (through
+ * libvirt's monitor passthrough, say).  0 or -errno with WHY set. */
+__attribute__((warn_unused_result)) int notes_from_hmp(const char *text, size_t len,
+							struct crash_notes *n, char *why,
+							size_t whylen);
+
 /* The lowest page-aligned VMCOREINFO note starting in BUF[0, LEN) (the bytes up to AVAIL are
  * readable: a note may run past its page) that is not one of STALE's kernels (STALE may be
  * NULL): its offset, with its length in *NOTE_LEN, or -1 if there is none.  Reads at most 16

@@ -29,4 +29,44 @@ __attribute__((warn_unused_result)) int lvconn_domain_xml(struct lvconn *c, cons
 							   bool *persistent, char *why,
 							   size_t whylen);
 
+/* ---- the companion: events and QEMU's monitor (a read-write connection) ----------------- */
+
+/* libvirt's default event loop; before lvconn_open() of a connection whose events are
+ * wanted.  0 or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_events_init(char *why, size_t whylen);
+
+/* A domain libvirt says panicked: its name and UUID (valid during the call). */
+typedef void (*lvconn_crash_fn)(void *data, const char *name, const char *uuid);
+
+/* Call FN(DATA, ...) from lvconn_run_once() for every lifecycle event Crashed/Panicked of any
+ * domain of C; also wake lvconn_run_once() at least every TICK_MS.  0 or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms,
+							      lvconn_crash_fn fn, void *data,
+							      char *why, size_t whylen);
+
+/* Run one iteration of the event loop (waits for an event or a tick).  -EPIPE once libvirt
+ * closed the connection (libvirtd stopped), else 0. */
+__attribute__((warn_unused_result)) int lvconn_run_once(struct lvconn *c);
+
+/* The names of C's domains, active or not (malloc'd array of malloc'd strings, *N of them).
+ * 0 or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_domain_names(struct lvconn *c, char ***names,
+							     size_t *n, char *why,
+							     size_t whylen);
+
+/* Domain NAME (a name or UUID): its UUID (VIR_UUID_STRING_BUFLEN bytes into UUID), its id
+ * (-1 when not running), and whether libvirt holds it paused after a crash (paused for a
+ * crash, or crashed).  0, -ENOENT or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_domain_state(struct lvconn *c, const char *name,
+							     char *uuid, int *id, bool *crashed,
+							     char *why, size_t whylen);
+
+/* Send CMD to the QEMU of running domain NAME through libvirt's monitor passthrough
+ * (virDomainQemuMonitorCommand: QMP JSON, or an HMP command line with HMP) and return its
+ * reply in *REPLY (malloc'd; for QMP the whole JSON reply).  0, -ENOENT (no such domain,
+ * not running) or -EIO with WHY (libvirt's or QEMU's error). */
+__attribute__((warn_unused_result)) int lvconn_monitor(struct lvconn *c, const char *name,
+							const char *cmd, bool hmp, char **reply,
+							char *why, size_t whylen);
+
 #endif

@@ -19,6 +19,15 @@ uint64_t qemu_lowmem(enum qemu_machine m, uint64_t memory)
 	return memory < pin ? memory : pin;
 }
 
+uint64_t qemu_lowmem_unpinned(enum qemu_machine m, uint64_t memory)
+{
+	/* QEMU 7.2, hw/i386/pc_piix.c and pc_q35.c, without max-ram-below-4g */
+	uint64_t low = m == QEMU_MACHINE_Q35 ? (memory >= 0xb0000000ull ? 0x80000000ull : memory)
+					     : (memory >= 0xe0000000ull ? 0xc0000000ull : memory);
+
+	return low < memory ? low : memory;
+}
+
 int qemu_machine_parse(const char *s, enum qemu_machine *out)
 {
 	if (!strcmp(s, "pc"))

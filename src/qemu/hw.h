@@ -35,6 +35,11 @@ uint64_t qemu_lowmem_pin(enum qemu_machine m);
 /* L for a guest of MEMORY bytes. */
 uint64_t qemu_lowmem(enum qemu_machine m, uint64_t memory);
 
+/* L of a guest of MEMORY bytes that QEMU lays out by itself (no max-ram-below-4g: a libvirt
+ * domain's): pc keeps all RAM low below 3.5 GiB, else 3 GiB (gigabyte-aligned, as pc-i440fx
+ * machines since 2.x); q35 below 2.75 GiB, else 2 GiB. */
+uint64_t qemu_lowmem_unpinned(enum qemu_machine m, uint64_t memory);
+
 #define QEMU_DISK_FORMAT_MAX 8
 #define QEMU_DISK_PATH_MAX 4096
 struct qemu_disk {

@@ -496,6 +496,45 @@ out:
 	return r;
 }
 
+int crash_keep_in_place(const struct crash_ctx *x, struct notes_stale *stale)
+{
+	struct capture_plan *plan = calloc(1, sizeof(*plan));
+	struct kmap km;
+	char why[512];
+	json_t *rec;
+	int fd, r = -ENOMEM;
+
+	fd = plan ? open(x->rd->ram, O_RDWR | O_CLOEXEC) : -1;
+	if (plan && fd < 0) {
+		r = -errno;
+		snprintf(why, sizeof(why), "cannot open %s: %s", x->rd->ram, strerror(errno));
+	}
+	if (fd >= 0) {
+		complete_notes(x, fd, stale);
+		if (!x->c->panic[0] &&
+		    crash_kernel_panic(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
+				       x->c->panic, sizeof(x->c->panic), why, sizeof(why)) < 0)
+			log_warn("no panic line from the crashed kernel's log: %s", why);
+		r = capture_plan_keep(&x->boot->cur, x->boot->ram, x->boot->nram, x->c->notes.len,
+				      plan, why, sizeof(why));
+		if (r == 0)
+			r = capture_apply(fd, plan, x->c->notes.buf, x->c->notes.len,
+					  crashed_kmap(x, fd, &km), why, sizeof(why));
+		close(fd);
+	}
+	if (r < 0) {
+		log_err("cannot write the ELF core header beside the kept RAM: %s", why);
+		rec = record_new(x, CRASH_CRASHED);
+		json_object_set_new(rec, "capture_error", json_string(why));
+	} else {
+		rec = record_new(x, CRASH_PRESERVED_UNSAVED);
+		json_object_set_new(rec, "capture", plan_json(plan));
+	}
+	record_write(x->c->dir, rec);
+	free(plan);
+	return r;
+}
+
 /* ---- around the capture boot -------------------------------------------------------------- */
 
 /* The crashed kernel's DIMMs for the hook: one "GPA BYTES PATH" line each (malloc'd). */

@@ -78,6 +78,16 @@ __attribute__((warn_unused_result)) int crash_prepare_capture(const struct crash
 							       const struct capture_kernel *prev,
 							       struct capture_next *out);
 
+/* The crashed RAM X->rd->ram is a file of its own that no capture guest boots (yet): a
+ * libvirt domain's, kept by a hard link.  Laid out as X->boot->cur with the crashed kernel's
+ * RAM in X->boot->ram, the vCPU notes X->c->notes taken: find VMCOREINFO in it if the notes
+ * lack it, write notes.elf, append an ELF core header that maps every crashed page where it
+ * is (capture_plan_keep(); the crashed bytes are not touched), and write the record, state
+ * preserved-unsaved with its capture section, as `hvdump save --from` reads it.  0, or -errno
+ * after logging why (the record then says crashed, with capture_error). */
+__attribute__((warn_unused_result)) int crash_keep_in_place(const struct crash_ctx *x,
+							     struct notes_stale *stale);
+
 /* The capture QEMU of the newest crash of LIST runs (crashed at CRASH_MONO_MS): say so and
  * note it in its record. */
 void crash_capture_started(const struct crash_list *list, long long crash_mono_ms);

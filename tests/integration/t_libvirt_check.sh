@@ -155,7 +155,7 @@ check "unknown domain: exit 2, says so" exit_says $? 2 "$T/o" "no domain 'hvd-no
 run_check "$T/o" --connect "$LIBVIRT_URI"
 check "no NAME: exit 2" exit_says $? 2 "$T/o" 'takes one domain NAME'
 "$HVDUMP" libvirt >"$T/o" 2>&1
-check "hvdump libvirt alone: exit 2, naming check" exit_says $? 2 "$T/o" 'one subcommand: check'
+check "hvdump libvirt alone: exit 2, naming check and watch" exit_says $? 2 "$T/o" "subcommands are check and watch"
 check "the domains' definitions are unchanged by the checks" eval \
 	'virsh -q -c "$LIBVIRT_URI" dumpxml --inactive hvd-ready | grep -q "<on_crash>preserve</on_crash>"'
 

@@ -47,7 +47,8 @@ check "hvdump va<TAB> -> vacuum" test "$(complete_words hvdump va)" = vacuum
 check "hvdump run --no-c<TAB> -> --no-console" test "$(complete_words hvdump run --no-c)" = --no-console
 check "hvdump run --on-crash <TAB> -> the four actions" \
 	test "$(complete_words hvdump run --on-crash '')" = "assisted pause dump-restart poweroff"
-check "hvdump libvirt <TAB> -> check" test "$(complete_words hvdump libvirt '')" = check
+check "hvdump libvirt <TAB> -> check watch" test "$(complete_words hvdump libvirt '')" = "check watch"
+check "hvdump libvirt watch --a<TAB> -> --all" test "$(complete_words hvdump libvirt watch --a)" = --all
 check "hvdump libvirt check -c <TAB> -> nothing (a URI)" test -z "$(complete_words hvdump libvirt check -c '')"
 check "hvdump convert -c z<TAB> -> zstd zlib" test "$(complete_words hvdump convert -c z)" = "zstd zlib"
 mkdir -p "$T/run/vm1" "$T/run/notvm" && : >"$T/run/vm1/lock"

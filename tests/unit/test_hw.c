@@ -153,6 +153,13 @@ static void test_argv(void)
 
 int main(void)
 {
+	tap_ok(qemu_lowmem_unpinned(QEMU_MACHINE_PC, 512ull << 20) == 512ull << 20 &&
+	       qemu_lowmem_unpinned(QEMU_MACHINE_PC, 3400ull << 20) == 3400ull << 20 &&
+	       qemu_lowmem_unpinned(QEMU_MACHINE_PC, 4ull << 30) == 3ull << 30,
+	       "unpinned pc: all RAM low below 3.5 GiB, else 3 GiB");
+	tap_ok(qemu_lowmem_unpinned(QEMU_MACHINE_Q35, 2600ull << 20) == 2600ull << 20 &&
+	       qemu_lowmem_unpinned(QEMU_MACHINE_Q35, 3ull << 30) == 2ull << 30,
+	       "unpinned q35: all RAM low below 2.75 GiB, else 2 GiB");
 	test_nics();
 	test_disks_and_args();
 	test_argv();

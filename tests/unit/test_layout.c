@@ -151,6 +151,36 @@ static void plan_case(const char *name, uint64_t ram, uint64_t B, uint64_t initr
 	}
 }
 
+/* A crash kept for a later save: each RAM range mapped where it is, the header after it. */
+static void keep_case(void)
+{
+	struct machine_layout m = { .ram_size = 5 * G, .lowmem = 3 * G };
+	static struct capture_plan p;
+	struct mem_range r[4];
+	size_t n = layout_production_ram(&m, r);
+	char why[256];
+	uint64_t off;
+	int same = 1;
+
+	tap_ok(capture_plan_keep(&m, r, n, 4096, &p, why, sizeof(why)) == 0, "keep: 5G guest planned");
+	for (size_t i = 0; i < p.nloads; i++)
+		same &= p.loads[i].paddr == r[i].start && p.loads[i].data_addr == r[i].start &&
+			p.loads[i].size == r[i].size;
+	tap_ok(p.nloads == n && same, "keep: every range where it was, nothing relocated");
+	tap_ok(p.ncopies == 0 && p.nzones == 0, "keep: no copies, no zones");
+	tap_ok(p.ext_off == 5 * G && p.hdr_off == 5 * G && p.ext_size == 2 * M &&
+	       p.next.ram_size == 5 * G + 2 * M && p.next.lowmem == 3 * G,
+	       "keep: the header in a 2 MiB extension after the RAM");
+	tap_ok(p.hdr_gpa == 6 * G && layout_gpa_to_off(&p.next, p.hdr_gpa, &off) == 0 &&
+	       off == p.hdr_off, "keep: the header's address maps to its offset");
+	r[2].size += 4096;
+	tap_ok(capture_plan_keep(&m, r, n, 4096, &p, why, sizeof(why)) == -EINVAL,
+	       "keep: a range past the RAM file refused: %s", why);
+	m.ram_size = 5 * G + 4096;
+	tap_ok(capture_plan_keep(&m, r, n, 4096, &p, why, sizeof(why)) == -EINVAL,
+	       "keep: a RAM file not 2 MiB-aligned refused: %s", why);
+}
+
 int main(void)
 {
 	struct mem_range r[4];
@@ -175,6 +205,7 @@ int main(void)
 	plan_case("2G guest, 20M initrd", 2 * G, 256 * M, 20 * M);
 	plan_case("5G guest, 20M initrd", 5 * G, 256 * M, 20 * M);
 	plan_case("3G guest", 3 * G, 128 * M, 0);
+	keep_case();
 
 	{
 		unsigned char head[0x240] = { 0 };

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A libvirt domain's crash, as the companion serves it so far (docs/hvdump-libvirt.md): keep
+ * the crashed RAM by a hard link before anything can destroy the domain, take the vCPU state
+ * through QEMU's monitor, write the crash directory (record, notes) as `hvdump run` does,
+ * and leave the domain paused for `hvdump save --from`. */
+#ifndef HVDUMP_LIBVIRT_LVCRASH_H
+#define HVDUMP_LIBVIRT_LVCRASH_H
+
+#include "libvirt/conn.h"
+#include "libvirt/domxml.h"
+#include "vm/config.h"
+
+/* The crash being served. */
+struct lvcrash {
+	const char *name, *uuid;    /* the domain */
+	int id;                     /* its libvirt id (as in the RAM file's directory) */
+	const struct domxml *xml;   /* its running definition (ready: domcheck) */
+	unsigned number;            /* of this domain, in this watch, from 1 */
+	const struct vm_config *cfg; /* name (the domain's), dump directory, journal */
+	const char *uri;            /* the connection's, for the record */
+	char dir[4096];             /* out: its crash directory ("" when none was made) */
+};
+
+/* Serve the crash of C->name on connection L (its QEMU paused by libvirt's on_crash
+ * preserve).  0 when its RAM is kept and its record written (state preserved-unsaved;
+ * `hvdump save --from C->dir` writes the dump), -errno after logging, in operator terms, what
+ * failed and what was kept (nothing of the domain is changed either way but its RAM
+ * backend's discard-data, turned off). */
+__attribute__((warn_unused_result)) int lvcrash_serve(struct lvconn *l, struct lvcrash *c);
+
+#endif

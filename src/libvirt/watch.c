@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// The companion's loop.  libvirt calls back from inside its event loop, where a call back
+// into libvirt would nest in its RPC: a crash is only queued there, and served after the
+// loop's iteration returns.  A domain is judged again at its crash, as it runs: what is not
+// ready (changed since the start, or any domain under --all) is named and left alone.
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libvirt/domcheck.h"
+#include "libvirt/lvcrash.h"
+#include "libvirt/watch.h"
+#include "util/log.h"
+
+#define WATCH_TICK_MS 500
+#define WATCH_QUEUE 64
+#define WATCH_COUNTED 1024
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig) { stop_sig = sig; }
+
+struct queued {
+	char name[256], uuid[64];
+};
+
+/* Crashes seen of one domain in this watch: its records' "crash" numbers. */
+struct counted {
+	char name[256];
+	unsigned n;
+};
+
+struct watch_state {
+	const struct lvwatch *w;
+	struct queued q[WATCH_QUEUE];
+	unsigned nq, dropped;
+	struct counted counts[WATCH_COUNTED];
+	unsigned ncounts;
+};
+
+/* The number of NAME's next crash in this watch, from 1 (past WATCH_COUNTED domains, the
+ * others share the last one's count). */
+static unsigned next_number(struct watch_state *s, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < s->ncounts; i++)
+		if (!strcmp(s->counts[i].name, name))
+			return ++s->counts[i].n;
+	if (s->ncounts < WATCH_COUNTED)
+		snprintf(s->counts[s->ncounts++].name, sizeof(s->counts[0].name), "%s", name);
+	return ++s->counts[s->ncounts - 1].n;
+}
+
+/* Is domain NAME (UUID) one of W's? Its index in W's list (0 with --all), or -1. */
+static int watched(const struct lvwatch *w, const char *name, const char *uuid)
+{
+	if (w->all)
+		return 0;
+	for (size_t i = 0; i < w->ndomains; i++)
+		if (!strcmp(w->domains[i], name) || !strcasecmp(w->domains[i], uuid))
+			return (int)i;
+	return -1;
+}
+
+static void on_crash_event(void *data, const char *name, const char *uuid)
+{
+	struct watch_state *s = data;
+
+	if (watched(s->w, name, uuid) < 0)
+		return;
+	if (s->nq == WATCH_QUEUE || strlen(name) >= sizeof(s->q[0].name)) {
+		s->dropped++;
+		return;
+	}
+	snprintf(s->q[s->nq].name, sizeof(s->q[0].name), "%s", name);
+	snprintf(s->q[s->nq].uuid, sizeof(s->q[0].uuid), "%s", uuid);
+	s->nq++;
+}
+
+/* The domain NAME's running definition into D, judged ready.  0, or -errno (logged). */
+static int ready_now(struct lvconn *l, const char *name, struct domxml *d)
+{
+	struct domcheck c;
+	char *xml = NULL, why[1024];
+	bool active, persistent;
+	int r = lvconn_domain_xml(l, name, false, &xml, &active, &persistent, why, sizeof(why));
+
+	if (r == 0)
+		r = domxml_parse(xml, strlen(xml), d, why, sizeof(why));
+	free(xml);
+	if (r < 0) {
+		log_err("domain %s crashed, but its definition cannot be read: %s", name, why);
+		return r;
+	}
+	domcheck_run(d, &c);
+	if (c.ready)
+		return 0;
+	for (int i = 0; i < DOMCHECK_NREQ; i++)
+		if (c.item[i].required && c.item[i].status != DOMCHECK_OK)
+			log_err("domain %s: %s %s: %s", name, c.item[i].title,
+				domcheck_status_name(c.item[i].status), c.item[i].state);
+	log_err("domain %s crashed, but hvdump cannot serve it as it runs (above; `hvdump "
+		"libvirt check %s`): left to libvirt", name, name);
+	domxml_free(d);
+	return -EINVAL;
+}
+
+static void serve(struct watch_state *s, const struct queued *q)
+{
+	const struct lvwatch *w = s->w;
+	struct vm_config cfg;
+	struct domxml d;
+	struct lvcrash c = { .name = q->name, .uuid = q->uuid, .uri = lvconn_uri(w->conn) };
+	char uuid[64], why[512];
+	bool crashed = false;
+
+	if (lvconn_domain_state(w->conn, q->name, uuid, &c.id, &crashed, why, sizeof(why)) < 0 ||
+	    c.id < 0) {
+		log_err("domain %s crashed, but it is gone before hvdump could keep its RAM%s%s",
+			q->name, c.id < 0 ? "" : ": ", c.id < 0 ? "" : why);
+		return;
+	}
+	if (!vm_name_valid(q->name)) {
+		log_err("domain %s crashed, but its name is not one hvdump's crash records take "
+			"(letters, digits, '.', '_', '-'): left to libvirt", q->name);
+		return;
+	}
+	if (ready_now(w->conn, q->name, &d) < 0)
+		return;
+	vm_config_init(&cfg);
+	cfg.name = q->name;
+	cfg.dump_dir = w->dump_dir;
+	cfg.on_crash = ON_CRASH_PAUSE;
+	c.xml = &d;
+	c.cfg = &cfg;
+	c.number = next_number(s, q->name);
+	if (lvcrash_serve(w->conn, &c) < 0) {
+		/* logged; the domain stays paused */
+	}
+	domxml_free(&d);
+}
+
+int lvwatch_run(const struct lvwatch *w)
+{
+	struct watch_state *s = calloc(1, sizeof(*s));
+	struct sigaction sa = { .sa_handler = on_signal };
+	char why[1024];
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->w = w;
+	r = lvconn_watch_crashes(w->conn, WATCH_TICK_MS, on_crash_event, s, why, sizeof(why));
+	if (r < 0) {
+		log_err("%s", why);
+		free(s);
+		return r;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	log_info("watching %s%s for crashes (libvirt %s); SIGINT or SIGTERM stops", w->all
+		 ? "every domain" : w->ndomains == 1 ? "domain " : "domains ",
+		 w->all ? "" : w->domains[0], lvconn_uri(w->conn));
+	while (!stop_sig) {
+		r = lvconn_run_once(w->conn);
+		for (unsigned i = 0; i < s->nq; i++)
+			if (stop_sig)
+				log_err("domain %s crashed: not served, hvdump is stopping (it stays "
+					"as libvirt left it)", s->q[i].name);
+			else
+				serve(s, &s->q[i]);
+		s->nq = 0;
+		if (s->dropped)
+			log_err("%u crash events came faster than hvdump could serve them: not served",
+				s->dropped);
+		s->dropped = 0;
+		if (r == -EPIPE) {
+			log_err("libvirt closed the connection (libvirtd stopped?): not watching any "
+				"more");
+			break;
+		}
+	}
+	if (stop_sig)
+		log_info("stopped by signal %d; the domains are left as they are", (int)stop_sig);
+	free(s);
+	return r == -EPIPE ? r : 0;
+}
