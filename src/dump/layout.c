@@ -170,9 +170,14 @@ int capture_plan_build(const struct capture_inputs *in, struct capture_plan *p, 
 	if (F > L)
 		F = L;
 	add_zone(p, align_down(L - F, LAYOUT_ALIGN), L);
+	/* QEMU loads the initrd below min(L, initrd_addr_max), or (QEMU 7.1 and later, for a
+	 * kernel with XLF_CAN_BE_LOADED_ABOVE_4G, as Debian's are) at the top of low RAM, just
+	 * under its ACPI data: both places are zones, whichever this QEMU picks. */
 	initrd_top = in->initrd_addr_max + 1 < L ? in->initrd_addr_max + 1 : L;
-	if (in->initrd_size) {
+	for (int top = 0; top < 2 && in->initrd_size; top++) {
 		uint64_t need = align_up(in->initrd_size, LAYOUT_PAGE) + LAYOUT_INITRD_MARGIN;
+		if (top == 1)
+			initrd_top = L;
 		initrd_start = need < initrd_top ? align_down(initrd_top - need, LAYOUT_ALIGN) : 0;
 		add_zone(p, initrd_start, align_up(initrd_top, LAYOUT_ALIGN) < L
 					      ? align_up(initrd_top, LAYOUT_ALIGN) : L);

@@ -11,7 +11,7 @@
  * The fresh boot overwrites a few zones of low RAM before its kernel honours mem=B: the
  * boot region [0, B) (kernel, setup data, its allocations), the firmware's zone at the top of
  * low RAM (SeaBIOS high tables, ACPI), and the initrd QEMU loads below min(L, the kernel's
- * initrd_addr_max).  Crashed RAM inside those zones is copied into the extension first, and
+ * initrd_addr_max) or, QEMU 7.1 on, at the top of low RAM.  Crashed RAM inside those zones is copied into the extension first, and
  * the ELF header maps it there (p_paddr = crashed address, p_offset = copy).
  *
  * Memory given back to a capture guest lives in pc-dimms backed by files of their own, at

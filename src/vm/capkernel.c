@@ -103,7 +103,8 @@ static int from_config(const struct vm_config *cfg, const struct boot *crashed,
 {
 	snprintf(ck->kernel, sizeof(ck->kernel), "%s", cfg->kernel);
 	snprintf(ck->initrd, sizeof(ck->initrd), "%s", cfg->initrd ? cfg->initrd : "");
-	ck->cmdline = strdup(cfg->append ? cfg->append : "");
+	/* --append's crashkernel= would be reserved out of the boot region (128M of 384M) */
+	ck->cmdline = capkernel_clean_cmdline(cfg->append ? cfg->append : "");
 	ck->initrd_size = crashed->initrd_size;
 	ck->initrd_addr_max = crashed->initrd_addr_max;
 	ck->boot_region = cfg->boot_region;

@@ -61,7 +61,11 @@ D=$T/dumps
 mkdir -m 700 -p "$D"
 start_hvdump "$T/i" run --name inst --kernel "$VMLINUZ" --initrd "$INITRD" --memory 1G \
 	--dump-dir "$D" --log "$T/i.log" --no-console --append "console=ttyS0 quiet hvdump.crash=0"
-check "the running hvdump is the installed one" test "$(readlink "/proc/$HV_PID/exe")" = "$HVDUMP"
+running_exe() { # the background shell execs hvdump a moment after it starts
+	for _ in $(seq 50); do [ "$(readlink "/proc/$HV_PID/exe")" = "$HVDUMP" ] && return 0; sleep 0.1; done
+	return 1
+}
+check "the running hvdump is the installed one" running_exe
 wait_for "$T/i.log" 'every dump is saved' 240
 ok $? "the demo guest crashed and the installed hvdump saved its dump"
 diag "$(grep -E 'Kernel panic|dump saved|every dump' "$T/i.log" | cut -c1-150 | head -4)"

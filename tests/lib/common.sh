@@ -146,7 +146,7 @@ guest_env() {
 		eval "$("$ROOT/guest/fetch-kernel" --print 2>/dev/null)" || skip_all "guest kernel not fetched (guest/fetch-kernel)"
 		eval "$("$ROOT/guest/build-demo" --print 2>/dev/null)" || skip_all "demo initramfs not built (guest/build-demo)"
 	fi
-	[ -r "$VMLINUZ" ] && [ -r "$INITRD" ] || skip_all "guest artifacts missing"
+	[ -r "${VMLINUZ:-}" ] && [ -r "${INITRD:-}" ] || skip_all "guest artifacts missing"
 	export VMLINUZ INITRD
 }
 

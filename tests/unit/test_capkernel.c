@@ -43,7 +43,8 @@ int main(void)
 	memset(&notes, 0, sizeof(notes));
 	cfg.kernel = "/boot/vmlinuz";
 	cfg.initrd = "/boot/initrd";
-	cfg.append = "console=ttyS0";
+	/* crashkernel= in --append: the capture kernel must not reserve it out of its boot region */
+	cfg.append = "console=ttyS0 crashkernel=128M";
 	cfg.boot_region = 384 * M;
 	crashed.initrd_size = 26 * M;
 	crashed.initrd_addr_max = 0x7fffffff;
@@ -52,7 +53,7 @@ int main(void)
 	       !strcmp(ck.kernel, "/boot/vmlinuz") && !strcmp(ck.initrd, "/boot/initrd") &&
 	       !strcmp(ck.cmdline, "console=ttyS0") && ck.boot_region == 384 * M &&
 	       ck.initrd_size == 26 * M && !ck.from_disk,
-	       "--kernel: the configured kernel, initrd, command line and boot region");
+	       "--kernel: the configured kernel, initrd, command line (without crashkernel=) and boot region");
 
 	/* a disk boot whose crashed kernel did not say who it is */
 	cfg.kernel = cfg.initrd = cfg.append = NULL;
