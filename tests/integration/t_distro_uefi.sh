@@ -16,7 +16,8 @@ disk=$T/root.qcow2
 distro_overlay "$disk"
 export HVDUMP_DUMP_BASE=$T/dumps
 distro_start web "$port" --disk "$disk,format=qcow2" --machine q35 --firmware uefi \
-	--memory 2G --cpus 2 --dump-dir "$T/dumps" --crash-hook "$(pagehash_hook)"
+	--memory 2G --cpus 2 --dump-dir "$T/dumps" --crash-hook "$(pagehash_hook)" \
+	--shutdown-timeout 120 # systemd powers off slowly on a loaded TCG host
 
 wait_http "$port" 300
 ok $? "the server answers through 127.0.0.1:$port (nginx, booted by OVMF and GRUB)"
@@ -25,7 +26,7 @@ check "QEMU had OVMF's code and the VM's variable store as pflash" \
 check "the firmware booted the disk: no -kernel on QEMU's command line" \
 	grep_none -m1 'starting: .* -kernel ' "$T/web.log"
 check "UEFI variable store made for the VM, 0600" test "$(stat -c %a "$T/dumps/web.efivars.fd")" = 600
-wait_for "$T/web.log" 'console: .*login: root' 120
+wait_login web 1 120
 before=$(console_out web 'cat /sys/class/net/e*/address; ip -4 -o addr show scope global | cut -d" " -f7; grep MemTotal /proc/meminfo' B1)
 diag "before the crash: $(tr '\n' ' ' <<<"$before")"
 mac1=$(sed -n 1p <<<"$before")
@@ -53,7 +54,8 @@ ok $? "all memory back"
 mem_ms=$(date -u -d "$(grep -m1 'the guest has all its memory back' "$T/web.log" | cut -d' ' -f1)" +%s%3N)
 diag "downtime as clients see it: $(((back_ms - crash_ms)))ms from the crash to the first good answer; all memory back after $((mem_ms - crash_ms))ms"
 
-sleep 2
+wait_login web 2 120
+ok $? "the capture guest logs root in on its serial console"
 after=$(console_out web 'cat /sys/class/net/e*/address; ip -4 -o addr show scope global | cut -d" " -f7; grep MemTotal /proc/meminfo; cat /proc/cmdline' A1)
 diag "after: $(tr '\n' ' ' <<<"$after")"
 check "same MAC after the capture boot ($mac1)" test "$(sed -n 1p <<<"$after")" = "$mac1"
@@ -84,7 +86,7 @@ else
 fi
 
 kill -INT "$HV_PID"
-wait_exit "$HV_PID" 60
+wait_exit "$HV_PID" 150
 check "hvdump stops with the guest powered off (exit 0: its crash is saved, got $RC)" \
 	test "$RC" = 0
 check "the log says the guest powered off" grep -q 'guest powered off' "$T/web.log"

@@ -9,6 +9,7 @@
 #                                   nginx forwarded to 127.0.0.1:PORT; log $T/NAME.log
 #   console NAME LINE               type LINE into the guest's root shell
 #   console_out NAME CMD TAG        run CMD, wait for its output lines, tagged TAG, in the log
+#   wait_login NAME N SECONDS       until root's N-th autologin on the console (one per boot)
 #   wait_http PORT SECONDS          until the marker page answers; HTTP_MS: when (epoch ms)
 
 distro_env() {
@@ -44,13 +45,27 @@ console() {
 }
 
 # console_out NAME CMD TAG: CMD's output, each line prefixed "TAG " on the console; the lines
-# (without the prefix) on stdout once "TAG-END" shows.
+# (without the prefix) on stdout once "TAG-END" shows.  A command typed before the shell runs
+# is flushed by agetty, and a loaded host can make the login come late: the command is sent
+# again (up to 4 times, 30 s apart) until its end marker shows.
 console_out() {
-	local name=$1 cmd=$2 tag=$3
-	# the first line after the command carries the shell's terminal escapes: an empty one
-	console "$name" "echo; { $cmd; } 2>&1 | sed 's/^/$tag /'; echo $tag-END"
-	wait_for "$T/$name.log" "console: $tag-END" 60 || return 1
-	sed -n "s/.*console: $tag \(.*\)/\1/p" "$T/$name.log" | tr -d '\r'
+	local name=$1 cmd=$2 tag try
+	for try in 1 2 3 4; do
+		tag=$3-$try # each try its own tag: only the answered one's lines are taken
+		# the first line after the command carries the shell's terminal escapes: an empty one
+		console "$name" "echo; { $cmd; } 2>&1 | sed 's/^/$tag /'; echo $tag-END"
+		if wait_for "$T/$name.log" "console: $tag-END" 30; then
+			sed -n "s/.*console: $tag \(.*\)/\1/p" "$T/$name.log" | tr -d '\r'
+			return 0
+		fi
+		echo "# console_out $3: no answer in 30 s (try $try of 4)" >&2
+	done
+	return 1
+}
+
+# wait_login NAME N SECONDS: until the console shows root's N-th autologin (one per boot)
+wait_login() {
+	wait_count "$T/$1.log" 'console: .*login: root' "$2" "$3"
 }
 
 wait_http() {
