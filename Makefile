@@ -224,8 +224,9 @@ $(FUZZ_O)/fuzz_flat: tests/fuzz/fuzz_flat.c src/format/flat.c src/format/flat.h 
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -o $@ $< src/format/flat.c
 
-# fuzz_domxml: libvirt domain XML (libvirt/domxml.c with libxml2, and the check over it)
-FUZZ_DOMXML_LIB := src/libvirt/domxml.c src/libvirt/domcheck.c
+# fuzz_domxml: libvirt domain XML (libvirt/domxml.c with libxml2, the check over it, the capture
+# domain made of it)
+FUZZ_DOMXML_LIB := src/libvirt/domxml.c src/libvirt/domcheck.c src/libvirt/capxml.c
 $(FUZZ_O)/fuzz_domxml: tests/fuzz/fuzz_domxml.c $(FUZZ_DOMXML_LIB) $(FUZZ_DOMXML_LIB:.c=.h)
 	@mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)

@@ -318,14 +318,20 @@ out:
 
 void domxml_init(void) { xmlInitParser(); }
 
-/* Parse BUF into *DOC: one <domain> root, no DOCTYPE (libvirt never writes one; refusing it
- * refuses every entity declaration, and so entity expansion, with it). */
-static int read_doc(const char *buf, size_t len, xmlDocPtr *doc, char *why, size_t whylen)
+/* No DOCTYPE: libvirt never writes one; refusing it refuses every entity declaration, and so
+ * entity expansion, with it. */
+int domxml_read_doc(const char *buf, size_t len, xmlDocPtr *doc, char *why, size_t whylen)
 {
-	xmlParserCtxtPtr pc = xmlNewParserCtxt();
+	xmlParserCtxtPtr pc;
 	xmlNodePtr root;
 
 	*doc = NULL;
+	if (len > DOMXML_MAX_LEN) {
+		snprintf(why, whylen, "domain XML of %zu bytes (at most %u)", len, DOMXML_MAX_LEN);
+		return -E2BIG;
+	}
+	xmlInitParser();
+	pc = xmlNewParserCtxt();
 	if (!pc) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
@@ -369,12 +375,7 @@ int domxml_parse(const char *buf, size_t len, struct domxml *d, char *why, size_
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	if (len > DOMXML_MAX_LEN) {
-		snprintf(why, whylen, "domain XML of %zu bytes (at most %u)", len, DOMXML_MAX_LEN);
-		return -E2BIG;
-	}
-	xmlInitParser();
-	r = read_doc(buf, len, &doc, why, whylen);
+	r = domxml_read_doc(buf, len, &doc, why, whylen);
 	if (r < 0)
 		return r;
 	x.ctx = xmlXPathNewContext(doc);

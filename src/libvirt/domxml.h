@@ -93,6 +93,15 @@ struct domxml {
 __attribute__((warn_unused_result)) int domxml_parse(const char *buf, size_t len,
 						      struct domxml *d, char *why, size_t whylen);
 
+struct _xmlDoc;
+/* The document tree of BUF[0, LEN), parsed as domxml_parse() parses it (at most
+ * DOMXML_MAX_LEN bytes, no network, no DTD, no entity substitution; a DOCTYPE is refused) and
+ * with a <domain> root in no namespace, in *DOC (free with xmlFreeDoc()).  0, or -errno with
+ * WHY set and *DOC NULL: -EINVAL (not XML, a DOCTYPE, not a <domain>), -E2BIG, -ENOMEM. */
+__attribute__((warn_unused_result)) int domxml_read_doc(const char *buf, size_t len,
+							 struct _xmlDoc **doc, char *why,
+							 size_t whylen);
+
 /* libxml2's one-time set-up; call from the main thread before any other thread parses. */
 void domxml_init(void);
 

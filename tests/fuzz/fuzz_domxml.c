@@ -5,12 +5,16 @@
 // reason or with anything left in the result; a string over DOMXML_MAX_STR or holding a NUL;
 // an enum out of its range; a second parse of the same text that differs; an item with a
 // status out of range, a state with a control character, a fix on an ok item or none on
-// another; a verdict that is not "every required item ok".
+// another; a verdict that is not "every required item ok".  The same text then made a
+// capture domain (libvirt/capxml.c): a return other than those, a failure without a reason or
+// with an output, or (when the text parsed) an output that does not parse back with the
+// capture kernel, its command line, SeaBIOS and the domain's name.
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "libvirt/capxml.h"
 #include "libvirt/domcheck.h"
 #include "libvirt/domxml.h"
 
@@ -82,6 +86,32 @@ static void check_check(const struct domcheck *c)
 		__builtin_trap();
 }
 
+static void check_capxml(const uint8_t *data, size_t size, const struct domxml *in)
+{
+	static const struct capxml_params p = {
+		.kernel = "/k,k", .initrd = "/i", .cmdline = "console=ttyS0 <&>", .ram_path = "/r,",
+		.ram_size = 1ull << 30, .lowmem = 3ull << 29, .slots = 2, .maxmem = 2ull << 30,
+		.qmp_path = "/q",
+	};
+	char why[256] = "", *out = NULL;
+	struct domxml d;
+	int r = capxml_build((const char *)data, size, &p, &out, why, sizeof(why));
+
+	if (r != 0 && r != -EINVAL && r != -E2BIG && r != -ENOMEM)
+		__builtin_trap();
+	if ((r < 0 && (!why[0] || out)) || (r == 0 && !out))
+		__builtin_trap();
+	if (r == 0 && in && strlen(out) <= DOMXML_MAX_LEN) {
+		if (domxml_parse(out, strlen(out), &d, why, sizeof(why)) != 0 ||
+		    !same(d.kernel, p.kernel) || !same(d.initrd, p.initrd) ||
+		    !same(d.cmdline, p.cmdline) || !same(d.name, in->name) ||
+		    d.firmware != DOMXML_FW_BIOS || d.loader || d.nvram)
+			__builtin_trap();
+		domxml_free(&d);
+	}
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -98,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r < 0) {
 		if (!why[0] || memcmp(&d, &zero, sizeof(d)))
 			__builtin_trap();
+		check_capxml(data, size, NULL);
 		return 0;
 	}
 	r2 = domxml_parse((const char *)data, size, &e, why, sizeof(why));
@@ -106,6 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_result(&d, &e);
 	domcheck_run(&d, &c);
 	check_check(&c);
+	check_capxml(data, size, &d);
 	domxml_free(&d);
 	domxml_free(&e);
 	return 0;
