@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // `hvdump libvirt SUBCOMMAND`: hvdump for domains that libvirt runs (docs/hvdump-libvirt.md).
 // `check` says what a domain's definition lacks for hvdump, with the XML to add; `watch`
-// keeps each crash of the domains it watches (libvirt/watch.h).
+// serves each crash of the domains it watches (libvirt/watch.h).
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/run_report.h"
+#include "cli/save_opts.h"
 #include "libvirt/conn.h"
 #include "libvirt/domcheck.h"
 #include "libvirt/domxml.h"
@@ -21,16 +23,17 @@ static void libvirt_usage(FILE *f)
 	fprintf(f,
 "Usage: hvdump libvirt check [--connect URI] [--json] NAME\n"
 "       hvdump libvirt check [--json] --xml FILE\n"
-"       hvdump libvirt watch [--connect URI] [--dump-dir DIR] (--domain NAME ... | --all)\n"
+"       hvdump libvirt watch [--connect URI] [--dump-dir DIR] [--on-crash assisted|pause]\n"
+"                            [CAPTURE AND SAVE OPTIONS] (--domain NAME ... | --all)\n"
 "hvdump for domains that libvirt runs.  Subcommands:\n"
 "  check   say, for each thing hvdump needs in a domain's definition (memory backing,\n"
 "          panic device, on_crash, vmcoreinfo, discard, hugepages, NUMA, ...), whether it\n"
 "          is ok, missing or conflicting, why hvdump needs it and the XML to add\n"
 "  watch   listen for crashes of the domains (libvirt's lifecycle event crashed/panicked)\n"
-"          and keep each crash: a hard link to its RAM file (survives `virsh destroy`),\n"
-"          the vCPU registers, the crash directory with its record and notes; the domain\n"
-"          stays paused; `hvdump save --from CRASH-DIR` then writes the dump.  Not yet: the\n"
-"          capture guest and the memory given back (docs/hvdump-libvirt.md)\n"
+"          and serve each: keep its RAM (a hard link that survives `virsh destroy`), the\n"
+"          vCPU registers, the crash directory with its record and notes; then boot the\n"
+"          capture kernel as the same domain (same name and UUID) on the kept RAM, save\n"
+"          the dump while it runs and give its memory back; it runs on under libvirt\n"
 "\n"
 "  NAME                  the domain's name or UUID; its persistent definition is checked\n"
 "                        (what runs, for a transient domain)\n"
@@ -43,8 +46,15 @@ static void libvirt_usage(FILE *f)
 "      --all             watch: every domain; those not ready are named and not served\n"
 "      --dump-dir DIR    watch: where crash directories go (default: as hvdump run's,\n"
 "                        $HVDUMP_DUMP_BASE or /var/crash/hvdump)\n"
+"      --on-crash assisted|pause  watch: assisted (default): the capture boot, as above;\n"
+"                        pause: keep the crash and leave the domain paused for `hvdump\n"
+"                        save --from CRASH-DIR`\n"
 "  -h, --help            this text\n"
 "\n"
+"Watch's capture boots and saves take these options of hvdump run (hvdump-run(1)):\n");
+	save_opts_usage(f);
+	run_report_usage(f);
+	fprintf(f,
 "Exit status of check: 0 ready (recommended items may be listed as missing), 1 a required\n"
 "item is missing or conflicting (listed), 2 bad usage, no such domain, cannot connect, or a\n"
 "file that is not domain XML.  Of watch: 0 stopped by SIGINT or SIGTERM, 1 libvirt closed\n"
@@ -273,7 +283,8 @@ static int cmd_check(int argc, char **argv)
 #define WATCH_MAX_DOMAINS 64
 
 struct watch_opts {
-	const char *uri, *dump_dir;
+	const char *uri;
+	struct vm_config cfg;        /* each crash's options */
 	const char *domains[WATCH_MAX_DOMAINS];
 	size_t ndomains;
 	bool all;
@@ -282,19 +293,36 @@ struct watch_opts {
 /* Parse watch's options into O.  -1 to go on, else the exit status. */
 static int watch_options(int argc, char **argv, struct watch_opts *o)
 {
+	enum { OPT_ALL = 256, OPT_DUMP_DIR, OPT_ON_CRASH };
 	static const struct option opts[] = {
-		{ "connect", required_argument, NULL, 'c' }, { "domain", required_argument, NULL, 'd' },
-		{ "all", no_argument, NULL, 'a' },           { "dump-dir", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
+		{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
+		{ "help", no_argument, NULL, 'h' },
+		SAVE_OPTIONS,
+		RUN_REPORT_OPTIONS,
+		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
+	vm_config_init(&o->cfg);
+	o->cfg.on_crash = ON_CRASH_ASSISTED;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->uri = optarg; break;
-		case 'D': o->dump_dir = optarg; break;
-		case 'a': o->all = true; break;
+		case 'c': o->uri = optarg; continue;
+		case OPT_DUMP_DIR: o->cfg.dump_dir = optarg; continue;
+		case OPT_ALL: o->all = true; continue;
+		case OPT_ON_CRASH:
+			if (strcmp(optarg, "assisted") && strcmp(optarg, "pause")) {
+				fprintf(stderr, "hvdump: error: --on-crash %s: assisted or pause\n",
+					optarg);
+				return 2;
+			}
+			o->cfg.on_crash = optarg[0] == 'a' ? ON_CRASH_ASSISTED : ON_CRASH_PAUSE;
+			continue;
 		case 'd':
 			if (o->ndomains == WATCH_MAX_DOMAINS) {
 				fprintf(stderr, "hvdump: error: at most %d --domain (or --all)\n",
@@ -302,19 +330,24 @@ static int watch_options(int argc, char **argv, struct watch_opts *o)
 				return 2;
 			}
 			o->domains[o->ndomains++] = optarg;
-			break;
+			continue;
 		case 'h': libvirt_usage(stdout); return 0;
-		default: libvirt_usage(stderr); return 2;
+		case '?': libvirt_usage(stderr); return 2;
 		}
+		r = parse_save_opt(c, optarg, &o->cfg);
+		if (r == 1)
+			r = parse_report_opt(c, optarg, &o->cfg);
+		if (r != 0)
+			return 2; /* said why (every option of the table is one of the above) */
 	}
 	if (optind < argc || !o->ndomains == !o->all) {
 		fprintf(stderr, "hvdump: error: libvirt watch takes --domain NAME (one or more) or "
 				"--all, and no other argument (see hvdump libvirt --help)\n");
 		return 2;
 	}
-	if (o->dump_dir && o->dump_dir[0] != '/') {
+	if (o->cfg.dump_dir && o->cfg.dump_dir[0] != '/') {
 		fprintf(stderr, "hvdump: error: --dump-dir %s: an absolute path, please\n",
-			o->dump_dir);
+			o->cfg.dump_dir);
 		return 2;
 	}
 	return -1;
@@ -356,7 +389,7 @@ static int watch_ready(struct lvconn *l, const char *name, bool refuse)
 
 static int cmd_watch(int argc, char **argv)
 {
-	struct watch_opts o = { 0 };
+	struct watch_opts o = { .uri = NULL };
 	struct lvwatch w = { 0 };
 	struct lvconn *l = NULL;
 	char why[1024], **names = NULL;
@@ -382,7 +415,7 @@ static int cmd_watch(int argc, char **argv)
 		free(names[i]);
 	free(names);
 	if (r == 0) {
-		w = (struct lvwatch){ .conn = l, .dump_dir = o.dump_dir, .all = o.all,
+		w = (struct lvwatch){ .conn = l, .base = &o.cfg, .all = o.all,
 				      .domains = o.domains, .ndomains = o.ndomains };
 		r = lvwatch_run(&w);
 		r = r == -EPIPE ? 1 : r < 0 ? 2 : 0;

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_report.h"
+#include "cli/save_opts.h"
 #include "util/argv.h"
 #include "util/fsutil.h"
 #include "util/optfile.h"
@@ -77,9 +78,6 @@ static void run_usage(FILE *f)
 "                           pause: keep the crashed guest paused and its RAM file\n"
 "                           dump-restart: QEMU dump-guest-memory, then a fresh boot\n"
 "                           poweroff: discard the crashed guest\n"
-"      --boot-region SIZE   RAM the capture kernel boots in (mem=SIZE; default: what the\n"
-"                           kernel and 5x the initrd need plus 96M, at least 256M)\n"
-"      --capture-append TEXT  extra kernel parameters for capture boots\n"
 "      --dump-dir DIR       crash records and dumps (default $HVDUMP_DUMP_BASE, else\n"
 "                           /var/crash/hvdump for root, ~/.local/share/hvdump/crash)\n"
 "      --save host|guest|none  host (default): hvdump writes each assisted dump into its\n"
@@ -87,28 +85,10 @@ static void run_usage(FILE *f)
 "                           saved memory back; guest: a tool in the capture guest saves\n"
 "                           /proc/vmcore and asks for each release over the virtio-serial\n"
 "                           port org.hvdump.save; none: keep it preserved, unsaved\n"
-"      --save-format FMT    kdump (default: makedumpfile's compressed format, which crash\n"
-"                           reads) or elf\n"
-"      --compress ALG       kdump page compression: zstd (default), lzo, zlib, none (the\n"
-"                           format has no LZ4; LZO is its fast choice)\n"
-"      --save-threads N     compression threads (default: one per CPU)\n"
-"      --dump-level N       leave pages out of the host saver's kdump file by type, as\n"
-"                           makedumpfile -d N (0..31; 31 = zero, cache, user and free\n"
-"                           pages); what is left out is given back with its chunk\n"
-"      --min-free SIZE      keep SIZE free on the dump directory's file system: a dump that\n"
-"                           would not fit above it is saved at --dump-level 31 or refused\n"
-"                           (kept preserved), and the saver stops before it (default: 1%%\n"
-"                           of the file system, 64M to 2G)\n"
-"      --hotplug-delay S    a booting kernel refuses memory above mem=: memory is hot-added\n"
-"                           once hvdump sees the capture kernel running (system_state, via\n"
-"                           its kallsyms), or after S seconds when it cannot tell (default 30)\n"
 "      --max-crash-memory SIZE  unsaved crashes may hold at most SIZE beyond the guest's\n"
 "                           RAM (each crash of a capture guest adds about a boot region to\n"
 "                           the RAM file); past it no capture guest boots and the crashes\n"
 "                           are kept (default: twice the guest's RAM)\n"
-"      --crash-hook CMD     shell command run on the preserved RAM before the capture boot\n"
-"                           (env HVDUMP_RAM_FILE, HVDUMP_RAM_BYTES, HVDUMP_LOWMEM_BYTES,\n"
-"                           HVDUMP_CRASH_DIR, ...); its run time adds to the downtime\n"
 "      --watchdog           give the guest an i6300esb watchdog; its expiry (a guest that\n"
 "                           stopped feeding it) is handled as a crash\n"
 "      --hang-timeout S     a guest kernel whose clock (jiffies, read from its RAM) stands\n"
@@ -120,6 +100,7 @@ static void run_usage(FILE *f)
 "      --dump-format FMT    dump-restart format: elf (default), kdump-zlib, kdump-lzo,\n"
 "                           kdump-snappy\n"
 "\n");
+	save_opts_usage(f);
 	run_report_usage(f);
 	fprintf(f,
 "Host and console:\n"
@@ -139,9 +120,10 @@ static void run_usage(FILE *f)
 
 enum {
 	OPT_RUN_DIR = 256, OPT_LOG, OPT_ACCEL, OPT_CPU, OPT_QEMU, OPT_ON_CRASH, OPT_NO_CONSOLE,
-	OPT_SHUTDOWN_TIMEOUT, OPT_BOOT_REGION, OPT_CAPTURE_APPEND, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_CRASH_HOOK, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE, OPT_SAVE, OPT_SAVE_FORMAT, OPT_HOTPLUG_DELAY, OPT_COMPRESS, OPT_SAVE_THREADS, OPT_DUMP_LEVEL, OPT_NO_SANDBOX, OPT_QEMU_USER,
+	OPT_SHUTDOWN_TIMEOUT, OPT_DUMP_DIR, OPT_DUMP_FORMAT, OPT_MAX_CRASH_MEMORY, OPT_CPU_STATE,
+	OPT_SAVE, OPT_NO_SANDBOX, OPT_QEMU_USER,
 	OPT_MACHINE, OPT_FIRMWARE, OPT_NIC, OPT_QEMU_ARG, OPT_UEFI_CODE, OPT_UEFI_VARS, OPT_CONFIG,
-	OPT_WATCHDOG, OPT_HANG_TIMEOUT, OPT_MIN_FREE,
+	OPT_WATCHDOG, OPT_HANG_TIMEOUT,
 };
 
 static const struct option run_options[] = {
@@ -170,25 +152,17 @@ static const struct option run_options[] = {
 	{ "no-console", no_argument, NULL, OPT_NO_CONSOLE },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "qemu-user", required_argument, NULL, OPT_QEMU_USER },
-	{ "boot-region", required_argument, NULL, OPT_BOOT_REGION },
-	{ "capture-append", required_argument, NULL, OPT_CAPTURE_APPEND },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "dump-format", required_argument, NULL, OPT_DUMP_FORMAT },
-	{ "crash-hook", required_argument, NULL, OPT_CRASH_HOOK },
 	{ "max-crash-memory", required_argument, NULL, OPT_MAX_CRASH_MEMORY },
 	{ "cpu-state", required_argument, NULL, OPT_CPU_STATE },
 	{ "save", required_argument, NULL, OPT_SAVE },
-	{ "save-format", required_argument, NULL, OPT_SAVE_FORMAT },
-	{ "hotplug-delay", required_argument, NULL, OPT_HOTPLUG_DELAY },
-	{ "compress", required_argument, NULL, OPT_COMPRESS },
-	{ "save-threads", required_argument, NULL, OPT_SAVE_THREADS },
-	{ "dump-level", required_argument, NULL, OPT_DUMP_LEVEL },
-	{ "min-free", required_argument, NULL, OPT_MIN_FREE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	RUN_REPORT_OPTIONS,
+	SAVE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -385,7 +359,7 @@ static int parse_host_opt(int opt, struct vm_config *c)
 }
 
 /* What happens at a crash: the action, the capture boot, the crash record. */
-static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
+static int parse_crash_opt(int opt, struct vm_config *c)
 {
 	switch (opt) {
 	case OPT_ON_CRASH:
@@ -395,17 +369,6 @@ static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
 			return -EINVAL;
 		}
 		return 0;
-	case OPT_BOOT_REGION:
-		if (size_parse(optarg, 1ull << 20, &c->boot_region) < 0) {
-			log_err("--boot-region '%s': not a size (try 256M)", optarg);
-			return -EINVAL;
-		}
-		*boot_region_set = 1;
-		c->boot_region_given = true;
-		return 0;
-	case OPT_CAPTURE_APPEND:
-		c->capture_append = optarg;
-		return 0;
 	case OPT_CPU_STATE:
 		if (!strcmp(optarg, "dump") || !strcmp(optarg, "registers")) {
 			c->cpu_state_registers = optarg[0] == 'r';
@@ -413,9 +376,6 @@ static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
 		}
 		log_err("--cpu-state '%s': use dump or registers", optarg);
 		return -EINVAL;
-	case OPT_CRASH_HOOK:
-		c->crash_hook = optarg;
-		return 0;
 	case OPT_MAX_CRASH_MEMORY:
 		if (size_parse(optarg, 1ull << 20, &c->crash_memory_max) < 0 || !c->crash_memory_max) {
 			log_err("--max-crash-memory '%s': not a size (try 8G)", optarg);
@@ -439,11 +399,9 @@ static int parse_crash_opt(int opt, struct vm_config *c, int *boot_region_set)
 	}
 }
 
-/* Saving the dump and giving memory back. */
-static int parse_save_opt(int opt, struct vm_config *c)
+/* Who saves the dump. */
+static int parse_save_mode(int opt, struct vm_config *c)
 {
-	uint64_t v;
-
 	switch (opt) {
 	case OPT_SAVE:
 		if (!strcmp(optarg, "host"))
@@ -457,55 +415,13 @@ static int parse_save_opt(int opt, struct vm_config *c)
 			return -EINVAL;
 		}
 		return 0;
-	case OPT_SAVE_FORMAT:
-		if (strcmp(optarg, "elf") && strcmp(optarg, "kdump")) {
-			log_err("--save-format '%s': use kdump or elf", optarg);
-			return -EINVAL;
-		}
-		c->save_format = strcmp(optarg, "elf") ? SAVE_KDUMP : SAVE_ELF;
-		return 0;
-	case OPT_COMPRESS:
-		if (kdump_compression_parse(optarg, &c->compress) < 0) {
-			log_err("--compress '%s': use zstd, lzo, zlib or none%s", optarg,
-				!strcmp(optarg, "lz4") ? " (the kdump format has no LZ4)" : "");
-			return -EINVAL;
-		}
-		return 0;
-	case OPT_SAVE_THREADS:
-		if (uint_parse(optarg, 1, 64, &v) < 0) {
-			log_err("--save-threads '%s': 1 to 64", optarg);
-			return -EINVAL;
-		}
-		c->save_threads = (unsigned)v;
-		return 0;
-	case OPT_DUMP_LEVEL:
-		if (uint_parse(optarg, 0, 31, &v) < 0) {
-			log_err("--dump-level '%s': 0 to 31 (makedumpfile's -d bits)", optarg);
-			return -EINVAL;
-		}
-		c->dump_level = (unsigned)v;
-		return 0;
-	case OPT_MIN_FREE:
-		if (size_parse(optarg, 1, &c->min_free) < 0 || !c->min_free) {
-			log_err("--min-free '%s': not a size (e.g. 2G)", optarg);
-			return -EINVAL;
-		}
-		return 0;
-	case OPT_HOTPLUG_DELAY:
-		if (uint_parse(optarg, 0, 600, &v) < 0) {
-			log_err("--hotplug-delay '%s': seconds from 0 to 600", optarg);
-			return -EINVAL;
-		}
-		c->hotplug_delay_s = (unsigned)v;
-		return 0;
 	default:
 		return 1;
 	}
 }
 
-/* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem.
- * *BOOT_REGION_SET tells whether --boot-region was given. */
-static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_region_set)
+/* Parse ARGV into C.  Returns 0, 1 for --help, or -EINVAL after printing the problem. */
+static int parse_run(int argc, char **argv, struct vm_config *c)
 {
 	int opt, r;
 
@@ -524,9 +440,11 @@ static int parse_run(int argc, char **argv, struct vm_config *c, int *boot_regio
 		if (r == 1)
 			r = parse_host_opt(opt, c);
 		if (r == 1)
-			r = parse_crash_opt(opt, c, boot_region_set);
+			r = parse_crash_opt(opt, c);
 		if (r == 1)
-			r = parse_save_opt(opt, c);
+			r = parse_save_mode(opt, c);
+		if (r == 1)
+			r = parse_save_opt(opt, optarg, c);
 		if (r == 1)
 			r = parse_report_opt(opt, optarg, c);
 		if (r == 1) {
@@ -607,12 +525,12 @@ static int run_main(int argc, char **argv)
 	struct vm_config c;
 	char msg[1024], a[32];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int r, boot_region_set = 0;
+	int r;
 	uint64_t initrd_size;
 	struct stat st;
 
 	vm_config_init(&c);
-	r = parse_run(argc, argv, &c, &boot_region_set);
+	r = parse_run(argc, argv, &c);
 	if (r == 1) {
 		run_usage(stdout);
 		return 0;
@@ -628,14 +546,14 @@ static int run_main(int argc, char **argv)
 		return VM_EXIT_USAGE;
 	}
 	initrd_size = c.initrd && stat(c.initrd, &st) == 0 ? (uint64_t)st.st_size : 0;
-	if (!boot_region_set)
+	if (!c.boot_region_given)
 		c.boot_region = vm_boot_region_default(&c, initrd_size);
 	else if (c.on_crash == ON_CRASH_ASSISTED && c.boot_region % VM_BOOT_REGION_STEP)
 		log_warn("--boot-region %s is not a whole number of 128M memory blocks: memory comes "
 			 "back in blocks, so after a crash the guest may get up to 128M more memory than it "
 			 "had", size_format(c.boot_region, a, sizeof(a)));
 	if (vm_config_check_boot_region(&c, initrd_size, msg, sizeof(msg)) < 0) {
-		if (boot_region_set) {
+		if (c.boot_region_given) {
 			log_err("%s", msg);
 			return VM_EXIT_USAGE;
 		}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/libvirt-qemu.h>
@@ -13,11 +14,14 @@
 #include "libvirt/conn.h"
 #include "util/log.h"
 
+#define START_WAIT_MS 10000 /* lvconn_domain_start(): for libvirt to see a QEMU gone */
+
 struct lvconn {
 	virConnectPtr conn;
 	char *uri;
 	bool watching; /* lvconn_watch_crashes() registered its close callback */
 	bool closed;   /* ... and libvirt said the connection is closed */
+	int timer;     /* the tick's timer (lvconn_watch_crashes()), 0: none */
 };
 
 static void quiet(void *data, virErrorPtr err) { (void)data; (void)err; }
@@ -179,11 +183,20 @@ int lvconn_watch_crashes(struct lvconn *c, unsigned tick_ms, lvconn_crash_fn fn,
 		return -EIO;
 	}
 	c->watching = virConnectRegisterCloseCallback(c->conn, on_close, c, NULL) == 0;
-	if (!c->watching || virEventAddTimeout((int)tick_ms, on_tick, NULL, NULL) < 0) {
+	if (c->watching)
+		c->timer = virEventAddTimeout((int)tick_ms, on_tick, NULL, NULL);
+	if (!c->watching || c->timer < 0) {
+		c->timer = 0;
 		lv_why(why, whylen, "cannot watch libvirt's connection");
 		return -EIO;
 	}
 	return 0;
+}
+
+void lvconn_set_tick(struct lvconn *c, unsigned tick_ms)
+{
+	if (c->timer > 0)
+		virEventUpdateTimeout(c->timer, (int)tick_ms);
 }
 
 int lvconn_run_once(struct lvconn *c)
@@ -274,6 +287,64 @@ int lvconn_monitor(struct lvconn *c, const char *name, const char *cmd, bool hmp
 		lv_why(why, whylen, what);
 		*reply = NULL;
 		r = virDomainIsActive(dom) == 0 ? -ENOENT : -EIO;
+	}
+	virDomainFree(dom);
+	return r;
+}
+
+/* ---- the capture domain ------------------------------------------------------------------ */
+
+int lvconn_domain_destroy(struct lvconn *c, const char *name, char *why, size_t whylen)
+{
+	int r = 0;
+	virDomainPtr dom = find(c, name, &r, why, whylen);
+
+	if (!dom)
+		return r;
+	if (virDomainDestroy(dom) < 0) {
+		lv_why(why, whylen, "virDomainDestroy");
+		r = virDomainIsActive(dom) == 0 ? 0 : -EIO;
+	}
+	virDomainFree(dom);
+	return r;
+}
+
+int lvconn_create_xml(struct lvconn *c, const char *xml, int *id, char *why, size_t whylen)
+{
+	virDomainPtr dom = virDomainCreateXML(c->conn, xml, 0);
+	unsigned int did;
+
+	*id = -1;
+	if (!dom) {
+		lv_why(why, whylen, "libvirt refused the capture domain");
+		return -EIO;
+	}
+	did = virDomainGetID(dom);
+	*id = did == (unsigned int)-1 ? -1 : (int)did;
+	virDomainFree(dom);
+	return 0;
+}
+
+int lvconn_domain_start(struct lvconn *c, const char *name, char *why, size_t whylen)
+{
+	int r = 0;
+	virDomainPtr dom = find(c, name, &r, why, whylen);
+
+	if (!dom)
+		return r;
+	/* libvirt tears a domain whose QEMU ended down on its own time: wait for it */
+	for (int i = 0; i < START_WAIT_MS / 50 && virDomainIsActive(dom) == 1; i++)
+		usleep(50000);
+	if (virDomainIsPersistent(dom) != 1) {
+		snprintf(why, whylen, "domain %.100s has no persistent definition to start", name);
+		r = -ENOENT;
+	} else if (virDomainIsActive(dom) == 1) {
+		snprintf(why, whylen, "domain %.100s still runs %d s after its QEMU ended", name,
+			 START_WAIT_MS / 1000);
+		r = -EBUSY;
+	} else if (virDomainCreate(dom) < 0) {
+		lv_why(why, whylen, "virDomainCreate");
+		r = -EIO;
 	}
 	virDomainFree(dom);
 	return r;

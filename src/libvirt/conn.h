@@ -44,6 +44,9 @@ __attribute__((warn_unused_result)) int lvconn_watch_crashes(struct lvconn *c, u
 							      lvconn_crash_fn fn, void *data,
 							      char *why, size_t whylen);
 
+/* Wake lvconn_run_once() at least every TICK_MS from now on. */
+void lvconn_set_tick(struct lvconn *c, unsigned tick_ms);
+
 /* Run one iteration of the event loop (waits for an event or a tick).  -EPIPE once libvirt
  * closed the connection (libvirtd stopped), else 0. */
 __attribute__((warn_unused_result)) int lvconn_run_once(struct lvconn *c);
@@ -68,5 +71,23 @@ __attribute__((warn_unused_result)) int lvconn_domain_state(struct lvconn *c, co
 __attribute__((warn_unused_result)) int lvconn_monitor(struct lvconn *c, const char *name,
 							const char *cmd, bool hmp, char **reply,
 							char *why, size_t whylen);
+
+/* ---- the capture domain (libvirt/lvcapture.h) ------------------------------------------ */
+
+/* Destroy running domain NAME (libvirt unlinks its RAM file; a hard link keeps it).  0 (also
+ * when it was not running any more), -ENOENT or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_domain_destroy(struct lvconn *c, const char *name,
+							       char *why, size_t whylen);
+
+/* Create and start a transient domain from XML (virDomainCreateXML); its id into *ID.  0 or
+ * -EIO with WHY (libvirt's reason). */
+__attribute__((warn_unused_result)) int lvconn_create_xml(struct lvconn *c, const char *xml,
+							   int *id, char *why, size_t whylen);
+
+/* Start the persistent definition of domain NAME (virDomainCreate), once libvirt has it
+ * inactive (waits up to 10 s for a domain whose QEMU just ended).  0, -ENOENT (no such
+ * domain, or no persistent definition), -EBUSY (still running) or -EIO with WHY. */
+__attribute__((warn_unused_result)) int lvconn_domain_start(struct lvconn *c, const char *name,
+							     char *why, size_t whylen);
 
 #endif

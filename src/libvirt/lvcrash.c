@@ -74,7 +74,10 @@ static int make_area(const struct lvcrash *c, const char *ram, char *area, size_
 		for (end--; end > ram && *end != '/'; end--)
 			;
 	snprintf(base, sizeof(base), "%.*s/hvdump", (int)(end - ram), ram);
-	r = mkdir(base, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	/* 0711: QEMU, as libvirt's QEMU user, goes through it to a capture's kept RAM */
+	r = mkdir(base, 0711) < 0 && errno != EEXIST ? -errno : 0;
+	if (r == 0 && chmod(base, 0711) < 0)
+		r = -errno;
 	if (r == 0)
 		r = path_check_private(base, why, sizeof(why));
 	if (r < 0) {
@@ -123,6 +126,8 @@ static int keep_ram(struct lvconn *l, const struct lvcrash *c, struct rundir *rd
 		return r;
 	snprintf(rd->ram, sizeof(rd->ram), "%s/pc.ram", rd->path);
 	snprintf(rd->lock, sizeof(rd->lock), "%s/lock", rd->path);
+	rd->lock_fd = -1;
+	rd->created = 1;
 	if (link(ram, rd->ram) < 0) {
 		r = -errno;
 		log_err("domain %s: cannot hard-link its RAM file %s as %s: %s", c->name, ram,
@@ -138,6 +143,11 @@ static int keep_ram(struct lvconn *l, const struct lvcrash *c, struct rundir *rd
 		log_err("domain %s: the kept RAM file %s is empty or gone", c->name, rd->ram);
 		return -EIO;
 	}
+	/* the directory is the QEMU user's (the RAM file's owner): a capture domain's QEMU
+	 * opens the kept RAM in it and makes hvdump's QMP socket there */
+	if (st.st_uid != geteuid() && chown(rd->path, st.st_uid, st.st_gid) < 0)
+		log_warn("domain %s: cannot give %s to QEMU's user %u: %s", c->name, rd->path,
+			 (unsigned)st.st_uid, strerror(errno));
 	*size = (uint64_t)st.st_size;
 	return 0;
 }
@@ -184,7 +194,23 @@ static void tell_operator(const struct lvcrash *c, const struct rundir *rd, int 
 		 "saved", c->name, c->dir, c->name, c->name, rd->path);
 }
 
-int lvcrash_serve(struct lvconn *l, struct lvcrash *c)
+/* Boot the capture domain on the kept crash (X), or say why not. */
+static int capture(struct lvconn *l, const struct lvcrash *c, const struct crash_ctx *x,
+		   struct lvcapture **cap)
+{
+	struct lvcapture_in in = { .name = c->name, .uuid = c->uuid, .cfg = c->cfg, .rd = x->rd,
+				   .boot = x->boot, .dimms = x->dimms, .cr = x->c,
+				   .live_xml = c->live_xml };
+	char release[sizeof(x->c->notes.osrelease)];
+	int r;
+
+	snprintf(release, sizeof(release), "%s", x->c->notes.osrelease);
+	r = lvcapture_start(l, &in, cap);
+	report_crash(c->cfg, x->c->dir, x->c->number, x->c->how, x->c->panic, release);
+	return r;
+}
+
+int lvcrash_serve(struct lvconn *l, struct lvcrash *c, struct lvcapture **cap)
 {
 	struct rundir *rd = calloc(1, sizeof(*rd));
 	struct dimm_set *dimms = calloc(1, sizeof(*dimms));
@@ -197,6 +223,7 @@ int lvcrash_serve(struct lvconn *l, struct lvcrash *c)
 	long long t0 = clock_ms();
 	int r = -ENOMEM;
 
+	*cap = NULL;
 	c->dir[0] = '\0';
 	if (!rd || !dimms || !boot || !cr)
 		goto out;
@@ -204,6 +231,7 @@ int lvcrash_serve(struct lvconn *l, struct lvcrash *c)
 	cr->number = c->number;
 	cr->how = "libvirt";
 	cr->mono_ms = t0;
+	cr->panic_from_log = true;
 	log_err("domain %s: guest kernel panicked at %s (libvirt: crashed, panicked)", c->name,
 		cr->time);
 	r = keep_ram(l, c, rd, &boot->cur.ram_size);
@@ -219,6 +247,10 @@ int lvcrash_serve(struct lvconn *l, struct lvcrash *c)
 		goto out;
 	snprintf(c->dir, sizeof(c->dir), "%s", cr->dir);
 	cr->detail = detection(c);
+	if (c->cfg->on_crash == ON_CRASH_ASSISTED) {
+		r = capture(l, c, &x, cap);
+		goto out;
+	}
 	r = crash_keep_in_place(&x, &stale);
 	report_crash(c->cfg, cr->dir, cr->number, cr->how, cr->panic, cr->notes.osrelease);
 	tell_operator(c, rd, r);

@@ -15,8 +15,10 @@
 #include "util/log.h"
 
 #define WATCH_TICK_MS 500
+#define WATCH_BUSY_TICK_MS 50  /* a capture saves and gives memory back */
 #define WATCH_QUEUE 64
 #define WATCH_COUNTED 1024
+#define WATCH_CAPTURES 64
 
 static volatile sig_atomic_t stop_sig;
 
@@ -32,8 +34,17 @@ struct counted {
 	unsigned n;
 };
 
+/* A capture domain being looked after, with what its crash was served with. */
+struct served {
+	struct lvcapture *cap;
+	struct vm_config cfg;
+	struct domxml d;
+};
+
 struct watch_state {
 	const struct lvwatch *w;
+	struct served *caps[WATCH_CAPTURES];
+	unsigned ncaps;
 	struct queued q[WATCH_QUEUE];
 	unsigned nq, dropped;
 	struct counted counts[WATCH_COUNTED];
@@ -49,8 +60,12 @@ static unsigned next_number(struct watch_state *s, const char *name)
 	for (i = 0; i < s->ncounts; i++)
 		if (!strcmp(s->counts[i].name, name))
 			return ++s->counts[i].n;
-	if (s->ncounts < WATCH_COUNTED)
-		snprintf(s->counts[s->ncounts++].name, sizeof(s->counts[0].name), "%s", name);
+	if (s->ncounts < WATCH_COUNTED) {
+		/* NAME may be a queued crash's, inside S: memmove */
+		size_t n = strnlen(name, sizeof(s->counts[0].name) - 1);
+		memmove(s->counts[s->ncounts].name, name, n);
+		s->counts[s->ncounts++].name[n] = '\0';
+	}
 	return ++s->counts[s->ncounts - 1].n;
 }
 
@@ -80,17 +95,17 @@ static void on_crash_event(void *data, const char *name, const char *uuid)
 	s->nq++;
 }
 
-/* The domain NAME's running definition into D, judged ready.  0, or -errno (logged). */
-static int ready_now(struct lvconn *l, const char *name, struct domxml *d)
+/* The domain NAME's running definition into D (its text into *XML, malloc'd), judged ready.
+ * 0, or -errno (logged). */
+static int ready_now(struct lvconn *l, const char *name, struct domxml *d, char **xml)
 {
 	struct domcheck c;
-	char *xml = NULL, why[1024];
+	char why[1024];
 	bool active, persistent;
-	int r = lvconn_domain_xml(l, name, false, &xml, &active, &persistent, why, sizeof(why));
+	int r = lvconn_domain_xml(l, name, false, xml, &active, &persistent, why, sizeof(why));
 
 	if (r == 0)
-		r = domxml_parse(xml, strlen(xml), d, why, sizeof(why));
-	free(xml);
+		r = domxml_parse(*xml, strlen(*xml), d, why, sizeof(why));
 	if (r < 0) {
 		log_err("domain %s crashed, but its definition cannot be read: %s", name, why);
 		return r;
@@ -108,15 +123,59 @@ static int ready_now(struct lvconn *l, const char *name, struct domxml *d)
 	return -EINVAL;
 }
 
+/* The configuration a crash of domain D is served with: the watch's options, the domain's
+ * name, memory, machine, and its kernel or first disk (where the capture kernel comes from). */
+static void domain_config(struct vm_config *cfg, const struct vm_config *base,
+			  const struct domxml *d, const char *name)
+{
+	*cfg = *base;
+	cfg->name = name;
+	cfg->memory = d->memory;
+	cfg->cpus = d->vcpus ? d->vcpus : 1;
+	cfg->machine = d->machine == DOMXML_MACHINE_Q35 ? QEMU_MACHINE_Q35 : QEMU_MACHINE_PC;
+	cfg->kernel = d->kernel;
+	cfg->initrd = d->kernel ? d->initrd : NULL;
+	cfg->append = d->kernel ? d->cmdline : NULL;
+	cfg->ndisks = 0;
+	if (!d->kernel && d->disk_source) {
+		snprintf(cfg->disks[0].path, sizeof(cfg->disks[0].path), "%s", d->disk_source);
+		snprintf(cfg->disks[0].format, sizeof(cfg->disks[0].format), "%s",
+			 d->disk_format ? d->disk_format : "");
+		cfg->ndisks = 1;
+	}
+}
+
+/* The capture of NAME being looked after, or NULL. */
+static struct lvcapture *capture_of(struct watch_state *s, const char *name)
+{
+	for (unsigned i = 0; i < s->ncaps; i++)
+		if (lvcapture_is(s->caps[i]->cap, name))
+			return s->caps[i]->cap;
+	return NULL;
+}
+
+static void served_free(struct served *v)
+{
+	if (!v)
+		return;
+	lvcapture_free(v->cap);
+	domxml_free(&v->d);
+	free(v);
+}
+
 static void serve(struct watch_state *s, const struct queued *q)
 {
 	const struct lvwatch *w = s->w;
-	struct vm_config cfg;
-	struct domxml d;
+	struct served *v;
 	struct lvcrash c = { .name = q->name, .uuid = q->uuid, .uri = lvconn_uri(w->conn) };
-	char uuid[64], why[512];
+	struct lvcapture *cap = capture_of(s, q->name);
+	char uuid[64], why[512], *xml = NULL;
 	bool crashed = false;
 
+	if (cap) {
+		lvcapture_crashed(cap);
+		return;
+	}
 	if (lvconn_domain_state(w->conn, q->name, uuid, &c.id, &crashed, why, sizeof(why)) < 0 ||
 	    c.id < 0) {
 		log_err("domain %s crashed, but it is gone before hvdump could keep its RAM%s%s",
@@ -128,19 +187,50 @@ static void serve(struct watch_state *s, const struct queued *q)
 			"(letters, digits, '.', '_', '-'): left to libvirt", q->name);
 		return;
 	}
-	if (ready_now(w->conn, q->name, &d) < 0)
+	v = calloc(1, sizeof(*v));
+	if (!v || ready_now(w->conn, q->name, &v->d, &xml) < 0) {
+		if (!v)
+			log_err("domain %s crashed: out of memory", q->name);
+		free(v);
+		free(xml);
 		return;
-	vm_config_init(&cfg);
-	cfg.name = q->name;
-	cfg.dump_dir = w->dump_dir;
-	cfg.on_crash = ON_CRASH_PAUSE;
-	c.xml = &d;
-	c.cfg = &cfg;
-	c.number = next_number(s, q->name);
-	if (lvcrash_serve(w->conn, &c) < 0) {
-		/* logged; the domain stays paused */
 	}
-	domxml_free(&d);
+	domain_config(&v->cfg, w->base, &v->d, v->d.name ? v->d.name : q->name);
+	c.xml = &v->d;
+	c.cfg = &v->cfg;
+	c.live_xml = xml;
+	c.number = next_number(s, q->name);
+	if (s->ncaps == WATCH_CAPTURES && v->cfg.on_crash == ON_CRASH_ASSISTED) {
+		log_err("domain %s: %u capture domains are being looked after already; this crash "
+			"is kept, not booted", q->name, s->ncaps);
+		v->cfg.on_crash = ON_CRASH_PAUSE;
+	}
+	if (lvcrash_serve(w->conn, &c, &v->cap) < 0) {
+		/* logged; the domain stays paused, or was started afresh */
+	}
+	free(xml);
+	if (v->cap)
+		s->caps[s->ncaps++] = v;
+	else
+		served_free(v);
+}
+
+/* Step every capture; forget those that ended.  True if one is busy. */
+static bool step_captures(struct watch_state *s)
+{
+	bool busy = false;
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < s->ncaps; i++) {
+		if (!lvcapture_step(s->caps[i]->cap, s->w->conn)) {
+			served_free(s->caps[i]);
+			continue;
+		}
+		busy |= lvcapture_busy(s->caps[i]->cap);
+		s->caps[j++] = s->caps[i];
+	}
+	s->ncaps = j;
+	return busy;
 }
 
 int lvwatch_run(const struct lvwatch *w)
@@ -178,6 +268,7 @@ int lvwatch_run(const struct lvwatch *w)
 			log_err("%u crash events came faster than hvdump could serve them: not served",
 				s->dropped);
 		s->dropped = 0;
+		lvconn_set_tick(w->conn, step_captures(s) ? WATCH_BUSY_TICK_MS : WATCH_TICK_MS);
 		if (r == -EPIPE) {
 			log_err("libvirt closed the connection (libvirtd stopped?): not watching any "
 				"more");
@@ -186,6 +277,10 @@ int lvwatch_run(const struct lvwatch *w)
 	}
 	if (stop_sig)
 		log_info("stopped by signal %d; the domains are left as they are", (int)stop_sig);
+	for (unsigned i = 0; i < s->ncaps; i++) {
+		lvcapture_abandon(s->caps[i]->cap);
+		served_free(s->caps[i]);
+	}
 	free(s);
 	return r == -EPIPE ? r : 0;
 }

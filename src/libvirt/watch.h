@@ -8,10 +8,13 @@
 #include <stddef.h>
 
 #include "libvirt/conn.h"
+#include "vm/config.h"
 
 struct lvwatch {
 	struct lvconn *conn;       /* read-write, opened after lvconn_events_init() */
-	const char *dump_dir;      /* NULL: hvdump's default */
+	const struct vm_config *base; /* the options each crash is served with (dump directory,
+				    * on_crash assisted or pause, save format, hooks...); the
+				    * domain's facts are added to a copy */
 	bool all;                  /* every domain of the connection */
 	const char *const *domains; /* else these (names or UUIDs, checked ready at start) */
 	size_t ndomains;

@@ -339,6 +339,17 @@ static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale
 	notes_stale_add(stale, &c->notes);
 }
 
+/* The panic line from the crashed kernel's log when no console gave one. */
+static void panic_from_log(const struct crash_ctx *x, int fd)
+{
+	char why[512];
+
+	if (!x->c->panic[0] &&
+	    crash_kernel_panic(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
+			       x->c->panic, sizeof(x->c->panic), why, sizeof(why)) < 0)
+		log_warn("no panic line from the crashed kernel's log: %s", why);
+}
+
 /* Where the crashed kernel mapped itself, into KM, for the ELF core header (debuggers that
  * read /proc/vmcore by virtual address need it); NULL, with a warning, when unknown. */
 static const struct kmap *crashed_kmap(const struct crash_ctx *x, int fd, struct kmap *km)
@@ -446,6 +457,8 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 		goto out;
 	}
 	complete_notes(x, fd, stale);
+	if (x->c->panic_from_log)
+		panic_from_log(x, fd);
 	r = choose_kernel(x, prev, fd, &out->ck);
 	if (r == 0)
 		r = lay_out(x, list, fd, &out->ck, plan);
@@ -511,10 +524,7 @@ int crash_keep_in_place(const struct crash_ctx *x, struct notes_stale *stale)
 	}
 	if (fd >= 0) {
 		complete_notes(x, fd, stale);
-		if (!x->c->panic[0] &&
-		    crash_kernel_panic(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
-				       x->c->panic, sizeof(x->c->panic), why, sizeof(why)) < 0)
-			log_warn("no panic line from the crashed kernel's log: %s", why);
+		panic_from_log(x, fd);
 		r = capture_plan_keep(&x->boot->cur, x->boot->ram, x->boot->nram, x->c->notes.len,
 				      plan, why, sizeof(why));
 		if (r == 0)

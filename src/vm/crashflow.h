@@ -29,6 +29,8 @@ struct crash {
 	char capture_error[2560]; /* why no capture boot, for the record; "" */
 	char dir[4096];        /* its crash directory */
 	long long mono_ms;     /* when (monotonic) */
+	bool panic_from_log;   /* no console saw it: the panic line is read from the crashed
+				* kernel's log (a libvirt domain's crash) */
 	struct crash_notes notes;
 };
 

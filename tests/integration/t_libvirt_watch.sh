@@ -73,7 +73,7 @@ check "  the report names the panic device and on_crash with their fixes" \
 check "an unknown domain: exit 2" exit_says $? 2 "$T/o" "no domain 'nosuch'"
 
 # ---- the crash -----------------------------------------------------------------------------
-start_hvdump "$T/w" libvirt watch -c "$LIBVIRT_URI" --dump-dir "$T/dumps" --domain hvw
+start_hvdump "$T/w" libvirt watch -c "$LIBVIRT_URI" --dump-dir "$T/dumps" --on-crash pause --domain hvw
 W_PID=$HV_PID
 check "the watcher starts and watches hvw" wait_for "$T/w.stderr" 'watching domain hvw for crashes' 20
 t0=$(date +%s.%N)
@@ -102,10 +102,10 @@ check "the record names the RSP and RIP of each vCPU (non-zero)" \
 notes_ok() { readelf -n "$dir/notes.elf" >"$T/notes.txt" && grep_all "$T/notes.txt" 'CORE.*NT_PRSTATUS' 'VMCOREINFO'; }
 check "notes.elf: NT_PRSTATUS notes and VMCOREINFO (readelf -n)" notes_ok
 private_ok() {
-	[ "$(stat -c %a "$(dirname "$kept")")" = 700 ] && [ "$(stat -c %a "$(dirname "$(dirname "$kept")")")" = 700 ] &&
+	[ "$(stat -c %a "$(dirname "$kept")")" = 700 ] && [ "$(stat -c %a "$(dirname "$(dirname "$kept")")")" = 711 ] &&
 		[ "$(stat -c %i "$kept")" = "$(stat -c %i "$ram")" ]
 }
-check "the kept RAM is a hard link of libvirt's pc.ram in a 0700 directory of hvdump's" private_ok
+check "the kept RAM is a hard link of libvirt's pc.ram in a 0700 directory of hvdump's (in a 0711 one: QEMU goes through to a capture's)" private_ok
 $V domstate --reason hvw >"$T/state" 2>&1
 check "the domain stays as libvirt's on_crash preserve left it: $(cat "$T/state")" grep -qx 'crashed (panicked)' "$T/state"
 check "the watcher tells what to do: hvdump save --from, then virsh destroy" \
