@@ -233,6 +233,32 @@ static bool step_captures(struct watch_state *s)
 	return busy;
 }
 
+/* Domains that crashed while no watcher ran (libvirt holds them paused, crashed): queued to
+ * be served as if their event came now. */
+static void pick_up(struct watch_state *s)
+{
+	const struct lvwatch *w = s->w;
+	char **names = NULL, uuid[64], why[512];
+	size_t n = 0;
+	bool crashed;
+	int id;
+
+	if (w->all && lvconn_domain_names(w->conn, &names, &n, why, sizeof(why)) < 0)
+		log_warn("cannot list the domains to find those that crashed before: %s", why);
+	for (size_t i = 0; i < (w->all ? n : w->ndomains); i++) {
+		const char *name = w->all ? names[i] : w->domains[i];
+		if (lvconn_domain_state(w->conn, name, uuid, &id, &crashed, why, sizeof(why)) < 0 ||
+		    !crashed || id < 0)
+			continue;
+		log_warn("domain %s crashed before this watch started (libvirt holds it paused, "
+			 "crashed): serving it now", name);
+		on_crash_event(s, name, uuid);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 int lvwatch_run(const struct lvwatch *w)
 {
 	struct watch_state *s = calloc(1, sizeof(*s));
@@ -255,6 +281,7 @@ int lvwatch_run(const struct lvwatch *w)
 	log_info("watching %s%s for crashes (libvirt %s); SIGINT or SIGTERM stops", w->all
 		 ? "every domain" : w->ndomains == 1 ? "domain " : "domains ",
 		 w->all ? "" : w->domains[0], lvconn_uri(w->conn));
+	pick_up(s);
 	while (!stop_sig) {
 		r = lvconn_run_once(w->conn);
 		for (unsigned i = 0; i < s->nq; i++)

@@ -10,7 +10,8 @@
 # opened by crash(8) when installed) and gives the memory back as pc-dimms through its own
 # QMP socket: MemTotal back within 1%.  The persistent definition is unchanged.  A reset of
 # the capture domain boots the domain as defined (whose next crash is served the same way);
-# destroying the capture domain removes the kept memory.
+# destroying the capture domain removes the kept memory.  A crash while no watcher runs is
+# served by the next watch.
 [ -n "${HVDUMP_LIBVIRT_NS:-}" ] || { . "$(dirname "$0")/../lib/libvirtd.sh"; libvirtd_reexec "$0" "$@"; }
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/libvirtd.sh"
@@ -132,4 +133,22 @@ check "hvc is still defined (persistent), shut off" grep -qx hvc "$T/list"
 kill -TERM "$W_PID"
 wait_exit "$W_PID" 10
 check "SIGTERM stops the watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
+
+# a crash while no watcher runs: libvirt holds the domain paused; the next watch serves it
+check "hvc starts with no watcher" $V start hvc
+crashed_now() { $V domstate --reason hvc 2>/dev/null | grep -qx 'crashed (panicked)'; }
+for _ in $(seq 240); do crashed_now && break; sleep 0.5; done
+check "  and crashes: libvirt holds it crashed (panicked)" crashed_now
+start_hvdump "$T/w2" libvirt watch -c "$LIBVIRT_URI" --dump-dir "$T/dumps" --domain hvc
+W_PID=$HV_PID
+check "a new watcher finds it and serves it" \
+	wait_for "$T/w2.stderr" 'domain hvc crashed before this watch started .*: serving it now' 30
+check "  the capture domain runs, its dump saved, its memory back" \
+	wait_for "$T/w2.stderr" 'domain hvc: runs under libvirt again with all its memory' 300
+check "  (a third crash directory, saved)" \
+	test "$(jq -r .state "$T"/dumps/hvc-*/crash.json | grep -c '^saved$')" = 3
+$V destroy hvc >/dev/null 2>&1
+kill -TERM "$W_PID"
+wait_exit "$W_PID" 20
+check "SIGTERM stops that watcher too: exit 0 (rc=$RC)" test "$RC" -eq 0
 done_testing
