@@ -443,8 +443,8 @@ void lvcapture_abandon(struct lvcapture *c)
 		check_all_saved(c);
 	if (c->crashes.n)
 		log_err("domain %s: hvdump stops before its dump is saved: it stays in the capture "
-			"domain's memory (%s) while the domain runs; `hvdump save --from %s --resume` "
-			"writes the rest once the domain is destroyed", c->name, c->rd.ram,
+			"domain's memory (%s) while the domain runs; `hvdump save --from %s` "
+			"continues it once the domain is destroyed", c->name, c->rd.ram,
 			c->crashes.c[0].dir);
 	log_info("domain %s is left running its capture boot (%s stays)", c->name, c->rd.path);
 	qmp_close(c->qmp);
