@@ -21,36 +21,10 @@ command -v jq >/dev/null || skip_all "jq not installed"
 
 libvirtd_start
 V="virsh -q -c $LIBVIRT_URI"
-cat >"$T/hvc.xml" <<EOF
-<domain type='qemu'>
-  <name>hvc</name>
-  <uuid>6f1c2a4e-1d8c-4c53-9b7e-2a1f0000c0de</uuid>
-  <memory unit='MiB'>1024</memory>
-  <memoryBacking>
-    <source type='file'/>
-    <access mode='shared'/>
-    <discard/>
-  </memoryBacking>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$VMLINUZ</kernel>
-    <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet hvdump.pattern=256:0xc0de hvdump.crash=1 hvdump.memwatch=1</cmdline>
-  </os>
-  <features>
-    <acpi/>
-    <vmcoreinfo state='on'/>
-  </features>
-  <on_crash>preserve</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='file'><source path='$T/hvc.console' append='on'/><target port='0'/></serial>
-    <interface type='user'><mac address='52:54:00:12:c0:de'/><model type='virtio'/></interface>
-    <panic model='isa'/>
-  </devices>
-</domain>
-EOF
+libvirt_domain hvc memory=1024 vcpus=2 uuid=6f1c2a4e-1d8c-4c53-9b7e-2a1f0000c0de \
+	cmdline="console=ttyS0 quiet hvdump.pattern=256:0xc0de hvdump.crash=1 hvdump.memwatch=1" \
+	devices="<serial type='file'><source path='$T/hvc.console' append='on'/><target port='0'/></serial>
+    <interface type='user'><mac address='52:54:00:12:c0:de'/><model type='virtio'/></interface>" >"$T/hvc.xml"
 check "the domain is defined" $V define "$T/hvc.xml"
 $V dumpxml --inactive hvc >"$T/def-before.xml"
 
@@ -136,9 +110,7 @@ check "SIGTERM stops the watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
 
 # a crash while no watcher runs: libvirt holds the domain paused; the next watch serves it
 check "hvc starts with no watcher" $V start hvc
-crashed_now() { $V domstate --reason hvc 2>/dev/null | grep -qx 'crashed (panicked)'; }
-for _ in $(seq 240); do crashed_now && break; sleep 0.5; done
-check "  and crashes: libvirt holds it crashed (panicked)" crashed_now
+check "  and crashes: libvirt holds it crashed (panicked)" libvirt_wait_crashed hvc 120
 start_hvdump "$T/w2" libvirt watch -c "$LIBVIRT_URI" --dump-dir "$T/dumps" --domain hvc
 W_PID=$HV_PID
 check "a new watcher finds it and serves it" \

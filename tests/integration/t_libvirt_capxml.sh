@@ -30,34 +30,7 @@ wait_for_socket() {
 libvirtd_start
 V="virsh -q -c $LIBVIRT_URI"
 
-cat >"$T/dom.xml" <<EOX
-<domain type='qemu'>
-  <name>hvc</name>
-  <memory unit='MiB'>512</memory>
-  <memoryBacking>
-    <source type='file'/>
-    <access mode='shared'/>
-    <discard/>
-  </memoryBacking>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$VMLINUZ</kernel>
-    <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet</cmdline>
-  </os>
-  <features>
-    <acpi/>
-    <vmcoreinfo state='on'/>
-  </features>
-  <on_crash>preserve</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='pty'/>
-    <panic model='isa'/>
-  </devices>
-</domain>
-EOX
+libvirt_domain hvc cmdline="console=ttyS0 quiet" devices="<serial type='pty'/>" >"$T/dom.xml"
 
 check "the domain starts paused" $V create "$T/dom.xml" --paused
 $V dumpxml hvc >"$T/live.xml"

@@ -15,33 +15,7 @@ command -v jq >/dev/null || skip_all "jq not installed"
 
 # domain_xml NAME [SED-SCRIPT]: a TCG domain with every requirement, changed by SED-SCRIPT
 domain_xml() {
-	sed "${2:-}" <<EOF
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>512</memory>
-  <memoryBacking>
-    <source type='file'/>
-    <access mode='shared'/>
-    <discard/>
-  </memoryBacking>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$T/vmlinuz</kernel>
-    <initrd>$T/initrd.img</initrd>
-    <cmdline>console=ttyS0</cmdline>
-  </os>
-  <features>
-    <acpi/>
-    <vmcoreinfo state='on'/>
-  </features>
-  <on_crash>preserve</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <panic model='isa'/>
-  </devices>
-</domain>
-EOF
+	libvirt_domain "$1" kernel="$T/vmlinuz" initrd="$T/initrd.img" | sed "${2:-}"
 }
 
 run_check() { # OUT ARGS...: hvdump libvirt check ARGS, stdout+stderr to OUT; its exit status

@@ -31,34 +31,9 @@ libvirtd_start
 
 # domain_xml NAME [SED-SCRIPT]: the watched domain
 domain_xml() {
-	sed "${2:-}" <<EOF
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>512</memory>
-  <memoryBacking>
-    <source type='file'/>
-    <access mode='shared'/>
-    <discard/>
-  </memoryBacking>
-  <vcpu>2</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>$VMLINUZ</kernel>
-    <initrd>$INITRD</initrd>
-    <cmdline>console=ttyS0 quiet hvdump.pattern=32:0xbeef hvdump.crash=0</cmdline>
-  </os>
-  <features>
-    <acpi/>
-    <vmcoreinfo state='on'/>
-  </features>
-  <on_crash>preserve</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='file'><source path='$T/$1.console'/><target port='0'/></serial>
-    <panic model='isa'/>
-  </devices>
-</domain>
-EOF
+	libvirt_domain "$1" vcpus=2 cmdline="console=ttyS0 quiet hvdump.pattern=32:0xbeef hvdump.crash=0" \
+		devices="<serial type='file'><source path='$T/$1.console'/><target port='0'/></serial>" |
+		sed "${2:-}"
 }
 V="virsh -q -c $LIBVIRT_URI"
 domain_xml hvw >"$T/hvw.xml" && $V define "$T/hvw.xml" >/dev/null
@@ -162,8 +137,7 @@ check "SIGTERM stops the watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
 # ---- the control: a hard link alone, discard-data left on, does not keep the RAM ------------
 # (why the watcher turns it off: with <discard/>, QEMU punches the file empty at destroy)
 check "hvw starts once more, no watcher" $V start hvw
-crashed_now() { $V domstate --reason hvw 2>/dev/null | grep -qx 'crashed (panicked)'; }
-for _ in $(seq 240); do crashed_now && break; sleep 1; done
+libvirt_wait_crashed hvw 240
 ram=$(find "$T/libvirt-ram/libvirt" -name pc.ram | head -1)
 ln "$ram" "$T/bare-link.ram" && $V destroy hvw >/dev/null 2>&1
 wiped() { [ "$(stat -c %b "$T/bare-link.ram")" -eq 0 ]; }

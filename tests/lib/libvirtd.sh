@@ -88,3 +88,63 @@ libvirtd_start() {
 	diag "$(cat "$T/libvirtd.out" 2>/dev/null; libvirtd_log_tail)"
 	skip_all "libvirtd did not start (its log above)"
 }
+
+# libvirt_domain NAME [KEY=VALUE...]: the XML of a TCG domain hvdump can serve (`hvdump
+# libvirt check` says ready): file-backed shared memory with <discard/>, <panic model='isa'/>,
+# on_crash preserve, vmcoreinfo, pc machine, the kernel booted directly.  Keys: memory (MiB,
+# 512), vcpus (1), uuid (none: libvirt's), kernel, initrd, cmdline (console=ttyS0), devices
+# (more children of <devices>: a console, a NIC).
+libvirt_domain() {
+	local name=$1 memory=512 vcpus=1 uuid='' kernel=${VMLINUZ:-} initrd=${INITRD:-}
+	local cmdline=console=ttyS0 devices='' kv
+	shift
+	for kv in "$@"; do
+		case $kv in
+		memory=* | vcpus=* | uuid=* | kernel=* | initrd=* | cmdline=* | devices=*)
+			printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
+		*) echo "libvirt_domain: unknown key ${kv%%=*}" >&2; return 2 ;;
+		esac
+	done
+	cat <<EOX
+<domain type='qemu'>
+  <name>$name</name>${uuid:+
+  <uuid>$uuid</uuid>}
+  <memory unit='MiB'>$memory</memory>
+  <memoryBacking>
+    <source type='file'/>
+    <access mode='shared'/>
+    <discard/>
+  </memoryBacking>
+  <vcpu>$vcpus</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$kernel</kernel>
+    <initrd>$initrd</initrd>
+    <cmdline>$cmdline</cmdline>
+  </os>
+  <features>
+    <acpi/>
+    <vmcoreinfo state='on'/>
+  </features>
+  <on_crash>preserve</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>${devices:+
+    $devices}
+    <panic model='isa'/>
+  </devices>
+</domain>
+EOX
+}
+
+# libvirt_crashed NAME: does libvirt hold domain NAME crashed (panicked) (on_crash preserve)?
+libvirt_crashed() { virsh -q -c "$LIBVIRT_URI" domstate --reason "$1" 2>/dev/null | grep -qx 'crashed (panicked)'; }
+
+# libvirt_wait_crashed NAME SECONDS: until it does, or SECONDS passed (then false)
+libvirt_wait_crashed() {
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		libvirt_crashed "$1" && return 0
+		sleep 0.2
+	done
+	return 1
+}
