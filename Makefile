@@ -298,6 +298,9 @@ install: $(O)/hvdump $(O)/guest/hvdump-save man
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service
 	$(INSTALL) -m 0644 dist/systemd/run-hvdump.mount $(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount
+	sed 's|/usr/bin/hvdump|$(BINDIR)/hvdump|' dist/systemd/hvdump-libvirt.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/hvdump-libvirt.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump-libvirt.service
 	$(INSTALL) -m 0644 dist/tmpfiles/hvdump.conf $(DESTDIR)$(TMPFILESDIR)/hvdump.conf
 	$(INSTALL) -m 0644 dist/logrotate/hvdump $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hvdump
 	$(INSTALL) -m 0644 dist/hvdump.conf.example docs/service.md $(DESTDIR)$(DOCDIR)/
@@ -306,7 +309,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hvdump $(DESTDIR)$(LIBEXECDIR)/hvdump-save \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN_DOCS:docs/%.md=%.1) $(MAN_LINKS)) \
 		$(DESTDIR)$(BASHCOMPDIR)/hvdump $(DESTDIR)$(SYSTEMDUNITDIR)/hvdump@.service \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount $(DESTDIR)$(TMPFILESDIR)/hvdump.conf \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/run-hvdump.mount \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/hvdump-libvirt.service $(DESTDIR)$(TMPFILESDIR)/hvdump.conf \
 		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/hvdump \
 		$(DESTDIR)$(DOCDIR)/hvdump.conf.example $(DESTDIR)$(DOCDIR)/service.md
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null

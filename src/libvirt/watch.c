@@ -13,6 +13,7 @@
 #include "libvirt/lvcrash.h"
 #include "libvirt/watch.h"
 #include "util/log.h"
+#include "util/systemd.h"
 
 #define WATCH_TICK_MS 500
 #define WATCH_BUSY_TICK_MS 50  /* a capture saves and gives memory back */
@@ -205,6 +206,11 @@ static void serve(struct watch_state *s, const struct queued *q)
 			"is kept, not booted", q->name, s->ncaps);
 		v->cfg.on_crash = ON_CRASH_PAUSE;
 	}
+	{
+		char st[320];
+		snprintf(st, sizeof(st), "STATUS=serving a crash of domain %s", q->name);
+		sys_notify(st);
+	}
 	if (lvcrash_serve(w->conn, &c, &v->cap) < 0) {
 		/* logged; the domain stays paused, or was started afresh */
 	}
@@ -213,6 +219,7 @@ static void serve(struct watch_state *s, const struct queued *q)
 		s->caps[s->ncaps++] = v;
 	else
 		served_free(v);
+	sys_notify("STATUS=watching for crashes");
 }
 
 /* Step every capture; forget those that ended.  True if one is busy. */
@@ -281,6 +288,7 @@ int lvwatch_run(const struct lvwatch *w)
 	log_info("watching %s%s for crashes (libvirt %s); SIGINT or SIGTERM stops", w->all
 		 ? "every domain" : w->ndomains == 1 ? "domain " : "domains ",
 		 w->all ? "" : w->domains[0], lvconn_uri(w->conn));
+	sys_notify("READY=1\nSTATUS=watching for crashes");
 	pick_up(s);
 	while (!stop_sig) {
 		r = lvconn_run_once(w->conn);
@@ -302,6 +310,7 @@ int lvwatch_run(const struct lvwatch *w)
 			break;
 		}
 	}
+	sys_notify("STOPPING=1");
 	if (stop_sig)
 		log_info("stopped by signal %d; the domains are left as they are", (int)stop_sig);
 	for (unsigned i = 0; i < s->ncaps; i++) {

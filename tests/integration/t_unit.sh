@@ -23,8 +23,12 @@ verify() { # ROOT UNIT...: verify says nothing and exits 0
 	echo "$out"
 	return 1
 }
-check "systemd-analyze verify: hvdump@web1.service and run-hvdump.mount, not a word" \
-	verify "$R" hvdump@web1.service run-hvdump.mount
+check "systemd-analyze verify: hvdump@web1.service, run-hvdump.mount and hvdump-libvirt.service, not a word" \
+	verify "$R" hvdump@web1.service run-hvdump.mount hvdump-libvirt.service
+check "hvdump-libvirt.service: Type=notify, watch --all unless /etc/default/hvdump-libvirt says otherwise" \
+	grep_all "$R/usr/lib/systemd/system/hvdump-libvirt.service" '^Type=notify$' \
+	'^Environment=HVDUMP_LIBVIRT_OPTS=--all$' '^EnvironmentFile=-/etc/default/hvdump-libvirt$' \
+	'^ExecStart=/usr/bin/hvdump libvirt watch $HVDUMP_LIBVIRT_OPTS$'
 
 # the check can fail: a misspelt key, a bad value, a missing binary
 U=$R/usr/lib/systemd/system/hvdump@.service
