@@ -313,6 +313,25 @@ static int edit_on_reboot(struct edit *e)
 	return put_last(e, e->root, n, 1);
 }
 
+/* <memory> and <currentMemory>: the size of the capture's RAM (KiB).  libvirt sets the balloon
+ * to <currentMemory> as QEMU starts, and QEMU takes the balloon's target from all its RAM: the
+ * kept file is larger than the crashed domain's memory (the copies of what the capture boot
+ * overwrites), and the balloon would take the difference from the capture guest. */
+static int edit_memory(struct edit *e, uint64_t ram_size)
+{
+	char kib[32];
+
+	snprintf(kib, sizeof(kib), "%" PRIu64, ram_size / 1024);
+	for (xmlNodePtr c = e->root->children; c; c = c->next) {
+		if (!is_el(c, "memory") && !is_el(c, "currentMemory"))
+			continue;
+		xmlNodeSetContent(c, (const xmlChar *)kib);
+		if (!xmlSetProp(c, (const xmlChar *)"unit", (const xmlChar *)"KiB"))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* libvirt's QEMU namespace as the root declares it, or declared there now. */
 static xmlNsPtr qemu_ns(struct edit *e)
 {
@@ -400,6 +419,8 @@ int capxml_build(const char *xml, size_t len, const struct capxml_params *p, cha
 		xmlUnsetProp(e.root, (const xmlChar *)"id");
 		r = edit_os(&e, p);
 	}
+	if (r == 0)
+		r = edit_memory(&e, p->ram_size);
 	if (r == 0)
 		r = edit_on_reboot(&e);
 	if (r == 0)

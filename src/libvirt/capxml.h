@@ -29,9 +29,12 @@ struct capxml_params {
 
 /* The capture domain's XML, malloc'd and NUL-terminated in *OUT, from the crashed domain's
  * XML[0, LEN) (as virDomainGetXMLDesc gives it, live; read as domxml_read_doc() reads it).
- * Everything is kept as it is (name, UUID, devices, MACs, disks, <memoryBacking>, <memory>,
+ * Everything is kept as it is (name, UUID, devices, MACs, disks, <memoryBacking>,
  * <on_crash>, ...) but:
  *   - the root's id attribute (a live XML's) is dropped;
+ *   - <memory> and <currentMemory> (when there) are RAM_SIZE in KiB: libvirt sets the balloon
+ *     to <currentMemory> at the start, and QEMU would have it take from the capture guest
+ *     what the kept file has beyond the crashed domain's memory;
  *   - <os> loses its firmware attribute and its <firmware>, <loader>, <nvram>, <boot>,
  *     <bootmenu>, <kernel>, <initrd>, <cmdline> and <dtb> (capture boots run under SeaBIOS:
  *     OVMF's allocations are not bounded by mem=), and gets <kernel>, <initrd> (when P has

@@ -61,12 +61,13 @@ static const char bios_xml[] =
 	"  </devices>\n"
 	"</domain>\n";
 
-/* A running q35 UEFI domain booted from its disk, firmware autoselected, no <on_reboot>. */
+/* A running q35 UEFI domain booted from its disk, firmware autoselected, no <on_reboot>, no
+ * <currentMemory>, <memory> in MiB (as written by hand). */
 static const char uefi_xml[] =
 	"<domain type='kvm' id='12'>\n"
 	"  <name>hvd-uefi</name>\n"
 	"  <uuid>6f1c2a4e-1d8c-4c53-9b7e-2a1f00000012</uuid>\n"
-	"  <memory unit='KiB'>1048576</memory>\n"
+	"  <memory unit='MiB'>1024</memory>\n"
 	"  <memoryBacking>\n"
 	"    <source type='file'/>\n"
 	"    <access mode='shared'/>\n"
@@ -224,9 +225,9 @@ static void test_bios(void)
 	static const char *const exprs[] = { "count(/domain/@id)", "count(/domain/os/boot)",
 					     "count(/domain/on_reboot[.='destroy'])",
 					     "count(/domain/on_reboot)", "count(/domain/os/*)",
-					     NULL };
+					     "number(/domain/currentMemory[@unit='KiB'])", NULL };
 	char why[256] = "", *out = NULL;
-	double nums[5] = { -1, -1, -1, -1, -1 };
+	double nums[6] = { -1, -1, -1, -1, -1, -1 };
 	struct domxml d;
 	struct qargs q;
 	int r = capxml_build(bios_xml, strlen(bios_xml), &params, &out, why, sizeof(why));
@@ -240,10 +241,12 @@ static void test_bios(void)
 		tap_is_str(d.initrd, params.initrd, "its initrd (an & escaped)");
 		tap_is_str(d.cmdline, params.cmdline, "its command line (< > escaped)");
 		tap_ok(d.firmware == DOMXML_FW_BIOS && !d.loader && !d.nvram, "BIOS, no loader/nvram");
-		tap_ok(d.on_crash == DOMXML_CRASH_PRESERVE && d.memory == 512ull << 20 &&
-		       d.source == DOMXML_SRC_FILE && d.access == DOMXML_ACCESS_SHARED && d.discard &&
+		tap_ok(d.on_crash == DOMXML_CRASH_PRESERVE && d.source == DOMXML_SRC_FILE &&
+		       d.access == DOMXML_ACCESS_SHARED && d.discard &&
 		       d.panic_models == DOMXML_PANIC_ISA && d.vmcoreinfo == DOMXML_SWITCH_ON,
-		       "on_crash, memory, memoryBacking, panic, vmcoreinfo kept");
+		       "on_crash, memoryBacking, panic, vmcoreinfo kept");
+		tap_ok(d.memory == params.ram_size, "<memory> is the capture's RAM (%llu MiB)",
+		       (unsigned long long)(d.memory >> 20));
 		domxml_free(&d);
 	}
 	tap_ok(strstr(out, "<name>hvd-cap</name>") &&
@@ -259,6 +262,8 @@ static void test_bios(void)
 	tap_ok(r == 0 && nums[0] == 0 && nums[1] == 0, "no id, no <boot>");
 	tap_ok(nums[2] == 1 && nums[3] == 1, "one <on_reboot>, destroy");
 	tap_ok(nums[4] == 4, "<os> holds type, kernel, initrd, cmdline (%g elements)", nums[4]);
+	tap_ok(nums[5] == 655360, "<currentMemory> (the balloon's target) is the capture's RAM, "
+	       "655360 KiB (%g)", nums[5]);
 	check_args(&q, NULL, 0, params.qmp_path, "BIOS domain");
 	tap_ok(strstr(out, " xmlns:qemu=\"" CAPXML_QEMU_NS "\"") != NULL, "xmlns:qemu declared");
 	qargs_free(&q);
@@ -272,10 +277,11 @@ static void test_uefi(void)
 		"/domain/os/nvram|/domain/os/boot|/domain/os/bootmenu)",
 		"count(/domain/on_reboot[.='destroy'])",
 		"count(/domain/on_poweroff/following-sibling::*[1][self::on_reboot])",
-		"count(/domain/os/initrd)", "count(/domain/features/smm)", NULL };
+		"count(/domain/os/initrd)", "count(/domain/features/smm)",
+		"number(/domain/memory[@unit='KiB'])", "count(/domain/currentMemory)", NULL };
 	struct capxml_params p = params;
 	char why[256] = "", *out = NULL;
-	double nums[6];
+	double nums[8];
 	struct domxml d;
 	struct qargs q;
 	int r;
@@ -295,6 +301,8 @@ static void test_uefi(void)
 	       "no firmware attribute, <firmware>, <loader>, <nvram>, <boot>, <bootmenu>");
 	tap_ok(nums[2] == 1 && nums[3] == 1, "<on_reboot>destroy added after <on_poweroff>");
 	tap_ok(nums[4] == 0 && nums[5] == 1, "no <initrd> without one; <smm> kept");
+	tap_ok(nums[6] == 655360 && nums[7] == 0, "<memory> 655360 KiB, no <currentMemory> added "
+	       "(%g, %g)", nums[6], nums[7]);
 	tap_ok(!strstr(out, "OVMF") && !strstr(out, "id=\"12\""), "no OVMF path, no id left");
 	check_args(&q, NULL, 0, params.qmp_path, "UEFI domain");
 	qargs_free(&q);
