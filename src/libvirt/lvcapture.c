@@ -369,6 +369,12 @@ static void finish(struct lvcapture *c, struct lvconn *l)
 		crashes_clear(&c->crashes);
 		return;
 	}
+	if (c->crashed) {
+		/* what the capture guest's own crash left is the operator's (lvcapture_crashed()) */
+		log_warn("domain %s: the capture domain that crashed stopped; its memory stays in %s",
+			 c->name, c->rd.path);
+		return;
+	}
 	dimms_forget(&c->mb.dimms);
 	capkernel_remove_files(&c->ck);
 	remove_area(c);
@@ -423,9 +429,9 @@ bool lvcapture_step(struct lvcapture *c, struct lvconn *l)
 void lvcapture_crashed(struct lvcapture *c)
 {
 	c->crashed = true;
-	log_err("domain %s: the capture guest itself panicked; it stays paused. Its memory (and "
-		"what is unsaved of the first crash) is %s; destroy the domain when done with it",
-		c->name, c->rd.ram);
+	log_err("domain %s: the capture guest itself panicked; it stays paused, not served again. "
+		"Its memory (and what is unsaved of the first crash) is %s, and stays there when "
+		"the domain is destroyed", c->name, c->rd.ram);
 }
 
 void lvcapture_abandon(struct lvcapture *c)
