@@ -372,6 +372,12 @@ static int watch_ready(struct lvconn *l, const char *name, bool refuse)
 		return 2;
 	}
 	domcheck_run(&d, &c);
+	if (c.ready && d.confinement)
+		fprintf(stderr, "hvdump: warning: domain %s: libvirt confines its QEMU with %s, whose "
+				"per-domain profile does not name hvdump's kept RAM and QMP socket: "
+				"allow MEMORY_BACKING_DIR/hvdump/** (docs/hvdump-libvirt.md, "
+				"\"Confinement\"), or a capture boot will be refused (the crash is then "
+				"kept and the domain started afresh)\n", name, d.confinement);
 	org.definition = org.active || !persistent ? "running" : "persistent";
 	if (!c.ready && refuse) {
 		print_text(&d, &c, &org);

@@ -264,6 +264,11 @@ static int read_memory(struct xp *x, struct domxml *d)
 			  (d->npanic > isa + pv ? DOMXML_PANIC_OTHER : 0);
 	if ((r = xp_str(x, "<on_crash>", "normalize-space(/domain/on_crash)", &d->on_crash_name)))
 		return r;
+	/* a running domain's XML names the driver that confines its QEMU */
+	if ((r = xp_str(x, "<seclabel model>",
+			"string(/domain/seclabel[@model='apparmor' or @model='selinux']"
+			"[not(@type='none')][1]/@model)", &d->confinement)))
+		return r;
 	d->on_crash = (enum domxml_on_crash)lookup(d->on_crash_name, on_crash_names, N_ON_CRASH);
 	if ((r = xp_count(x, "count(/domain/features/vmcoreinfo)", &n)))
 		return r;
@@ -401,7 +406,8 @@ void domxml_free(struct domxml *d)
 {
 	char **strs[] = { &d->name, &d->uuid, &d->type_name, &d->arch, &d->machine_name,
 			  &d->memory_device_model, &d->on_crash_name, &d->loader, &d->nvram,
-			  &d->kernel, &d->initrd, &d->cmdline, &d->disk_source, &d->disk_format };
+			  &d->kernel, &d->initrd, &d->cmdline, &d->disk_source, &d->disk_format,
+			  &d->confinement };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);

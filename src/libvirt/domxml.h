@@ -82,6 +82,9 @@ struct domxml {
 	enum domxml_disk disk;
 	char *disk_source;               /* the first disk's file or dev */
 	char *disk_format;               /* its <driver type=...> (raw, qcow2, ...) */
+	char *confinement;               /* "apparmor" or "selinux": a <seclabel> of that model
+					  * not of type none (a running domain's XML has it when
+					  * libvirt confines its QEMU); NULL: none */
 };
 
 /* Parse the domain XML in BUF[0, LEN) (need not be NUL-terminated; at most DOMXML_MAX_LEN)

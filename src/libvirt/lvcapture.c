@@ -223,7 +223,11 @@ int lvcapture_start(struct lvconn *l, const struct lvcapture_in *in, struct lvca
 	if (r == 0 && !xml)
 		r = -EINVAL;
 	if (r == 0 && (r = lvconn_create_xml(l, xml, &c->id, why, sizeof(why))) < 0)
-		log_err("domain %s: %s (its XML: %s/capture.xml)", in->name, why, c->rd.path);
+		log_err("domain %s: %s (its XML: %s/capture.xml)%s%s%s", in->name, why, c->rd.path,
+			in->confinement ? "; libvirt confines QEMU with " : "",
+			in->confinement ? in->confinement : "",
+			in->confinement ? ": does its profile allow hvdump's directory "
+					  "(docs/hvdump-libvirt.md, \"Confinement\")?" : "");
 	free(xml);
 	if (r == 0 && (r = qmp_attach(qmp, &c->qmp)) < 0)
 		log_err("domain %s: no answer on hvdump's QMP socket %s of the capture domain: %s; "

@@ -26,6 +26,7 @@ struct lvcapture_in {
 	const struct dimm_set *dimms;
 	struct crash *cr;
 	const char *live_xml;
+	const char *confinement;   /* libvirt's confining driver of the domain, NULL: none */
 };
 
 /* Destroy the crashed domain, lay out the capture boot in the kept file, start the capture

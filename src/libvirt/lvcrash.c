@@ -200,7 +200,7 @@ static int capture(struct lvconn *l, const struct lvcrash *c, const struct crash
 {
 	struct lvcapture_in in = { .name = c->name, .uuid = c->uuid, .cfg = c->cfg, .rd = x->rd,
 				   .boot = x->boot, .dimms = x->dimms, .cr = x->c,
-				   .live_xml = c->live_xml };
+				   .live_xml = c->live_xml, .confinement = c->xml->confinement };
 	char release[sizeof(x->c->notes.osrelease)];
 	int r;
 

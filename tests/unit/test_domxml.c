@@ -54,6 +54,25 @@ static void check_variant(const char *from, const char *to, enum domcheck_req re
 	free(x);
 }
 
+/* ready.xml with SECLABELS after </devices>: its confinement is WANT (NULL: none). */
+static void confinement(const char *seclabels, const char *want)
+{
+	char to[512], *x, why[256] = "";
+	struct domxml d;
+	int r = -1;
+
+	snprintf(to, sizeof(to), "</devices>\n  %s", seclabels);
+	x = variant("</devices>", to);
+	if (x)
+		r = domxml_parse(x, strlen(x), &d, why, sizeof(why));
+	tap_ok(r == 0 && (want ? d.confinement && !strcmp(d.confinement, want) : !d.confinement),
+	       "%s: confinement %s (%s)", seclabels, want ? want : "none",
+	       r == 0 && d.confinement ? d.confinement : "-");
+	if (r == 0)
+		domxml_free(&d);
+	free(x);
+}
+
 static void refused(const char *xml, int want, const char *why_has, const char *name)
 {
 	char why[256] = "";
@@ -92,7 +111,14 @@ int main(void)
 	       "kernel, initrd, cmdline, vcpus");
 	domcheck_run(&d, &c);
 	tap_ok(c.ready && !c.nmissing && !c.nrecommended, "ready.xml is ready, nothing missing");
+	tap_ok(!d.confinement, "no <seclabel>: not confined");
 	domxml_free(&d);
+	confinement("<seclabel type='dynamic' model='apparmor' relabel='yes'>"
+		    "<label>libvirt-6f1c</label></seclabel>", "apparmor");
+	confinement("<seclabel type='dynamic' model='dac' relabel='yes'/>"
+		    "<seclabel type='dynamic' model='selinux'/>", "selinux");
+	confinement("<seclabel type='none' model='apparmor'/>", NULL);
+	confinement("<seclabel type='dynamic' model='dac' relabel='yes'/>", NULL);
 	tap_ok(!d.name && !d.kernel, "domxml_free empties");
 
 	check_variant("<memoryBacking>\n    <source type='file'/>\n    <access mode='shared'/>\n"
