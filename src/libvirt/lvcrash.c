@@ -201,12 +201,12 @@ static int capture(struct lvconn *l, const struct lvcrash *c, const struct crash
 	struct lvcapture_in in = { .name = c->name, .uuid = c->uuid, .cfg = c->cfg, .rd = x->rd,
 				   .boot = x->boot, .dimms = x->dimms, .cr = x->c,
 				   .live_xml = c->live_xml, .confinement = c->xml->confinement };
-	char release[sizeof(x->c->notes.osrelease)];
-	int r;
+	/* the release and the panic line are read from the kept RAM on the way (VMCOREINFO, the
+	 * kernel's log); notes_free() leaves the release */
+	int r = lvcapture_start(l, &in, cap);
 
-	snprintf(release, sizeof(release), "%s", x->c->notes.osrelease);
-	r = lvcapture_start(l, &in, cap);
-	report_crash(c->cfg, x->c->dir, x->c->number, x->c->how, x->c->panic, release);
+	report_crash(c->cfg, x->c->dir, x->c->number, x->c->how, x->c->panic,
+		     x->c->notes.osrelease);
 	return r;
 }
 

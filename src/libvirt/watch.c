@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libvirt/capxml.h"
 #include "libvirt/domcheck.h"
 #include "libvirt/lvcrash.h"
 #include "libvirt/watch.h"
@@ -193,6 +194,15 @@ static void serve(struct watch_state *s, const struct queued *q)
 		if (!v)
 			log_err("domain %s crashed: out of memory", q->name);
 		free(v);
+		free(xml);
+		return;
+	}
+	if (strstr(xml, "memory-backend-file,id=" CAPXML_RAM_ID ",")) {
+		/* an earlier watcher's capture domain: guest RAM is not libvirt's pc.ram */
+		log_err("domain %s crashed in a capture boot an earlier hvdump started: its memory "
+			"is the mem-path of its %s backend (virsh dumpxml %s), not served; it stays "
+			"paused", q->name, CAPXML_RAM_ID, q->name);
+		served_free(v);
 		free(xml);
 		return;
 	}

@@ -11,7 +11,7 @@
 # QMP socket: MemTotal back within 1%.  The persistent definition is unchanged.  A reset of
 # the capture domain boots the domain as defined (whose next crash is served the same way);
 # destroying the capture domain removes the kept memory.  A crash while no watcher runs is
-# served by the next watch.
+# served by the next watch; a crash of a capture guest an earlier watcher started is not.
 [ -n "${HVDUMP_LIBVIRT_NS:-}" ] || { . "$(dirname "$0")/../lib/libvirtd.sh"; libvirtd_reexec "$0" "$@"; }
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/libvirtd.sh"
@@ -22,7 +22,7 @@ command -v jq >/dev/null || skip_all "jq not installed"
 libvirtd_start
 V="virsh -q -c $LIBVIRT_URI"
 libvirt_domain hvc memory=1024 vcpus=2 uuid=6f1c2a4e-1d8c-4c53-9b7e-2a1f0000c0de \
-	cmdline="console=ttyS0 quiet hvdump.pattern=256:0xc0de hvdump.crash=1 hvdump.memwatch=1" \
+	cmdline="console=ttyS0 quiet hvdump.pattern=256:0xc0de hvdump.crash=1 hvdump.memwatch=1 sysctl.kernel.unknown_nmi_panic=1" \
 	devices="<serial type='file'><source path='$T/hvc.console' append='on'/><target port='0'/></serial>
     <interface type='user'><mac address='52:54:00:12:c0:de'/><model type='virtio'/></interface>" >"$T/hvc.xml"
 check "the domain is defined" $V define "$T/hvc.xml"
@@ -119,8 +119,25 @@ check "  the capture domain runs, its dump saved, its memory back" \
 	wait_for "$T/w2.stderr" 'domain hvc: runs under libvirt again with all its memory' 300
 check "  (a third crash directory, saved)" \
 	test "$(jq -r .state "$T"/dumps/hvc-*/crash.json | grep -c '^saved$')" = 3
-$V destroy hvc >/dev/null 2>&1
 kill -TERM "$W_PID"
 wait_exit "$W_PID" 20
 check "SIGTERM stops that watcher too: exit 0 (rc=$RC)" test "$RC" -eq 0
+check "  and leaves the capture domain running" grep -qx hvc <($V list --name)
+
+# that capture guest crashes under a new watcher, which did not start it: its RAM is not
+# libvirt's pc.ram, so it is not served (a link to that file would be a dump of nothing)
+start_hvdump "$T/w3" libvirt watch -c "$LIBVIRT_URI" --dump-dir "$T/dumps" --domain hvc
+W_PID=$HV_PID
+check "a third watcher starts" wait_for "$T/w3.stderr" 'watching domain hvc for crashes' 20
+area=$(dirname "$(jq -r .ram_file "$(ls -t "$T"/dumps/hvc-*/crash.json | head -1)")")
+check "an NMI makes the capture guest panic (unknown_nmi_panic)" $V inject-nmi hvc
+check "the watcher names it an earlier hvdump's capture boot and leaves it" \
+	wait_for "$T/w3.stderr" 'domain hvc crashed in a capture boot an earlier hvdump started' 60
+check "  paused as libvirt holds it, no crash directory made" \
+	test "$(ls -d "$T"/dumps/hvc-* | wc -l)" = 3 -a "$(libvirt_crashed hvc && echo y)" = y
+check "  its memory where it was" test -s "$area/pc.ram"
+$V destroy hvc >/dev/null 2>&1
+kill -TERM "$W_PID"
+wait_exit "$W_PID" 20
+check "SIGTERM stops the third watcher: exit 0 (rc=$RC)" test "$RC" -eq 0
 done_testing
