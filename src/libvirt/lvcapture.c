@@ -30,6 +30,7 @@
 #include "vm/saveflow.h"
 
 #define QMP_CONNECT_MS 30000
+#define CAPTURE_XML "capture.xml" /* the capture domain's XML, in the kept RAM's directory */
 #define QMP_HANDSHAKE_MS 10000
 
 struct lvcapture {
@@ -98,7 +99,7 @@ static int qmp_attach(const char *path, struct qmp **q)
 
 /* The capture domain's XML, also written to RD/capture.xml for the operator.  NULL after
  * logging why. */
-static char *capture_xml(struct lvcapture *c, const struct lvcapture_in *in, const char *qmp)
+static char *capture_xml(struct lvcapture *c, const struct lvcapture_in *in)
 {
 	uint64_t base = layout_device_memory_base(&c->boot.cur);
 	char *append = boot_append(c->cfg, &c->boot), *xml = NULL, why[512], path[4200];
@@ -109,7 +110,7 @@ static char *capture_xml(struct lvcapture *c, const struct lvcapture_in *in, con
 		.ram_path = c->rd.ram,
 		.ram_size = c->boot.cur.ram_size,
 		.lowmem = c->boot.cur.lowmem,
-		.qmp_path = qmp,
+		.qmp_path = c->rd.qmp,
 	};
 	int fd;
 
@@ -125,7 +126,7 @@ static char *capture_xml(struct lvcapture *c, const struct lvcapture_in *in, con
 		xml = NULL;
 	}
 	free(append);
-	snprintf(path, sizeof(path), "%s/capture.xml", c->rd.path);
+	snprintf(path, sizeof(path), "%s/" CAPTURE_XML, c->rd.path);
 	fd = xml ? open_new_private(path, O_WRONLY) : -1;
 	if (fd >= 0) {
 		if (write_full(fd, xml, strlen(xml)) < 0)
@@ -195,7 +196,7 @@ static void restart_plain(struct lvconn *l, const char *name, const char *dir)
 int lvcapture_start(struct lvconn *l, const struct lvcapture_in *in, struct lvcapture **out)
 {
 	struct lvcapture *c = calloc(1, sizeof(*c));
-	char why[1024], qmp[4200], *xml = NULL;
+	char why[1024], *xml = NULL;
 	long long t0;
 	int r;
 
@@ -205,6 +206,7 @@ int lvcapture_start(struct lvconn *l, const struct lvcapture_in *in, struct lvca
 	snprintf(c->name, sizeof(c->name), "%s", in->name);
 	c->cfg = in->cfg;
 	c->rd = *in->rd;
+	snprintf(c->rd.qmp, sizeof(c->rd.qmp), "%s/qmp.sock", c->rd.path);
 	c->crash_ms = in->cr->mono_ms;
 	r = lvconn_domain_destroy(l, in->name, why, sizeof(why));
 	if (r < 0) {
@@ -216,22 +218,22 @@ int lvcapture_start(struct lvconn *l, const struct lvcapture_in *in, struct lvca
 	log_info("domain %s: crashed domain destroyed (its RAM is kept in %s)", in->name,
 		 c->rd.ram);
 	r = lay_out(c, in);
-	snprintf(qmp, sizeof(qmp), "%s/qmp.sock", c->rd.path);
 	if (r == 0)
-		xml = capture_xml(c, in, qmp);
+		xml = capture_xml(c, in);
 	t0 = clock_ms();
 	if (r == 0 && !xml)
 		r = -EINVAL;
 	if (r == 0 && (r = lvconn_create_xml(l, xml, &c->id, why, sizeof(why))) < 0)
-		log_err("domain %s: %s (its XML: %s/capture.xml)%s%s%s", in->name, why, c->rd.path,
+		log_err("domain %s: %s (its XML: %s/" CAPTURE_XML ")%s%s%s", in->name, why,
+			c->rd.path,
 			in->confinement ? "; libvirt confines QEMU with " : "",
 			in->confinement ? in->confinement : "",
 			in->confinement ? ": does its profile allow hvdump's directory "
 					  "(docs/hvdump-libvirt.md, \"Confinement\")?" : "");
 	free(xml);
-	if (r == 0 && (r = qmp_attach(qmp, &c->qmp)) < 0)
+	if (r == 0 && (r = qmp_attach(c->rd.qmp, &c->qmp)) < 0)
 		log_err("domain %s: no answer on hvdump's QMP socket %s of the capture domain: %s; "
-			"its memory cannot come back while it runs", in->name, qmp, strerror(-r));
+			"its memory cannot come back while it runs", in->name, c->rd.qmp, strerror(-r));
 	if (r < 0) {
 		if (c->crashes.n)
 			record_update(in->cr->dir, CRASH_PRESERVED_UNSAVED,
@@ -335,18 +337,31 @@ static bool saver_ready(const struct lvcapture *c)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* QEMU is gone or hvdump stops: end the saver (what is durable stays saved) and say what
+ * came of its dump. */
+static void stop_saving(struct lvcapture *c)
+{
+	struct save_ctx x = save_ctx(c);
+	bool saving = c->save.saver != NULL;
+	enum save_news news = save_stop(&c->save, &x);
+
+	if (saving)
+		report_outcome(c->cfg, c->crashes.c[c->save.saving].dir);
+	if (news == SAVE_DONE)
+		check_all_saved(c);
+}
+
 /* Remove the directory of the kept RAM: the file (its last name: libvirt's went with the
  * crashed domain), the socket, the lock, the XML. */
 static void remove_area(struct lvcapture *c)
 {
-	static const char *const names[] = { "pc.ram", "qmp.sock", "lock", "capture.xml" };
-	char path[4200];
+	char xml[4200];
+	const char *paths[] = { c->rd.ram, c->rd.qmp, c->rd.lock, xml };
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", c->rd.path, names[i]);
-		if (unlink(path) < 0 && errno != ENOENT)
-			log_warn("cannot remove %s: %s", path, strerror(errno));
-	}
+	snprintf(xml, sizeof(xml), "%s/" CAPTURE_XML, c->rd.path);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (unlink(paths[i]) < 0 && errno != ENOENT)
+			log_warn("cannot remove %s: %s", paths[i], strerror(errno));
 	if (rmdir(c->rd.path) < 0)
 		log_warn("cannot remove %s: %s", c->rd.path, strerror(errno));
 }
@@ -355,15 +370,9 @@ static void remove_area(struct lvcapture *c)
  * start the domain's own definition. */
 static void finish(struct lvcapture *c, struct lvconn *l)
 {
-	struct save_ctx x = save_ctx(c);
-	bool saving = c->save.saver != NULL;
-	enum save_news news = save_stop(&c->save, &x);
 	char why[512];
 
-	if (saving)
-		report_outcome(c->cfg, c->crashes.c[c->save.saving].dir);
-	if (news == SAVE_DONE)
-		check_all_saved(c);
+	stop_saving(c);
 	guestmem_close(&c->gm);
 	if (c->crashes.n) {
 		log_err("domain %s: the capture domain ended before its dump was saved",
@@ -440,17 +449,9 @@ void lvcapture_crashed(struct lvcapture *c)
 
 void lvcapture_abandon(struct lvcapture *c)
 {
-	struct save_ctx x = save_ctx(c);
-	bool saving = c->save.saver != NULL;
-	enum save_news news;
-
 	if (!c->qmp)
 		return;
-	news = save_stop(&c->save, &x);
-	if (saving)
-		report_outcome(c->cfg, c->crashes.c[c->save.saving].dir);
-	if (news == SAVE_DONE)
-		check_all_saved(c);
+	stop_saving(c);
 	if (c->crashes.n)
 		log_err("domain %s: hvdump stops before its dump is saved: it stays in the capture "
 			"domain's memory (%s) while the domain runs; `hvdump save --from %s` "

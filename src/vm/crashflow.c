@@ -339,12 +339,13 @@ static void complete_notes(const struct crash_ctx *x, int fd, struct notes_stale
 	notes_stale_add(stale, &c->notes);
 }
 
-/* The panic line from the crashed kernel's log when no console gave one. */
+/* The panic line from the crashed kernel's log, for a crash no console watched
+ * (x->c->panic_from_log) when nothing gave one yet. */
 static void panic_from_log(const struct crash_ctx *x, int fd)
 {
 	char why[512];
 
-	if (!x->c->panic[0] &&
+	if (x->c->panic_from_log && !x->c->panic[0] &&
 	    crash_kernel_panic(fd, &x->boot->cur, x->boot->ram, x->boot->nram, &x->c->notes,
 			       x->c->panic, sizeof(x->c->panic), why, sizeof(why)) < 0)
 		log_warn("no panic line from the crashed kernel's log: %s", why);
@@ -457,8 +458,7 @@ int crash_prepare_capture(const struct crash_ctx *x, const struct crash_list *li
 		goto out;
 	}
 	complete_notes(x, fd, stale);
-	if (x->c->panic_from_log)
-		panic_from_log(x, fd);
+	panic_from_log(x, fd);
 	r = choose_kernel(x, prev, fd, &out->ck);
 	if (r == 0)
 		r = lay_out(x, list, fd, &out->ck, plan);
